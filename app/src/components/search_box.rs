@@ -1,0 +1,138 @@
+use leptos::html::Input;
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use leptos_router::NavigateOptions;
+
+use crate::model::{clean_search, MemberQuery, PAGE_SIZES};
+
+/// How long typing must pause before the list is asked for again.
+const DEBOUNCE_MS: u64 = 250;
+
+/// "Search Text" and the page size. A plain GET form that works without JavaScript;
+/// once hydrated, typing updates the URL (and so the list) as you go.
+#[component]
+pub fn SearchBox(query: Memo<Option<MemberQuery>>) -> impl IntoView {
+    let input = NodeRef::<Input>::new();
+    let initial = query.get_untracked();
+    let initial_text = initial.as_ref().map(|q| q.search.clone()).unwrap_or_default();
+    let initial_size = initial.as_ref().map(|q| q.page_size).unwrap_or_default();
+    let pending = StoredValue::new(None::<TimeoutHandle>);
+    let navigate = use_navigate();
+
+    let go = move |q: MemberQuery| {
+        navigate(
+            &q.href(),
+            NavigateOptions {
+                replace: true,
+                scroll: false,
+                ..Default::default()
+            },
+        );
+    };
+    let go_typed = go.clone();
+    let on_input = move |ev: leptos::ev::Event| {
+        let text = event_target_value(&ev);
+        if let Some(h) = pending.get_value() {
+            h.clear();
+        }
+        let go = go_typed.clone();
+        let handle = set_timeout_with_handle(
+            move || {
+                if let Some(q) = query.get_untracked() {
+                    let cleaned = clean_search(&text);
+                    if cleaned != q.search {
+                        go(MemberQuery { search: cleaned, ..q.first_page() });
+                    }
+                }
+            },
+            std::time::Duration::from_millis(DEBOUNCE_MS),
+        )
+        .ok();
+        pending.set_value(handle);
+    };
+    let go_submit = go.clone();
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if let Some(h) = pending.get_value() {
+            h.clear();
+        }
+        if let (Some(q), Some(el)) = (query.get_untracked(), input.get_untracked()) {
+            go_submit(MemberQuery { search: clean_search(&el.value()), ..q.first_page() });
+        }
+    };
+    let on_size = move |ev: leptos::ev::Event| {
+        if let (Some(q), Ok(size)) = (query.get_untracked(), event_target_value(&ev).parse::<u32>()) {
+            go(MemberQuery { page_size: size, ..q.first_page() });
+        }
+    };
+
+    // Back/forward and links change the search from outside: show it, unless the
+    // person is typing in the box right now.
+    Effect::new(move |_| {
+        let text = query.get().map(|q| q.search).unwrap_or_default();
+        if let Some(el) = input.get() {
+            let typing = document().active_element().is_some_and(|a| {
+                let a: &web_sys::Element = &a;
+                let el: &web_sys::Element = &el;
+                a == el
+            });
+            if !typing && clean_search(&el.value()) != text {
+                el.set_value(&text);
+            }
+        }
+    });
+
+    // Hidden fields keep the rest of the view when the form is submitted without JS.
+    let hidden = move || {
+        query
+            .get()
+            .map(|q| {
+                let mut fields: Vec<(&'static str, String)> = vec![
+                    ("sort", q.sort.as_str().to_string()),
+                    ("dir", q.dir.as_str().to_string()),
+                ];
+                if let Some(r) = q.role {
+                    fields.push(("role", r));
+                }
+                if q.status == crate::model::MemberStatus::Inactive {
+                    fields.push(("status", "inactive".into()));
+                }
+                fields.extend(q.names.into_iter().map(|n| ("name", n)));
+                fields.extend(q.emails.into_iter().map(|e| ("email", e)));
+                fields
+                    .into_iter()
+                    .map(|(k, v)| view! { <input type="hidden" name=k value=v/> })
+                    .collect_view()
+            })
+    };
+
+    view! {
+        <form class="search-box" method="get" role="search" on:submit=on_submit>
+            {hidden}
+            <div class="field">
+                <label for="search-text">"Search Text"</label>
+                <input
+                    id="search-text"
+                    name="q"
+                    type="search"
+                    node_ref=input
+                    value=initial_text
+                    placeholder="Name or email"
+                    autocomplete="off"
+                    maxlength=crate::model::MAX_SEARCH_CHARS.to_string()
+                    on:input=on_input
+                />
+            </div>
+            <div class="field">
+                <label for="page-size">"Rows per page"</label>
+                <select id="page-size" name="size" on:change=on_size>
+                    {PAGE_SIZES
+                        .into_iter()
+                        .map(|n| view! { <option value=n.to_string() selected=n == initial_size>{n.to_string()}</option> })
+                        .collect_view()}
+                </select>
+            </div>
+            <button type="submit" class="secondary">"Search"</button>
+        </form>
+    }
+}

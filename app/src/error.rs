@@ -1,0 +1,62 @@
+//! The one error type of Roster. Server functions return it; the UI shows its message;
+//! the HTTP layer maps it to a status. Its text is always safe to show: internal causes
+//! are logged on the server, never sent.
+
+use leptos::prelude::{FromServerFnError, ServerFnErrorErr};
+use leptos::server_fn::codec::JsonEncoding;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// Input that fails validation; the text says what is wrong.
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Forbidden(String),
+    /// The thing changed under the caller, or would break a uniqueness rule.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Something went wrong on our side. Please try again.")]
+    Internal,
+    /// Transport-level failures reported by the server-function machinery.
+    #[error("{0}")]
+    Transport(String),
+}
+
+pub type Result<T> = std::result::Result<T, AppError>;
+
+impl AppError {
+    pub fn invalid(msg: impl Into<String>) -> Self {
+        Self::Invalid(msg.into())
+    }
+
+    pub fn not_found(msg: impl Into<String>) -> Self {
+        Self::NotFound(msg.into())
+    }
+
+    /// The HTTP status this error is reported with.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::Invalid(_) => 400,
+            Self::Forbidden(_) => 403,
+            Self::NotFound(_) => 404,
+            Self::Conflict(_) => 409,
+            Self::Internal => 500,
+            Self::Transport(_) => 502,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // Bad or missing arguments are the caller's fault, not ours.
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => Self::Invalid(m),
+            other => Self::Transport(other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! Roster's user interface: pages, widgets and server functions, compiled to WASM for
+//! the browser (`hydrate`) and natively for the server (`ssr`).
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="description" content="Roster: who may open support cases for your accounts."/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser: this marks the page as live once hydrated, which
+    // end-to-end tests wait for before they interact.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href="/pkg/roster.css"/>
+        <Title formatter=|page: String| if page.is_empty() { "Roster".to_string() } else { format!("{page} · Roster") }/>
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <header class="site-header">
+                <a class="brand" href="/">"Roster"</a>
+                <nav aria-label="Main">
+                    <a href="/">"Accounts"</a>
+                    <a href="/help/manage-support-contacts">"Help"</a>
+                </nav>
+            </header>
+            <main id="main" tabindex="-1">
+                <Routes fallback=pages::not_found::NotFound>
+                    <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async/>
+                    <Route
+                        path=path!("/accounts/:account/users")
+                        view=pages::manage_users::ManageUsers
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/help/manage-support-contacts") view=pages::help::HelpPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

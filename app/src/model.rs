@@ -1,0 +1,542 @@
+//! Types shared by the browser and the server: what a Manage Users view asks for and
+//! what it gets back. Parsing from the URL lives here too, so both sides agree on it.
+
+use serde::{Deserialize, Serialize};
+
+/// Page sizes offered in the UI; anything else in a URL falls back to the default.
+pub const PAGE_SIZES: [u32; 4] = [10, 25, 50, 100];
+pub const DEFAULT_PAGE_SIZE: u32 = 25;
+/// The longest Search Text we accept; longer input is cut, not rejected.
+pub const MAX_SEARCH_CHARS: usize = 100;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SortKey {
+    #[default]
+    Name,
+    Email,
+    Roles,
+    Active,
+    LastSignOn,
+    CasesOwned,
+}
+
+impl SortKey {
+    pub const ALL: [SortKey; 6] = [
+        SortKey::Name,
+        SortKey::Email,
+        SortKey::Roles,
+        SortKey::Active,
+        SortKey::LastSignOn,
+        SortKey::CasesOwned,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortKey::Name => "name",
+            SortKey::Email => "email",
+            SortKey::Roles => "roles",
+            SortKey::Active => "active",
+            SortKey::LastSignOn => "last_sign_on",
+            SortKey::CasesOwned => "cases",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            SortKey::Name => "Name",
+            SortKey::Email => "Email",
+            SortKey::Roles => "Additional roles",
+            SortKey::Active => "Active",
+            SortKey::LastSignOn => "Last sign-on",
+            SortKey::CasesOwned => "Cases owned",
+        }
+    }
+
+    /// Text keys page by a string, the others by a number.
+    pub fn is_text(self) -> bool {
+        matches!(self, SortKey::Name | SortKey::Email)
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum SortDir {
+    #[default]
+    Asc,
+    Desc,
+}
+
+impl SortDir {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortDir::Asc => "asc",
+            SortDir::Desc => "desc",
+        }
+    }
+
+    pub fn flipped(self) -> Self {
+        match self {
+            SortDir::Asc => SortDir::Desc,
+            SortDir::Desc => SortDir::Asc,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum MemberStatus {
+    #[default]
+    Active,
+    Inactive,
+}
+
+impl MemberStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberStatus::Active => "active",
+            MemberStatus::Inactive => "inactive",
+        }
+    }
+}
+
+/// The value a page boundary sits on: the sort column's value and the membership id,
+/// which breaks ties so that paging is stable.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum CursorKey {
+    Int(i64),
+    Text(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Cursor {
+    pub key: CursorKey,
+    pub id: i64,
+}
+
+impl Cursor {
+    /// URL form: `i<value>.<id>` or `s<id>.<text>` (text last, so it may hold dots).
+    pub fn encode(&self) -> String {
+        match &self.key {
+            CursorKey::Int(v) => format!("i{v}.{}", self.id),
+            CursorKey::Text(t) => format!("s{}.{t}", self.id),
+        }
+    }
+
+    pub fn decode(s: &str) -> Option<Self> {
+        let (kind, rest) = (s.get(..1)?, s.get(1..)?);
+        match kind {
+            "i" => {
+                let (v, id) = rest.split_once('.')?;
+                Some(Cursor {
+                    key: CursorKey::Int(v.parse().ok()?),
+                    id: id.parse().ok()?,
+                })
+            }
+            "s" => {
+                let (id, t) = rest.split_once('.')?;
+                Some(Cursor {
+                    key: CursorKey::Text(t.to_string()),
+                    id: id.parse().ok()?,
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PageCursor {
+    After(Cursor),
+    Before(Cursor),
+}
+
+/// Everything that selects one page of an account's members. It is the URL's query
+/// string in typed form: `MemberQuery::from_params` reads it and `to_query` writes it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct MemberQuery {
+    pub account: i64,
+    pub search: String,
+    pub role: Option<String>,
+    pub status: MemberStatus,
+    pub sort: SortKey,
+    pub dir: SortDir,
+    pub cursor: Option<PageCursor>,
+    pub page_size: u32,
+    /// Column filters: exact names / emails to keep (empty = no filter).
+    pub names: Vec<String>,
+    pub emails: Vec<String>,
+}
+
+impl MemberQuery {
+    pub fn new(account: i64) -> Self {
+        MemberQuery {
+            account,
+            search: String::new(),
+            role: None,
+            status: MemberStatus::Active,
+            sort: SortKey::Name,
+            dir: SortDir::Asc,
+            cursor: None,
+            page_size: DEFAULT_PAGE_SIZE,
+            names: Vec::new(),
+            emails: Vec::new(),
+        }
+    }
+
+    /// Reads the view from URL parameters. Nothing here fails: a value that makes no
+    /// sense is replaced by the default and described in the returned notices, which
+    /// the page shows, so a mangled link still opens a sensible view.
+    pub fn from_params(
+        account: i64,
+        get: impl Fn(&str) -> Option<String>,
+        get_all: impl Fn(&str) -> Vec<String>,
+    ) -> (Self, Vec<String>) {
+        let mut q = MemberQuery::new(account);
+        let mut notices = Vec::new();
+        if let Some(s) = get("q") {
+            q.search = clean_search(&s);
+        }
+        if let Some(r) = get("role").filter(|r| !r.trim().is_empty()) {
+            q.role = Some(r.trim().to_string());
+        }
+        match get("status").as_deref() {
+            None | Some("") | Some("active") => {}
+            Some("inactive") => q.status = MemberStatus::Inactive,
+            Some(_) => notices.push("Unknown status in the link; showing active members.".into()),
+        }
+        match get("sort").as_deref() {
+            None | Some("") => {}
+            Some(s) => match SortKey::parse(s) {
+                Some(k) => q.sort = k,
+                None => notices.push("Unknown sort column in the link; sorted by Name.".into()),
+            },
+        }
+        match get("dir").as_deref() {
+            None | Some("") | Some("asc") => {}
+            Some("desc") => q.dir = SortDir::Desc,
+            Some(_) => notices.push("Unknown sort direction in the link; sorted ascending.".into()),
+        }
+        match get("size").as_deref() {
+            None | Some("") => {}
+            Some(s) => match s.parse::<u32>() {
+                Ok(n) if PAGE_SIZES.contains(&n) => q.page_size = n,
+                _ => notices.push(format!(
+                    "Page size must be one of {}; showing {DEFAULT_PAGE_SIZE} per page.",
+                    PAGE_SIZES.map(|n| n.to_string()).join(", ")
+                )),
+            },
+        }
+        let after = get("after").filter(|s| !s.is_empty());
+        let before = get("before").filter(|s| !s.is_empty());
+        let cursor = match (after, before) {
+            (None, None) => Some(None),
+            (Some(a), None) => Cursor::decode(&a).map(|c| Some(PageCursor::After(c))),
+            (None, Some(b)) => Cursor::decode(&b).map(|c| Some(PageCursor::Before(c))),
+            (Some(_), Some(_)) => None,
+        };
+        match cursor {
+            Some(c) => q.cursor = c,
+            None => notices.push("The page position in the link is not valid; showing the first page.".into()),
+        }
+        // A cursor only makes sense for the sort it was made for.
+        if let Some(PageCursor::After(c) | PageCursor::Before(c)) = &q.cursor {
+            if matches!(c.key, CursorKey::Text(_)) != q.sort.is_text() {
+                q.cursor = None;
+                notices.push("The page position in the link is not valid; showing the first page.".into());
+            }
+        }
+        q.names = clean_list(get_all("name"));
+        q.emails = clean_list(get_all("email"));
+        (q, notices)
+    }
+
+    /// The query string for this view (without `?`), leaving out defaults.
+    pub fn to_query(&self) -> String {
+        let mut pairs: Vec<(&str, String)> = Vec::new();
+        if !self.search.is_empty() {
+            pairs.push(("q", self.search.clone()));
+        }
+        if let Some(r) = &self.role {
+            pairs.push(("role", r.clone()));
+        }
+        if self.status == MemberStatus::Inactive {
+            pairs.push(("status", "inactive".into()));
+        }
+        for n in &self.names {
+            pairs.push(("name", n.clone()));
+        }
+        for e in &self.emails {
+            pairs.push(("email", e.clone()));
+        }
+        if self.sort != SortKey::Name {
+            pairs.push(("sort", self.sort.as_str().into()));
+        }
+        if self.dir != SortDir::Asc {
+            pairs.push(("dir", self.dir.as_str().into()));
+        }
+        if self.page_size != DEFAULT_PAGE_SIZE {
+            pairs.push(("size", self.page_size.to_string()));
+        }
+        match &self.cursor {
+            Some(PageCursor::After(c)) => pairs.push(("after", c.encode())),
+            Some(PageCursor::Before(c)) => pairs.push(("before", c.encode())),
+            None => {}
+        }
+        pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", encode_component(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// The link to this view of the account's Manage Users page.
+    pub fn href(&self) -> String {
+        let q = self.to_query();
+        if q.is_empty() {
+            format!("/accounts/{}/users", self.account)
+        } else {
+            format!("/accounts/{}/users?{q}", self.account)
+        }
+    }
+
+    /// The same view from its first page: any change of filter or sort starts over.
+    pub fn first_page(&self) -> Self {
+        MemberQuery {
+            cursor: None,
+            ..self.clone()
+        }
+    }
+
+    /// The view sorted by `key`: a second click on the current column flips direction.
+    pub fn sorted_by(&self, key: SortKey) -> Self {
+        let dir = if self.sort == key { self.dir.flipped() } else { SortDir::Asc };
+        MemberQuery {
+            sort: key,
+            dir,
+            ..self.first_page()
+        }
+    }
+
+    pub fn is_filtered(&self) -> bool {
+        !self.search.is_empty() || self.role.is_some() || !self.names.is_empty() || !self.emails.is_empty()
+    }
+}
+
+/// Trims, folds runs of white space and caps the length of Search Text.
+pub fn clean_search(s: &str) -> String {
+    s.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .take(MAX_SEARCH_CHARS)
+        .collect()
+}
+
+fn clean_list(values: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = values
+        .into_iter()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .collect();
+    out.sort();
+    out.dedup();
+    out.truncate(100);
+    out
+}
+
+/// Percent-encodes a query-string component (RFC 3986 unreserved characters pass).
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// An account as the pages show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AccountSummary {
+    pub id: i64,
+    pub name: String,
+    pub organisation: String,
+    pub kind: String,
+    pub government_cloud: bool,
+    pub org_id: String,
+    pub members: i64,
+}
+
+/// One row of the Manage Users table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct MemberRow {
+    pub membership_id: i64,
+    pub person_id: i64,
+    pub name: String,
+    pub email: String,
+    /// Roles beyond the default General Support.
+    pub additional_roles: i64,
+    /// Signed in within the last six months.
+    pub active: bool,
+    /// Unix seconds of the last sign-in; 0 when never.
+    pub last_sign_in_at: i64,
+    /// Open cases where this member is the primary contact.
+    pub cases_owned: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberPage {
+    pub rows: Vec<MemberRow>,
+    /// Cursor of the next page (after the last row), when there is one.
+    pub next: Option<Cursor>,
+    /// Cursor of the previous page (before the first row), when there is one.
+    pub prev: Option<Cursor>,
+    /// Label of the role the view is filtered to, for the table's heading.
+    pub role_label: Option<String>,
+}
+
+/// A date as `YYYY-MM-DD` (UTC) from Unix seconds; `None` for 0, which means never.
+pub fn format_date(unix: i64) -> Option<String> {
+    if unix <= 0 {
+        return None;
+    }
+    // Days to civil date, after Howard Hinnant's `civil_from_days`.
+    let z = unix.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    Some(format!("{y:04}-{m:02}-{d:02}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn parse(pairs: &[(&str, &str)]) -> (MemberQuery, Vec<String>) {
+        let map: HashMap<String, Vec<String>> = pairs.iter().fold(HashMap::new(), |mut m, (k, v)| {
+            m.entry(k.to_string()).or_default().push(v.to_string());
+            m
+        });
+        let m2 = map.clone();
+        MemberQuery::from_params(
+            7,
+            move |k| map.get(k).and_then(|v| v.first().cloned()),
+            move |k| m2.get(k).cloned().unwrap_or_default(),
+        )
+    }
+
+    #[test]
+    fn defaults_when_empty() {
+        let (q, notes) = parse(&[]);
+        assert_eq!(q, MemberQuery::new(7));
+        assert!(notes.is_empty());
+        assert_eq!(q.href(), "/accounts/7/users");
+    }
+
+    #[test]
+    fn round_trips_through_the_url() {
+        let mut q = MemberQuery::new(7);
+        q.search = "o'brien & co".into();
+        q.sort = SortKey::LastSignOn;
+        q.dir = SortDir::Desc;
+        q.page_size = 50;
+        q.role = Some("security_contact".into());
+        q.cursor = Some(PageCursor::After(Cursor { key: CursorKey::Int(1_700_000_000), id: 42 }));
+        let query = q.to_query();
+        let pairs: Vec<(String, String)> = query
+            .split('&')
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap();
+                (k.to_string(), decode(v))
+            })
+            .collect();
+        let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let (back, notes) = parse(&refs);
+        assert!(notes.is_empty(), "{notes:?}");
+        assert_eq!(back, q);
+    }
+
+    fn decode(v: &str) -> String {
+        let bytes = v.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'+' => out.push(b' '),
+                b'%' => {
+                    out.push(u8::from_str_radix(&v[i + 1..i + 3], 16).unwrap());
+                    i += 2;
+                }
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn bad_values_fall_back_with_a_notice() {
+        let (q, notes) = parse(&[("sort", "password"), ("dir", "up"), ("size", "100000"), ("after", "zz")]);
+        assert_eq!(q.sort, SortKey::Name);
+        assert_eq!(q.dir, SortDir::Asc);
+        assert_eq!(q.page_size, DEFAULT_PAGE_SIZE);
+        assert_eq!(q.cursor, None);
+        assert_eq!(notes.len(), 4, "{notes:?}");
+    }
+
+    #[test]
+    fn cursor_of_another_sort_is_dropped() {
+        let (q, notes) = parse(&[("sort", "cases"), ("after", "s3.alice")]);
+        assert_eq!(q.cursor, None);
+        assert_eq!(notes.len(), 1);
+    }
+
+    #[test]
+    fn cursors_round_trip() {
+        for c in [
+            Cursor { key: CursorKey::Int(-5), id: 9 },
+            Cursor { key: CursorKey::Text("a.b.c".into()), id: 12 },
+            Cursor { key: CursorKey::Text(String::new()), id: 1 },
+        ] {
+            assert_eq!(Cursor::decode(&c.encode()), Some(c));
+        }
+        for bad in ["", "x1.2", "i1", "i.1", "s.x", "iNaN.1"] {
+            assert_eq!(Cursor::decode(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn search_is_cleaned() {
+        assert_eq!(clean_search("  ann   lee \t"), "ann lee");
+        assert_eq!(clean_search(&"x".repeat(500)).len(), MAX_SEARCH_CHARS);
+    }
+
+    #[test]
+    fn sorting_the_same_column_flips() {
+        let q = MemberQuery::new(1);
+        let a = q.sorted_by(SortKey::Email);
+        assert_eq!((a.sort, a.dir), (SortKey::Email, SortDir::Asc));
+        let b = a.sorted_by(SortKey::Email);
+        assert_eq!(b.dir, SortDir::Desc);
+    }
+
+    #[test]
+    fn dates_format_in_utc() {
+        assert_eq!(format_date(0), None);
+        assert_eq!(format_date(1).as_deref(), Some("1970-01-01"));
+        assert_eq!(format_date(951_782_400).as_deref(), Some("2000-02-29"));
+        assert_eq!(format_date(1_767_225_599).as_deref(), Some("2025-12-31"));
+    }
+}

@@ -1,0 +1,73 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::list_accounts;
+use crate::components::error_view::ErrorView;
+
+/// The accounts this person can manage. `/?account=ID` (the account picker without
+/// JavaScript) goes straight to that account.
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let query = use_query_map();
+    let jump = query.with_untracked(|q| q.get("account").and_then(|a| a.parse::<i64>().ok()));
+    if let Some(id) = jump {
+        return view! { <Redirect path=format!("/accounts/{id}/users")/> }.into_any();
+    }
+    let accounts = Resource::new(|| (), |_| list_accounts());
+    view! {
+        <Title text="Accounts"/>
+        <h1>"Accounts"</h1>
+        <Transition fallback=|| view! { <p role="status">"Loading accounts…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                {move || Suspend::new(async move {
+                    let accounts = accounts.await?;
+                    let body = if accounts.is_empty() {
+                        view! { <p>"There are no accounts yet."</p> }.into_any()
+                    } else {
+                        view! {
+                            <table class="accounts">
+                                <caption>"Support accounts"</caption>
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"Account"</th>
+                                        <th scope="col">"Organisation"</th>
+                                        <th scope="col">"Org ID"</th>
+                                        <th scope="col">"Kind"</th>
+                                        <th scope="col" class="num">"Members"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {accounts
+                                        .into_iter()
+                                        .map(|a| {
+                                            let href = format!("/accounts/{}/users", a.id);
+                                            let kind = if a.government_cloud {
+                                                format!("{} (government cloud)", a.kind)
+                                            } else {
+                                                a.kind.clone()
+                                            };
+                                            view! {
+                                                <tr>
+                                                    <th scope="row"><a href=href>{a.name}</a></th>
+                                                    <td>{a.organisation}</td>
+                                                    <td>{a.org_id}</td>
+                                                    <td>{kind}</td>
+                                                    <td class="num">{a.members}</td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                        }
+                        .into_any()
+                    };
+                    Ok::<_, crate::error::AppError>(body)
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+    .into_any()
+}

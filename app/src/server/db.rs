@@ -1,0 +1,157 @@
+//! One handle over either database. Queries are written once, with `$1`-style
+//! placeholders that both SQLite and PostgreSQL accept, and run through `on_db!`, which
+//! expands the same code for each backend's native driver (so each keeps its own types,
+//! prepared-statement cache and connection options).
+
+use sqlx::{PgPool, SqlitePool};
+
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Db {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(p) => p.close().await,
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// Runs `$body` with `$pool` bound to the backend's own pool type.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::server::db::Db::Sqlite($pool) => $body,
+            $crate::server::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// A value bound to a query built at run time.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Arg {
+    Int(i64),
+    /// An integer column's NULL (PostgreSQL types parameters, so a NULL has one too).
+    NullInt,
+    Text(String),
+    Bool(bool),
+}
+
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(Arg::NullInt, Arg::Int)
+    }
+}
+
+/// SQL assembled from pieces, with its arguments numbered as they are pushed.
+#[derive(Clone, Debug, Default)]
+pub struct Sql {
+    pub text: String,
+    pub args: Vec<Arg>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Sql {
+            text: text.to_string(),
+            args: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `arg`.
+    pub fn bind(&mut self, arg: Arg) -> &mut Self {
+        self.args.push(arg);
+        self.text.push_str(&format!("${}", self.args.len()));
+        self
+    }
+
+    pub fn bind_int(&mut self, v: i64) -> &mut Self {
+        self.bind(Arg::Int(v))
+    }
+
+    pub fn bind_text(&mut self, v: impl Into<String>) -> &mut Self {
+        self.bind(Arg::Text(v.into()))
+    }
+
+    /// Appends `(p1, p2, …)` for a non-empty list.
+    pub fn bind_list(&mut self, values: impl IntoIterator<Item = Arg>) -> &mut Self {
+        self.text.push('(');
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(v);
+        }
+        self.text.push(')');
+        self
+    }
+}
+
+/// Binds every argument of a `Sql` to a sqlx query (of either backend).
+#[macro_export]
+macro_rules! bind_args {
+    ($query:expr, $args:expr) => {{
+        let mut q = $query;
+        for a in $args {
+            q = match a {
+                $crate::server::db::Arg::Int(v) => q.bind(*v),
+                $crate::server::db::Arg::NullInt => q.bind(None::<i64>),
+                $crate::server::db::Arg::Text(v) => q.bind(v.clone()),
+                $crate::server::db::Arg::Bool(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+pub fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_in_order() {
+        let mut s = Sql::new("SELECT 1 WHERE a = ");
+        s.bind_int(1).push(" AND b IN ").bind_list([Arg::Int(2), Arg::Text("x".into())]);
+        assert_eq!(s.text, "SELECT 1 WHERE a = $1 AND b IN ($2, $3)");
+        assert_eq!(s.args.len(), 3);
+    }
+
+    #[test]
+    fn like_patterns_are_escaped() {
+        assert_eq!(like_escape(r"50%_a\b"), r"50\%\_a\\b");
+    }
+}

@@ -1,0 +1,60 @@
+//! Everything that runs only on the server: storage and the glue that server functions
+//! use. Compiled with the `ssr` feature only; the browser build never sees sqlx.
+
+pub mod accounts;
+pub mod db;
+pub mod members;
+
+pub use db::{Backend, Db};
+
+use crate::error::AppError;
+
+/// The database handle of this request, provided once by the server as context.
+pub fn db() -> Result<Db, AppError> {
+    leptos::prelude::use_context::<Db>().ok_or_else(|| {
+        tracing::error!("no database in the server-function context");
+        AppError::Internal
+    })
+}
+
+/// Passes a server function's result through, reporting an error's HTTP status on the
+/// response (the body is the JSON-encoded `AppError`). The one place errors meet HTTP.
+pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(e) = &result {
+        set_status(e.status());
+    }
+    result
+}
+
+/// Sets the HTTP status of the response being rendered or answered.
+pub fn set_status(code: u16) {
+    if let Some(resp) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        resp.set_status(http::StatusCode::from_u16(code).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+    }
+}
+
+/// Current time in Unix seconds.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+/// "Active" means signed in within the last six months (183 days).
+pub const ACTIVE_WINDOW_SECS: i64 = 183 * 86_400;
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => AppError::not_found("Not found."),
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                AppError::Conflict("That already exists.".into())
+            }
+            _ => {
+                tracing::error!(error = %e, "database error");
+                AppError::Internal
+            }
+        }
+    }
+}

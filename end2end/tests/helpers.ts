@@ -1,0 +1,30 @@
+import { expect, Page } from '@playwright/test';
+
+/** The demo account seeded first in every fresh database. */
+export const DEMO_ACCOUNT = { id: 1, name: 'Northwind Production' };
+
+/** Waits until the WASM has hydrated the page (the app marks <body> when it has). */
+export async function hydrated(page: Page) {
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1, { timeout: 30_000 });
+}
+
+/** The member table's rows: [name, email, additional roles, active, last sign-on, cases]. */
+export async function tableRows(page: Page): Promise<string[][]> {
+  const table = page.getByRole('table');
+  await expect(table).toBeVisible();
+  return table.locator('tbody tr').evaluateAll((rows) =>
+    rows.map((r) => Array.from(r.querySelectorAll('th, td')).map((c) => (c.textContent ?? '').trim())),
+  );
+}
+
+export function columnHeader(page: Page, name: string) {
+  return page.getByRole('columnheader', { name: new RegExp(`^${name}`) });
+}
+
+/** Byte-wise order, as the database sorts its lower-cased keys. */
+export function isSorted(values: string[], dir: 'asc' | 'desc' = 'asc') {
+  const keys = values.map((v) => v.toLowerCase());
+  const sorted = [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (dir === 'desc') sorted.reverse();
+  return JSON.stringify(keys) === JSON.stringify(sorted);
+}

@@ -1,0 +1,135 @@
+import { expect, test } from '@playwright/test';
+import { columnHeader, DEMO_ACCOUNT, hydrated, isSorted, tableRows } from './helpers';
+
+const usersPage = `/accounts/${DEMO_ACCOUNT.id}/users`;
+
+test('the accounts list leads to Manage Users with the member table', async ({ page }) => {
+  await page.goto('/');
+  await page.getByRole('link', { name: DEMO_ACCOUNT.name }).click();
+  await expect(page.getByRole('heading', { level: 1, name: DEMO_ACCOUNT.name })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Manage Support Contacts' })).toBeVisible();
+  for (const col of ['Name', 'Email', 'Additional roles', 'Active', 'Last sign-on', 'Cases owned']) {
+    await expect(columnHeader(page, col)).toBeVisible();
+  }
+  const rows = await tableRows(page);
+  expect(rows).toHaveLength(25);
+  expect(isSorted(rows.map((r) => r[0]))).toBe(true);
+  await expect(columnHeader(page, 'Name')).toHaveAttribute('aria-sort', 'ascending');
+});
+
+test('sorting by a column header changes the order, and again reverses it', async ({ page }) => {
+  await page.goto(usersPage);
+  await hydrated(page);
+  const before = await tableRows(page);
+  await columnHeader(page, 'Email').getByRole('link').click();
+  await expect(columnHeader(page, 'Email')).toHaveAttribute('aria-sort', 'ascending');
+  await expect(page).toHaveURL(/sort=email/);
+  const asc = await tableRows(page);
+  expect(isSorted(asc.map((r) => r[1]))).toBe(true);
+  expect(asc.map((r) => r[1])).not.toEqual(before.map((r) => r[1]));
+
+  await columnHeader(page, 'Email').getByRole('link').click();
+  await expect(columnHeader(page, 'Email')).toHaveAttribute('aria-sort', 'descending');
+  const desc = await tableRows(page);
+  expect(isSorted(desc.map((r) => r[1]), 'desc')).toBe(true);
+  expect(desc[0][1]).not.toEqual(asc[0][1]);
+});
+
+test('Search Text filters as you type, through the server, after hydration', async ({ page }) => {
+  await page.goto(usersPage);
+  await hydrated(page);
+  const requests: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/api/members')) requests.push(r.url());
+  });
+  await page.getByLabel('Search Text').pressSequentially('son', { delay: 40 });
+  await expect(page).toHaveURL(/q=son/);
+  await expect(page.getByRole('table')).toHaveAccessibleName(/matching “son”/);
+  const rows = await tableRows(page);
+  expect(rows.length).toBeGreaterThan(0);
+  for (const [name, email] of rows) {
+    expect(`${name} ${email}`.toLowerCase()).toContain('son');
+  }
+  // The list came from a server function call, not a full page load.
+  expect(requests.length).toBeGreaterThan(0);
+});
+
+test('paging goes forward and back, and a reload keeps the view', async ({ page }) => {
+  await page.goto(`${usersPage}?sort=last_sign_on&dir=desc`);
+  await hydrated(page);
+  const first = await tableRows(page);
+  await page.getByRole('link', { name: 'Next' }).click();
+  await expect(page).toHaveURL(/after=/);
+  await expect.poll(async () => (await tableRows(page))[0][0]).not.toBe(first[0][0]);
+  const second = await tableRows(page);
+  expect(second.map((r) => r[1])).not.toContain(first[0][1]);
+
+  await page.reload();
+  expect(await tableRows(page)).toEqual(second);
+  await expect(columnHeader(page, 'Last sign-on')).toHaveAttribute('aria-sort', 'descending');
+
+  await hydrated(page);
+  await page.getByRole('link', { name: 'Previous' }).click();
+  await expect(page).toHaveURL(/before=/);
+  await expect.poll(async () => (await tableRows(page)).map((r) => r[1])).toEqual(first.map((r) => r[1]));
+  await expect(page.getByText('Previous', { exact: true })).toHaveAttribute('aria-disabled', 'true');
+});
+
+test('bad links get a clear message, never an error page', async ({ page }) => {
+  const res = await page.goto(`${usersPage}?sort=password&dir=sideways&size=100000&after=%27%3B--`);
+  expect(res?.status()).toBe(200);
+  const notices = page.getByRole('status').filter({ hasText: 'Unknown sort column' });
+  await expect(notices).toContainText('sorted by Name');
+  await expect(notices).toContainText('showing 25 per page');
+  expect(await tableRows(page)).toHaveLength(25);
+
+  const missing = await page.goto('/accounts/999999/users');
+  expect(missing?.status()).toBe(404);
+  await expect(page.getByRole('alert')).toContainText('There is no account with the id 999999.');
+
+  await page.goto(`${usersPage}?q=${encodeURIComponent("'; DROP TABLE memberships; --")}`);
+  await expect(page.getByText('No users match this view.')).toBeVisible();
+  await page.goto(usersPage);
+  expect(await tableRows(page)).toHaveLength(25);
+});
+
+test('the members API answers bad input with a 4xx JSON error', async ({ request }) => {
+  const bad = await request.post('/api/members', { data: { query: { account: 'x' } } });
+  expect(bad.status()).toBeGreaterThanOrEqual(400);
+  expect(bad.status()).toBeLessThan(500);
+  const missing = await request.post('/api/members', {
+    data: {
+      query: {
+        account: 999999, search: '', role: null, status: 'Active', sort: 'Name', dir: 'Asc',
+        cursor: null, page_size: 25, names: [], emails: [],
+      },
+    },
+  });
+  expect(missing.status()).toBe(404);
+  expect(JSON.stringify(await missing.json())).toContain('There is no account with the id 999999.');
+});
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('the server-rendered page sorts, searches and pages', async ({ page }) => {
+    await page.goto(usersPage);
+    expect(await tableRows(page)).toHaveLength(25);
+    await columnHeader(page, 'Email').getByRole('link').click();
+    await expect(page).toHaveURL(/sort=email/);
+    expect(isSorted((await tableRows(page)).map((r) => r[1]))).toBe(true);
+
+    await page.getByLabel('Search Text').fill('adam');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect(page).toHaveURL(/q=adam/);
+    await expect(page).toHaveURL(/sort=email/);
+    const rows = await tableRows(page);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const [name, email] of rows) expect(`${name} ${email}`.toLowerCase()).toContain('adam');
+
+    await page.goto(usersPage);
+    const first = await tableRows(page);
+    await page.getByRole('link', { name: 'Next' }).click();
+    expect((await tableRows(page))[0]).not.toEqual(first[0]);
+  });
+});

@@ -1,0 +1,121 @@
+//! `server` — run Roster, or manage its data.
+//!
+//! `server` / `server serve` serves the app; `server seed` creates demo data.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use server::{database, seed, web};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(name = "server", about = "Roster: support-contact administration")]
+struct Cli {
+    /// Database to use: sqlite://path or postgres://user@host/db.
+    #[arg(long, env = "DATABASE_URL", default_value = database::DEFAULT_URL, global = true)]
+    database_url: String,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the app (the default).
+    Serve {
+        /// Address to listen on; defaults to LEPTOS_SITE_ADDR or 127.0.0.1:3000.
+        #[arg(long, env = "ROSTER_BIND")]
+        bind: Option<SocketAddr>,
+        /// Members of the large demo account when an empty database is seeded.
+        #[arg(long, env = "ROSTER_DEMO_MEMBERS", default_value_t = 300)]
+        demo_members: usize,
+        /// Do not seed an empty database.
+        #[arg(long)]
+        no_seed: bool,
+    },
+    /// Create demo data in an empty database.
+    Seed {
+        /// Members of the large demo account.
+        #[arg(long, default_value_t = 300)]
+        members: usize,
+        /// Random seed: the same seed and day give the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .init();
+    if let Err(e) = run(Cli::parse()).await {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let db = database::open(&cli.database_url).await?;
+    match cli.command.unwrap_or(Command::Serve {
+        bind: std::env::var("ROSTER_BIND").ok().and_then(|b| b.parse().ok()),
+        demo_members: 300,
+        no_seed: false,
+    }) {
+        Command::Serve {
+            bind,
+            demo_members,
+            no_seed,
+        } => {
+            if !no_seed && seed::is_empty(&db).await? {
+                let started = std::time::Instant::now();
+                let report = seed::seed(&db, &seed_options(demo_members, 1)).await?;
+                tracing::info!(
+                    people = report.people,
+                    memberships = report.memberships,
+                    "seeded demo data in {:.1?}",
+                    started.elapsed()
+                );
+            }
+            let options = web::options(bind)?;
+            let addr = options.site_addr;
+            let app = web::router(db, options);
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr}"))?;
+            let url = format!("http://{}", listener.local_addr()?);
+            println!("Roster is running at {url}");
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await?;
+        }
+        Command::Seed { members, seed: s } => {
+            if !seed::is_empty(&db).await? {
+                anyhow::bail!("the database already holds data; seed an empty one");
+            }
+            let started = std::time::Instant::now();
+            let report = seed::seed(&db, &seed_options(members, s)).await?;
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "seeded {} people, {} memberships, {} cases in {secs:.1} s ({:.0} members/s)",
+                report.people,
+                report.memberships,
+                report.cases,
+                report.memberships as f64 / secs
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Seeds relative to the start of today, so that one seed gives one data set per day.
+fn seed_options(members: usize, seed: u64) -> seed::SeedOptions {
+    let now = app::server::now();
+    seed::SeedOptions {
+        members,
+        seed,
+        now: now - now % 86_400,
+    }
+}

@@ -1,0 +1,525 @@
+//! Demo data: a vendor, customers and a partner with accounts of every kind, people in
+//! their organisations' domains, memberships with mixed roles, and cases. The same seed
+//! and date give the same data. Rows go in with multi-row inserts, in batches, so that a
+//! million members take minutes, not hours.
+
+use std::collections::HashMap;
+
+use anyhow::Context;
+use app::server::db::{Arg, Db, Sql};
+use app::{bind_args, on_db};
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+const DAY: i64 = 86_400;
+
+const FIRST: &[&str] = &[
+    "Olivia", "Liam", "Emma", "Noah", "Amelia", "Oliver", "Ava", "Elijah", "Sophia", "James", "Isabella", "William",
+    "Mia", "Benjamin", "Charlotte", "Lucas", "Harper", "Henry", "Evelyn", "Theodore", "Aisha", "Mateo", "Priya",
+    "Arjun", "Mei", "Hiroshi", "Yuki", "Sven", "Ingrid", "Lars", "Fatima", "Omar", "Zara", "Diego", "Lucia", "Carlos",
+    "Elena", "Marco", "Giulia", "Pierre", "Camille", "Hannah", "Lukas", "Anna", "Jakub", "Zofia", "Olga", "Ivan",
+    "Chloe", "Ethan", "Grace", "Samuel", "Nora", "David", "Leah", "Daniel", "Ruth", "Joseph", "Maya", "Aaron",
+    "Tomás", "Siobhan", "Niamh", "Kwame", "Amara", "Chen", "Wei", "Ravi", "Anika", "Jonas", "Freya", "Mohammed",
+    "Layla", "Hugo", "Iris", "Felix", "Clara", "Oscar", "Alice", "Simon",
+];
+
+const LAST: &[&str] = &[
+    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez",
+    "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee",
+    "Perez", "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young",
+    "Allen", "King", "Wright", "Scott", "Torres", "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson", "Baker",
+    "Hall", "Rivera", "Campbell", "Mitchell", "Carter", "Roberts", "Kowalski", "Novak", "Müller", "Schmidt",
+    "Rossi", "Bianchi", "Dubois", "Moreau", "Tanaka", "Sato", "Kim", "Park", "Patel", "Sharma", "Okafor", "Mensah",
+    "O'Brien", "Murphy", "Andersson", "Johansson", "Nielsen", "Hansen", "Ivanova", "Petrov", "Cohen", "Levi",
+    "Haddad", "Costa", "Silva", "Wang",
+];
+
+const OTHER_DOMAINS: &[&str] = &["contractors.example", "mail.example", "consultancy.example"];
+
+const CASE_TITLES: &[&str] = &[
+    "Login page times out for some users",
+    "Upgrade to 8.4 fails on schema step",
+    "Request for licence key renewal",
+    "Performance degradation in reporting",
+    "SSO certificate rollover",
+    "Data export job stuck in queue",
+    "Security advisory follow-up",
+    "Question about backup retention",
+    "Email notifications not delivered",
+    "API rate limit increase",
+];
+
+pub struct SeedOptions {
+    /// Members of the large demo account (Northwind Production).
+    pub members: usize,
+    pub seed: u64,
+    /// The day the data is relative to (Unix seconds); sign-ins spread over two years before it.
+    pub now: i64,
+}
+
+pub struct SeedReport {
+    pub people: usize,
+    pub memberships: usize,
+    pub cases: usize,
+}
+
+/// True when the database holds no organisations yet.
+pub async fn is_empty(db: &Db) -> anyhow::Result<bool> {
+    let n: i64 = on_db!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM organisations").fetch_one(pool).await?);
+    Ok(n == 0)
+}
+
+struct Org {
+    name: &'static str,
+    kind: &'static str,
+    domains: &'static [&'static str],
+}
+
+struct AccountPlan {
+    org: usize,
+    name: &'static str,
+    org_id: &'static str,
+    kind: &'static str,
+    government_cloud: bool,
+    projects: &'static [&'static str],
+    /// Members; `None` means the requested large number.
+    members: Option<usize>,
+}
+
+const ORGS: &[Org] = &[
+    Org { name: "Roster Software", kind: "vendor", domains: &["roster.example"] },
+    Org { name: "Northwind Traders", kind: "customer", domains: &["northwind.example", "northwind-traders.example"] },
+    Org { name: "Contoso Health", kind: "customer", domains: &["contoso.example"] },
+    Org { name: "Globex Public Sector", kind: "customer", domains: &["globex.example"] },
+    Org { name: "Initech Partners", kind: "partner", domains: &["initech.example"] },
+];
+
+const ACCOUNTS: &[AccountPlan] = &[
+    AccountPlan { org: 1, name: "Northwind Production", org_id: "NW-1001", kind: "cloud", government_cloud: false,
+        projects: &["web-store", "logistics", "analytics"], members: None },
+    AccountPlan { org: 1, name: "Northwind On-Premises", org_id: "NW-1002", kind: "on-premises", government_cloud: false,
+        projects: &[], members: Some(40) },
+    AccountPlan { org: 2, name: "Contoso Health Cloud", org_id: "CH-2001", kind: "client-managed cloud",
+        government_cloud: false, projects: &["patient-portal", "claims"], members: Some(60) },
+    AccountPlan { org: 3, name: "Globex GovCloud", org_id: "GX-3001", kind: "cloud", government_cloud: true,
+        projects: &["citizen-services"], members: Some(35) },
+    AccountPlan { org: 4, name: "Initech Support Desk", org_id: "IN-4001", kind: "on-premises", government_cloud: false,
+        projects: &[], members: Some(25) },
+];
+
+/// Named people every demo has, one per persona (sign-in comes with issue 5).
+const PERSONAS: &[(&str, &str, usize)] = &[
+    // (name, email, organisation index)
+    ("Olivia Operator", "olivia.operator@roster.example", 0),
+    ("Adam Admin", "adam.admin@northwind.example", 1),
+    ("Carla Contact", "carla.contact@northwind.example", 1),
+    ("Ivan Inactive", "ivan.inactive@northwind.example", 1),
+    ("Paula Partner", "paula.partner@initech.example", 4),
+];
+
+/// Accumulates the rows of one table and writes them in multi-row INSERTs.
+struct Batch<'a> {
+    db: &'a Db,
+    head: String,
+    cols: usize,
+    rows: usize,
+    sql: Sql,
+}
+
+impl<'a> Batch<'a> {
+    fn new(db: &'a Db, table: &str, columns: &[&str]) -> Self {
+        Batch {
+            db,
+            head: format!("INSERT INTO {table} ({}) VALUES ", columns.join(", ")),
+            cols: columns.len(),
+            rows: 0,
+            sql: Sql::default(),
+        }
+    }
+
+    async fn push(&mut self, row: Vec<Arg>) -> anyhow::Result<()> {
+        debug_assert_eq!(row.len(), self.cols);
+        if self.rows == 0 {
+            self.sql = Sql::new(&self.head);
+        } else {
+            self.sql.push(", ");
+        }
+        self.sql.bind_list(row);
+        self.rows += 1;
+        // Both databases take at least 32,766 parameters per statement.
+        if (self.rows + 1) * self.cols > 30_000 {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> anyhow::Result<()> {
+        if self.rows == 0 {
+            return Ok(());
+        }
+        let sql = std::mem::take(&mut self.sql);
+        on_db!(self.db, pool => bind_args!(sqlx::query(&sql.text), &sql.args).execute(pool).await.map(|_| ()))
+            .with_context(|| format!("seeding: {}", self.head))?;
+        self.rows = 0;
+        Ok(())
+    }
+}
+
+async fn next_id(db: &Db, table: &str) -> anyhow::Result<i64> {
+    let sql = format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}");
+    Ok(on_db!(db, pool => sqlx::query_scalar::<_, i64>(&sql).fetch_one(pool).await?))
+}
+
+fn int(v: i64) -> Arg {
+    Arg::Int(v)
+}
+fn text(v: impl Into<String>) -> Arg {
+    Arg::Text(v.into())
+}
+fn boolean(v: bool) -> Arg {
+    Arg::Bool(v)
+}
+fn opt_int(v: Option<i64>) -> Arg {
+    Arg::from(v)
+}
+
+/// A generated person.
+struct Person {
+    id: i64,
+    name: String,
+    email: String,
+    registered: bool,
+    last_sign_in: i64,
+    org: usize,
+}
+
+/// Creates the demo data set. Run on an empty database.
+pub async fn seed(db: &Db, opts: &SeedOptions) -> anyhow::Result<SeedReport> {
+    let mut rng = SmallRng::seed_from_u64(opts.seed);
+    let now = opts.now;
+
+    // Organisations and their domains.
+    let org_base = next_id(db, "organisations").await?;
+    let mut orgs = Batch::new(db, "organisations", &["id", "name", "kind", "created_at"]);
+    let mut domains = Batch::new(db, "organisation_domains", &["organisation_id", "domain"]);
+    for (i, o) in ORGS.iter().enumerate() {
+        let id = org_base + i as i64;
+        orgs.push(vec![int(id), text(o.name), text(o.kind), int(now - 1_200 * DAY)]).await?;
+        for d in o.domains {
+            domains.push(vec![int(id), text(*d)]).await?;
+        }
+    }
+    orgs.flush().await?;
+    domains.flush().await?;
+
+    // Accounts and projects.
+    let account_base = next_id(db, "accounts").await?;
+    let project_base = next_id(db, "account_projects").await?;
+    let mut accounts = Batch::new(
+        db,
+        "accounts",
+        &["id", "organisation_id", "name", "org_id", "kind", "government_cloud", "created_at"],
+    );
+    let mut projects = Batch::new(db, "account_projects", &["id", "account_id", "name"]);
+    let mut project_ids: Vec<Vec<i64>> = Vec::new();
+    let mut next_project = project_base;
+    for (i, a) in ACCOUNTS.iter().enumerate() {
+        let id = account_base + i as i64;
+        accounts
+            .push(vec![
+                int(id),
+                int(org_base + a.org as i64),
+                text(a.name),
+                text(a.org_id),
+                text(a.kind),
+                boolean(a.government_cloud),
+                int(now - 1_100 * DAY),
+            ])
+            .await?;
+        let mut ids = Vec::new();
+        for p in a.projects {
+            projects.push(vec![int(next_project), int(id), text(*p)]).await?;
+            ids.push(next_project);
+            next_project += 1;
+        }
+        project_ids.push(ids);
+    }
+    accounts.flush().await?;
+    projects.flush().await?;
+
+    // People: the personas, then generated people per account.
+    let person_base = next_id(db, "people").await?;
+    let mut people: Vec<Person> = Vec::new();
+    for (name, email, org) in PERSONAS {
+        people.push(Person {
+            id: person_base + people.len() as i64,
+            name: name.to_string(),
+            email: email.to_string(),
+            registered: true,
+            last_sign_in: now - rng.gen_range(0..30) * DAY - rng.gen_range(0..DAY),
+            org: *org,
+        });
+    }
+    let mut seen_emails: HashMap<String, u32> = HashMap::new();
+    // Account members as indices into `people`; the personas' memberships first.
+    let mut members_of: Vec<Vec<usize>> = vec![Vec::new(); ACCOUNTS.len()];
+    members_of[0].extend([1, 2, 3]);
+    members_of[1].push(1);
+    members_of[4].push(4);
+    for (ai, a) in ACCOUNTS.iter().enumerate() {
+        let want = a.members.unwrap_or(opts.members);
+        let org = &ORGS[a.org];
+        while members_of[ai].len() < want {
+            let first = FIRST[rng.gen_range(0..FIRST.len())];
+            let last = LAST[rng.gen_range(0..LAST.len())];
+            let domain = if rng.gen_bool(0.06) {
+                OTHER_DOMAINS[rng.gen_range(0..OTHER_DOMAINS.len())]
+            } else {
+                org.domains[rng.gen_range(0..org.domains.len())]
+            };
+            let local = format!("{}.{}", ascii_fold(first), ascii_fold(last));
+            let n = seen_emails.entry(format!("{local}@{domain}")).or_insert(0);
+            *n += 1;
+            let email = if *n == 1 { format!("{local}@{domain}") } else { format!("{local}{n}@{domain}") };
+            let registered = !rng.gen_bool(0.03);
+            let last_sign_in = if registered && rng.gen_bool(0.85) {
+                now - rng.gen_range(0..730) * DAY - rng.gen_range(0..DAY)
+            } else {
+                0
+            };
+            members_of[ai].push(people.len());
+            people.push(Person {
+                id: person_base + people.len() as i64,
+                name: format!("{first} {last}"),
+                email,
+                registered,
+                last_sign_in,
+                org: a.org,
+            });
+        }
+    }
+    // A few Northwind people also work on the on-premises account.
+    let shared: Vec<usize> = members_of[0].iter().skip(4).step_by(7).take(10).copied().collect();
+    members_of[1].extend(shared);
+
+    let mut batch = Batch::new(
+        db,
+        "people",
+        &["id", "display_name", "email", "email_key", "registered_at", "last_sign_in_at", "is_operator", "organisation_id"],
+    );
+    for (i, p) in people.iter().enumerate() {
+        batch
+            .push(vec![
+                int(p.id),
+                text(p.name.clone()),
+                text(p.email.clone()),
+                text(p.email.to_lowercase()),
+                opt_int(p.registered.then_some(now - 1_000 * DAY + (i as i64 % 900) * DAY)),
+                opt_int((p.last_sign_in > 0).then_some(p.last_sign_in)),
+                boolean(i == 0),
+                int(org_base + p.org as i64),
+            ])
+            .await?;
+    }
+    batch.flush().await?;
+
+    // Cases, first, so that each membership can carry its count of open cases owned.
+    let case_base = next_id(db, "cases").await?;
+    let mut cases = Batch::new(
+        db,
+        "cases",
+        &["id", "account_id", "number", "title", "status", "primary_contact_id", "opened_at", "resolved_at"],
+    );
+    let mut contacts = Batch::new(db, "case_contacts", &["case_id", "person_id"]);
+    let mut followers = Batch::new(db, "case_followers", &["case_id", "person_id"]);
+    let mut pulse = Batch::new(db, "pulse_messages", &["case_id", "author_id", "body", "created_at"]);
+    let mut owned: HashMap<(usize, usize), i64> = HashMap::new();
+    let mut case_count = 0usize;
+    for (ai, members) in members_of.iter().enumerate() {
+        let n = (members.len() / 2).clamp(5, 5_000);
+        for _ in 0..n {
+            let id = case_base + case_count as i64;
+            case_count += 1;
+            let primary = members[rng.gen_range(0..members.len())];
+            let open = rng.gen_bool(0.6);
+            let opened = now - rng.gen_range(1..700) * DAY;
+            if open {
+                *owned.entry((ai, primary)).or_insert(0) += 1;
+            }
+            cases
+                .push(vec![
+                    int(id),
+                    int(account_base + ai as i64),
+                    text(format!("C-{:07}", id)),
+                    text(CASE_TITLES[rng.gen_range(0..CASE_TITLES.len())]),
+                    text(if open { "open" } else { "resolved" }),
+                    int(people[primary].id),
+                    int(opened),
+                    opt_int((!open).then_some(opened + rng.gen_range(1..60) * DAY)),
+                ])
+                .await?;
+            let mut extra: Vec<usize> = (0..rng.gen_range(0..4)).map(|_| members[rng.gen_range(0..members.len())]).collect();
+            extra.sort_unstable();
+            extra.dedup();
+            for (k, p) in extra.into_iter().filter(|p| *p != primary).enumerate() {
+                let row = vec![int(id), int(people[p].id)];
+                if k % 2 == 0 {
+                    contacts.push(row).await?;
+                } else {
+                    followers.push(row).await?;
+                }
+            }
+            pulse
+                .push(vec![int(id), int(people[primary].id), text("Case opened."), int(opened)])
+                .await?;
+        }
+    }
+    // Cases must exist before their contacts (foreign keys).
+    cases.flush().await?;
+    contacts.flush().await?;
+    followers.flush().await?;
+    pulse.flush().await?;
+
+    // Memberships, with the per-role counts of each account alongside.
+    let roles: Vec<(String, i64)> = on_db!(db, pool => sqlx::query_as("SELECT key, bit FROM roles ORDER BY bit")
+        .fetch_all(pool)
+        .await?);
+    let mut counts: HashMap<(i64, &'static str, String), i64> = HashMap::new();
+    let membership_base = next_id(db, "memberships").await?;
+    let mut memberships = Batch::new(
+        db,
+        "memberships",
+        &[
+            "id", "account_id", "person_id", "status", "role_bits", "additional_roles", "cloud_all_projects",
+            "cloud_environment", "added_by", "added_at", "name", "name_key", "email", "email_key",
+            "last_sign_in_at", "cases_owned",
+        ],
+    );
+    let mut member_projects = Batch::new(db, "membership_projects", &["membership_id", "project_id"]);
+    let mut membership_count = 0usize;
+    for (ai, members) in members_of.iter().enumerate() {
+        let plan = &ACCOUNTS[ai];
+        let account_id = account_base + ai as i64;
+        let admin = people[members[0]].id;
+        for (k, &pi) in members.iter().enumerate() {
+            let p = &people[pi];
+            let id = membership_base + membership_count as i64;
+            membership_count += 1;
+            // The first member administers the account and is its Primary contact.
+            let mut bits = 1_i64;
+            let mut add = |key: &str, yes: bool| {
+                if yes {
+                    if let Some((_, bit)) = roles.iter().find(|(r, _)| r == key) {
+                        bits |= 1 << bit;
+                    }
+                }
+            };
+            add("account_admin", k == 0 || rng.gen_bool(0.01));
+            add("primary", k == 0);
+            add("security_contact", rng.gen_bool(0.05));
+            let cloud = !plan.government_cloud && !plan.projects.is_empty() && rng.gen_bool(0.08);
+            add("cloud_specialist", cloud);
+            add("billing_contact", rng.gen_bool(0.03));
+            add("license_contact", rng.gen_bool(0.03));
+            let inactive = k > 0 && (pi == 3 || rng.gen_bool(0.05));
+            let status = if inactive { "inactive" } else { "active" };
+            let all_projects = !cloud || rng.gen_bool(0.6);
+            let environment = if cloud {
+                ["production", "non-production", "all"][rng.gen_range(0..3)]
+            } else {
+                "non-production"
+            };
+            memberships
+                .push(vec![
+                    int(id),
+                    int(account_id),
+                    int(p.id),
+                    text(status),
+                    int(bits),
+                    int(i64::from(bits.count_ones()) - 1),
+                    boolean(all_projects),
+                    text(environment),
+                    opt_int((k > 0).then_some(admin)),
+                    int(now - rng.gen_range(1..1_000) * DAY),
+                    text(p.name.clone()),
+                    text(p.name.to_lowercase()),
+                    text(p.email.clone()),
+                    text(p.email.to_lowercase()),
+                    int(p.last_sign_in),
+                    int(owned.get(&(ai, pi)).copied().unwrap_or(0)),
+                ])
+                .await?;
+            if !all_projects {
+                let ids = &project_ids[ai];
+                member_projects.push(vec![int(id), int(ids[rng.gen_range(0..ids.len())])]).await?;
+            }
+            for (key, bit) in &roles {
+                if bits & (1 << bit) != 0 {
+                    *counts.entry((account_id, status, key.clone())).or_insert(0) += 1;
+                }
+            }
+        }
+    }
+    memberships.flush().await?;
+    member_projects.flush().await?;
+
+    let mut role_counts = Batch::new(db, "role_counts", &["account_id", "status", "role_key", "n"]);
+    for ((account, status, key), n) in counts {
+        role_counts.push(vec![int(account), text(status), text(key), int(n)]).await?;
+    }
+    role_counts.flush().await?;
+
+    after_bulk_load(db).await?;
+    Ok(SeedReport {
+        people: people.len(),
+        memberships: membership_count,
+        cases: case_count,
+    })
+}
+
+/// Moves PostgreSQL's id sequences past the explicit ids and refreshes planner
+/// statistics.
+async fn after_bulk_load(db: &Db) -> anyhow::Result<()> {
+    match db {
+        Db::Postgres(pool) => {
+            for table in [
+                "organisations", "accounts", "account_projects", "people", "memberships", "cases", "pulse_messages",
+            ] {
+                let sql = format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 1))"
+                );
+                sqlx::query(&sql).execute(pool).await?;
+            }
+            sqlx::query("ANALYZE").execute(pool).await?;
+        }
+        Db::Sqlite(pool) => {
+            sqlx::query("ANALYZE").execute(pool).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Letters of a name as they may appear in an email address.
+fn ascii_fold(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| match c {
+            'á' | 'à' | 'ä' | 'â' => Some('a'),
+            'é' | 'è' | 'ë' | 'ê' => Some('e'),
+            'í' | 'ï' => Some('i'),
+            'ó' | 'ö' | 'ô' => Some('o'),
+            'ú' | 'ü' => Some('u'),
+            c if c.is_ascii_alphanumeric() => Some(c.to_ascii_lowercase()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_fold_into_email_local_parts() {
+        assert_eq!(super::ascii_fold("Müller"), "muller");
+        assert_eq!(super::ascii_fold("O'Brien"), "obrien");
+        assert_eq!(super::ascii_fold("Tomás"), "tomas");
+    }
+}

@@ -1,0 +1,133 @@
+//! Fresh databases for tests: a new SQLite file, or a new PostgreSQL database on the
+//! server at ROSTER_TEST_POSTGRES_URL. `backend_tests!` runs one test body on both.
+
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use app::server::Db;
+use server::database;
+use sqlx::postgres::PgPoolOptions;
+use sqlx::Connection;
+
+pub const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/test";
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!("{prefix}_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst))
+}
+
+pub struct TestDb {
+    pub db: Db,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(std::path::PathBuf),
+    Database { admin_url: String, name: String },
+}
+
+impl TestDb {
+    pub async fn sqlite() -> TestDb {
+        let path = std::env::temp_dir().join(format!("{}.db", unique("roster_test")));
+        let db = database::open(&format!("sqlite://{}", path.display()))
+            .await
+            .expect("open SQLite test database");
+        TestDb {
+            db,
+            cleanup: Cleanup::File(path),
+        }
+    }
+
+    /// A fresh PostgreSQL database, or None (skip) when the server is not reachable
+    /// outside CI. Under CI=true an unreachable server fails the test.
+    pub async fn postgres() -> Option<TestDb> {
+        let admin_url = std::env::var("ROSTER_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_PG.to_string());
+        let admin = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            sqlx::PgConnection::connect(&admin_url),
+        )
+        .await;
+        let mut admin = match admin {
+            Ok(Ok(c)) => c,
+            other => {
+                let why = match other {
+                    Ok(Err(e)) => e.to_string(),
+                    _ => "timed out".to_string(),
+                };
+                if std::env::var("CI").as_deref() == Ok("true") {
+                    panic!("PostgreSQL at {admin_url} is required under CI=true: {why}");
+                }
+                eprintln!("skipping the PostgreSQL run: {admin_url} is not reachable ({why})");
+                return None;
+            }
+        };
+        let name = unique("roster_test");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
+        let url = match admin_url.rfind('/') {
+            Some(i) => format!("{}/{name}", &admin_url[..i]),
+            None => panic!("ROSTER_TEST_POSTGRES_URL has no database name"),
+        };
+        let db = database::open(&url).await.expect("open PostgreSQL test database");
+        Some(TestDb {
+            db,
+            cleanup: Cleanup::Database { admin_url, name },
+        })
+    }
+
+    pub async fn finish(self) {
+        self.db.close().await;
+        match self.cleanup {
+            Cleanup::File(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            Cleanup::Database { admin_url, name } => {
+                if let Ok(pool) = PgPoolOptions::new().max_connections(1).connect(&admin_url).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&pool)
+                        .await;
+                }
+            }
+        }
+    }
+}
+
+/// Defines `mod $name { sqlite, postgres }`: the body runs once per backend with `$db`
+/// bound to a fresh, migrated database.
+#[macro_export]
+macro_rules! backend_tests {
+    ($(async fn $name:ident($db:ident) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn run($db: app::server::Db) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let t = $crate::common::TestDb::sqlite().await;
+                    run(t.db.clone()).await;
+                    t.finish().await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(t) = $crate::common::TestDb::postgres().await {
+                        run(t.db.clone()).await;
+                        t.finish().await;
+                    }
+                }
+            }
+        )*
+    };
+}

@@ -1,0 +1,176 @@
+//! Storage tests for the Manage Users list, on SQLite and on PostgreSQL.
+
+mod common;
+
+use app::error::AppError;
+use app::model::{MemberPage, MemberQuery, MemberStatus, PageCursor, SortDir, SortKey};
+use app::server::{accounts, members, Db};
+use app::on_db;
+use server::seed::{seed, SeedOptions};
+
+const NOW: i64 = 1_780_000_000 - 1_780_000_000 % 86_400;
+
+async fn seeded(db: &Db) -> i64 {
+    seed(db, &SeedOptions { members: 130, seed: 7, now: NOW }).await.expect("seed");
+    accounts::list(db).await.unwrap().into_iter().find(|a| a.name == "Northwind Production").unwrap().id
+}
+
+/// Every page of a view, following `next` cursors.
+async fn walk(db: &Db, q: &MemberQuery) -> Vec<MemberPage> {
+    let mut pages = Vec::new();
+    let mut q = q.clone();
+    loop {
+        let page = members::list(db, &q, NOW).await.expect("list");
+        let next = page.next.clone();
+        pages.push(page);
+        match next {
+            Some(c) => q.cursor = Some(PageCursor::After(c)),
+            None => return pages,
+        }
+        assert!(pages.len() < 1_000, "paging does not end");
+    }
+}
+
+/// (sort value, id) of every member in a view, straight from SQL, in the expected order.
+async fn expected(db: &Db, account: i64, status: &str, sort: SortKey, dir: SortDir) -> Vec<i64> {
+    let col = match sort {
+        SortKey::Name => "name_key",
+        SortKey::Email => "email_key",
+        SortKey::Roles => "additional_roles",
+        SortKey::Active | SortKey::LastSignOn => "last_sign_in_at",
+        SortKey::CasesOwned => "cases_owned",
+    };
+    let d = if dir == SortDir::Asc { "ASC" } else { "DESC" };
+    let sql = format!(
+        "SELECT id FROM memberships WHERE account_id = $1 AND status = $2 ORDER BY {col} {d}, id {d}"
+    );
+    on_db!(db, pool => sqlx::query_scalar::<_, i64>(&sql).bind(account).bind(status).fetch_all(pool).await.unwrap())
+}
+
+fn ids(pages: &[MemberPage]) -> Vec<i64> {
+    pages.iter().flat_map(|p| p.rows.iter().map(|r| r.membership_id)).collect()
+}
+
+backend_tests! {
+    async fn accounts_are_listed_with_member_counts(db) {
+        let account = seeded(&db).await;
+        let all = accounts::list(&db).await.unwrap();
+        assert_eq!(all.len(), 5);
+        let nw = all.iter().find(|a| a.id == account).unwrap();
+        let active: i64 = on_db!(&db, pool => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM memberships WHERE account_id = $1 AND status = 'active'")
+            .bind(account).fetch_one(pool).await.unwrap());
+        assert_eq!(nw.members, active);
+        assert!(all.iter().any(|a| a.government_cloud && a.name == "Globex GovCloud"));
+        assert_eq!(accounts::get(&db, account).await.unwrap().name, "Northwind Production");
+        assert!(matches!(accounts::get(&db, 999_999).await, Err(AppError::NotFound(_))));
+    }
+
+    async fn every_sort_order_pages_through_all_members_once(db) {
+        let account = seeded(&db).await;
+        for sort in SortKey::ALL {
+            for dir in [SortDir::Asc, SortDir::Desc] {
+                let q = MemberQuery { sort, dir, page_size: 10, ..MemberQuery::new(account) };
+                let pages = walk(&db, &q).await;
+                let want = expected(&db, account, "active", sort, dir).await;
+                assert_eq!(ids(&pages), want, "{sort:?} {dir:?}");
+                assert!(pages[0].prev.is_none());
+                assert!(pages.last().unwrap().next.is_none());
+                assert!(pages.iter().all(|p| p.rows.len() <= 10));
+            }
+        }
+    }
+
+    async fn previous_pages_are_the_same_pages_backwards(db) {
+        let account = seeded(&db).await;
+        let q = MemberQuery { sort: SortKey::LastSignOn, dir: SortDir::Desc, page_size: 10, ..MemberQuery::new(account) };
+        let pages = walk(&db, &q).await;
+        assert!(pages.len() >= 3);
+        for i in (1..pages.len()).rev() {
+            let prev = pages[i].prev.clone().expect("a page after the first has a previous one");
+            let back = members::list(&db, &MemberQuery { cursor: Some(PageCursor::Before(prev)), ..q.clone() }, NOW)
+                .await
+                .unwrap();
+            assert_eq!(back.rows, pages[i - 1].rows, "page {i} back");
+            assert_eq!(back.prev.is_some(), i - 1 > 0);
+            assert!(back.next.is_some());
+        }
+    }
+
+    async fn search_text_matches_name_or_email_substrings(db) {
+        let account = seeded(&db).await;
+        for term in ["son", "SON", "ar", "northwind-traders", "adam.admin@", "Müller"] {
+            let q = MemberQuery { search: term.into(), page_size: 100, ..MemberQuery::new(account) };
+            let got = ids(&walk(&db, &q).await);
+            let pattern = format!("%{}%", term.to_lowercase());
+            let want: Vec<i64> = on_db!(&db, pool => sqlx::query_scalar(
+                "SELECT id FROM memberships WHERE account_id = $1 AND status = 'active' \
+                 AND (name_key LIKE $2 OR email_key LIKE $2) ORDER BY name_key, id")
+                .bind(account).bind(&pattern).fetch_all(pool).await.unwrap());
+            assert_eq!(got, want, "search {term:?}");
+        }
+        let some = walk(&db, &MemberQuery { search: "son".into(), ..MemberQuery::new(account) }).await;
+        assert!(!ids(&some).is_empty(), "the demo data has people called …son");
+    }
+
+    async fn hostile_search_text_is_just_text(db) {
+        let account = seeded(&db).await;
+        for term in ["'; DROP TABLE memberships; --", "\" OR 1=1", "%", "_", "\\", "NEAR(a b)", "a*", "\"\""] {
+            let q = MemberQuery { search: term.into(), ..MemberQuery::new(account) };
+            let page = members::list(&db, &q, NOW).await.unwrap_or_else(|e| panic!("{term:?}: {e}"));
+            assert!(page.rows.is_empty(), "{term:?} matched {:?}", page.rows.first());
+        }
+        let n: i64 = on_db!(&db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM memberships").fetch_one(pool).await.unwrap());
+        assert!(n > 0);
+    }
+
+    async fn role_and_status_filters(db) {
+        let account = seeded(&db).await;
+        let q = MemberQuery { role: Some("security_contact".into()), page_size: 100, ..MemberQuery::new(account) };
+        let pages = walk(&db, &q).await;
+        assert_eq!(pages[0].role_label.as_deref(), Some("Security Contact"));
+        let got = ids(&pages);
+        let want: Vec<i64> = on_db!(&db, pool => sqlx::query_scalar(
+            "SELECT id FROM memberships WHERE account_id = $1 AND status = 'active' AND (role_bits & 4) <> 0 \
+             ORDER BY name_key, id")
+            .bind(account).fetch_all(pool).await.unwrap());
+        assert!(!want.is_empty());
+        assert_eq!(got, want);
+
+        let bad = members::list(&db, &MemberQuery { role: Some("root".into()), ..MemberQuery::new(account) }, NOW).await;
+        assert_eq!(bad, Err(AppError::Invalid("There is no role \"root\".".into())));
+
+        let inactive = MemberQuery { status: MemberStatus::Inactive, page_size: 100, ..MemberQuery::new(account) };
+        let got = ids(&walk(&db, &inactive).await);
+        assert_eq!(got, expected(&db, account, "inactive", SortKey::Name, SortDir::Asc).await);
+        assert!(!got.is_empty());
+    }
+
+    async fn rows_carry_what_the_table_shows(db) {
+        let account = seeded(&db).await;
+        let q = MemberQuery { search: "adam.admin@".into(), ..MemberQuery::new(account) };
+        let page = members::list(&db, &q, NOW).await.unwrap();
+        let adam = &page.rows[0];
+        assert_eq!(adam.name, "Adam Admin");
+        assert_eq!(adam.email, "adam.admin@northwind.example");
+        // Account Administrator and Primary, beyond General Support.
+        assert!(adam.additional_roles >= 2);
+        assert!(adam.active, "signed in within the last 30 days");
+        let open: i64 = on_db!(&db, pool => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM cases WHERE account_id = $1 AND status = 'open' AND primary_contact_id = $2")
+            .bind(account).bind(adam.person_id).fetch_one(pool).await.unwrap());
+        assert_eq!(adam.cases_owned, open);
+    }
+
+    async fn seeding_is_deterministic(db) {
+        seeded(&db).await;
+        let other = common::TestDb::sqlite().await;
+        seeded(&other.db).await;
+        let names = |db: Db| async move {
+            on_db!(&db, pool => sqlx::query_scalar::<_, String>("SELECT email FROM people ORDER BY id")
+                .fetch_all(pool).await.unwrap())
+        };
+        assert_eq!(names(db.clone()).await, names(other.db.clone()).await);
+        other.finish().await;
+    }
+}
