@@ -5,7 +5,10 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use crate::error::AppError;
-use crate::model::{AccountSummary, MemberPage, MemberQuery};
+use crate::model::{
+    AccountSummary, AuditPage, BulkAction, BulkResult, ColumnValues, FilterColumn, MemberDetails, MemberPage,
+    MemberQuery, Overview, PersonMatch, PersonRef, RoleChange, Selection,
+};
 
 /// All accounts, for the account picker.
 #[server(prefix = "/api", endpoint = "accounts")]
@@ -37,6 +40,151 @@ pub async fn list_members(query: MemberQuery) -> Result<MemberPage, AppError> {
             }
             accounts::get(&db, query.account).await?;
             members::list(&db, &query, now()).await
+        }
+        .await,
+    )
+}
+
+/// The signed-in administrator of `account`, or the refusal.
+#[cfg(feature = "ssr")]
+async fn admin_of(db: &crate::server::Db, account: i64) -> Result<crate::server::access::AccountAdmin, AppError> {
+    crate::server::accounts::get(db, account).await?;
+    crate::server::access::Actor::current(db).await?.manage(db, account).await
+}
+
+/// Members per role, inactive members and projects of an account (SPEC F2).
+#[server(prefix = "/api", endpoint = "overview")]
+pub async fn account_overview(account: i64) -> Result<Overview, AppError> {
+    use crate::server::{accounts, db, respond};
+    respond(async { accounts::overview(&db()?, account).await }.await)
+}
+
+/// Registered people of the account's domains for the Add new user type-ahead.
+#[server(prefix = "/api", endpoint = "people/suggest")]
+pub async fn suggest_people(account: i64, text: String) -> Result<Vec<PersonMatch>, AppError> {
+    use crate::server::{db, people, respond};
+    respond(
+        async {
+            let db = db()?;
+            admin_of(&db, account).await?;
+            people::suggest(&db, account, &text).await
+        }
+        .await,
+    )
+}
+
+/// Adds a registered person to the account with the given roles (SPEC F8).
+#[server(prefix = "/api", endpoint = "members/add", input = Json)]
+pub async fn add_member(account: i64, person: PersonRef, change: RoleChange) -> Result<i64, AppError> {
+    use crate::server::{db, membership, respond};
+    respond(
+        async {
+            let db = db()?;
+            let admin = admin_of(&db, account).await?;
+            membership::add(&db, &admin, &person, &change).await
+        }
+        .await,
+    )
+}
+
+/// Changes a member's roles (SPEC F9); refused if the member changed since `version`.
+#[server(prefix = "/api", endpoint = "members/update", input = Json)]
+pub async fn update_member(account: i64, membership: i64, version: i64, change: RoleChange) -> Result<(), AppError> {
+    use crate::server::{db, membership as store, respond};
+    respond(
+        async {
+            let db = db()?;
+            let admin = admin_of(&db, account).await?;
+            store::update(&db, &admin, membership, version, &change).await
+        }
+        .await,
+    )
+}
+
+/// One member's roles, activity and history (SPEC F10).
+#[server(prefix = "/api", endpoint = "members/details")]
+pub async fn get_member_details(account: i64, membership: i64) -> Result<MemberDetails, AppError> {
+    use crate::server::{db, membership as store, respond};
+    respond(
+        async {
+            let db = db()?;
+            let admin = admin_of(&db, account).await?;
+            store::details(&db, &admin, membership).await
+        }
+        .await,
+    )
+}
+
+/// Removes a member and takes them off the account's cases (SPEC F11). Returns their name.
+#[server(prefix = "/api", endpoint = "members/remove")]
+pub async fn remove_member(account: i64, membership: i64) -> Result<String, AppError> {
+    use crate::server::{db, membership as store, respond};
+    respond(
+        async {
+            let db = db()?;
+            let admin = admin_of(&db, account).await?;
+            store::remove(&db, &admin, membership).await
+        }
+        .await,
+    )
+}
+
+/// Deactivates or reactivates a member's login (SPEC F12). Returns their name.
+#[server(prefix = "/api", endpoint = "members/active")]
+pub async fn set_member_active(account: i64, membership: i64, active: bool) -> Result<String, AppError> {
+    use crate::server::{db, membership as store, respond};
+    respond(
+        async {
+            let db = db()?;
+            let admin = admin_of(&db, account).await?;
+            store::set_active(&db, &admin, membership, active).await
+        }
+        .await,
+    )
+}
+
+/// Applies one action to many members (SPEC F17).
+#[server(prefix = "/api", endpoint = "members/bulk", input = Json)]
+pub async fn bulk_members(account: i64, selection: Selection, action: BulkAction) -> Result<BulkResult, AppError> {
+    use crate::server::{db, membership as store, respond};
+    respond(
+        async {
+            let db = db()?;
+            let admin = admin_of(&db, account).await?;
+            store::bulk(&db, &admin, &selection, &action).await
+        }
+        .await,
+    )
+}
+
+/// The account's audit history, newest first, optionally of one person (SPEC F14).
+#[server(prefix = "/api", endpoint = "audit")]
+pub async fn account_audit(account: i64, person: Option<i64>, before: Option<i64>) -> Result<AuditPage, AppError> {
+    use crate::server::{audit, db, respond};
+    respond(
+        async {
+            let db = db()?;
+            admin_of(&db, account).await?;
+            audit::list(&db, account, person, before, 25).await
+        }
+        .await,
+    )
+}
+
+/// Distinct values of the Name or Email column for the filter popover, a page at a time.
+#[server(prefix = "/api", endpoint = "members/values", input = Json)]
+pub async fn list_column_values(
+    query: MemberQuery,
+    column: FilterColumn,
+    text: String,
+    after: Option<String>,
+) -> Result<ColumnValues, AppError> {
+    use crate::server::{db, members, respond};
+    respond(
+        async {
+            let db = db()?;
+            crate::server::accounts::get(&db, query.account).await?;
+            members::column_values(&db, &query, column, &text, after.as_deref()).await
         }
         .await,
     )

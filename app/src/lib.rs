@@ -65,6 +65,7 @@ pub fn App() -> impl IntoView {
                         view=pages::manage_users::ManageUsers
                         ssr=SsrMode::Async
                     />
+                    <Route path=path!("/accounts/:account/audit") view=pages::audit::AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/help/manage-support-contacts") view=pages::help::HelpPage/>
                 </Routes>
             </main>

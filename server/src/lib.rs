@@ -2,5 +2,6 @@
 //! serves the app. `main.rs` is only the command line around this.
 
 pub mod database;
+pub mod export;
 pub mod seed;
 pub mod web;

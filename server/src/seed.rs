@@ -305,15 +305,20 @@ pub async fn seed(db: &Db, opts: &SeedOptions) -> anyhow::Result<SeedReport> {
     let mut batch = Batch::new(
         db,
         "people",
-        &["id", "display_name", "email", "email_key", "registered_at", "last_sign_in_at", "is_operator", "organisation_id"],
+        &[
+            "id", "display_name", "name_key", "email", "email_key", "email_domain", "registered_at", "last_sign_in_at",
+            "is_operator", "organisation_id",
+        ],
     );
     for (i, p) in people.iter().enumerate() {
         batch
             .push(vec![
                 int(p.id),
                 text(p.name.clone()),
+                text(p.name.to_lowercase()),
                 text(p.email.clone()),
                 text(p.email.to_lowercase()),
+                text(p.email.rsplit('@').next().unwrap_or_default().to_lowercase()),
                 opt_int(p.registered.then_some(now - 1_000 * DAY + (i as i64 % 900) * DAY)),
                 opt_int((p.last_sign_in > 0).then_some(p.last_sign_in)),
                 boolean(i == 0),

@@ -1,6 +1,7 @@
 //! The HTTP surface: the server-rendered app, its server functions, static files and a
 //! health check.
 
+use crate::export;
 use app::server::Db;
 use app::{shell, App};
 use axum::routing::get;
@@ -14,6 +15,8 @@ pub fn router(db: Db, options: LeptosOptions) -> Router {
     let context_db = db.clone();
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route(export::XLSX_PATH, get(export::xlsx).with_state(db.clone()))
+        .route(export::CSV_PATH, get(export::csv).with_state(db.clone()))
         .leptos_routes_with_context(
             &options,
             routes,

@@ -1,17 +1,29 @@
+use std::collections::BTreeSet;
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::{get_account, list_accounts, list_members};
+use crate::api::{account_overview, get_account, list_accounts, list_members};
 use crate::components::{
-    account_picker::AccountPicker, error_view::ErrorView, member_table::MemberTable, pager::Pager,
+    account_picker::AccountPicker,
+    add_member_dialog::AddMemberDialog,
+    bulk_actions::{BulkBar, BulkDialog, BulkKind},
+    error_view::ErrorView,
+    manage_state::{DialogKind, ManageUsersUi},
+    member_dialogs::{MemberDetailsDialog, RemoveMemberDialog, SetActiveDialog, UpdateMemberDialog},
+    member_table::MemberTable,
+    overview_panel::{FilterChips, OverviewPanel},
+    pager::Pager,
     search_box::SearchBox,
+    toast::{ToastRegion, Toasts},
 };
 use crate::error::AppError;
-use crate::model::{MemberQuery, MemberStatus};
+use crate::model::{MemberPage, MemberQuery, MemberStatus, Overview};
 
-/// Manage Users: one account's members, searched, sorted and paged by the server. The
-/// URL holds the whole view, so a reload or a shared link shows the same rows.
+/// Manage Users: one account's members, searched, filtered, sorted and paged by the
+/// server, with the administrator's actions. The URL holds the whole view, so a reload
+/// or a shared link shows the same rows.
 #[component]
 pub fn ManageUsers() -> impl IntoView {
     let params = use_params_map();
@@ -27,34 +39,67 @@ pub fn ManageUsers() -> impl IntoView {
     let notices = move || parsed.get().map(|(_, n)| n).unwrap_or_default();
 
     let account_id = Memo::new(move |_| query.get().map(|q| q.account));
+    let missing = || AppError::not_found("There is no such account.");
     let account = Resource::new(
         move || account_id.get(),
-        |id| async move {
+        move |id| async move {
             match id {
                 Some(id) => get_account(id).await,
-                None => Err(AppError::not_found("There is no such account.")),
+                None => Err(missing()),
+            }
+        },
+    );
+    let overview = Resource::new(
+        move || account_id.get(),
+        move |id| async move {
+            match id {
+                Some(id) => account_overview(id).await,
+                None => Err(missing()),
             }
         },
     );
     let accounts = Resource::new(|| (), |_| list_accounts());
     let members = Resource::new(
         move || query.get(),
-        |q| async move {
+        move |q| async move {
             match q {
                 Some(q) => list_members(q.clone()).await.map(|page| (q, page)),
-                None => Err(AppError::not_found("There is no such account.")),
+                None => Err(missing()),
             }
         },
     );
     let loading = RwSignal::new(false);
+    Toasts::provide();
+    let ui = ManageUsersUi {
+        account: account_id.get_untracked().unwrap_or_default(),
+        query,
+        dialog: RwSignal::new(None),
+        selected: RwSignal::new(BTreeSet::new()),
+        all_matching: RwSignal::new(false),
+        refresh: Callback::new(move |_| {
+            members.refetch();
+            overview.refetch();
+        }),
+    };
+    provide_context(ui);
+    // A new account or a new filter starts a new selection.
+    Effect::new(move |prev: Option<Option<MemberQuery>>| {
+        let q = query.get().map(|q| q.first_page());
+        if prev.is_some_and(|p| p != q) {
+            ui.clear_selection();
+        }
+        q
+    });
 
     view! {
         <Title text="Manage Users"/>
+        <ToastRegion/>
         <Transition fallback=|| view! { <p role="status">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                 {move || Suspend::new(async move {
                     let account = account.await?;
                     let accounts = accounts.await.unwrap_or_default();
+                    let id = account.id;
                     Ok::<_, AppError>(view! {
                         <Title text=format!("Manage Users: {}", account.name)/>
                         <div class="page-head">
@@ -65,21 +110,116 @@ pub fn ManageUsers() -> impl IntoView {
                                     <a href="/help/manage-support-contacts">"Manage Support Contacts"</a>
                                 </p>
                             </div>
-                            <AccountPicker accounts current=account.id/>
+                            <AccountPicker accounts current=id/>
                         </div>
+                        <Notices notices=Signal::derive(notices)/>
+                        <div class="layout">
+                            <aside>
+                                <Transition fallback=|| view! { <p role="status">"Loading overview…"</p> }>
+                                    {move || Suspend::new(async move {
+                                        let o = overview.await.ok()?;
+                                        let q = query.get()?;
+                                        Some(view! { <OverviewPanel overview=o query=q/> })
+                                    })}
+                                </Transition>
+                            </aside>
+                            <div class="main-column">
+                                <Toolbar account=id/>
+                                <SearchBox query/>
+                                {move || query.get().map(|q| view! { <FilterChips query=q/> })}
+                                <BulkBar/>
+                                <MemberList members loading/>
+                            </div>
+                        </div>
+                        <DialogHost overview/>
                     })
                 })}
             </ErrorBoundary>
         </Transition>
-        {move || {
-            let n = notices();
-            (!n.is_empty()).then(|| view! {
+    }
+}
+
+/// Add, export and audit links above the list.
+#[component]
+fn Toolbar(account: i64) -> impl IntoView {
+    let ui = crate::components::manage_state::use_ui();
+    let export = move |ext: &str| {
+        let q = ui.query.get().map(|q| q.first_page().to_query()).unwrap_or_default();
+        format!("/accounts/{account}/users/export.{ext}?{q}")
+    };
+    view! {
+        <div class="toolbar">
+            <button type="button" on:click=move |_| ui.open(DialogKind::Add)>"+ Add new user"</button>
+            <a class="button secondary" href=move || export("xlsx") download="" rel="external">"Export to Excel"</a>
+            <a class="button secondary" href=move || export("csv") download="" rel="external">"Export CSV"</a>
+            <a href=format!("/accounts/{account}/audit")>"View audit history"</a>
+        </div>
+    }
+}
+
+/// Renders the open dialog, if any, with the account's overview data.
+#[component]
+fn DialogHost(overview: Resource<Result<Overview, AppError>>) -> impl IntoView {
+    let ui = crate::components::manage_state::use_ui();
+    move || {
+        ui.dialog.get().map(|d| {
+            view! {
+                <Suspense>
+                    {move || {
+                        let d = d.clone();
+                        Suspend::new(async move {
+                            let o = overview.await.ok()?;
+                            let account = o.account.id;
+                            Some(match d {
+                                DialogKind::Add => view! { <AddMemberDialog overview=o/> }.into_any(),
+                                DialogKind::Update { membership } => {
+                                    view! { <UpdateMemberDialog overview=o membership/> }.into_any()
+                                }
+                                DialogKind::Details { membership } => {
+                                    view! { <MemberDetailsDialog account membership/> }.into_any()
+                                }
+                                DialogKind::Remove { membership, name } => {
+                                    view! { <RemoveMemberDialog account membership name/> }.into_any()
+                                }
+                                DialogKind::SetActive { membership, name, active } => {
+                                    view! { <SetActiveDialog account membership name active/> }.into_any()
+                                }
+                                DialogKind::BulkRoles => view! { <BulkDialog overview=o kind=BulkKind::Roles/> }.into_any(),
+                                DialogKind::BulkDeactivate => {
+                                    view! { <BulkDialog overview=o kind=BulkKind::Deactivate/> }.into_any()
+                                }
+                                DialogKind::BulkRemove => view! { <BulkDialog overview=o kind=BulkKind::Remove/> }.into_any(),
+                            })
+                        })
+                    }}
+                </Suspense>
+            }
+        })
+    }
+}
+
+/// What had to be replaced in a mangled URL.
+#[component]
+fn Notices(notices: Signal<Vec<String>>) -> impl IntoView {
+    move || {
+        let n = notices.get();
+        (!n.is_empty()).then(|| {
+            view! {
                 <div class="notice" role="status">
                     <ul>{n.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
                 </div>
-            })
-        }}
-        <SearchBox query/>
+            }
+        })
+    }
+}
+
+type MembersResource = Resource<Result<(MemberQuery, MemberPage), AppError>>;
+
+/// The table with its pager, or the empty state; keeps showing the current rows while
+/// the next ones load.
+#[component]
+fn MemberList(members: MembersResource, loading: RwSignal<bool>) -> impl IntoView {
+    view! {
         <section class="member-list" aria-busy=move || loading.get().to_string()>
             <Transition
                 fallback=|| view! { <p role="status">"Loading users…"</p> }
@@ -100,7 +240,9 @@ pub fn ManageUsers() -> impl IntoView {
                             .into_any()
                         } else {
                             view! {
-                                <MemberTable query=q.clone() page=page.clone() caption/>
+                                <div class="table-wrap">
+                                    <MemberTable query=q.clone() page=page.clone() caption/>
+                                </div>
                                 <Pager query=q page/>
                             }
                             .into_any()

@@ -1,5 +1,6 @@
 //! One file per page; the route table is in `crate::App`.
 
+pub mod audit;
 pub mod help;
 pub mod home;
 pub mod manage_users;

@@ -3,7 +3,11 @@
 //! expands the same code for each backend's native driver (so each keeps its own types,
 //! prepared-statement cache and connection options).
 
-use sqlx::{PgPool, SqlitePool};
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+use crate::error::Result;
 
 #[derive(Clone, Debug)]
 pub enum Db {
@@ -25,12 +29,98 @@ impl Db {
         }
     }
 
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
     pub async fn close(&self) {
         match self {
             Db::Sqlite(p) => p.close().await,
             Db::Postgres(p) => p.close().await,
         }
     }
+}
+
+/// A transaction on either database. Storage code that writes takes `&mut Tx` and runs
+/// `Sql` through it; nothing is stored unless `commit` is reached.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// A row type both drivers can decode.
+pub trait Row: Send + Unpin + for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> {}
+impl<T> Row for T where T: Send + Unpin + for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> {}
+
+/// The query methods, the same on a pool (`Db`) and in a transaction (`Tx`).
+macro_rules! query_methods {
+    ([$($m:tt)?] $conn:ident => $exec:expr) => {
+        /// Runs a statement; returns the number of rows it changed.
+        pub async fn execute(&$($m)? self, sql: &Sql) -> Result<u64> {
+            Ok(match self {
+                Self::Sqlite($conn) => crate::bind_args!(sqlx::query(&sql.text), &sql.args).execute($exec).await?.rows_affected(),
+                Self::Postgres($conn) => crate::bind_args!(sqlx::query(&sql.text), &sql.args).execute($exec).await?.rows_affected(),
+            })
+        }
+
+        pub async fn fetch_all<T: Row>(&$($m)? self, sql: &Sql) -> Result<Vec<T>> {
+            Ok(match self {
+                Self::Sqlite($conn) => crate::bind_args!(sqlx::query_as::<_, T>(&sql.text), &sql.args).fetch_all($exec).await?,
+                Self::Postgres($conn) => crate::bind_args!(sqlx::query_as::<_, T>(&sql.text), &sql.args).fetch_all($exec).await?,
+            })
+        }
+
+        pub async fn fetch_optional<T: Row>(&$($m)? self, sql: &Sql) -> Result<Option<T>> {
+            Ok(match self {
+                Self::Sqlite($conn) => crate::bind_args!(sqlx::query_as::<_, T>(&sql.text), &sql.args).fetch_optional($exec).await?,
+                Self::Postgres($conn) => crate::bind_args!(sqlx::query_as::<_, T>(&sql.text), &sql.args).fetch_optional($exec).await?,
+            })
+        }
+
+        /// The first column of the only row; a missing row is an internal error.
+        pub async fn scalar<T>(&$($m)? self, sql: &Sql) -> Result<T>
+        where
+            (T,): Row,
+        {
+            match self.fetch_optional::<(T,)>(sql).await? {
+                Some((v,)) => Ok(v),
+                None => {
+                    tracing::error!(sql = %sql.text, "expected a row");
+                    Err(crate::error::AppError::Internal)
+                }
+            }
+        }
+    };
+}
+
+impl Db {
+    query_methods!([] pool => pool);
+}
+
+impl Tx {
+    query_methods!([mut] tx => &mut **tx);
+
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// `sql!("… $1 … $2", a, b)`: a `Sql` with its arguments, each converted by `Arg::from`.
+#[macro_export]
+macro_rules! sql {
+    ($text:expr $(, $arg:expr)* $(,)?) => {
+        $crate::server::db::Sql {
+            text: ::std::string::String::from($text),
+            args: ::std::vec![$($crate::server::db::Arg::from($arg)),*],
+        }
+    };
 }
 
 /// Runs `$body` with `$pool` bound to the backend's own pool type.
@@ -51,12 +141,49 @@ pub enum Arg {
     /// An integer column's NULL (PostgreSQL types parameters, so a NULL has one too).
     NullInt,
     Text(String),
+    NullText,
     Bool(bool),
 }
 
 impl From<Option<i64>> for Arg {
     fn from(v: Option<i64>) -> Self {
         v.map_or(Arg::NullInt, Arg::Int)
+    }
+}
+
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        v.map_or(Arg::NullText, Arg::Text)
+    }
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(v)
+    }
+}
+
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Arg::Bool(v)
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(v.to_string())
+    }
+}
+
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(v)
+    }
+}
+
+impl From<&String> for Arg {
+    fn from(v: &String) -> Self {
+        Arg::Text(v.clone())
     }
 }
 
@@ -118,6 +245,7 @@ macro_rules! bind_args {
             q = match a {
                 $crate::server::db::Arg::Int(v) => q.bind(*v),
                 $crate::server::db::Arg::NullInt => q.bind(None::<i64>),
+                $crate::server::db::Arg::NullText => q.bind(None::<String>),
                 $crate::server::db::Arg::Text(v) => q.bind(v.clone()),
                 $crate::server::db::Arg::Bool(v) => q.bind(*v),
             };

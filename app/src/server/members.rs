@@ -3,7 +3,9 @@
 use super::db::{like_escape, Arg, Backend, Db, Sql};
 use super::ACTIVE_WINDOW_SECS;
 use crate::error::{AppError, Result};
-use crate::model::{Cursor, CursorKey, MemberPage, MemberQuery, MemberRow, PageCursor, SortDir, SortKey};
+use crate::model::{
+    ColumnValues, Cursor, CursorKey, FilterColumn, MemberPage, MemberQuery, MemberRow, PageCursor, SortDir, SortKey,
+};
 use crate::{bind_args, on_db};
 
 /// A listed row together with the values its page cursor is made of.
@@ -80,8 +82,8 @@ pub async fn push_filter(db: &Db, q: &MemberQuery, sql: &mut Sql) -> Result<()> 
         }
     }
     if !q.names.is_empty() {
-        sql.push(" AND m.name IN ")
-            .bind_list(q.names.iter().map(|n| Arg::Text(n.clone())));
+        sql.push(" AND m.name_key IN ")
+            .bind_list(q.names.iter().map(|n| Arg::Text(n.to_lowercase())));
     }
     if !q.emails.is_empty() {
         sql.push(" AND m.email_key IN ")
@@ -142,5 +144,49 @@ pub async fn list(db: &Db, q: &MemberQuery, now: i64) -> Result<MemberPage> {
         next,
         prev,
         role_label,
+    })
+}
+
+/// How many values the filter popover loads at a time.
+pub const VALUES_PAGE: i64 = 50;
+
+/// Distinct names or emails of the account's members (in the view's status and role),
+/// containing `text`, after `after`, in order.
+pub async fn column_values(
+    db: &Db,
+    q: &MemberQuery,
+    column: FilterColumn,
+    text: &str,
+    after: Option<&str>,
+) -> Result<ColumnValues> {
+    let (key, shown) = match column {
+        FilterColumn::Name => ("m.name_key", "m.name"),
+        FilterColumn::Email => ("m.email_key", "m.email"),
+    };
+    let scope = MemberQuery {
+        search: String::new(),
+        names: Vec::new(),
+        emails: Vec::new(),
+        ..q.clone()
+    };
+    let mut sql = Sql::new(&format!("SELECT {key} AS k, MIN({shown}) AS v"));
+    push_filter(db, &scope, &mut sql).await?;
+    let text = text.trim().to_lowercase();
+    if !text.is_empty() {
+        sql.push(&format!(" AND {key} LIKE "))
+            .bind_text(format!("%{}%", like_escape(&text)))
+            .push(" ESCAPE '\\'");
+    }
+    if let Some(after) = after {
+        sql.push(&format!(" AND {key} > ")).bind_text(after.to_string());
+    }
+    sql.push(&format!(" GROUP BY {key} ORDER BY {key} LIMIT ")).bind_int(VALUES_PAGE + 1);
+    let mut rows: Vec<(String, String)> = db.fetch_all(&sql).await?;
+    let more = rows.len() as i64 > VALUES_PAGE;
+    rows.truncate(VALUES_PAGE as usize);
+    let next = if more { rows.last().map(|(k, _)| k.clone()) } else { None };
+    Ok(ColumnValues {
+        values: rows.into_iter().map(|(_, v)| v).collect(),
+        next,
     })
 }

@@ -1,9 +1,15 @@
 //! Everything that runs only on the server: storage and the glue that server functions
 //! use. Compiled with the `ssr` feature only; the browser build never sees sqlx.
 
+pub mod access;
 pub mod accounts;
+pub mod audit;
 pub mod db;
 pub mod members;
+pub mod membership;
+pub mod outbox;
+pub mod people;
+pub mod roles;
 
 pub use db::{Backend, Db};
 

@@ -18,7 +18,9 @@ CREATE UNIQUE INDEX organisation_domains_domain ON organisation_domains(domain);
 CREATE TABLE people (
     id               INTEGER PRIMARY KEY,
     display_name     TEXT NOT NULL,
+    name_key         TEXT NOT NULL,                -- lower-cased name
     email            TEXT NOT NULL,
+    email_domain     TEXT NOT NULL,                 -- lower-cased part after the @
     email_key        TEXT NOT NULL UNIQUE,          -- lower-cased email
     password_hash    TEXT,
     registered_at    INTEGER,                       -- NULL: known contact, not registered
@@ -26,6 +28,8 @@ CREATE TABLE people (
     is_operator      INTEGER NOT NULL DEFAULT 0,
     organisation_id  INTEGER REFERENCES organisations(id)
 );
+
+CREATE INDEX people_domain_name ON people(email_domain, name_key);
 
 CREATE TABLE accounts (
     id                INTEGER PRIMARY KEY,

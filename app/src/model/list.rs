@@ -1,4 +1,4 @@
-//! Types shared by the browser and the server: what a Manage Users view asks for and
+//! What a Manage Users view asks for and
 //! what it gets back. Parsing from the URL lives here too, so both sides agree on it.
 
 use serde::{Deserialize, Serialize};
@@ -357,6 +357,30 @@ pub fn encode_component(s: &str) -> String {
         }
     }
     out
+}
+
+/// The columns with a value filter (SPEC F4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum FilterColumn {
+    Name,
+    Email,
+}
+
+impl FilterColumn {
+    pub fn label(self) -> &'static str {
+        match self {
+            FilterColumn::Name => "Name",
+            FilterColumn::Email => "Email",
+        }
+    }
+}
+
+/// One page of a column's distinct values.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ColumnValues {
+    pub values: Vec<String>,
+    /// Where the next page starts, when there is one.
+    pub next: Option<String>,
 }
 
 /// An account as the pages show it.

@@ -1,0 +1,34 @@
+//! The audit log as the pages show it.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    pub actor: Option<String>,
+    pub subject: Option<String>,
+    pub action: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    /// Id to continue from (older entries), when there are more.
+    pub next: Option<i64>,
+}
+
+/// Words for an audit action key.
+pub fn action_label(action: &str) -> &str {
+    match action {
+        "member.added" => "Added to the account",
+        "member.roles_changed" => "Roles changed",
+        "member.removed" => "Removed from the account",
+        "member.deactivated" => "Login deactivated",
+        "member.reactivated" => "Login reactivated",
+        other => other,
+    }
+}

@@ -1,0 +1,54 @@
+//! The append-only audit log.
+
+use super::access::AccountAdmin;
+use super::db::{Db, Tx};
+use super::now;
+use crate::error::Result;
+use crate::model::{AuditEntry, AuditPage};
+use crate::sql;
+
+pub struct Record<'a> {
+    pub subject: Option<i64>,
+    pub action: &'a str,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+pub async fn record(tx: &mut Tx, admin: &AccountAdmin, r: Record<'_>) -> Result<()> {
+    tx.execute(&sql!(
+        "INSERT INTO audit_log (at, actor_id, account_id, subject_person_id, action, before, after) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        now(),
+        admin.actor.person_id,
+        admin.account,
+        r.subject,
+        r.action,
+        r.before,
+        r.after
+    ))
+    .await?;
+    Ok(())
+}
+
+const ENTRY: &str = "SELECT a.id, a.at, actor.display_name AS actor, subject.display_name AS subject, a.action, \
+     a.before, a.after FROM audit_log a \
+     LEFT JOIN people actor ON actor.id = a.actor_id \
+     LEFT JOIN people subject ON subject.id = a.subject_person_id";
+
+/// The account's audit history, newest first, optionally of one person, in pages.
+pub async fn list(db: &Db, account: i64, subject: Option<i64>, before_id: Option<i64>, limit: i64) -> Result<AuditPage> {
+    let mut sql = crate::server::db::Sql::new(ENTRY);
+    sql.push(" WHERE a.account_id = ").bind_int(account);
+    if let Some(s) = subject {
+        sql.push(" AND a.subject_person_id = ").bind_int(s);
+    }
+    if let Some(b) = before_id {
+        sql.push(" AND a.id < ").bind_int(b);
+    }
+    sql.push(" ORDER BY a.id DESC LIMIT ").bind_int(limit + 1);
+    let mut entries: Vec<AuditEntry> = db.fetch_all(&sql).await?;
+    let more = entries.len() as i64 > limit;
+    entries.truncate(limit as usize);
+    let next = if more { entries.last().map(|e| e.id) } else { None };
+    Ok(AuditPage { entries, next })
+}

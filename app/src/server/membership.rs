@@ -1,0 +1,691 @@
+//! Changes to memberships: add, update roles, remove (with its case cascade), deactivate
+//! and reactivate, and bulk actions. Each runs in one transaction, checks the account's
+//! rules before it writes, keeps the derived counts in step and writes the audit log.
+
+use super::access::AccountAdmin;
+use super::audit::{self, Record};
+use super::db::{Db, Tx};
+use super::outbox::{self, html_escape, Email};
+use super::roles::{requested_bits, Catalogue};
+use crate::error::{AppError, Result};
+use crate::model::{
+    BulkAction, BulkResult, CloudAffiliation, Environment, MemberDetails, PersonRef, RoleChange, Selection,
+};
+use crate::sql;
+
+/// SPEC F8's product wording.
+pub const NOT_REGISTERED: &str = "This user must be registered in the Community";
+/// The most members one bulk action may touch.
+pub const BULK_LIMIT: usize = 10_000;
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+struct Member {
+    id: i64,
+    person_id: i64,
+    name: String,
+    email: String,
+    status: String,
+    role_bits: i64,
+    version: i64,
+    cloud_all_projects: bool,
+    cloud_environment: Option<String>,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+struct Account {
+    id: i64,
+    name: String,
+    government_cloud: bool,
+}
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+struct Person {
+    id: i64,
+    display_name: String,
+    email: String,
+    email_key: String,
+    name_key: String,
+    registered_at: Option<i64>,
+    last_sign_in_at: Option<i64>,
+}
+
+async fn account(tx: &mut Tx, id: i64) -> Result<Account> {
+    tx.fetch_optional(&sql!("SELECT id, name, government_cloud FROM accounts WHERE id = $1", id))
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("There is no account with the id {id}.")))
+}
+
+async fn member(tx: &mut Tx, admin: &AccountAdmin, membership_id: i64) -> Result<Member> {
+    tx.fetch_optional(&sql!(
+        "SELECT id, person_id, name, email, status, role_bits, version, cloud_all_projects, cloud_environment \
+         FROM memberships WHERE id = $1 AND account_id = $2",
+        membership_id,
+        admin.account
+    ))
+    .await?
+    .ok_or_else(|| AppError::not_found("That user is no longer a member of this account."))
+}
+
+async fn cloud_of(tx: &mut Tx, m: &Member) -> Result<CloudAffiliation> {
+    let projects: Vec<(i64,)> = tx
+        .fetch_all(&sql!(
+            "SELECT project_id FROM membership_projects WHERE membership_id = $1 ORDER BY project_id",
+            m.id
+        ))
+        .await?;
+    Ok(CloudAffiliation {
+        all_projects: m.cloud_all_projects,
+        projects: projects.into_iter().map(|(p,)| p).collect(),
+        environment: m.cloud_environment.as_deref().and_then(Environment::parse).unwrap_or_default(),
+    })
+}
+
+/// Adds `delta` to the per-role counts of every role in `bits`.
+async fn adjust_counts(tx: &mut Tx, cat: &Catalogue, account: i64, status: &str, bits: i64, delta: i64) -> Result<()> {
+    for d in cat.0.iter().filter(|d| bits & d.mask() != 0) {
+        tx.execute(&sql!(
+            "INSERT INTO role_counts (account_id, status, role_key, n) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (account_id, status, role_key) DO UPDATE SET n = role_counts.n + excluded.n",
+            account,
+            status,
+            &d.role.key,
+            delta
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// Refuses to leave an account without an active administrator.
+async fn ensure_another_admin(tx: &mut Tx, cat: &Catalogue, m: &Member, account: i64) -> Result<()> {
+    let admin = cat.admin_mask();
+    if m.status != "active" || m.role_bits & admin == 0 {
+        return Ok(());
+    }
+    let other: Option<(i64,)> = tx
+        .fetch_optional(&sql!(
+            "SELECT id FROM memberships WHERE account_id = $1 AND status = 'active' AND (role_bits & $2) <> 0 \
+             AND id <> $3 LIMIT 1",
+            account,
+            admin,
+            m.id
+        ))
+        .await?;
+    match other {
+        Some(_) => Ok(()),
+        None => Err(AppError::Conflict(format!(
+            "{} is the last Account Administrator of this account. Give another member that role first.",
+            m.name
+        ))),
+    }
+}
+
+/// Refuses a role held once per account when another member holds it.
+async fn ensure_unique_free(tx: &mut Tx, cat: &Catalogue, account: i64, new_bits: i64, old_bits: i64) -> Result<()> {
+    for d in cat.unique_roles().filter(|d| new_bits & d.mask() != 0 && old_bits & d.mask() == 0) {
+        let held: i64 = tx
+            .scalar(&sql!(
+                "SELECT COALESCE(SUM(n), 0) FROM role_counts WHERE account_id = $1 AND role_key = $2",
+                account,
+                &d.role.key
+            ))
+            .await?;
+        if held > 0 {
+            let holder: Option<(String,)> = tx
+                .fetch_optional(&sql!(
+                    "SELECT name FROM memberships WHERE account_id = $1 AND (role_bits & $2) <> 0 LIMIT 1",
+                    account,
+                    d.mask()
+                ))
+                .await?;
+            let who = holder.map(|(n,)| n).unwrap_or_else(|| "another member".into());
+            return Err(AppError::Conflict(format!(
+                "Only one member may hold the role {}, and {who} holds it.",
+                d.role.label
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The affiliation to store for `bits`: required shape with a cloud role, none without.
+async fn checked_cloud(
+    tx: &mut Tx,
+    cat: &Catalogue,
+    account: &Account,
+    bits: i64,
+    cloud: Option<&CloudAffiliation>,
+) -> Result<Option<CloudAffiliation>> {
+    if bits & cat.cloud_mask() == 0 {
+        return Ok(None);
+    }
+    if account.government_cloud {
+        let labels: Vec<String> = cat.roles_of(bits & cat.cloud_mask()).into_iter().map(|r| r.label).collect();
+        return Err(AppError::invalid(format!(
+            "{} is not available on a government-cloud account.",
+            labels.join(", ")
+        )));
+    }
+    let mut cloud = cloud.cloned().unwrap_or_default();
+    if cloud.all_projects {
+        cloud.projects.clear();
+    } else {
+        cloud.projects.sort_unstable();
+        cloud.projects.dedup();
+        if cloud.projects.is_empty() {
+            return Err(AppError::invalid("Choose at least one project, or All projects."));
+        }
+        let known: Vec<(i64,)> = tx
+            .fetch_all(&sql!("SELECT id FROM account_projects WHERE account_id = $1", account.id))
+            .await?;
+        if let Some(p) = cloud.projects.iter().find(|p| !known.iter().any(|(k,)| k == *p)) {
+            return Err(AppError::invalid(format!("Project {p} is not a project of this account.")));
+        }
+    }
+    Ok(Some(cloud))
+}
+
+async fn describe(tx: &mut Tx, cat: &Catalogue, bits: i64, cloud: Option<&CloudAffiliation>) -> Result<String> {
+    let mut text = cat.describe(bits);
+    if let Some(c) = cloud {
+        let projects = if c.all_projects {
+            "all projects".to_string()
+        } else {
+            let mut names = Vec::new();
+            for p in &c.projects {
+                let (name,): (String,) = tx
+                    .fetch_optional(&sql!("SELECT name FROM account_projects WHERE id = $1", *p))
+                    .await?
+                    .unwrap_or((format!("project {p}"),));
+                names.push(name);
+            }
+            names.join(", ")
+        };
+        text.push_str(&format!(" (cloud: {projects}; {})", c.environment.label().to_lowercase()));
+    }
+    Ok(text)
+}
+
+async fn store_cloud(tx: &mut Tx, membership_id: i64, cloud: Option<&CloudAffiliation>) -> Result<()> {
+    tx.execute(&sql!("DELETE FROM membership_projects WHERE membership_id = $1", membership_id))
+        .await?;
+    let default = CloudAffiliation::default();
+    let c = cloud.unwrap_or(&default);
+    tx.execute(&sql!(
+        "UPDATE memberships SET cloud_all_projects = $1, cloud_environment = $2 WHERE id = $3",
+        c.all_projects,
+        c.environment.as_str(),
+        membership_id
+    ))
+    .await?;
+    for p in &c.projects {
+        tx.execute(&sql!(
+            "INSERT INTO membership_projects (membership_id, project_id) VALUES ($1, $2)",
+            membership_id,
+            *p
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+fn valid_email(s: &str) -> bool {
+    let s = s.trim();
+    match s.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !s.chars().any(|c| c.is_whitespace() || c == ',' || c == ';')
+                && s.matches('@').count() == 1
+                && s.len() <= 254
+        }
+        None => false,
+    }
+}
+
+/// Adds a registered person to the account (SPEC F8). Returns the new membership id.
+pub async fn add(db: &Db, admin: &AccountAdmin, who: &PersonRef, change: &RoleChange) -> Result<i64> {
+    let mut tx = db.begin().await?;
+    let cat = Catalogue::load_tx(&mut tx).await?;
+    let account = account(&mut tx, admin.account).await?;
+    let bits = requested_bits(&cat, change)?;
+    let cloud = checked_cloud(&mut tx, &cat, &account, bits, change.cloud.as_ref()).await?;
+    let person: Option<Person> = match who {
+        PersonRef::Email(email) => {
+            if !valid_email(email) {
+                return Err(AppError::invalid("Enter a full email address, like name@example.com."));
+            }
+            tx.fetch_optional(&sql!(
+                "SELECT id, display_name, email, email_key, name_key, registered_at, last_sign_in_at \
+                 FROM people WHERE email_key = $1",
+                email.trim().to_lowercase()
+            ))
+            .await?
+        }
+        PersonRef::Id(id) => {
+            tx.fetch_optional(&sql!(
+                "SELECT id, display_name, email, email_key, name_key, registered_at, last_sign_in_at \
+                 FROM people WHERE id = $1",
+                *id
+            ))
+            .await?
+        }
+    };
+    let person = match person {
+        Some(p) if p.registered_at.is_some() => p,
+        _ => return Err(AppError::invalid(NOT_REGISTERED)),
+    };
+    let existing: Option<(String,)> = tx
+        .fetch_optional(&sql!(
+            "SELECT status FROM memberships WHERE account_id = $1 AND person_id = $2",
+            account.id,
+            person.id
+        ))
+        .await?;
+    if let Some((status,)) = existing {
+        return Err(AppError::Conflict(if status == "active" {
+            format!("{} is already a member of this account.", person.display_name)
+        } else {
+            format!(
+                "{} is already a member of this account, with a deactivated login. Reactivate them from Show inactive.",
+                person.display_name
+            )
+        }));
+    }
+    ensure_unique_free(&mut tx, &cat, account.id, bits, 0).await?;
+
+    let owned: i64 = tx
+        .scalar(&sql!(
+            "SELECT COUNT(*) FROM cases WHERE account_id = $1 AND status = 'open' AND primary_contact_id = $2",
+            account.id,
+            person.id
+        ))
+        .await?;
+    let id: i64 = tx
+        .scalar(&sql!(
+            "INSERT INTO memberships (account_id, person_id, status, role_bits, additional_roles, added_by, added_at, \
+             name, name_key, email, email_key, last_sign_in_at, cases_owned) \
+             VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+            account.id,
+            person.id,
+            bits,
+            i64::from((bits & !cat.default_mask()).count_ones()),
+            admin.actor.person_id,
+            super::now(),
+            &person.display_name,
+            &person.name_key,
+            &person.email,
+            &person.email_key,
+            person.last_sign_in_at.unwrap_or(0),
+            owned
+        ))
+        .await?;
+    store_cloud(&mut tx, id, cloud.as_ref()).await?;
+    adjust_counts(&mut tx, &cat, account.id, "active", bits, 1).await?;
+    let roles = describe(&mut tx, &cat, bits, cloud.as_ref()).await?;
+    audit::record(
+        &mut tx,
+        admin,
+        Record {
+            subject: Some(person.id),
+            action: "member.added",
+            before: None,
+            after: Some(roles.clone()),
+        },
+    )
+    .await?;
+    outbox::enqueue(&mut tx, &welcome(&person.display_name, &person.email, &admin.actor.name, &account.name, &roles))
+        .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The welcome email: who added them, where, and with which roles.
+fn welcome(name: &str, email: &str, admin: &str, account: &str, roles: &str) -> Email {
+    Email {
+        to: email.to_string(),
+        subject: format!("You are now a support contact of {account}"),
+        text: format!(
+            "Hello {name},\n\n{admin} added you as a support contact of {account}.\n\nYour roles: {roles}.\n\n\
+             You can now open and follow support cases for {account}.\n"
+        ),
+        html: format!(
+            "<p>Hello {},</p><p>{} added you as a support contact of <strong>{}</strong>.</p>\
+             <p>Your roles: {}.</p><p>You can now open and follow support cases for {}.</p>",
+            html_escape(name),
+            html_escape(admin),
+            html_escape(account),
+            html_escape(roles),
+            html_escape(account)
+        ),
+    }
+}
+
+/// Changes a member's roles and cloud affiliation (SPEC F9). `version` is the one the
+/// caller saw: if the member changed since, nothing is written.
+pub async fn update(db: &Db, admin: &AccountAdmin, membership_id: i64, version: i64, change: &RoleChange) -> Result<()> {
+    let mut tx = db.begin().await?;
+    let cat = Catalogue::load_tx(&mut tx).await?;
+    let account = account(&mut tx, admin.account).await?;
+    let m = member(&mut tx, admin, membership_id).await?;
+    if m.version != version {
+        return Err(stale(&m.name));
+    }
+    let bits = requested_bits(&cat, change)?;
+    let cloud = checked_cloud(&mut tx, &cat, &account, bits, change.cloud.as_ref()).await?;
+    set_roles(&mut tx, admin, &cat, &m, bits, cloud.as_ref()).await?;
+    tx.commit().await
+}
+
+fn stale(name: &str) -> AppError {
+    AppError::Conflict(format!(
+        "{name} was changed by someone else after you opened this dialog. Their current roles are shown now; \
+         make your change again."
+    ))
+}
+
+/// Checks and writes a new role set for `m`; Ok(false) when nothing changes.
+async fn set_roles(
+    tx: &mut Tx,
+    admin: &AccountAdmin,
+    cat: &Catalogue,
+    m: &Member,
+    bits: i64,
+    cloud: Option<&CloudAffiliation>,
+) -> Result<bool> {
+    let old_cloud = if m.role_bits & cat.cloud_mask() != 0 { Some(cloud_of(tx, m).await?) } else { None };
+    if bits == m.role_bits && cloud == old_cloud.as_ref() {
+        return Ok(false);
+    }
+    if m.role_bits & cat.admin_mask() != 0 && bits & cat.admin_mask() == 0 {
+        ensure_another_admin(tx, cat, m, admin.account).await?;
+    }
+    ensure_unique_free(tx, cat, admin.account, bits, m.role_bits).await?;
+    let changed = tx
+        .execute(&sql!(
+            "UPDATE memberships SET role_bits = $1, additional_roles = $2, version = version + 1 \
+             WHERE id = $3 AND version = $4",
+            bits,
+            i64::from((bits & !cat.default_mask()).count_ones()),
+            m.id,
+            m.version
+        ))
+        .await?;
+    if changed == 0 {
+        return Err(stale(&m.name));
+    }
+    store_cloud(tx, m.id, cloud).await?;
+    adjust_counts(tx, cat, admin.account, &m.status, m.role_bits, -1).await?;
+    adjust_counts(tx, cat, admin.account, &m.status, bits, 1).await?;
+    let before = describe(tx, cat, m.role_bits, old_cloud.as_ref()).await?;
+    let after = describe(tx, cat, bits, cloud).await?;
+    audit::record(
+        tx,
+        admin,
+        Record {
+            subject: Some(m.person_id),
+            action: "member.roles_changed",
+            before: Some(before),
+            after: Some(after),
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Removes a member (SPEC F11): off every case of this account as primary contact,
+/// additional contact or follower, with the removing administrator taking over as
+/// primary contact of their open cases; their case notifications go too. Returns the
+/// member's name.
+pub async fn remove(db: &Db, admin: &AccountAdmin, membership_id: i64) -> Result<String> {
+    let mut tx = db.begin().await?;
+    let cat = Catalogue::load_tx(&mut tx).await?;
+    let m = member(&mut tx, admin, membership_id).await?;
+    remove_member(&mut tx, admin, &cat, &m).await?;
+    tx.commit().await?;
+    Ok(m.name)
+}
+
+async fn remove_member(tx: &mut Tx, admin: &AccountAdmin, cat: &Catalogue, m: &Member) -> Result<()> {
+    ensure_another_admin(tx, cat, m, admin.account).await?;
+    let (account, person, actor) = (admin.account, m.person_id, admin.actor.person_id);
+    for table in ["case_contacts", "case_followers", "notifications"] {
+        tx.execute(&sql!(
+            format!(
+                "DELETE FROM {table} WHERE person_id = $1 AND case_id IN (SELECT id FROM cases WHERE account_id = $2)"
+            ),
+            person,
+            account
+        ))
+        .await?;
+    }
+    let taken_over = if person == actor {
+        0
+    } else {
+        tx.execute(&sql!(
+            "UPDATE cases SET primary_contact_id = $1 WHERE account_id = $2 AND status = 'open' \
+             AND primary_contact_id = $3",
+            actor,
+            account,
+            person
+        ))
+        .await?
+    };
+    tx.execute(&sql!(
+        "UPDATE cases SET primary_contact_id = NULL WHERE account_id = $1 AND primary_contact_id = $2",
+        account,
+        person
+    ))
+    .await?;
+    if taken_over > 0 {
+        tx.execute(&sql!(
+            "UPDATE memberships SET cases_owned = cases_owned + $1 WHERE account_id = $2 AND person_id = $3",
+            taken_over as i64,
+            account,
+            actor
+        ))
+        .await?;
+    }
+    tx.execute(&sql!("DELETE FROM memberships WHERE id = $1", m.id)).await?;
+    adjust_counts(tx, cat, account, &m.status, m.role_bits, -1).await?;
+    audit::record(
+        tx,
+        admin,
+        Record {
+            subject: Some(person),
+            action: "member.removed",
+            before: Some(cat.describe(m.role_bits)),
+            after: None,
+        },
+    )
+    .await
+}
+
+/// Deactivates or reactivates a member's login for this account (SPEC F12). Returns
+/// the member's name.
+pub async fn set_active(db: &Db, admin: &AccountAdmin, membership_id: i64, active: bool) -> Result<String> {
+    let mut tx = db.begin().await?;
+    let cat = Catalogue::load_tx(&mut tx).await?;
+    let m = member(&mut tx, admin, membership_id).await?;
+    set_status(&mut tx, admin, &cat, &m, active).await?;
+    tx.commit().await?;
+    Ok(m.name)
+}
+
+async fn set_status(tx: &mut Tx, admin: &AccountAdmin, cat: &Catalogue, m: &Member, active: bool) -> Result<bool> {
+    let status = if active { "active" } else { "inactive" };
+    if m.status == status {
+        return Ok(false);
+    }
+    if !active {
+        ensure_another_admin(tx, cat, m, admin.account).await?;
+    }
+    tx.execute(&sql!(
+        "UPDATE memberships SET status = $1, version = version + 1 WHERE id = $2",
+        status,
+        m.id
+    ))
+    .await?;
+    adjust_counts(tx, cat, admin.account, &m.status, m.role_bits, -1).await?;
+    adjust_counts(tx, cat, admin.account, status, m.role_bits, 1).await?;
+    audit::record(
+        tx,
+        admin,
+        Record {
+            subject: Some(m.person_id),
+            action: if active { "member.reactivated" } else { "member.deactivated" },
+            before: Some(m.status.clone()),
+            after: Some(status.to_string()),
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
+/// One member as the details and Update dialogs show them (SPEC F10).
+pub async fn details(db: &Db, admin: &AccountAdmin, membership_id: i64) -> Result<MemberDetails> {
+    #[derive(sqlx::FromRow)]
+    struct Extra {
+        last_sign_in_at: i64,
+        added_at: i64,
+        added_by: Option<String>,
+    }
+    let mut tx = db.begin().await?;
+    let cat = Catalogue::load_tx(&mut tx).await?;
+    let m = member(&mut tx, admin, membership_id).await?;
+    let extra: Extra = tx
+        .fetch_optional(&sql!(
+            "SELECT m.last_sign_in_at, m.added_at, p.display_name AS added_by FROM memberships m \
+             LEFT JOIN people p ON p.id = m.added_by WHERE m.id = $1",
+            m.id
+        ))
+        .await?
+        .ok_or_else(|| AppError::not_found("That user is no longer a member of this account."))?;
+    let open: i64 = tx
+        .scalar(&sql!(
+            "SELECT COUNT(*) FROM cases WHERE account_id = $1 AND status = 'open' AND primary_contact_id = $2",
+            admin.account,
+            m.person_id
+        ))
+        .await?;
+    let cloud = if m.role_bits & cat.cloud_mask() != 0 { Some(cloud_of(&mut tx, &m).await?) } else { None };
+    tx.commit().await?;
+    let history = audit::list(db, admin.account, Some(m.person_id), None, 20).await?.entries;
+    Ok(MemberDetails {
+        membership_id: m.id,
+        account: admin.account,
+        person_id: m.person_id,
+        name: m.name,
+        email: m.email,
+        active_login: m.status == "active",
+        roles: cat.roles_of(m.role_bits),
+        cloud,
+        last_sign_in_at: extra.last_sign_in_at,
+        open_cases_owned: open,
+        added_at: extra.added_at,
+        added_by: extra.added_by,
+        version: m.version,
+        history,
+    })
+}
+
+/// Applies one action to many members in one transaction. A member the action may not
+/// apply to (the last administrator, say) is left as it was and reported; the rest
+/// are changed.
+pub async fn bulk(db: &Db, admin: &AccountAdmin, selection: &Selection, action: &BulkAction) -> Result<BulkResult> {
+    let mut tx = db.begin().await?;
+    let cat = Catalogue::load_tx(&mut tx).await?;
+    let account = account(&mut tx, admin.account).await?;
+    let ids: Vec<i64> = match selection {
+        Selection::Members(ids) => {
+            let mut ids = ids.clone();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        }
+        Selection::AllMatching(q) => {
+            if q.account != admin.account {
+                return Err(AppError::Forbidden(super::access::NO_ACCESS.into()));
+            }
+            let mut sql = super::db::Sql::new("SELECT m.id");
+            super::members::push_filter(db, q, &mut sql).await?;
+            sql.push(" ORDER BY m.id LIMIT ").bind_int(BULK_LIMIT as i64 + 1);
+            let rows: Vec<(i64,)> = tx.fetch_all(&sql).await?;
+            rows.into_iter().map(|(id,)| id).collect()
+        }
+    };
+    if ids.is_empty() {
+        return Err(AppError::invalid("Select at least one user."));
+    }
+    if ids.len() > BULK_LIMIT {
+        return Err(AppError::invalid(format!("Select at most {BULK_LIMIT} users at once.")));
+    }
+    let (add, take) = match action {
+        BulkAction::AddRoles(keys) => (cat.bits(keys)? & !cat.default_mask(), 0),
+        BulkAction::RemoveRoles(keys) => (0, cat.bits(keys)? & !cat.default_mask()),
+        _ => (0, 0),
+    };
+    if matches!(action, BulkAction::AddRoles(_) | BulkAction::RemoveRoles(_)) && add | take == 0 {
+        return Err(AppError::invalid("Choose at least one role other than General Support."));
+    }
+    let mut result = BulkResult::default();
+    for id in ids {
+        // A savepoint per member: a refused member leaves no trace, the others go on.
+        tx.execute(&sql!("SAVEPOINT member")).await?;
+        let outcome = async {
+            let m = member(&mut tx, admin, id).await?;
+            let changed = match action {
+                BulkAction::AddRoles(_) | BulkAction::RemoveRoles(_) => {
+                    let bits = (m.role_bits | add) & !take;
+                    let had_cloud = m.role_bits & cat.cloud_mask() != 0;
+                    let current = if had_cloud { Some(cloud_of(&mut tx, &m).await?) } else { None };
+                    let cloud = checked_cloud(&mut tx, &cat, &account, bits, current.as_ref()).await?;
+                    set_roles(&mut tx, admin, &cat, &m, bits, cloud.as_ref()).await?
+                }
+                BulkAction::Deactivate => set_status(&mut tx, admin, &cat, &m, false).await?,
+                BulkAction::Remove => {
+                    remove_member(&mut tx, admin, &cat, &m).await?;
+                    true
+                }
+            };
+            Ok::<_, AppError>((m.name, changed))
+        }
+        .await;
+        match outcome {
+            Ok((_, changed)) => {
+                tx.execute(&sql!("RELEASE SAVEPOINT member")).await?;
+                if changed {
+                    result.changed += 1;
+                } else {
+                    result.unchanged += 1;
+                }
+            }
+            Err(AppError::Internal) => return Err(AppError::Internal),
+            Err(e) => {
+                tx.execute(&sql!("ROLLBACK TO SAVEPOINT member")).await?;
+                tx.execute(&sql!("RELEASE SAVEPOINT member")).await?;
+                let name: Option<(String,)> = tx
+                    .fetch_optional(&sql!("SELECT name FROM memberships WHERE id = $1", id))
+                    .await?;
+                result.refused.push((name.map(|(n,)| n).unwrap_or_else(|| format!("#{id}")), e.to_string()));
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn emails_are_checked_for_shape() {
+        for ok in ["a@b.co", " Ann.Lee@Example.COM "] {
+            assert!(super::valid_email(ok), "{ok}");
+        }
+        for bad in ["", "ann", "@b.co", "a@b", "a@.b", "a@b.", "a b@c.d", "a@b@c.d", "a@b.co,c@d.e"] {
+            assert!(!super::valid_email(bad), "{bad}");
+        }
+    }
+}

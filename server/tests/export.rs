@@ -1,0 +1,324 @@
+//! The Manage Users exports (SPEC F13) through the real router over HTTP, on SQLite and
+//! on PostgreSQL: the workbook opens as a spreadsheet, the CSV parses, both hold the
+//! whole filtered and sorted view, and refusals are JSON.
+
+mod common;
+
+use std::io::Cursor;
+
+use app::model::{format_date, MemberQuery, MemberRow, PageCursor, SortDir, SortKey};
+use app::server::{accounts, members, Db};
+use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+use server::seed::{seed, SeedOptions};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const HEADER: [&str; 6] = [
+    "Name",
+    "Email",
+    "Additional roles",
+    "Active",
+    "Last sign-on",
+    "Cases owned",
+];
+
+/// Seeds the database, serves the router on a random port and returns its address
+/// with the id of the large demo account.
+async fn serve(db: &Db, members: usize) -> (std::net::SocketAddr, i64) {
+    let now = app::server::now();
+    seed(
+        db,
+        &SeedOptions {
+            members,
+            seed: 11,
+            now: now - now % 86_400,
+        },
+    )
+    .await
+    .expect("seed");
+    let account = accounts::list(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.name == "Northwind Production")
+        .unwrap()
+        .id;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = server::web::router(db.clone(), server::web::options(None).unwrap());
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    (addr, account)
+}
+
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn json_error(&self) -> String {
+        assert_eq!(self.header("content-type"), Some("application/json"));
+        let v: serde_json::Value = serde_json::from_slice(&self.body).expect("JSON body");
+        v["error"].as_str().expect("an error field").to_string()
+    }
+}
+
+/// A minimal HTTP/1.1 GET: reads to the end of the connection and undoes chunking.
+async fn get(addr: std::net::SocketAddr, target: &str) -> Reply {
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    conn.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    conn.read_to_end(&mut raw).await.unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("end of headers");
+    let head = String::from_utf8(raw[..split].to_vec()).unwrap();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    let mut body = raw[split + 4..].to_vec();
+    let chunked = headers.iter().any(|(k, v)| {
+        k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
+    });
+    if chunked {
+        body = dechunk(&body);
+    }
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let eol = data
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .expect("chunk size line");
+        let size_text = std::str::from_utf8(&data[..eol]).unwrap();
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap();
+        data = &data[eol + 2..];
+        if size == 0 {
+            return out;
+        }
+        assert!(data.len() >= size + 2, "the chunked body was cut short");
+        out.extend_from_slice(&data[..size]);
+        data = &data[size + 2..];
+    }
+}
+
+/// Every member of a view, in order, as the Manage Users page pages through it.
+async fn view(db: &Db, mut q: MemberQuery) -> Vec<MemberRow> {
+    q.page_size = 100;
+    let mut rows = Vec::new();
+    loop {
+        let page = members::list(db, &q, app::server::now())
+            .await
+            .expect("list");
+        rows.extend(page.rows);
+        match page.next {
+            Some(c) => q.cursor = Some(PageCursor::After(c)),
+            None => return rows,
+        }
+    }
+}
+
+fn parse_csv(body: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_reader(body);
+    let header = r.headers().unwrap().iter().map(str::to_string).collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    (header, rows)
+}
+
+fn sheet(body: Vec<u8>) -> calamine::Range<Data> {
+    let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(body)).expect("a real xlsx file");
+    assert_eq!(wb.sheet_names(), vec!["Users".to_string()]);
+    wb.worksheet_range("Users").expect("the Users sheet")
+}
+
+fn text(cell: &Data) -> String {
+    match cell {
+        Data::String(s) => s.clone(),
+        other => panic!("expected text, got {other:?}"),
+    }
+}
+
+/// Excel's serial day number of the UTC day of a Unix time.
+fn serial_day(unix: i64) -> f64 {
+    (unix.div_euclid(86_400) + 25_569) as f64
+}
+
+backend_tests! {
+    async fn xlsx_holds_the_whole_view_with_real_dates(db) {
+        // More members than one export page (2,000), so the export follows cursors.
+        let (addr, account) = serve(&db, 2_300).await;
+        let want = view(&db, MemberQuery::new(account)).await;
+        assert!(want.len() > 2_000, "{}", want.len());
+
+        let reply = get(addr, &format!("/accounts/{account}/users/export.xlsx")).await;
+        assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
+        assert_eq!(reply.header("content-type"), Some(XLSX));
+        assert_eq!(
+            reply.header("content-disposition"),
+            Some("attachment; filename=\"northwind-production-users.xlsx\"")
+        );
+        let range = sheet(reply.body);
+        let rows: Vec<&[Data]> = range.rows().collect();
+        let header: Vec<String> = rows[0].iter().map(text).collect();
+        assert_eq!(header, HEADER);
+        assert_eq!(rows.len() - 1, want.len());
+        for (cells, member) in rows[1..].iter().zip(&want) {
+            assert_eq!(text(&cells[0]), member.name);
+            assert_eq!(text(&cells[1]), member.email);
+            assert_eq!(cells[2], Data::Float(member.additional_roles as f64));
+            assert_eq!(text(&cells[3]), if member.active { "Yes" } else { "No" });
+            match &cells[4] {
+                Data::DateTime(d) => {
+                    assert!(d.is_datetime());
+                    assert_eq!(d.as_f64(), serial_day(member.last_sign_in_at), "{}", member.name);
+                }
+                Data::Empty => assert_eq!(member.last_sign_in_at, 0, "{}", member.name),
+                other => panic!("Last sign-on of {} is {other:?}", member.name),
+            }
+            assert_eq!(cells[5], Data::Float(member.cases_owned as f64));
+        }
+        assert!(want.iter().any(|m| m.last_sign_in_at > 0));
+
+        // Searching exports just the matches.
+        let reply = get(addr, &format!("/accounts/{account}/users/export.xlsx?q=adam.admin")).await;
+        assert_eq!(reply.status, 200);
+        let range = sheet(reply.body);
+        assert_eq!(range.height(), 2);
+        assert_eq!(range.get((1, 0)), Some(&Data::String("Adam Admin".into())));
+        assert_eq!(range.get((1, 1)), Some(&Data::String("adam.admin@northwind.example".into())));
+        assert!(matches!(range.get((1, 4)), Some(Data::DateTime(_))));
+    }
+
+    async fn csv_respects_search_and_sort_and_streams(db) {
+        let (addr, account) = serve(&db, 2_300).await;
+
+        let reply = get(addr, &format!("/accounts/{account}/users/export.csv")).await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.header("content-type"), Some("text/csv; charset=utf-8"));
+        assert_eq!(
+            reply.header("content-disposition"),
+            Some("attachment; filename=\"northwind-production-users.csv\"")
+        );
+        assert_eq!(reply.header("transfer-encoding"), Some("chunked"));
+        let (header, rows) = parse_csv(&reply.body);
+        assert_eq!(header, HEADER);
+        let want = view(&db, MemberQuery::new(account)).await;
+        assert!(want.len() > 2_000);
+        assert_eq!(rows.len(), want.len());
+        for (row, member) in rows.iter().zip(&want) {
+            assert_eq!(row[0], member.name);
+            assert_eq!(row[1], member.email);
+            assert_eq!(row[2], member.additional_roles.to_string());
+            assert_eq!(row[3], if member.active { "Yes" } else { "No" });
+            assert_eq!(row[4], format_date(member.last_sign_in_at).unwrap_or_default());
+            assert_eq!(row[5], member.cases_owned.to_string());
+        }
+
+        // Sorted by email, descending.
+        let reply = get(addr, &format!("/accounts/{account}/users/export.csv?sort=email&dir=desc")).await;
+        assert_eq!(reply.status, 200);
+        let (_, rows) = parse_csv(&reply.body);
+        let q = MemberQuery { sort: SortKey::Email, dir: SortDir::Desc, ..MemberQuery::new(account) };
+        let want: Vec<String> = view(&db, q).await.into_iter().map(|m| m.email).collect();
+        let got: Vec<String> = rows.into_iter().map(|r| r[1].clone()).collect();
+        assert_eq!(got, want);
+
+        // Searched: only the matches, whatever page the link was on.
+        let reply = get(addr, &format!("/accounts/{account}/users/export.csv?q=adam.admin&size=10&after=s1.zzz")).await;
+        assert_eq!(reply.status, 200);
+        let (_, rows) = parse_csv(&reply.body);
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        assert_eq!(rows[0][0], "Adam Admin");
+        assert_eq!(rows[0][1], "adam.admin@northwind.example");
+        assert_eq!(rows[0][3], "Yes");
+        assert_eq!(rows[0][4].len(), "YYYY-MM-DD".len());
+
+        // Inactive members are a view of their own.
+        let reply = get(addr, &format!("/accounts/{account}/users/export.csv?status=inactive")).await;
+        let (_, rows) = parse_csv(&reply.body);
+        let q = MemberQuery { status: app::model::MemberStatus::Inactive, ..MemberQuery::new(account) };
+        assert_eq!(rows.len(), view(&db, q).await.len());
+    }
+
+    async fn nonsense_in_the_link_falls_back_to_the_default_view(db) {
+        let (addr, account) = serve(&db, 130).await;
+        let plain = get(addr, &format!("/accounts/{account}/users/export.csv")).await;
+        let odd = get(
+            addr,
+            &format!("/accounts/{account}/users/export.csv?sort=bogus&dir=sideways&size=7&status=maybe&after=%%%"),
+        )
+        .await;
+        assert_eq!(odd.status, 200);
+        assert_eq!(odd.body, plain.body);
+        let (_, rows) = parse_csv(&odd.body);
+        assert_eq!(rows.len(), view(&db, MemberQuery::new(account)).await.len());
+
+        let reply = get(addr, &format!("/accounts/{account}/users/export.xlsx?sort=bogus")).await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(sheet(reply.body).height(), rows.len() + 1);
+    }
+
+    async fn refusals_are_json(db) {
+        let (addr, account) = serve(&db, 130).await;
+        for ext in ["xlsx", "csv"] {
+            let reply = get(addr, &format!("/accounts/999999/users/export.{ext}")).await;
+            assert_eq!(reply.status, 404);
+            assert_eq!(reply.json_error(), "There is no account with the id 999999.");
+
+            let reply = get(addr, &format!("/accounts/nope/users/export.{ext}")).await;
+            assert_eq!(reply.status, 404);
+            assert!(reply.json_error().contains("no account"));
+
+            // The acting administrator does not administer Contoso.
+            let contoso = accounts::list(&db)
+                .await
+                .unwrap()
+                .into_iter()
+                .find(|a| a.name == "Contoso Health Cloud")
+                .unwrap()
+                .id;
+            let reply = get(addr, &format!("/accounts/{contoso}/users/export.{ext}")).await;
+            assert_eq!(reply.status, 403);
+            assert_eq!(reply.json_error(), app::server::access::NO_ACCESS);
+
+            // A role that does not exist is the caller's mistake, said plainly.
+            let reply = get(addr, &format!("/accounts/{account}/users/export.{ext}?role=no_such_role")).await;
+            assert_eq!(reply.status, 400);
+            let error = reply.json_error();
+            assert!(error.contains("no_such_role"), "{error}");
+            assert!(!error.to_lowercase().contains("select"), "{error}");
+        }
+    }
+}
