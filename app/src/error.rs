@@ -54,8 +54,10 @@ impl FromServerFnError for AppError {
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         match value {
-            // Bad or missing arguments are the caller's fault, not ours.
-            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => Self::Invalid(m),
+            // Arguments that are missing or do not decode are the caller's fault, not ours.
+            ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) | ServerFnErrorErr::Deserialization(m) => {
+                Self::Invalid(format!("The request was not understood: {m}"))
+            }
             other => Self::Transport(other.to_string()),
         }
     }

@@ -8,17 +8,18 @@ export async function hydrated(page: Page) {
   await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1, { timeout: 30_000 });
 }
 
-/** The member table's rows: [name, email, additional roles, active, last sign-on, cases]. */
+/** The member table's rows: [name, email, additional roles, active, last sign-on, cases, …]. */
 export async function tableRows(page: Page): Promise<string[][]> {
   const table = page.getByRole('table');
   await expect(table).toBeVisible();
   return table.locator('tbody tr').evaluateAll((rows) =>
-    rows.map((r) => Array.from(r.querySelectorAll('th, td')).map((c) => (c.textContent ?? '').trim())),
+    rows.map((r) => Array.from(r.querySelectorAll('th, td:not(.select)')).map((c) => (c.textContent ?? '').trim())),
   );
 }
 
 export function columnHeader(page: Page, name: string) {
-  return page.getByRole('columnheader', { name: new RegExp(`^${name}`) });
+  // The Name and Email headers also hold their filter button.
+  return page.getByRole('columnheader', { name: new RegExp(`^${name}( Filter ${name})?$`) });
 }
 
 /** Byte-wise order, as the database sorts its lower-cased keys. */

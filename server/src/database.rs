@@ -28,10 +28,7 @@ pub async fn open(url: &str) -> anyhow::Result<Db> {
             .connect_with(options)
             .await
             .with_context(|| format!("cannot open {url}"))?;
-        sqlx::migrate!("migrations/sqlite")
-            .run(&pool)
-            .await
-            .context("applying the SQLite migrations failed")?;
+        sqlx::migrate!("migrations/sqlite").run(&pool).await.context("applying the SQLite migrations failed")?;
         Db::Sqlite(pool)
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         let pool = PgPoolOptions::new()
@@ -40,10 +37,7 @@ pub async fn open(url: &str) -> anyhow::Result<Db> {
             .connect(url)
             .await
             .with_context(|| format!("cannot connect to {}", redact(url)))?;
-        sqlx::migrate!("migrations/postgres")
-            .run(&pool)
-            .await
-            .context("applying the PostgreSQL migrations failed")?;
+        sqlx::migrate!("migrations/postgres").run(&pool).await.context("applying the PostgreSQL migrations failed")?;
         Db::Postgres(pool)
     } else {
         bail!("DATABASE_URL must start with sqlite: or postgres: (got {})", redact(url));

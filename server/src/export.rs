@@ -36,19 +36,11 @@ pub const EXPORT_PAGE_SIZE: u32 = 2_000;
 /// Data rows an Excel worksheet holds (1,048,576 rows less the header).
 pub const XLSX_MAX_ROWS: usize = 1_048_575;
 
-pub const XLSX_CONTENT_TYPE: &str =
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub const XLSX_CONTENT_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 pub const CSV_CONTENT_TYPE: &str = "text/csv; charset=utf-8";
 
 /// The exported columns, as the Manage Users table heads them.
-pub const COLUMNS: [&str; 6] = [
-    "Name",
-    "Email",
-    "Additional roles",
-    "Active",
-    "Last sign-on",
-    "Cases owned",
-];
+pub const COLUMNS: [&str; 6] = ["Name", "Email", "Additional roles", "Active", "Last sign-on", "Cases owned"];
 
 /// Column widths in the workbook, in Excel character units.
 const WIDTHS: [f64; 6] = [28.0, 38.0, 17.0, 9.0, 14.0, 13.0];
@@ -67,13 +59,8 @@ impl From<AppError> for ExportError {
 
 impl IntoResponse for ExportError {
     fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (
-            status,
-            Json(serde_json::json!({ "error": self.0.to_string() })),
-        )
-            .into_response()
+        let status = StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(serde_json::json!({ "error": self.0.to_string() }))).into_response()
     }
 }
 
@@ -128,14 +115,11 @@ pub async fn xlsx(
         }
     }
 
-    let body = Body::from_stream(stream::unfold(bytes_rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (chunk, rx))
-    }));
-    Ok(download(
-        body,
-        XLSX_CONTENT_TYPE,
-        &format!("{}-users.xlsx", slug(&name)),
-    ))
+    // Fused: body layers (compression) may poll once more after the end.
+    let body = Body::from_stream(
+        stream::unfold(bytes_rx, |mut rx| async move { rx.recv().await.map(|chunk| (chunk, rx)) }).fuse(),
+    );
+    Ok(download(body, XLSX_CONTENT_TYPE, &format!("{}-users.xlsx", slug(&name))))
 }
 
 /// `GET /accounts/{id}/users/export.csv?<view>`
@@ -151,27 +135,15 @@ pub async fn csv(
     let first = members::list(&db, &query, now).await?;
     let mut head = csv_chunk(None)?;
     head.extend(csv_chunk(Some(&first.rows))?);
-    let next = first.next.map(|c| MemberQuery {
-        cursor: Some(PageCursor::After(c)),
-        ..query
-    });
+    let next = first.next.map(|c| MemberQuery { cursor: Some(PageCursor::After(c)), ..query });
 
     let first_chunk = stream::once(async move { Ok::<_, io::Error>(Bytes::from(head)) });
     let rest = stream::unfold(next.map(|q| (db, q)), move |state| async move {
         let (db, query) = state?;
         match members::list(&db, &query, now).await {
             Ok(page) => {
-                let chunk =
-                    csv_chunk(Some(&page.rows)).map_err(|e| io::Error::other(e.to_string()));
-                let next = page.next.map(|c| {
-                    (
-                        db,
-                        MemberQuery {
-                            cursor: Some(PageCursor::After(c)),
-                            ..query
-                        },
-                    )
-                });
+                let chunk = csv_chunk(Some(&page.rows)).map_err(|e| io::Error::other(e.to_string()));
+                let next = page.next.map(|c| (db, MemberQuery { cursor: Some(PageCursor::After(c)), ..query }));
                 Some((chunk.map(Bytes::from), next))
             }
             Err(e) => {
@@ -182,41 +154,25 @@ pub async fn csv(
             }
         }
     });
-    let body = Body::from_stream(first_chunk.chain(rest));
-    Ok(download(
-        body,
-        CSV_CONTENT_TYPE,
-        &format!("{}-users.csv", slug(&name)),
-    ))
+    let body = Body::from_stream(first_chunk.chain(rest).fuse());
+    Ok(download(body, CSV_CONTENT_TYPE, &format!("{}-users.csv", slug(&name))))
 }
 
 /// Checks access, reads the view from the query string, and returns the account's
 /// name with the view from its first page at the export page size.
 async fn prepare(db: &Db, id: &str, raw: Option<&str>) -> Result<(String, MemberQuery), AppError> {
-    let account: i64 = id
-        .parse()
-        .map_err(|_| AppError::not_found(format!("There is no account with the id {id}.")))?;
+    let account: i64 = id.parse().map_err(|_| AppError::not_found(format!("There is no account with the id {id}.")))?;
     let summary = accounts::get(db, account).await?;
     Actor::current(db).await?.manage(db, account).await?;
 
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(raw.unwrap_or("").as_bytes())
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
+    let pairs: Vec<(String, String)> =
+        form_urlencoded::parse(raw.unwrap_or("").as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     let get = |key: &str| pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone());
-    let get_all = |key: &str| {
-        pairs
-            .iter()
-            .filter(|(k, _)| k == key)
-            .map(|(_, v)| v.clone())
-            .collect()
-    };
+    let get_all = |key: &str| pairs.iter().filter(|(k, _)| k == key).map(|(_, v)| v.clone()).collect();
     // Notices describe defaults that replaced nonsense in the link; the page shows
     // them, an export just uses the defaults.
     let (query, _notices) = MemberQuery::from_params(account, get, get_all);
-    let query = MemberQuery {
-        page_size: EXPORT_PAGE_SIZE,
-        ..query.first_page()
-    };
+    let query = MemberQuery { page_size: EXPORT_PAGE_SIZE, ..query.first_page() };
     Ok((summary.name, query))
 }
 
@@ -229,10 +185,7 @@ fn download(body: Body, content_type: &'static str, filename: &str) -> Response 
     }
     // Contact data: not for shared caches, nor for the browser's.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     response
 }
 
@@ -251,11 +204,7 @@ pub fn slug(name: &str) -> String {
     if out.is_empty() {
         "account".to_string()
     } else {
-        out.chars()
-            .take(80)
-            .collect::<String>()
-            .trim_end_matches('-')
-            .to_string()
+        out.chars().take(80).collect::<String>().trim_end_matches('-').to_string()
     }
 }
 
@@ -327,14 +276,8 @@ fn write_workbook(
     if ready.send(Ok(())).is_err() {
         return; // The request is gone.
     }
-    let mut out = ChunkWriter {
-        buf: Vec::with_capacity(XLSX_CHUNK),
-        tx: bytes.clone(),
-    };
-    let saved = workbook
-        .save_to_writer(&mut out)
-        .map_err(io::Error::other)
-        .and_then(|()| out.flush());
+    let mut out = ChunkWriter { buf: Vec::with_capacity(XLSX_CHUNK), tx: bytes.clone() };
+    let saved = workbook.save_to_writer(&mut out).map_err(io::Error::other).and_then(|()| out.flush());
     if let Err(e) = saved {
         if e.kind() != io::ErrorKind::BrokenPipe {
             tracing::error!(error = %e, "writing the xlsx export failed");
@@ -401,9 +344,7 @@ impl ChunkWriter {
             return Ok(());
         }
         let chunk = std::mem::replace(&mut self.buf, Vec::with_capacity(XLSX_CHUNK));
-        self.tx
-            .blocking_send(Ok(Bytes::from(chunk)))
-            .map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe))
+        self.tx.blocking_send(Ok(Bytes::from(chunk))).map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe))
     }
 }
 
@@ -445,9 +386,6 @@ mod tests {
             cases_owned: 0,
         };
         let text = String::from_utf8(csv_chunk(Some(&[row])).unwrap()).unwrap();
-        assert_eq!(
-            text,
-            "\"O'Brien, \"\"Pat\"\"\",'=cmd@x.example,2,No,2000-02-29,0\n"
-        );
+        assert_eq!(text, "\"O'Brien, \"\"Pat\"\"\",'=cmd@x.example,2,No,2000-02-29,0\n");
     }
 }

@@ -1,12 +1,13 @@
 //! `server` — run Roster, or manage its data.
 //!
-//! `server` / `server serve` serves the app; `server seed` creates demo data.
+//! `server` / `server serve` serves the app; `server seed` creates demo data; `server
+//! bench` measures performance with large accounts.
 
 use std::net::SocketAddr;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use server::{database, seed, web};
+use server::{bench, database, seed, web};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -42,6 +43,18 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Measure list, overview, seeding, export and page-rendering performance with
+    /// large accounts (databases under bench/), print a table and write JSON.
+    Bench(bench::BenchArgs),
+    /// The export half of `bench`, run as a child process (internal).
+    #[command(hide = true)]
+    BenchExport {
+        #[arg(long)]
+        account: i64,
+        /// The view as a query string.
+        #[arg(long, default_value = "")]
+        view: String,
+    },
 }
 
 #[tokio::main]
@@ -56,17 +69,21 @@ async fn main() {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let db = database::open(&cli.database_url).await?;
-    match cli.command.unwrap_or(Command::Serve {
+    let command = cli.command.unwrap_or(Command::Serve {
         bind: std::env::var("ROSTER_BIND").ok().and_then(|b| b.parse().ok()),
         demo_members: 300,
         no_seed: false,
-    }) {
-        Command::Serve {
-            bind,
-            demo_members,
-            no_seed,
-        } => {
+    });
+    // The bench opens its own databases.
+    if let Command::Bench(args) = command {
+        bench::run(args).await?;
+        return Ok(());
+    }
+    let db = database::open(&cli.database_url).await?;
+    match command {
+        Command::Bench(_) => unreachable!("handled above"),
+        Command::BenchExport { account, view } => bench::export_probe(db, account, &view).await?,
+        Command::Serve { bind, demo_members, no_seed } => {
             if !no_seed && seed::is_empty(&db).await? {
                 let started = std::time::Instant::now();
                 let report = seed::seed(&db, &seed_options(demo_members, 1)).await?;
@@ -80,9 +97,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let options = web::options(bind)?;
             let addr = options.site_addr;
             let app = web::router(db, options);
-            let listener = tokio::net::TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("cannot listen on {addr}"))?;
+            let listener =
+                tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
             let url = format!("http://{}", listener.local_addr()?);
             println!("Roster is running at {url}");
             axum::serve(listener, app)
@@ -113,9 +129,5 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 /// Seeds relative to the start of today, so that one seed gives one data set per day.
 fn seed_options(members: usize, seed: u64) -> seed::SeedOptions {
     let now = app::server::now();
-    seed::SeedOptions {
-        members,
-        seed,
-        now: now - now % 86_400,
-    }
+    seed::SeedOptions { members, seed, now: now - now % 86_400 }
 }

@@ -14,24 +14,169 @@ use rand::{Rng, SeedableRng};
 const DAY: i64 = 86_400;
 
 const FIRST: &[&str] = &[
-    "Olivia", "Liam", "Emma", "Noah", "Amelia", "Oliver", "Ava", "Elijah", "Sophia", "James", "Isabella", "William",
-    "Mia", "Benjamin", "Charlotte", "Lucas", "Harper", "Henry", "Evelyn", "Theodore", "Aisha", "Mateo", "Priya",
-    "Arjun", "Mei", "Hiroshi", "Yuki", "Sven", "Ingrid", "Lars", "Fatima", "Omar", "Zara", "Diego", "Lucia", "Carlos",
-    "Elena", "Marco", "Giulia", "Pierre", "Camille", "Hannah", "Lukas", "Anna", "Jakub", "Zofia", "Olga", "Ivan",
-    "Chloe", "Ethan", "Grace", "Samuel", "Nora", "David", "Leah", "Daniel", "Ruth", "Joseph", "Maya", "Aaron",
-    "Tomás", "Siobhan", "Niamh", "Kwame", "Amara", "Chen", "Wei", "Ravi", "Anika", "Jonas", "Freya", "Mohammed",
-    "Layla", "Hugo", "Iris", "Felix", "Clara", "Oscar", "Alice", "Simon",
+    "Olivia",
+    "Liam",
+    "Emma",
+    "Noah",
+    "Amelia",
+    "Oliver",
+    "Ava",
+    "Elijah",
+    "Sophia",
+    "James",
+    "Isabella",
+    "William",
+    "Mia",
+    "Benjamin",
+    "Charlotte",
+    "Lucas",
+    "Harper",
+    "Henry",
+    "Evelyn",
+    "Theodore",
+    "Aisha",
+    "Mateo",
+    "Priya",
+    "Arjun",
+    "Mei",
+    "Hiroshi",
+    "Yuki",
+    "Sven",
+    "Ingrid",
+    "Lars",
+    "Fatima",
+    "Omar",
+    "Zara",
+    "Diego",
+    "Lucia",
+    "Carlos",
+    "Elena",
+    "Marco",
+    "Giulia",
+    "Pierre",
+    "Camille",
+    "Hannah",
+    "Lukas",
+    "Anna",
+    "Jakub",
+    "Zofia",
+    "Olga",
+    "Ivan",
+    "Chloe",
+    "Ethan",
+    "Grace",
+    "Samuel",
+    "Nora",
+    "David",
+    "Leah",
+    "Daniel",
+    "Ruth",
+    "Joseph",
+    "Maya",
+    "Aaron",
+    "Tomás",
+    "Siobhan",
+    "Niamh",
+    "Kwame",
+    "Amara",
+    "Chen",
+    "Wei",
+    "Ravi",
+    "Anika",
+    "Jonas",
+    "Freya",
+    "Mohammed",
+    "Layla",
+    "Hugo",
+    "Iris",
+    "Felix",
+    "Clara",
+    "Oscar",
+    "Alice",
+    "Simon",
 ];
 
 const LAST: &[&str] = &[
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez",
-    "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee",
-    "Perez", "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young",
-    "Allen", "King", "Wright", "Scott", "Torres", "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson", "Baker",
-    "Hall", "Rivera", "Campbell", "Mitchell", "Carter", "Roberts", "Kowalski", "Novak", "Müller", "Schmidt",
-    "Rossi", "Bianchi", "Dubois", "Moreau", "Tanaka", "Sato", "Kim", "Park", "Patel", "Sharma", "Okafor", "Mensah",
-    "O'Brien", "Murphy", "Andersson", "Johansson", "Nielsen", "Hansen", "Ivanova", "Petrov", "Cohen", "Levi",
-    "Haddad", "Costa", "Silva", "Wang",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Torres",
+    "Nguyen",
+    "Hill",
+    "Flores",
+    "Green",
+    "Adams",
+    "Nelson",
+    "Baker",
+    "Hall",
+    "Rivera",
+    "Campbell",
+    "Mitchell",
+    "Carter",
+    "Roberts",
+    "Kowalski",
+    "Novak",
+    "Müller",
+    "Schmidt",
+    "Rossi",
+    "Bianchi",
+    "Dubois",
+    "Moreau",
+    "Tanaka",
+    "Sato",
+    "Kim",
+    "Park",
+    "Patel",
+    "Sharma",
+    "Okafor",
+    "Mensah",
+    "O'Brien",
+    "Murphy",
+    "Andersson",
+    "Johansson",
+    "Nielsen",
+    "Hansen",
+    "Ivanova",
+    "Petrov",
+    "Cohen",
+    "Levi",
+    "Haddad",
+    "Costa",
+    "Silva",
+    "Wang",
 ];
 
 const OTHER_DOMAINS: &[&str] = &["contractors.example", "mail.example", "consultancy.example"];
@@ -95,26 +240,65 @@ const ORGS: &[Org] = &[
 ];
 
 const ACCOUNTS: &[AccountPlan] = &[
-    AccountPlan { org: 1, name: "Northwind Production", org_id: "NW-1001", kind: "cloud", government_cloud: false,
-        projects: &["web-store", "logistics", "analytics"], members: None },
-    AccountPlan { org: 1, name: "Northwind On-Premises", org_id: "NW-1002", kind: "on-premises", government_cloud: false,
-        projects: &[], members: Some(40) },
-    AccountPlan { org: 2, name: "Contoso Health Cloud", org_id: "CH-2001", kind: "client-managed cloud",
-        government_cloud: false, projects: &["patient-portal", "claims"], members: Some(60) },
-    AccountPlan { org: 3, name: "Globex GovCloud", org_id: "GX-3001", kind: "cloud", government_cloud: true,
-        projects: &["citizen-services"], members: Some(35) },
-    AccountPlan { org: 4, name: "Initech Support Desk", org_id: "IN-4001", kind: "on-premises", government_cloud: false,
-        projects: &[], members: Some(25) },
+    AccountPlan {
+        org: 1,
+        name: "Northwind Production",
+        org_id: "NW-1001",
+        kind: "cloud",
+        government_cloud: false,
+        projects: &["web-store", "logistics", "analytics"],
+        members: None,
+    },
+    AccountPlan {
+        org: 1,
+        name: "Northwind On-Premises",
+        org_id: "NW-1002",
+        kind: "on-premises",
+        government_cloud: false,
+        projects: &[],
+        members: Some(40),
+    },
+    AccountPlan {
+        org: 2,
+        name: "Contoso Health Cloud",
+        org_id: "CH-2001",
+        kind: "client-managed cloud",
+        government_cloud: false,
+        projects: &["patient-portal", "claims"],
+        members: Some(60),
+    },
+    AccountPlan {
+        org: 3,
+        name: "Globex GovCloud",
+        org_id: "GX-3001",
+        kind: "cloud",
+        government_cloud: true,
+        projects: &["citizen-services"],
+        members: Some(35),
+    },
+    AccountPlan {
+        org: 4,
+        name: "Initech Support Desk",
+        org_id: "IN-4001",
+        kind: "on-premises",
+        government_cloud: false,
+        projects: &[],
+        members: Some(25),
+    },
 ];
 
-/// Named people every demo has, one per persona (sign-in comes with issue 5).
-const PERSONAS: &[(&str, &str, usize)] = &[
-    // (name, email, organisation index)
-    ("Olivia Operator", "olivia.operator@roster.example", 0),
-    ("Adam Admin", "adam.admin@northwind.example", 1),
-    ("Carla Contact", "carla.contact@northwind.example", 1),
-    ("Ivan Inactive", "ivan.inactive@northwind.example", 1),
-    ("Paula Partner", "paula.partner@initech.example", 4),
+/// Named people every demo has: one per persona, and people to add in the demo (and
+/// the end-to-end tests): registered but in no account yet, or not registered at all.
+const PERSONAS: &[(&str, &str, usize, bool)] = &[
+    // (name, email, organisation index, registered)
+    ("Olivia Operator", "olivia.operator@roster.example", 0, true),
+    ("Adam Admin", "adam.admin@northwind.example", 1, true),
+    ("Carla Contact", "carla.contact@northwind.example", 1, true),
+    ("Ivan Inactive", "ivan.inactive@northwind.example", 1, true),
+    ("Paula Partner", "paula.partner@initech.example", 4, true),
+    ("Nina Newcomer", "nina.newcomer@northwind.example", 1, true),
+    ("Oscar Outsider", "oscar.outsider@contractors.example", 1, true),
+    ("Uma Unregistered", "uma.unregistered@northwind.example", 1, false),
 ];
 
 /// Accumulates the rows of one table and writes them in multi-row INSERTs.
@@ -250,13 +434,13 @@ pub async fn seed(db: &Db, opts: &SeedOptions) -> anyhow::Result<SeedReport> {
     // People: the personas, then generated people per account.
     let person_base = next_id(db, "people").await?;
     let mut people: Vec<Person> = Vec::new();
-    for (name, email, org) in PERSONAS {
+    for (name, email, org, registered) in PERSONAS {
         people.push(Person {
             id: person_base + people.len() as i64,
             name: name.to_string(),
             email: email.to_string(),
-            registered: true,
-            last_sign_in: now - rng.gen_range(0..30) * DAY - rng.gen_range(0..DAY),
+            registered: *registered,
+            last_sign_in: if *registered { now - rng.gen_range(0..30) * DAY - rng.gen_range(0..DAY) } else { 0 },
             org: *org,
         });
     }
@@ -306,8 +490,16 @@ pub async fn seed(db: &Db, opts: &SeedOptions) -> anyhow::Result<SeedReport> {
         db,
         "people",
         &[
-            "id", "display_name", "name_key", "email", "email_key", "email_domain", "registered_at", "last_sign_in_at",
-            "is_operator", "organisation_id",
+            "id",
+            "display_name",
+            "name_key",
+            "email",
+            "email_key",
+            "email_domain",
+            "registered_at",
+            "last_sign_in_at",
+            "is_operator",
+            "organisation_id",
         ],
     );
     for (i, p) in people.iter().enumerate() {
@@ -363,7 +555,8 @@ pub async fn seed(db: &Db, opts: &SeedOptions) -> anyhow::Result<SeedReport> {
                     opt_int((!open).then_some(opened + rng.gen_range(1..60) * DAY)),
                 ])
                 .await?;
-            let mut extra: Vec<usize> = (0..rng.gen_range(0..4)).map(|_| members[rng.gen_range(0..members.len())]).collect();
+            let mut extra: Vec<usize> =
+                (0..rng.gen_range(0..4)).map(|_| members[rng.gen_range(0..members.len())]).collect();
             extra.sort_unstable();
             extra.dedup();
             for (k, p) in extra.into_iter().filter(|p| *p != primary).enumerate() {
@@ -374,9 +567,7 @@ pub async fn seed(db: &Db, opts: &SeedOptions) -> anyhow::Result<SeedReport> {
                     followers.push(row).await?;
                 }
             }
-            pulse
-                .push(vec![int(id), int(people[primary].id), text("Case opened."), int(opened)])
-                .await?;
+            pulse.push(vec![int(id), int(people[primary].id), text("Case opened."), int(opened)]).await?;
         }
     }
     // Cases must exist before their contacts (foreign keys).
@@ -395,9 +586,22 @@ pub async fn seed(db: &Db, opts: &SeedOptions) -> anyhow::Result<SeedReport> {
         db,
         "memberships",
         &[
-            "id", "account_id", "person_id", "status", "role_bits", "additional_roles", "cloud_all_projects",
-            "cloud_environment", "added_by", "added_at", "name", "name_key", "email", "email_key",
-            "last_sign_in_at", "cases_owned",
+            "id",
+            "account_id",
+            "person_id",
+            "status",
+            "role_bits",
+            "additional_roles",
+            "cloud_all_projects",
+            "cloud_environment",
+            "added_by",
+            "added_at",
+            "name",
+            "name_key",
+            "email",
+            "email_key",
+            "last_sign_in_at",
+            "cases_owned",
         ],
     );
     let mut member_projects = Batch::new(db, "membership_projects", &["membership_id", "project_id"]);
@@ -429,11 +633,8 @@ pub async fn seed(db: &Db, opts: &SeedOptions) -> anyhow::Result<SeedReport> {
             let inactive = k > 0 && (pi == 3 || rng.gen_bool(0.05));
             let status = if inactive { "inactive" } else { "active" };
             let all_projects = !cloud || rng.gen_bool(0.6);
-            let environment = if cloud {
-                ["production", "non-production", "all"][rng.gen_range(0..3)]
-            } else {
-                "non-production"
-            };
+            let environment =
+                if cloud { ["production", "non-production", "all"][rng.gen_range(0..3)] } else { "non-production" };
             memberships
                 .push(vec![
                     int(id),
@@ -475,11 +676,7 @@ pub async fn seed(db: &Db, opts: &SeedOptions) -> anyhow::Result<SeedReport> {
     role_counts.flush().await?;
 
     after_bulk_load(db).await?;
-    Ok(SeedReport {
-        people: people.len(),
-        memberships: membership_count,
-        cases: case_count,
-    })
+    Ok(SeedReport { people: people.len(), memberships: membership_count, cases: case_count })
 }
 
 /// Moves PostgreSQL's id sequences past the explicit ids and refreshes planner
@@ -487,9 +684,9 @@ pub async fn seed(db: &Db, opts: &SeedOptions) -> anyhow::Result<SeedReport> {
 async fn after_bulk_load(db: &Db) -> anyhow::Result<()> {
     match db {
         Db::Postgres(pool) => {
-            for table in [
-                "organisations", "accounts", "account_projects", "people", "memberships", "cases", "pulse_messages",
-            ] {
+            for table in
+                ["organisations", "accounts", "account_projects", "people", "memberships", "cases", "pulse_messages"]
+            {
                 let sql = format!(
                     "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE((SELECT MAX(id) FROM {table}), 1))"
                 );

@@ -13,36 +13,19 @@ use server::seed::{seed, SeedOptions};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-const HEADER: [&str; 6] = [
-    "Name",
-    "Email",
-    "Additional roles",
-    "Active",
-    "Last sign-on",
-    "Cases owned",
-];
+const HEADER: [&str; 6] = ["Name", "Email", "Additional roles", "Active", "Last sign-on", "Cases owned"];
 
 /// Seeds the database, serves the router on a random port and returns its address
 /// with the id of the large demo account.
 async fn serve(db: &Db, members: usize) -> (std::net::SocketAddr, i64) {
+    // Server-side causes of a failure show up in the failing test's output.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn,sqlx=error"))
+        .with_test_writer()
+        .try_init();
     let now = app::server::now();
-    seed(
-        db,
-        &SeedOptions {
-            members,
-            seed: 11,
-            now: now - now % 86_400,
-        },
-    )
-    .await
-    .expect("seed");
-    let account = accounts::list(db)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|a| a.name == "Northwind Production")
-        .unwrap()
-        .id;
+    seed(db, &SeedOptions { members, seed: 11, now: now - now % 86_400 }).await.expect("seed");
+    let account = accounts::list(db).await.unwrap().into_iter().find(|a| a.name == "Northwind Production").unwrap().id;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = server::web::router(db.clone(), server::web::options(None).unwrap());
@@ -60,10 +43,7 @@ struct Reply {
 
 impl Reply {
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
     fn json_error(&self) -> String {
@@ -80,45 +60,25 @@ async fn get(addr: std::net::SocketAddr, target: &str) -> Reply {
     conn.write_all(request.as_bytes()).await.unwrap();
     let mut raw = Vec::new();
     conn.read_to_end(&mut raw).await.unwrap();
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("end of headers");
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("end of headers");
     let head = String::from_utf8(raw[..split].to_vec()).unwrap();
     let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .unwrap()
-        .split(' ')
-        .nth(1)
-        .unwrap()
-        .parse()
-        .unwrap();
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
     let mut body = raw[split + 4..].to_vec();
-    let chunked = headers.iter().any(|(k, v)| {
-        k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked")
-    });
+    let chunked =
+        headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked"));
     if chunked {
         body = dechunk(&body);
     }
-    Reply {
-        status,
-        headers,
-        body,
-    }
+    Reply { status, headers, body }
 }
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
-        let eol = data
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .expect("chunk size line");
+        let eol = data.windows(2).position(|w| w == b"\r\n").expect("chunk size line");
         let size_text = std::str::from_utf8(&data[..eol]).unwrap();
         let size = usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap();
         data = &data[eol + 2..];
@@ -136,9 +96,7 @@ async fn view(db: &Db, mut q: MemberQuery) -> Vec<MemberRow> {
     q.page_size = 100;
     let mut rows = Vec::new();
     loop {
-        let page = members::list(db, &q, app::server::now())
-            .await
-            .expect("list");
+        let page = members::list(db, &q, app::server::now()).await.expect("list");
         rows.extend(page.rows);
         match page.next {
             Some(c) => q.cursor = Some(PageCursor::After(c)),
@@ -150,16 +108,21 @@ async fn view(db: &Db, mut q: MemberQuery) -> Vec<MemberRow> {
 fn parse_csv(body: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::Reader::from_reader(body);
     let header = r.headers().unwrap().iter().map(str::to_string).collect();
-    let rows = r
-        .records()
-        .map(|rec| rec.unwrap().iter().map(str::to_string).collect())
-        .collect();
+    let rows = r.records().map(|rec| rec.unwrap().iter().map(str::to_string).collect()).collect();
     (header, rows)
 }
 
 fn sheet(body: Vec<u8>) -> calamine::Range<Data> {
     let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(body)).expect("a real xlsx file");
     assert_eq!(wb.sheet_names(), vec!["Users".to_string()]);
+    // The header row carries an autofilter, which Excel records as this defined name.
+    assert!(
+        wb.defined_names()
+            .iter()
+            .any(|(name, range)| name == "_xlnm._FilterDatabase" && range.starts_with("Users!$A$1:$F$")),
+        "{:?}",
+        wb.defined_names()
+    );
     wb.worksheet_range("Users").expect("the Users sheet")
 }
 
@@ -288,6 +251,15 @@ backend_tests! {
         let reply = get(addr, &format!("/accounts/{account}/users/export.xlsx?sort=bogus")).await;
         assert_eq!(reply.status, 200);
         assert_eq!(sheet(reply.body).height(), rows.len() + 1);
+
+        // A view without members exports just the header row.
+        let reply = get(addr, &format!("/accounts/{account}/users/export.csv?q=no+such+member")).await;
+        assert_eq!(reply.status, 200);
+        let (header, rows) = parse_csv(&reply.body);
+        assert_eq!((header.len(), rows.len()), (6, 0));
+        let reply = get(addr, &format!("/accounts/{account}/users/export.xlsx?q=no+such+member")).await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(sheet(reply.body).height(), 1);
     }
 
     async fn refusals_are_json(db) {
@@ -321,4 +293,41 @@ backend_tests! {
             assert!(!error.to_lowercase().contains("select"), "{error}");
         }
     }
+}
+
+/// Peak resident memory of this process in KiB (Linux), for the large-export check.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// 100,000 members through both exports; prints time and peak memory. Slow (it seeds
+/// 100,000 members), so it runs only on request:
+/// `cargo test -p server --test export -- --ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn a_hundred_thousand_members() {
+    let t = common::TestDb::sqlite().await;
+    let (addr, account) = serve(&t.db, 100_000).await;
+    let want = accounts::get(&t.db, account).await.unwrap().members as usize;
+    let before = peak_rss_kib();
+    for ext in ["csv", "xlsx"] {
+        let started = std::time::Instant::now();
+        let reply = get(addr, &format!("/accounts/{account}/users/export.{ext}")).await;
+        assert_eq!(reply.status, 200);
+        let rows = match ext {
+            "csv" => parse_csv(&reply.body).1.len(),
+            _ => sheet(reply.body.clone()).height() - 1,
+        };
+        assert_eq!(rows, want);
+        std::fs::write(std::env::temp_dir().join(format!("roster-export-test.{ext}")), &reply.body).unwrap();
+        eprintln!(
+            "{ext}: {rows} rows, {} bytes in {:.1?}; peak RSS {before:?} KiB before, {:?} KiB after",
+            reply.body.len(),
+            started.elapsed(),
+            peak_rss_kib()
+        );
+    }
+    t.finish().await;
 }

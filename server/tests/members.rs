@@ -4,8 +4,8 @@ mod common;
 
 use app::error::AppError;
 use app::model::{MemberPage, MemberQuery, MemberStatus, PageCursor, SortDir, SortKey};
-use app::server::{accounts, members, Db};
 use app::on_db;
+use app::server::{accounts, members, Db};
 use server::seed::{seed, SeedOptions};
 
 const NOW: i64 = 1_780_000_000 - 1_780_000_000 % 86_400;
@@ -41,9 +41,7 @@ async fn expected(db: &Db, account: i64, status: &str, sort: SortKey, dir: SortD
         SortKey::CasesOwned => "cases_owned",
     };
     let d = if dir == SortDir::Asc { "ASC" } else { "DESC" };
-    let sql = format!(
-        "SELECT id FROM memberships WHERE account_id = $1 AND status = $2 ORDER BY {col} {d}, id {d}"
-    );
+    let sql = format!("SELECT id FROM memberships WHERE account_id = $1 AND status = $2 ORDER BY {col} {d}, id {d}");
     on_db!(db, pool => sqlx::query_scalar::<_, i64>(&sql).bind(account).bind(status).fetch_all(pool).await.unwrap())
 }
 

@@ -76,7 +76,9 @@ async fn snapshot(db: &Db) -> Snapshot {
     Snapshot {
         memberships: db.fetch_all(&sql!(format!("{MEMBERSHIP} ORDER BY id"))).await.unwrap(),
         role_counts: db
-            .fetch_all(&sql!("SELECT account_id, status, role_key, n FROM role_counts ORDER BY account_id, status, role_key"))
+            .fetch_all(&sql!(
+                "SELECT account_id, status, role_key, n FROM role_counts ORDER BY account_id, status, role_key"
+            ))
             .await
             .unwrap(),
         projects: db
@@ -232,10 +234,7 @@ async fn max_id(db: &Db, table: &str) -> i64 {
 }
 
 fn roles(keys: &[&str]) -> RoleChange {
-    RoleChange {
-        roles: keys.iter().map(|k| k.to_string()).collect(),
-        cloud: None,
-    }
+    RoleChange { roles: keys.iter().map(|k| k.to_string()).collect(), cloud: None }
 }
 
 async fn project(db: &Db, account: i64, name: &str) -> i64 {
@@ -290,9 +289,7 @@ async fn insert_case(db: &Db, account: i64, number: &str, status: &str, primary:
 }
 
 async fn link(db: &Db, table: &str, case: i64, person: i64) {
-    db.execute(&sql!(format!("INSERT INTO {table} (case_id, person_id) VALUES ($1, $2)"), case, person))
-        .await
-        .unwrap();
+    db.execute(&sql!(format!("INSERT INTO {table} (case_id, person_id) VALUES ($1, $2)"), case, person)).await.unwrap();
 }
 
 async fn notify(db: &Db, case: i64, person: i64) {
@@ -348,9 +345,14 @@ backend_tests! {
         let outbox_before = max_id(&db, "outbox").await;
 
         let typed = format!("  {}  ", email.to_uppercase());
-        let id = membership::add(&db, &admin, &PersonRef::Email(typed), &roles(&["security_contact", "billing_contact"]))
-            .await
-            .unwrap();
+        let id = membership::add(
+            &db,
+            &admin,
+            &PersonRef::Email(typed),
+            &roles(&["security_contact", "billing_contact"]),
+        )
+        .await
+        .unwrap();
 
         let m = membership(&db, id).await.expect("stored membership");
         assert_eq!((m.account_id, m.person_id), (account, person));
@@ -358,16 +360,34 @@ backend_tests! {
         assert_eq!(m.role_bits, GENERAL | SECURITY | BILLING);
         assert_eq!(m.additional_roles, 2);
         assert_eq!(m.added_by, Some(admin.actor.person_id));
-        assert_eq!((m.name.as_str(), m.email.as_str()), (name.as_str(), email.as_str()));
+        assert_eq!(
+            (m.name.as_str(), m.email.as_str()),
+            (name.as_str(), email.as_str())
+        );
         assert_eq!(m.version, 1);
-        assert_eq!(counts(&db, account).await, moved(before_counts, "active", m.role_bits, 1));
+        assert_eq!(
+            counts(&db, account).await,
+            moved(before_counts, "active", m.role_bits, 1)
+        );
         assert_derived_counts(&db, account).await;
 
         let roles_text = "General Support, Security Contact, Billing contact";
-        assert_eq!(audits(&db, account, person).await, vec![audit(&admin, person, "member.added", None, Some(roles_text))]);
+        assert_eq!(
+            audits(&db, account, person).await,
+            vec![audit(
+                &admin,
+                person,
+                "member.added",
+                None,
+                Some(roles_text)
+            )]
+        );
 
         let mail: Vec<(String, String, String, String)> = db
-            .fetch_all(&sql!("SELECT recipient, subject, body_text, body_html FROM outbox WHERE id > $1", outbox_before))
+            .fetch_all(&sql!(
+                "SELECT recipient, subject, body_text, body_html FROM outbox WHERE id > $1",
+                outbox_before
+            ))
             .await
             .unwrap();
         assert_eq!(mail.len(), 1, "one welcome email");
@@ -376,14 +396,33 @@ backend_tests! {
         assert!(subject.contains("Northwind Production"), "{subject}");
         assert!(text.contains(&format!("Hello {name}")), "{text}");
         assert!(text.contains("Adam Admin added you"), "{text}");
-        assert!(text.contains(&format!("Your roles: {roles_text}.")), "{text}");
-        assert!(html.contains("Adam Admin") && html.contains("Security Contact"), "{html}");
+        assert!(
+            text.contains(&format!("Your roles: {roles_text}.")),
+            "{text}"
+        );
+        assert!(
+            html.contains("Adam Admin") && html.contains("Security Contact"),
+            "{html}"
+        );
 
         // The person is now listed, and the type-ahead no longer offers them.
-        let page = members::list(&db, &MemberQuery { search: email.clone(), ..MemberQuery::new(account) }, NOW)
-            .await
-            .unwrap();
-        assert_eq!(page.rows.iter().map(|r| r.membership_id).collect::<Vec<_>>(), vec![id]);
+        let page = members::list(
+            &db,
+            &MemberQuery {
+                search: email.clone(),
+                ..MemberQuery::new(account)
+            },
+            NOW,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            page.rows
+                .iter()
+                .map(|r| r.membership_id)
+                .collect::<Vec<_>>(),
+            vec![id]
+        );
     }
 
     async fn add_cloud_specialist_with_projects_and_environment(db) {
@@ -394,14 +433,20 @@ backend_tests! {
         let (person, _, email) = people[0].clone();
         let before_counts = counts(&db, account).await;
         let change = RoleChange {
-            roles: vec!["cloud_specialist".into(), "general_support".into(), "cloud_specialist".into()],
+            roles: vec![
+                "cloud_specialist".into(),
+                "general_support".into(),
+                "cloud_specialist".into(),
+            ],
             cloud: Some(CloudAffiliation {
                 all_projects: false,
                 projects: vec![analytics, web, analytics],
                 environment: Environment::Production,
             }),
         };
-        let id = membership::add(&db, &admin, &PersonRef::Id(person), &change).await.unwrap();
+        let id = membership::add(&db, &admin, &PersonRef::Id(person), &change)
+            .await
+            .unwrap();
 
         let m = membership(&db, id).await.unwrap();
         assert_eq!(m.role_bits, GENERAL | CLOUD);
@@ -415,24 +460,43 @@ backend_tests! {
             .await
             .unwrap();
         assert_eq!(stored, want);
-        assert_eq!(counts(&db, account).await, moved(before_counts, "active", GENERAL | CLOUD, 1));
+        assert_eq!(
+            counts(&db, account).await,
+            moved(before_counts, "active", GENERAL | CLOUD, 1)
+        );
         assert_derived_counts(&db, account).await;
         let text = "General Support, Cloud Specialist (cloud: web-store, analytics; production)";
-        assert_eq!(audits(&db, account, person).await, vec![audit(&admin, person, "member.added", None, Some(text))]);
+        assert_eq!(
+            audits(&db, account, person).await,
+            vec![audit(&admin, person, "member.added", None, Some(text))]
+        );
         let body: String = db
-            .scalar(&sql!("SELECT body_text FROM outbox WHERE recipient = $1", &email))
+            .scalar(&sql!(
+                "SELECT body_text FROM outbox WHERE recipient = $1",
+                &email
+            ))
             .await
             .unwrap();
         assert!(body.contains(text), "{body}");
 
         // Cloud Specialist with defaults: all projects, non-production, no project rows.
         let (other, _, _) = people[1].clone();
-        let id = membership::add(&db, &admin, &PersonRef::Id(other), &roles(&["cloud_specialist"])).await.unwrap();
+        let id = membership::add(
+            &db,
+            &admin,
+            &PersonRef::Id(other),
+            &roles(&["cloud_specialist"]),
+        )
+        .await
+        .unwrap();
         let m = membership(&db, id).await.unwrap();
         assert!(m.cloud_all_projects);
         assert_eq!(m.cloud_environment.as_deref(), Some("non-production"));
         let n: i64 = db
-            .scalar(&sql!("SELECT COUNT(*) FROM membership_projects WHERE membership_id = $1", id))
+            .scalar(&sql!(
+                "SELECT COUNT(*) FROM membership_projects WHERE membership_id = $1",
+                id
+            ))
             .await
             .unwrap();
         assert_eq!(n, 0);
@@ -443,37 +507,74 @@ backend_tests! {
         let before = snapshot(&db).await;
         let bad = |projects: Vec<i64>| RoleChange {
             roles: vec!["cloud_specialist".into()],
-            cloud: Some(CloudAffiliation { all_projects: false, projects, environment: Environment::All }),
+            cloud: Some(CloudAffiliation {
+                all_projects: false,
+                projects,
+                environment: Environment::All,
+            }),
         };
         assert_eq!(
             membership::add(&db, &admin, &PersonRef::Id(third), &bad(vec![web, foreign])).await,
-            Err(AppError::Invalid(format!("Project {foreign} is not a project of this account.")))
+            Err(AppError::Invalid(format!(
+                "Project {foreign} is not a project of this account."
+            )))
         );
         assert_eq!(
             membership::add(&db, &admin, &PersonRef::Id(third), &bad(vec![])).await,
-            Err(AppError::Invalid("Choose at least one project, or All projects.".into()))
+            Err(AppError::Invalid(
+                "Choose at least one project, or All projects.".into()
+            ))
         );
         assert_eq!(snapshot(&db).await, before);
     }
 
     async fn add_refuses_unregistered_and_unknown_people(db) {
-        let (account, admin) = setup(&db).await;
+        let (_, admin) = setup(&db).await;
         let unregistered: Vec<(i64, String)> = db
-            .fetch_all(&sql!("SELECT id, email FROM people WHERE registered_at IS NULL ORDER BY id"))
+            .fetch_all(&sql!(
+                "SELECT id, email FROM people WHERE registered_at IS NULL ORDER BY id"
+            ))
             .await
             .unwrap();
-        assert!(!unregistered.is_empty(), "the seed makes some people unregistered");
+        assert!(
+            !unregistered.is_empty(),
+            "the seed makes some people unregistered"
+        );
         let before = snapshot(&db).await;
         let not_registered = Err(AppError::Invalid(NOT_REGISTERED.into()));
         let (id, email) = unregistered[0].clone();
-        assert_eq!(NOT_REGISTERED, "This user must be registered in the Community");
-        assert_eq!(membership::add(&db, &admin, &PersonRef::Email(email), &roles(&[])).await, not_registered);
-        assert_eq!(membership::add(&db, &admin, &PersonRef::Id(id), &roles(&["security_contact"])).await, not_registered);
         assert_eq!(
-            membership::add(&db, &admin, &PersonRef::Email("nobody.known@elsewhere.example".into()), &roles(&[])).await,
+            NOT_REGISTERED,
+            "This user must be registered in the Community"
+        );
+        assert_eq!(
+            membership::add(&db, &admin, &PersonRef::Email(email), &roles(&[])).await,
             not_registered
         );
-        assert_eq!(membership::add(&db, &admin, &PersonRef::Id(9_999_999), &roles(&[])).await, not_registered);
+        assert_eq!(
+            membership::add(
+                &db,
+                &admin,
+                &PersonRef::Id(id),
+                &roles(&["security_contact"])
+            )
+            .await,
+            not_registered
+        );
+        assert_eq!(
+            membership::add(
+                &db,
+                &admin,
+                &PersonRef::Email("nobody.known@elsewhere.example".into()),
+                &roles(&[])
+            )
+            .await,
+            not_registered
+        );
+        assert_eq!(
+            membership::add(&db, &admin, &PersonRef::Id(9_999_999), &roles(&[])).await,
+            not_registered
+        );
         assert_eq!(snapshot(&db).await, before, "a refused add writes nothing");
     }
 
@@ -486,33 +587,63 @@ backend_tests! {
         let carla = PersonRef::Email("carla.contact@northwind.example".into());
         assert_eq!(
             membership::add(&db, &admin, &carla, &roles(&[])).await,
-            Err(AppError::Conflict("Carla Contact is already a member of this account.".into()))
+            Err(AppError::Conflict(
+                "Carla Contact is already a member of this account.".into()
+            ))
         );
-        let ivan = membership::add(&db, &admin, &PersonRef::Email("Ivan.Inactive@northwind.example".into()), &roles(&[])).await;
+        let ivan = membership::add(
+            &db,
+            &admin,
+            &PersonRef::Email("Ivan.Inactive@northwind.example".into()),
+            &roles(&[]),
+        )
+        .await;
         assert!(
             matches!(&ivan, Err(AppError::Conflict(m)) if m.contains("deactivated login")),
             "{ivan:?}"
         );
 
         // Not an email address.
-        for bad in ["carla.contact", "carla@northwind", "a b@northwind.example", "x@y.example, z@y.example", ""] {
+        for bad in [
+            "carla.contact",
+            "carla@northwind",
+            "a b@northwind.example",
+            "x@y.example, z@y.example",
+            "",
+        ] {
             assert_eq!(
                 membership::add(&db, &admin, &PersonRef::Email(bad.into()), &roles(&[])).await,
-                Err(AppError::Invalid("Enter a full email address, like name@example.com.".into())),
+                Err(AppError::Invalid(
+                    "Enter a full email address, like name@example.com.".into()
+                )),
                 "{bad:?}"
             );
         }
 
         // A role that does not exist.
         assert_eq!(
-            membership::add(&db, &admin, &PersonRef::Id(outsider.0), &roles(&["security_contact", "root"])).await,
+            membership::add(
+                &db,
+                &admin,
+                &PersonRef::Id(outsider.0),
+                &roles(&["security_contact", "root"])
+            )
+            .await,
             Err(AppError::Invalid("There is no role \"root\".".into()))
         );
 
         // Primary is Adam's already.
         assert_eq!(
-            membership::add(&db, &admin, &PersonRef::Id(outsider.0), &roles(&["primary"])).await,
-            Err(AppError::Conflict("Only one member may hold the role Primary, and Adam Admin holds it.".into()))
+            membership::add(
+                &db,
+                &admin,
+                &PersonRef::Id(outsider.0),
+                &roles(&["primary"])
+            )
+            .await,
+            Err(AppError::Conflict(
+                "Only one member may hold the role Primary, and Adam Admin holds it.".into()
+            ))
         );
         assert_eq!(snapshot(&db).await, before, "a refused add writes nothing");
 
@@ -527,15 +658,33 @@ backend_tests! {
             .await
             .unwrap()
             .unwrap();
-        let gov_admin = gov_actor.manage(&db, gov).await.expect("the first GovCloud member administers it");
+        let gov_admin = gov_actor
+            .manage(&db, gov)
+            .await
+            .expect("the first GovCloud member administers it");
         let newcomer = outsiders(&db, gov).await[0].0;
         assert_eq!(
-            membership::add(&db, &gov_admin, &PersonRef::Id(newcomer), &roles(&["cloud_specialist"])).await,
-            Err(AppError::Invalid("Cloud Specialist is not available on a government-cloud account.".into()))
+            membership::add(
+                &db,
+                &gov_admin,
+                &PersonRef::Id(newcomer),
+                &roles(&["cloud_specialist"])
+            )
+            .await,
+            Err(AppError::Invalid(
+                "Cloud Specialist is not available on a government-cloud account.".into()
+            ))
         );
         assert_eq!(snapshot(&db).await, before, "a refused add writes nothing");
         // Other roles are fine there.
-        let id = membership::add(&db, &gov_admin, &PersonRef::Id(newcomer), &roles(&["security_contact"])).await.unwrap();
+        let id = membership::add(
+            &db,
+            &gov_admin,
+            &PersonRef::Id(newcomer),
+            &roles(&["security_contact"]),
+        )
+        .await
+        .unwrap();
         assert_eq!(membership(&db, id).await.unwrap().account_id, gov);
         assert_derived_counts(&db, gov).await;
     }
@@ -545,14 +694,25 @@ backend_tests! {
         let m = members_with(&db, account, GENERAL).await[0].clone();
         let before_counts = counts(&db, account).await;
 
-        membership::update(&db, &admin, m.id, m.version, &roles(&["license_contact", "security_contact"]))
-            .await
-            .unwrap();
+        membership::update(
+            &db,
+            &admin,
+            m.id,
+            m.version,
+            &roles(&["license_contact", "security_contact"]),
+        )
+        .await
+        .unwrap();
         let after = membership(&db, m.id).await.unwrap();
         assert_eq!(after.role_bits, GENERAL | SECURITY | LICENSE);
         assert_eq!(after.additional_roles, 2);
         assert_eq!(after.version, m.version + 1);
-        let want = moved(moved(before_counts.clone(), "active", GENERAL, -1), "active", after.role_bits, 1);
+        let want = moved(
+            moved(before_counts.clone(), "active", GENERAL, -1),
+            "active",
+            after.role_bits,
+            1,
+        );
         assert_eq!(counts(&db, account).await, want);
         assert_derived_counts(&db, account).await;
 
@@ -561,35 +721,54 @@ backend_tests! {
         let web = project(&db, account, "web-store").await;
         let change = RoleChange {
             roles: vec!["cloud_specialist".into()],
-            cloud: Some(CloudAffiliation { all_projects: false, projects: vec![logistics, web], environment: Environment::All }),
+            cloud: Some(CloudAffiliation {
+                all_projects: false,
+                projects: vec![logistics, web],
+                environment: Environment::All,
+            }),
         };
-        membership::update(&db, &admin, m.id, after.version, &change).await.unwrap();
+        membership::update(&db, &admin, m.id, after.version, &change)
+            .await
+            .unwrap();
         let third = membership(&db, m.id).await.unwrap();
         assert_eq!(third.role_bits, GENERAL | CLOUD);
         assert_eq!(third.version, m.version + 2);
         assert!(!third.cloud_all_projects);
         assert_eq!(third.cloud_environment.as_deref(), Some("all"));
         let stored: Vec<(i64,)> = db
-            .fetch_all(&sql!("SELECT project_id FROM membership_projects WHERE membership_id = $1 ORDER BY 1", m.id))
+            .fetch_all(&sql!(
+                "SELECT project_id FROM membership_projects WHERE membership_id = $1 ORDER BY 1",
+                m.id
+            ))
             .await
             .unwrap();
         let mut want_projects = vec![(web,), (logistics,)];
         want_projects.sort();
         assert_eq!(stored, want_projects);
-        assert_eq!(counts(&db, account).await, moved(before_counts.clone(), "active", CLOUD, 1));
+        assert_eq!(
+            counts(&db, account).await,
+            moved(before_counts.clone(), "active", CLOUD, 1)
+        );
 
         // The same change again is no change: nothing written, no audit entry.
         let unchanged = snapshot(&db).await;
-        membership::update(&db, &admin, m.id, third.version, &change).await.unwrap();
+        membership::update(&db, &admin, m.id, third.version, &change)
+            .await
+            .unwrap();
         assert_eq!(snapshot(&db).await, unchanged);
 
         // Back to General Support only: the project rows go.
-        membership::update(&db, &admin, m.id, third.version, &roles(&[])).await.unwrap();
+        membership::update(&db, &admin, m.id, third.version, &roles(&[]))
+            .await
+            .unwrap();
         let last = membership(&db, m.id).await.unwrap();
         assert_eq!(last.role_bits, GENERAL);
         assert!(last.cloud_all_projects);
         let n: i64 = db
-            .scalar(&sql!("SELECT COUNT(*) FROM membership_projects WHERE membership_id = $1", m.id))
+            .scalar(&sql!(
+                "SELECT COUNT(*) FROM membership_projects WHERE membership_id = $1",
+                m.id
+            ))
             .await
             .unwrap();
         assert_eq!(n, 0);
@@ -599,14 +778,27 @@ backend_tests! {
         assert_eq!(
             audits(&db, account, m.person_id).await,
             vec![
-                audit(&admin, m.person_id, "member.roles_changed", Some("General Support"),
-                    Some("General Support, Security Contact, License contact")),
-                audit(&admin, m.person_id, "member.roles_changed",
+                audit(
+                    &admin,
+                    m.person_id,
+                    "member.roles_changed",
+                    Some("General Support"),
+                    Some("General Support, Security Contact, License contact")
+                ),
+                audit(
+                    &admin,
+                    m.person_id,
+                    "member.roles_changed",
                     Some("General Support, Security Contact, License contact"),
-                    Some("General Support, Cloud Specialist (cloud: web-store, logistics; all)")),
-                audit(&admin, m.person_id, "member.roles_changed",
+                    Some("General Support, Cloud Specialist (cloud: web-store, logistics; all)")
+                ),
+                audit(
+                    &admin,
+                    m.person_id,
+                    "member.roles_changed",
                     Some("General Support, Cloud Specialist (cloud: web-store, logistics; all)"),
-                    Some("General Support")),
+                    Some("General Support")
+                ),
             ]
         );
     }
@@ -614,15 +806,21 @@ backend_tests! {
     async fn update_with_a_stale_version_changes_nothing(db) {
         let (account, admin) = setup(&db).await;
         let m = members_with(&db, account, GENERAL).await[0].clone();
-        membership::update(&db, &admin, m.id, m.version, &roles(&["billing_contact"])).await.unwrap();
+        membership::update(&db, &admin, m.id, m.version, &roles(&["billing_contact"]))
+            .await
+            .unwrap();
         let before = snapshot(&db).await;
-        let stale = membership::update(&db, &admin, m.id, m.version, &roles(&["security_contact"])).await;
+        let stale =
+            membership::update(&db, &admin, m.id, m.version, &roles(&["security_contact"])).await;
         assert!(
             matches!(&stale, Err(AppError::Conflict(msg)) if msg.starts_with(&format!("{} was changed by someone else", m.name))),
             "{stale:?}"
         );
         assert_eq!(snapshot(&db).await, before);
-        assert_eq!(membership(&db, m.id).await.unwrap().role_bits, GENERAL | BILLING);
+        assert_eq!(
+            membership(&db, m.id).await.unwrap().role_bits,
+            GENERAL | BILLING
+        );
 
         // A member of another account is not found through this account.
         let other = account_id(&db, "Contoso Health Cloud").await;
@@ -637,11 +835,22 @@ backend_tests! {
     async fn the_last_administrator_cannot_be_demoted(db) {
         let (account, admin) = setup(&db).await;
         make_sole_admin(&db, &admin).await;
-        let adam = membership_of(&db, account, admin.actor.person_id).await.unwrap();
-        assert_eq!(adam.role_bits, GENERAL | ADMIN | PRIMARY);
+        let adam = membership_of(&db, account, admin.actor.person_id)
+            .await
+            .unwrap();
+        assert_eq!(adam.role_bits & (ADMIN | PRIMARY), ADMIN | PRIMARY);
+        // Adam's roles without Account Administrator.
+        let d = membership::details(&db, &admin, adam.id).await.unwrap();
+        let keys: Vec<&str> = d
+            .roles
+            .iter()
+            .filter(|r| !r.is_default && !r.is_admin)
+            .map(|r| r.key.as_str())
+            .collect();
+        let step_down = roles(&keys);
         let before = snapshot(&db).await;
         assert_eq!(
-            membership::update(&db, &admin, adam.id, adam.version, &roles(&["primary"])).await,
+            membership::update(&db, &admin, adam.id, adam.version, &step_down).await,
             Err(AppError::Conflict(
                 "Adam Admin is the last Account Administrator of this account. Give another member that role first.".into()
             ))
@@ -650,9 +859,16 @@ backend_tests! {
 
         // With a second administrator, Adam may step down.
         let m = members_with(&db, account, GENERAL).await[0].clone();
-        membership::update(&db, &admin, m.id, m.version, &roles(&["account_admin"])).await.unwrap();
-        membership::update(&db, &admin, adam.id, adam.version, &roles(&["primary"])).await.unwrap();
-        assert_eq!(membership(&db, adam.id).await.unwrap().role_bits, GENERAL | PRIMARY);
+        membership::update(&db, &admin, m.id, m.version, &roles(&["account_admin"]))
+            .await
+            .unwrap();
+        membership::update(&db, &admin, adam.id, adam.version, &step_down)
+            .await
+            .unwrap();
+        assert_eq!(
+            membership(&db, adam.id).await.unwrap().role_bits,
+            adam.role_bits & !ADMIN
+        );
         assert_derived_counts(&db, account).await;
         // And now the other one is the last.
         let m = membership(&db, m.id).await.unwrap();
@@ -721,22 +937,38 @@ backend_tests! {
         let here_before = case_rows(&db, "c.account_id = $1", account, v.person_id).await;
         let elsewhere_before = case_rows(&db, "c.account_id <> $1", account, -1).await;
         let on_prem_membership = membership_of(&db, on_prem, v.person_id).await.unwrap();
-        let pulse_before: i64 = db.scalar(&sql!("SELECT COUNT(*) FROM pulse_messages")).await.unwrap();
+        let pulse_before: i64 = db
+            .scalar(&sql!("SELECT COUNT(*) FROM pulse_messages"))
+            .await
+            .unwrap();
 
         assert_eq!(membership::remove(&db, &admin, v.id).await.unwrap(), v.name);
 
         // The membership is gone, counted out and audited.
         assert_eq!(membership(&db, v.id).await, None);
-        assert_eq!(counts(&db, account).await, moved(counts_before, "active", v.role_bits, -1));
+        assert_eq!(
+            counts(&db, account).await,
+            moved(counts_before, "active", v.role_bits, -1)
+        );
         assert_derived_counts(&db, account).await;
         assert_eq!(
             audits(&db, account, v.person_id).await.last(),
-            Some(&audit(&admin, v.person_id, "member.removed", Some("General Support"), None))
+            Some(&audit(
+                &admin,
+                v.person_id,
+                "member.removed",
+                Some("General Support"),
+                None
+            ))
         );
 
         // V is on no case of this account any more.
         let left: i64 = db
-            .scalar(&sql!("SELECT COUNT(*) FROM cases WHERE account_id = $1 AND primary_contact_id = $2", account, v.person_id))
+            .scalar(&sql!(
+                "SELECT COUNT(*) FROM cases WHERE account_id = $1 AND primary_contact_id = $2",
+                account,
+                v.person_id
+            ))
             .await
             .unwrap();
         assert_eq!(left, 0);
@@ -777,7 +1009,10 @@ backend_tests! {
 
         // Adam owns the open cases now, and his count says so.
         let adam_after = membership_of(&db, account, adam).await.unwrap();
-        assert_eq!(adam_after.cases_owned, adam_before.cases_owned + open_owned.len() as i64);
+        assert_eq!(
+            adam_after.cases_owned,
+            adam_before.cases_owned + open_owned.len() as i64
+        );
         let owned: i64 = db
             .scalar(&sql!(
                 "SELECT COUNT(*) FROM cases WHERE account_id = $1 AND status = 'open' AND primary_contact_id = $2",
@@ -789,16 +1024,27 @@ backend_tests! {
         assert_eq!(adam_after.cases_owned, owned);
 
         // The other account keeps everything, V's membership and case rows there included.
-        assert_eq!(case_rows(&db, "c.account_id <> $1", account, -1).await, elsewhere_before);
-        assert_eq!(membership_of(&db, on_prem, v.person_id).await, Some(on_prem_membership));
-        let pulse_after: i64 = db.scalar(&sql!("SELECT COUNT(*) FROM pulse_messages")).await.unwrap();
+        assert_eq!(
+            case_rows(&db, "c.account_id <> $1", account, -1).await,
+            elsewhere_before
+        );
+        assert_eq!(
+            membership_of(&db, on_prem, v.person_id).await,
+            Some(on_prem_membership)
+        );
+        let pulse_after: i64 = db
+            .scalar(&sql!("SELECT COUNT(*) FROM pulse_messages"))
+            .await
+            .unwrap();
         assert_eq!(pulse_after, pulse_before);
     }
 
     async fn the_last_administrator_cannot_be_removed_or_deactivated(db) {
         let (account, admin) = setup(&db).await;
         make_sole_admin(&db, &admin).await;
-        let adam = membership_of(&db, account, admin.actor.person_id).await.unwrap();
+        let adam = membership_of(&db, account, admin.actor.person_id)
+            .await
+            .unwrap();
         let case = insert_case(&db, account, "T-1", "open", Some(admin.actor.person_id)).await;
         link(&db, "case_followers", case, admin.actor.person_id).await;
         let before = snapshot(&db).await;
@@ -806,7 +1052,10 @@ backend_tests! {
             "Adam Admin is the last Account Administrator of this account. Give another member that role first.".into(),
         ));
         assert_eq!(membership::remove(&db, &admin, adam.id).await, last.clone());
-        assert_eq!(membership::set_active(&db, &admin, adam.id, false).await, last);
+        assert_eq!(
+            membership::set_active(&db, &admin, adam.id, false).await,
+            last
+        );
         assert_eq!(snapshot(&db).await, before);
     }
 
@@ -831,18 +1080,38 @@ backend_tests! {
             let db = db.clone();
             let email = m.email.clone();
             async move {
-                let q = MemberQuery { search: email, status, ..MemberQuery::new(account) };
-                members::list(&db, &q, NOW).await.unwrap().rows.into_iter().map(|r| r.membership_id).collect::<Vec<_>>()
+                let q = MemberQuery {
+                    search: email,
+                    status,
+                    ..MemberQuery::new(account)
+                };
+                members::list(&db, &q, NOW)
+                    .await
+                    .unwrap()
+                    .rows
+                    .into_iter()
+                    .map(|r| r.membership_id)
+                    .collect::<Vec<_>>()
             }
         };
         assert_eq!(listed(MemberStatus::Active).await, vec![m.id]);
 
-        assert_eq!(membership::set_active(&db, &admin, m.id, false).await.unwrap(), m.name);
+        assert_eq!(
+            membership::set_active(&db, &admin, m.id, false)
+                .await
+                .unwrap(),
+            m.name
+        );
         let off = membership(&db, m.id).await.unwrap();
         assert_eq!(off.status, "inactive");
         assert_eq!(off.version, m.version + 1);
         assert_eq!(off.role_bits, m.role_bits);
-        let want = moved(moved(initial.clone(), "active", m.role_bits, -1), "inactive", m.role_bits, 1);
+        let want = moved(
+            moved(initial.clone(), "active", m.role_bits, -1),
+            "inactive",
+            m.role_bits,
+            1,
+        );
         assert_eq!(counts(&db, account).await, want);
         assert_derived_counts(&db, account).await;
         assert_eq!(listed(MemberStatus::Inactive).await, vec![m.id]);
@@ -850,10 +1119,14 @@ backend_tests! {
 
         // Deactivating again changes nothing.
         let same = snapshot(&db).await;
-        membership::set_active(&db, &admin, m.id, false).await.unwrap();
+        membership::set_active(&db, &admin, m.id, false)
+            .await
+            .unwrap();
         assert_eq!(snapshot(&db).await, same);
 
-        membership::set_active(&db, &admin, m.id, true).await.unwrap();
+        membership::set_active(&db, &admin, m.id, true)
+            .await
+            .unwrap();
         let on = membership(&db, m.id).await.unwrap();
         assert_eq!(on.status, "active");
         assert_eq!(on.version, m.version + 2);
@@ -864,16 +1137,35 @@ backend_tests! {
         assert_eq!(
             audits(&db, account, m.person_id).await,
             vec![
-                audit(&admin, m.person_id, "member.deactivated", Some("active"), Some("inactive")),
-                audit(&admin, m.person_id, "member.reactivated", Some("inactive"), Some("active")),
+                audit(
+                    &admin,
+                    m.person_id,
+                    "member.deactivated",
+                    Some("active"),
+                    Some("inactive")
+                ),
+                audit(
+                    &admin,
+                    m.person_id,
+                    "member.reactivated",
+                    Some("inactive"),
+                    Some("active")
+                ),
             ]
         );
 
         // A member who is inactive already (Ivan) is listed there by the seed.
-        let ivan: i64 = db.scalar(&sql!("SELECT id FROM people WHERE email_key = 'ivan.inactive@northwind.example'")).await.unwrap();
+        let ivan: i64 = db
+            .scalar(&sql!(
+                "SELECT id FROM people WHERE email_key = 'ivan.inactive@northwind.example'"
+            ))
+            .await
+            .unwrap();
         let ivan_m = membership_of(&db, account, ivan).await.unwrap();
         assert_eq!(ivan_m.status, "inactive");
-        membership::set_active(&db, &admin, ivan_m.id, true).await.unwrap();
+        membership::set_active(&db, &admin, ivan_m.id, true)
+            .await
+            .unwrap();
         assert_eq!(membership(&db, ivan_m.id).await.unwrap().status, "active");
         assert_derived_counts(&db, account).await;
     }
@@ -884,19 +1176,38 @@ backend_tests! {
         let (person, name, email) = outsiders(&db, account).await[0].clone();
         let change = RoleChange {
             roles: vec!["cloud_specialist".into(), "security_contact".into()],
-            cloud: Some(CloudAffiliation { all_projects: false, projects: vec![analytics], environment: Environment::Production }),
+            cloud: Some(CloudAffiliation {
+                all_projects: false,
+                projects: vec![analytics],
+                environment: Environment::Production,
+            }),
         };
-        let id = membership::add(&db, &admin, &PersonRef::Id(person), &change).await.unwrap();
+        let id = membership::add(&db, &admin, &PersonRef::Id(person), &change)
+            .await
+            .unwrap();
         let d = membership::details(&db, &admin, id).await.unwrap();
-        assert_eq!((d.membership_id, d.account, d.person_id), (id, account, person));
-        assert_eq!((d.name.as_str(), d.email.as_str()), (name.as_str(), email.as_str()));
+        assert_eq!(
+            (d.membership_id, d.account, d.person_id),
+            (id, account, person)
+        );
+        assert_eq!(
+            (d.name.as_str(), d.email.as_str()),
+            (name.as_str(), email.as_str())
+        );
         assert!(d.active_login);
         let keys: Vec<&str> = d.roles.iter().map(|r| r.key.as_str()).collect();
-        assert_eq!(keys, vec!["general_support", "security_contact", "cloud_specialist"]);
+        assert_eq!(
+            keys,
+            vec!["general_support", "security_contact", "cloud_specialist"]
+        );
         assert!(d.has_role("cloud_specialist") && !d.has_role("primary"));
         assert_eq!(
             d.cloud,
-            Some(CloudAffiliation { all_projects: false, projects: vec![analytics], environment: Environment::Production })
+            Some(CloudAffiliation {
+                all_projects: false,
+                projects: vec![analytics],
+                environment: Environment::Production
+            })
         );
         assert_eq!(d.added_by.as_deref(), Some("Adam Admin"));
         assert_eq!(d.version, 1);
@@ -914,21 +1225,36 @@ backend_tests! {
         assert_eq!(d.history[0].actor.as_deref(), Some("Adam Admin"));
         assert_eq!(d.history[0].subject.as_deref(), Some(name.as_str()));
 
-        membership::update(&db, &admin, id, d.version, &roles(&["security_contact"])).await.unwrap();
-        membership::set_active(&db, &admin, id, false).await.unwrap();
+        membership::update(&db, &admin, id, d.version, &roles(&["security_contact"]))
+            .await
+            .unwrap();
+        membership::set_active(&db, &admin, id, false)
+            .await
+            .unwrap();
         let d = membership::details(&db, &admin, id).await.unwrap();
         assert!(!d.active_login);
         assert_eq!(d.cloud, None);
         assert_eq!(d.version, 3);
         let actions: Vec<&str> = d.history.iter().map(|e| e.action.as_str()).collect();
-        assert_eq!(actions, vec!["member.deactivated", "member.roles_changed", "member.added"], "newest first");
+        assert_eq!(
+            actions,
+            vec!["member.deactivated", "member.roles_changed", "member.added"],
+            "newest first"
+        );
         assert_eq!(d.history[1].before.as_deref(), Some("General Support, Security Contact, Cloud Specialist (cloud: analytics; production)"));
-        assert_eq!(d.history[1].after.as_deref(), Some("General Support, Security Contact"));
+        assert_eq!(
+            d.history[1].after.as_deref(),
+            Some("General Support, Security Contact")
+        );
 
         // Adam: the seed's first member, added by nobody, owning the open cases he is primary of.
-        let adam = membership_of(&db, account, admin.actor.person_id).await.unwrap();
+        let adam = membership_of(&db, account, admin.actor.person_id)
+            .await
+            .unwrap();
         let d = membership::details(&db, &admin, adam.id).await.unwrap();
-        assert!(d.has_role("account_admin") && d.has_role("primary") && d.has_role("general_support"));
+        assert!(
+            d.has_role("account_admin") && d.has_role("primary") && d.has_role("general_support")
+        );
         assert_eq!(d.added_by, None);
         assert_eq!(d.open_cases_owned, adam.cases_owned);
         assert!(d.history.is_empty());
@@ -938,13 +1264,26 @@ backend_tests! {
         let (account, admin) = setup(&db).await;
         let plain = members_with(&db, account, GENERAL).await;
         let (a, b, c) = (plain[0].clone(), plain[1].clone(), plain[2].clone());
-        let adam = membership_of(&db, account, admin.actor.person_id).await.unwrap();
-        membership::update(&db, &admin, c.id, c.version, &roles(&["billing_contact"])).await.unwrap();
-
-        let r = membership::bulk(&db, &admin, &Selection::Members(vec![c.id, a.id, b.id, a.id]), &BulkAction::AddRoles(vec!["billing_contact".into()]))
+        let adam = membership_of(&db, account, admin.actor.person_id)
             .await
             .unwrap();
-        assert_eq!((r.changed, r.unchanged, r.refused.len()), (2, 1, 0), "{r:?}");
+        membership::update(&db, &admin, c.id, c.version, &roles(&["billing_contact"]))
+            .await
+            .unwrap();
+
+        let r = membership::bulk(
+            &db,
+            &admin,
+            &Selection::Members(vec![c.id, a.id, b.id, a.id]),
+            &BulkAction::AddRoles(vec!["billing_contact".into()]),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (r.changed, r.unchanged, r.refused.len()),
+            (2, 1, 0),
+            "{r:?}"
+        );
         for m in [&a, &b, &c] {
             let now = membership(&db, m.id).await.unwrap();
             assert_eq!(now.role_bits, GENERAL | BILLING, "{}", m.name);
@@ -964,48 +1303,106 @@ backend_tests! {
         assert_eq!(r.changed, 1, "{r:?}");
         assert_eq!(
             r.refused,
-            vec![(a.name.clone(), "Only one member may hold the role Primary, and Adam Admin holds it.".to_string())]
+            vec![(
+                a.name.clone(),
+                "Only one member may hold the role Primary, and Adam Admin holds it.".to_string()
+            )]
         );
-        assert_eq!(membership(&db, adam.id).await.unwrap().role_bits, adam.role_bits | LICENSE);
-        assert_eq!(membership(&db, a.id).await.unwrap(), before_a, "a refused member is left as it was");
+        assert_eq!(
+            membership(&db, adam.id).await.unwrap().role_bits,
+            adam.role_bits | LICENSE
+        );
+        assert_eq!(
+            membership(&db, a.id).await.unwrap(),
+            before_a,
+            "a refused member is left as it was"
+        );
         assert_derived_counts(&db, account).await;
         let primaries: i64 = db
-            .scalar(&sql!("SELECT COUNT(*) FROM memberships WHERE account_id = $1 AND (role_bits & $2) <> 0", account, PRIMARY))
+            .scalar(&sql!(
+                "SELECT COUNT(*) FROM memberships WHERE account_id = $1 AND (role_bits & $2) <> 0",
+                account,
+                PRIMARY
+            ))
             .await
             .unwrap();
         assert_eq!(primaries, 1);
 
         // With Primary free, the first selected member takes it and the others are refused.
         let adam = membership(&db, adam.id).await.unwrap();
-        membership::update(&db, &admin, adam.id, adam.version, &roles(&["account_admin", "license_contact"])).await.unwrap();
-        let r = membership::bulk(&db, &admin, &Selection::Members(vec![b.id, a.id]), &BulkAction::AddRoles(vec!["primary".into()]))
-            .await
-            .unwrap();
+        membership::update(
+            &db,
+            &admin,
+            adam.id,
+            adam.version,
+            &roles(&["account_admin", "license_contact"]),
+        )
+        .await
+        .unwrap();
+        let r = membership::bulk(
+            &db,
+            &admin,
+            &Selection::Members(vec![b.id, a.id]),
+            &BulkAction::AddRoles(vec!["primary".into()]),
+        )
+        .await
+        .unwrap();
         let (first, second) = if a.id < b.id { (&a, &b) } else { (&b, &a) };
         assert_eq!(r.changed, 1);
         assert_eq!(r.refused.len(), 1);
         assert_eq!(r.refused[0].0, second.name);
-        assert_eq!(membership(&db, first.id).await.unwrap().role_bits, GENERAL | BILLING | PRIMARY);
-        assert_eq!(membership(&db, second.id).await.unwrap().role_bits, GENERAL | BILLING);
+        assert_eq!(
+            membership(&db, first.id).await.unwrap().role_bits,
+            GENERAL | BILLING | PRIMARY
+        );
+        assert_eq!(
+            membership(&db, second.id).await.unwrap().role_bits,
+            GENERAL | BILLING
+        );
         assert_derived_counts(&db, account).await;
 
         // RemoveRoles takes them away again; bad role keys and empty role sets are refused.
-        let r = membership::bulk(&db, &admin, &Selection::Members(vec![a.id, b.id, c.id]), &BulkAction::RemoveRoles(vec!["billing_contact".into()]))
-            .await
-            .unwrap();
+        let r = membership::bulk(
+            &db,
+            &admin,
+            &Selection::Members(vec![a.id, b.id, c.id]),
+            &BulkAction::RemoveRoles(vec!["billing_contact".into()]),
+        )
+        .await
+        .unwrap();
         assert_eq!(r.changed, 3);
         assert_eq!(membership(&db, c.id).await.unwrap().role_bits, GENERAL);
         let before = snapshot(&db).await;
         assert_eq!(
-            membership::bulk(&db, &admin, &Selection::Members(vec![a.id]), &BulkAction::AddRoles(vec!["root".into()])).await,
+            membership::bulk(
+                &db,
+                &admin,
+                &Selection::Members(vec![a.id]),
+                &BulkAction::AddRoles(vec!["root".into()])
+            )
+            .await,
             Err(AppError::Invalid("There is no role \"root\".".into()))
         );
         assert_eq!(
-            membership::bulk(&db, &admin, &Selection::Members(vec![a.id]), &BulkAction::AddRoles(vec!["general_support".into()])).await,
-            Err(AppError::Invalid("Choose at least one role other than General Support.".into()))
+            membership::bulk(
+                &db,
+                &admin,
+                &Selection::Members(vec![a.id]),
+                &BulkAction::AddRoles(vec!["general_support".into()])
+            )
+            .await,
+            Err(AppError::Invalid(
+                "Choose at least one role other than General Support.".into()
+            ))
         );
         assert_eq!(
-            membership::bulk(&db, &admin, &Selection::Members(vec![]), &BulkAction::Deactivate).await,
+            membership::bulk(
+                &db,
+                &admin,
+                &Selection::Members(vec![]),
+                &BulkAction::Deactivate
+            )
+            .await,
             Err(AppError::Invalid("Select at least one user.".into()))
         );
         assert_eq!(snapshot(&db).await, before);
@@ -1014,7 +1411,9 @@ backend_tests! {
 
     async fn bulk_deactivate_all_matching_changes_exactly_the_matching_members(db) {
         let (account, admin) = setup(&db).await;
-        let adam = membership_of(&db, account, admin.actor.person_id).await.unwrap();
+        let adam = membership_of(&db, account, admin.actor.person_id)
+            .await
+            .unwrap();
         for term in ["son", "ar"] {
             let pattern = format!("%{term}%");
             let matching: Vec<(i64,)> = db
@@ -1027,21 +1426,42 @@ backend_tests! {
                 .await
                 .unwrap();
             assert!(!matching.is_empty(), "{term}");
-            assert!(!matching.contains(&(adam.id,)), "{term} must not select the last administrator");
+            assert!(
+                !matching.contains(&(adam.id,)),
+                "{term} must not select the last administrator"
+            );
             let before: Vec<(i64, String)> = db
                 .fetch_all(&sql!("SELECT id, status FROM memberships ORDER BY id"))
                 .await
                 .unwrap();
-            let q = MemberQuery { search: term.into(), ..MemberQuery::new(account) };
-            let r = membership::bulk(&db, &admin, &Selection::AllMatching(q), &BulkAction::Deactivate).await.unwrap();
-            assert_eq!((r.changed, r.unchanged, r.refused.len()), (matching.len(), 0, 0), "{term}: {r:?}");
+            let q = MemberQuery {
+                search: term.into(),
+                ..MemberQuery::new(account)
+            };
+            let r = membership::bulk(
+                &db,
+                &admin,
+                &Selection::AllMatching(q),
+                &BulkAction::Deactivate,
+            )
+            .await
+            .unwrap();
+            assert_eq!(
+                (r.changed, r.unchanged, r.refused.len()),
+                (matching.len(), 0, 0),
+                "{term}: {r:?}"
+            );
             let after: Vec<(i64, String)> = db
                 .fetch_all(&sql!("SELECT id, status FROM memberships ORDER BY id"))
                 .await
                 .unwrap();
             for ((id, was), (id2, now)) in before.iter().zip(&after) {
                 assert_eq!(id, id2);
-                let want = if matching.contains(&(*id,)) { "inactive" } else { was.as_str() };
+                let want = if matching.contains(&(*id,)) {
+                    "inactive"
+                } else {
+                    was.as_str()
+                };
                 assert_eq!(now, want, "{term}: membership {id}");
             }
             assert_derived_counts(&db, account).await;
@@ -1056,13 +1476,28 @@ backend_tests! {
         let other = account_id(&db, "Contoso Health Cloud").await;
         let before = snapshot(&db).await;
         assert_eq!(
-            membership::bulk(&db, &admin, &Selection::AllMatching(MemberQuery::new(other)), &BulkAction::Deactivate).await,
+            membership::bulk(
+                &db,
+                &admin,
+                &Selection::AllMatching(MemberQuery::new(other)),
+                &BulkAction::Deactivate
+            )
+            .await,
             Err(AppError::Forbidden(NO_ACCESS.into()))
         );
         // Nothing matches: nothing to do.
-        let q = MemberQuery { search: "no such member".into(), ..MemberQuery::new(account) };
+        let q = MemberQuery {
+            search: "no such member".into(),
+            ..MemberQuery::new(account)
+        };
         assert_eq!(
-            membership::bulk(&db, &admin, &Selection::AllMatching(q), &BulkAction::Deactivate).await,
+            membership::bulk(
+                &db,
+                &admin,
+                &Selection::AllMatching(q),
+                &BulkAction::Deactivate
+            )
+            .await,
             Err(AppError::Invalid("Select at least one user.".into()))
         );
         assert_eq!(snapshot(&db).await, before);
@@ -1071,33 +1506,78 @@ backend_tests! {
     async fn bulk_remove_refuses_the_last_administrator(db) {
         let (account, admin) = setup(&db).await;
         make_sole_admin(&db, &admin).await;
-        let adam = membership_of(&db, account, admin.actor.person_id).await.unwrap();
+        let adam = membership_of(&db, account, admin.actor.person_id)
+            .await
+            .unwrap();
         let plain = members_with(&db, account, GENERAL).await;
         let (a, b) = (plain[0].clone(), plain[1].clone());
         let case = insert_case(&db, account, "T-1", "open", Some(a.person_id)).await;
         link(&db, "case_followers", case, b.person_id).await;
         let counts_before = counts(&db, account).await;
 
-        let r = membership::bulk(&db, &admin, &Selection::Members(vec![a.id, adam.id, b.id]), &BulkAction::Remove)
-            .await
-            .unwrap();
+        let r = membership::bulk(
+            &db,
+            &admin,
+            &Selection::Members(vec![a.id, adam.id, b.id]),
+            &BulkAction::Remove,
+        )
+        .await
+        .unwrap();
         assert_eq!(r.changed, 2, "{r:?}");
         assert_eq!(r.refused.len(), 1);
         assert_eq!(r.refused[0].0, "Adam Admin");
-        assert!(r.refused[0].1.contains("last Account Administrator"), "{:?}", r.refused);
-        assert_eq!(membership(&db, adam.id).await, Some(adam.clone()));
+        assert!(
+            r.refused[0].1.contains("last Account Administrator"),
+            "{:?}",
+            r.refused
+        );
+        let adam_after = membership(&db, adam.id)
+            .await
+            .expect("the last administrator stays");
+        assert_eq!(
+            adam_after,
+            Membership {
+                cases_owned: adam_after.cases_owned,
+                ..adam.clone()
+            }
+        );
+        assert!(
+            adam_after.cases_owned > adam.cases_owned,
+            "Adam took over the removed member's open case"
+        );
         assert_eq!(membership(&db, a.id).await, None);
         assert_eq!(membership(&db, b.id).await, None);
-        let want = moved(moved(counts_before, "active", a.role_bits, -1), "active", b.role_bits, -1);
+        let want = moved(
+            moved(counts_before, "active", a.role_bits, -1),
+            "active",
+            b.role_bits,
+            -1,
+        );
         assert_eq!(counts(&db, account).await, want);
         assert_derived_counts(&db, account).await;
-        let p: Option<i64> = db.scalar(&sql!("SELECT primary_contact_id FROM cases WHERE id = $1", case)).await.unwrap();
+        let p: Option<i64> = db
+            .scalar(&sql!(
+                "SELECT primary_contact_id FROM cases WHERE id = $1",
+                case
+            ))
+            .await
+            .unwrap();
         assert_eq!(p, Some(adam.person_id));
-        let followers: i64 = db.scalar(&sql!("SELECT COUNT(*) FROM case_followers WHERE case_id = $1", case)).await.unwrap();
+        let followers: i64 = db
+            .scalar(&sql!(
+                "SELECT COUNT(*) FROM case_followers WHERE case_id = $1",
+                case
+            ))
+            .await
+            .unwrap();
         assert_eq!(followers, 0);
         for m in [&a, &b] {
             assert_eq!(
-                audits(&db, account, m.person_id).await.last().map(|a| a.action.clone()).as_deref(),
+                audits(&db, account, m.person_id)
+                    .await
+                    .last()
+                    .map(|a| a.action.clone())
+                    .as_deref(),
                 Some("member.removed")
             );
         }
@@ -1114,23 +1594,38 @@ backend_tests! {
             .unwrap();
         let carla_m = membership_of(&db, account, carla.0).await.unwrap();
         assert_eq!(carla_m.role_bits & ADMIN, 0, "Carla is a plain member");
-        let actor = Actor { person_id: carla.0, name: carla.1, email: carla.2, is_operator: false };
-        assert_eq!(actor.clone().manage(&db, account).await.map(|_| ()), forbidden);
+        let actor = Actor {
+            person_id: carla.0,
+            name: carla.1,
+            email: carla.2,
+            is_operator: false,
+        };
+        assert_eq!(
+            actor.clone().manage(&db, account).await.map(|_| ()),
+            forbidden
+        );
 
         // An administrator of one account has no say over another.
         let contoso = account_id(&db, "Contoso Health Cloud").await;
-        assert_eq!(admin.actor.clone().manage(&db, contoso).await.map(|_| ()), forbidden);
+        assert_eq!(
+            admin.actor.clone().manage(&db, contoso).await.map(|_| ()),
+            forbidden
+        );
 
         // A deactivated administrator neither.
         let m = members_with(&db, account, GENERAL).await[0].clone();
-        membership::update(&db, &admin, m.id, m.version, &roles(&["account_admin"])).await.unwrap();
+        membership::update(&db, &admin, m.id, m.version, &roles(&["account_admin"]))
+            .await
+            .unwrap();
         let person: Actor = db
             .fetch_optional(&sql!("SELECT id AS person_id, display_name AS name, email, is_operator FROM people WHERE id = $1", m.person_id))
             .await
             .unwrap()
             .unwrap();
         assert!(person.clone().manage(&db, account).await.is_ok());
-        membership::set_active(&db, &admin, m.id, false).await.unwrap();
+        membership::set_active(&db, &admin, m.id, false)
+            .await
+            .unwrap();
         assert_eq!(person.manage(&db, account).await.map(|_| ()), forbidden);
 
         // A vendor operator may manage any account.

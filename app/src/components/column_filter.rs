@@ -1,4 +1,4 @@
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use leptos::html::{Button, Input};
 use leptos::prelude::*;
@@ -19,7 +19,8 @@ pub fn ColumnFilter(column: FilterColumn, query: MemberQuery) -> impl IntoView {
     };
     let filtered = !current.is_empty();
     let open = RwSignal::new(false);
-    let chosen = RwSignal::new(current.iter().map(|v| v.to_lowercase()).collect::<BTreeSet<String>>());
+    // Chosen values by their case-folded form (what the filter compares), shown as written.
+    let chosen = RwSignal::new(current.iter().map(|v| (v.to_lowercase(), v.clone())).collect::<BTreeMap<_, _>>());
     let values = RwSignal::new(Vec::<String>::new());
     let next = RwSignal::new(None::<String>);
     let text = RwSignal::new(String::new());
@@ -87,7 +88,7 @@ pub fn ColumnFilter(column: FilterColumn, query: MemberQuery) -> impl IntoView {
     let nav = navigate.clone();
     let apply = move |_| {
         let q = base.get_value();
-        let picked: Vec<String> = chosen.get_untracked().into_iter().collect();
+        let picked: Vec<String> = chosen.get_untracked().into_values().collect();
         let next_q = match column {
             FilterColumn::Name => MemberQuery { names: picked, ..q.first_page() },
             FilterColumn::Email => MemberQuery { emails: picked, ..q.first_page() },
@@ -128,16 +129,17 @@ pub fn ColumnFilter(column: FilterColumn, query: MemberQuery) -> impl IntoView {
                                 {
                                     let key = v.to_lowercase();
                                     let k2 = key.clone();
+                                    let shown = v.clone();
                                     view! {
                                         <li>
                                             <label>
                                                 <input
                                                     type="checkbox"
-                                                    prop:checked=move || chosen.with(|c| c.contains(&key))
+                                                    prop:checked=move || chosen.with(|c| c.contains_key(&key))
                                                     on:change=move |ev| {
                                                         let on = event_target_checked(&ev);
                                                         chosen.update(|c| {
-                                                            if on { c.insert(k2.clone()); } else { c.remove(&k2); }
+                                                            if on { c.insert(k2.clone(), shown.clone()); } else { c.remove(&k2); }
                                                         });
                                                     }
                                                 />

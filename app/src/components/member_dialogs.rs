@@ -111,7 +111,8 @@ fn details_view(d: MemberDetails, account: i64) -> impl IntoView {
     let never = || "Never".to_string();
     let roles = d.roles.iter().map(|r| r.label.clone()).collect::<Vec<_>>().join(", ");
     let cloud = d.cloud.as_ref().map(|c| {
-        let scope = if c.all_projects { "All projects".to_string() } else { format!("{} project(s)", c.projects.len()) };
+        let scope =
+            if c.all_projects { "All projects".to_string() } else { format!("{} project(s)", c.projects.len()) };
         format!("{scope}; {}", c.environment.label())
     });
     let history_href = format!("/accounts/{account}/audit?person={}", d.person_id);
@@ -225,11 +226,7 @@ pub fn SetActiveDialog(account: i64, membership: i64, name: String, active: bool
         });
     };
     let (title, text, button) = if active {
-        (
-            "Reactivate login",
-            format!("Reactivate the login of {name}? They can use this account again."),
-            "Reactivate",
-        )
+        ("Reactivate login", format!("Reactivate the login of {name}? They can use this account again."), "Reactivate")
     } else {
         (
             "Deactivate login",

@@ -46,7 +46,8 @@ pub fn MemberTable(query: MemberQuery, page: MemberPage, caption: String) -> imp
     let page_ids: Vec<i64> = page.rows.iter().map(|r| r.membership_id).collect();
     let ids_for_all = page_ids.clone();
     let all_on_page = move || {
-        ui.all_matching.get() || ui.selected.with(|s| !ids_for_all.is_empty() && ids_for_all.iter().all(|i| s.contains(i)))
+        ui.all_matching.get()
+            || ui.selected.with(|s| !ids_for_all.is_empty() && ids_for_all.iter().all(|i| s.contains(i)))
     };
     let toggle_page = move |ev: leptos::ev::Event| {
         let on = event_target_checked(&ev);
@@ -86,11 +87,7 @@ pub fn MemberTable(query: MemberQuery, page: MemberPage, caption: String) -> imp
             let toggle_name = r.name.clone();
             let active_login = query.status == crate::model::MemberStatus::Active;
             let toggle_login = move |_| {
-                ui.open(DialogKind::SetActive {
-                    membership: id,
-                    name: toggle_name.clone(),
-                    active: !active_login,
-                })
+                ui.open(DialogKind::SetActive { membership: id, name: toggle_name.clone(), active: !active_login })
             };
             view! {
                 <tr>

@@ -21,11 +21,7 @@ pub fn OverviewPanel(overview: Overview, query: MemberQuery) -> impl IntoView {
         .iter()
         .map(|rc| {
             let selected = query.role.as_deref() == Some(rc.role.key.as_str());
-            let href = MemberQuery {
-                role: Some(rc.role.key.clone()),
-                ..query.first_page()
-            }
-            .href();
+            let href = MemberQuery { role: Some(rc.role.key.clone()), ..query.first_page() }.href();
             view! {
                 <li>
                     <a href=href aria-current=selected.then_some("true") class:selected=selected>
@@ -65,17 +61,13 @@ pub fn OverviewPanel(overview: Overview, query: MemberQuery) -> impl IntoView {
 pub fn FilterChips(query: MemberQuery) -> impl IntoView {
     let mut chips = Vec::new();
     for n in &query.names {
-        let without = MemberQuery {
-            names: query.names.iter().filter(|x| *x != n).cloned().collect(),
-            ..query.first_page()
-        };
+        let without =
+            MemberQuery { names: query.names.iter().filter(|x| *x != n).cloned().collect(), ..query.first_page() };
         chips.push(("Name", n.clone(), without.href()));
     }
     for e in &query.emails {
-        let without = MemberQuery {
-            emails: query.emails.iter().filter(|x| *x != e).cloned().collect(),
-            ..query.first_page()
-        };
+        let without =
+            MemberQuery { emails: query.emails.iter().filter(|x| *x != e).cloned().collect(), ..query.first_page() };
         chips.push(("Email", e.clone(), without.href()));
     }
     (!chips.is_empty()).then(|| {

@@ -6,14 +6,8 @@ use crate::model::{MemberPage, MemberQuery, PageCursor};
 /// works without JavaScript and every page has its own address.
 #[component]
 pub fn Pager(query: MemberQuery, page: MemberPage) -> impl IntoView {
-    let prev = page.prev.map(|c| MemberQuery {
-        cursor: Some(PageCursor::Before(c)),
-        ..query.clone()
-    });
-    let next = page.next.map(|c| MemberQuery {
-        cursor: Some(PageCursor::After(c)),
-        ..query.clone()
-    });
+    let prev = page.prev.map(|c| MemberQuery { cursor: Some(PageCursor::Before(c)), ..query.clone() });
+    let next = page.next.map(|c| MemberQuery { cursor: Some(PageCursor::After(c)), ..query.clone() });
     let first = query.cursor.is_some().then(|| query.first_page());
     view! {
         <nav class="pager" aria-label="Pages">

@@ -131,14 +131,6 @@ pub fn RolePicker(overview: Overview, value: RwSignal<RoleChange>, #[prop(into)]
 /// The change to send: the affiliation only goes with a role that has one.
 pub fn normalised(change: &RoleChange, overview: &Overview) -> RoleChange {
     let cloud_role = change.roles.iter().any(|k| overview.role(k).is_some_and(|r| r.cloud_affiliation));
-    let roles = change
-        .roles
-        .iter()
-        .filter(|k| overview.role(k).is_some_and(|r| !r.is_default))
-        .cloned()
-        .collect();
-    RoleChange {
-        roles,
-        cloud: if cloud_role { Some(change.cloud.clone().unwrap_or_default()) } else { None },
-    }
+    let roles = change.roles.iter().filter(|k| overview.role(k).is_some_and(|r| !r.is_default)).cloned().collect();
+    RoleChange { roles, cloud: if cloud_role { Some(change.cloud.clone().unwrap_or_default()) } else { None } }
 }

@@ -20,14 +20,7 @@ pub fn SearchBox(query: Memo<Option<MemberQuery>>) -> impl IntoView {
     let navigate = use_navigate();
 
     let go = move |q: MemberQuery| {
-        navigate(
-            &q.href(),
-            NavigateOptions {
-                replace: true,
-                scroll: false,
-                ..Default::default()
-            },
-        );
+        navigate(&q.href(), NavigateOptions { replace: true, scroll: false, ..Default::default() });
     };
     let go_typed = go.clone();
     let on_input = move |ev: leptos::ev::Event| {
@@ -84,26 +77,19 @@ pub fn SearchBox(query: Memo<Option<MemberQuery>>) -> impl IntoView {
 
     // Hidden fields keep the rest of the view when the form is submitted without JS.
     let hidden = move || {
-        query
-            .get()
-            .map(|q| {
-                let mut fields: Vec<(&'static str, String)> = vec![
-                    ("sort", q.sort.as_str().to_string()),
-                    ("dir", q.dir.as_str().to_string()),
-                ];
-                if let Some(r) = q.role {
-                    fields.push(("role", r));
-                }
-                if q.status == crate::model::MemberStatus::Inactive {
-                    fields.push(("status", "inactive".into()));
-                }
-                fields.extend(q.names.into_iter().map(|n| ("name", n)));
-                fields.extend(q.emails.into_iter().map(|e| ("email", e)));
-                fields
-                    .into_iter()
-                    .map(|(k, v)| view! { <input type="hidden" name=k value=v/> })
-                    .collect_view()
-            })
+        query.get().map(|q| {
+            let mut fields: Vec<(&'static str, String)> =
+                vec![("sort", q.sort.as_str().to_string()), ("dir", q.dir.as_str().to_string())];
+            if let Some(r) = q.role {
+                fields.push(("role", r));
+            }
+            if q.status == crate::model::MemberStatus::Inactive {
+                fields.push(("status", "inactive".into()));
+            }
+            fields.extend(q.names.into_iter().map(|n| ("name", n)));
+            fields.extend(q.emails.into_iter().map(|e| ("email", e)));
+            fields.into_iter().map(|(k, v)| view! { <input type="hidden" name=k value=v/> }).collect_view()
+        })
     };
 
     view! {

@@ -22,10 +22,7 @@ impl Toasts {
     fn push(self, text: String, error: bool) {
         let id = self.0.with_untracked(|v| v.iter().map(|(i, _, _)| *i).max().unwrap_or(0) + 1);
         self.0.update(|v| v.push((id, text, error)));
-        set_timeout(
-            move || self.0.update(|v| v.retain(|(i, _, _)| *i != id)),
-            std::time::Duration::from_secs(8),
-        );
+        set_timeout(move || self.0.update(|v| v.retain(|(i, _, _)| *i != id)), std::time::Duration::from_secs(8));
     }
 }
 

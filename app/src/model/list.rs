@@ -21,14 +21,8 @@ pub enum SortKey {
 }
 
 impl SortKey {
-    pub const ALL: [SortKey; 6] = [
-        SortKey::Name,
-        SortKey::Email,
-        SortKey::Roles,
-        SortKey::Active,
-        SortKey::LastSignOn,
-        SortKey::CasesOwned,
-    ];
+    pub const ALL: [SortKey; 6] =
+        [SortKey::Name, SortKey::Email, SortKey::Roles, SortKey::Active, SortKey::LastSignOn, SortKey::CasesOwned];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -129,17 +123,11 @@ impl Cursor {
         match kind {
             "i" => {
                 let (v, id) = rest.split_once('.')?;
-                Some(Cursor {
-                    key: CursorKey::Int(v.parse().ok()?),
-                    id: id.parse().ok()?,
-                })
+                Some(Cursor { key: CursorKey::Int(v.parse().ok()?), id: id.parse().ok()? })
             }
             "s" => {
                 let (id, t) = rest.split_once('.')?;
-                Some(Cursor {
-                    key: CursorKey::Text(t.to_string()),
-                    id: id.parse().ok()?,
-                })
+                Some(Cursor { key: CursorKey::Text(t.to_string()), id: id.parse().ok()? })
             }
             _ => None,
         }
@@ -284,11 +272,7 @@ impl MemberQuery {
             Some(PageCursor::Before(c)) => pairs.push(("before", c.encode())),
             None => {}
         }
-        pairs
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode_component(v)))
-            .collect::<Vec<_>>()
-            .join("&")
+        pairs.iter().map(|(k, v)| format!("{k}={}", encode_component(v))).collect::<Vec<_>>().join("&")
     }
 
     /// The link to this view of the account's Manage Users page.
@@ -303,20 +287,13 @@ impl MemberQuery {
 
     /// The same view from its first page: any change of filter or sort starts over.
     pub fn first_page(&self) -> Self {
-        MemberQuery {
-            cursor: None,
-            ..self.clone()
-        }
+        MemberQuery { cursor: None, ..self.clone() }
     }
 
     /// The view sorted by `key`: a second click on the current column flips direction.
     pub fn sorted_by(&self, key: SortKey) -> Self {
         let dir = if self.sort == key { self.dir.flipped() } else { SortDir::Asc };
-        MemberQuery {
-            sort: key,
-            dir,
-            ..self.first_page()
-        }
+        MemberQuery { sort: key, dir, ..self.first_page() }
     }
 
     pub fn is_filtered(&self) -> bool {
@@ -326,20 +303,11 @@ impl MemberQuery {
 
 /// Trims, folds runs of white space and caps the length of Search Text.
 pub fn clean_search(s: &str) -> String {
-    s.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .chars()
-        .take(MAX_SEARCH_CHARS)
-        .collect()
+    s.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(MAX_SEARCH_CHARS).collect()
 }
 
 fn clean_list(values: Vec<String>) -> Vec<String> {
-    let mut out: Vec<String> = values
-        .into_iter()
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
-        .collect();
+    let mut out: Vec<String> = values.into_iter().map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
     out.sort();
     out.dedup();
     out.truncate(100);

@@ -92,11 +92,7 @@ pub struct CloudAffiliation {
 
 impl Default for CloudAffiliation {
     fn default() -> Self {
-        CloudAffiliation {
-            all_projects: true,
-            projects: Vec::new(),
-            environment: Environment::NonProduction,
-        }
+        CloudAffiliation { all_projects: true, projects: Vec::new(), environment: Environment::NonProduction }
     }
 }
 
@@ -104,7 +100,7 @@ impl Default for CloudAffiliation {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoleChange {
     pub roles: Vec<String>,
-    /// Required with a cloud-affiliation role, refused without one.
+    /// Used with a cloud-affiliation role (the default when missing); ignored without one.
     pub cloud: Option<CloudAffiliation>,
 }
 

@@ -31,9 +31,7 @@ pub fn ManageUsers() -> impl IntoView {
     // The view and the notices about any part of the URL that had to be replaced.
     let parsed = Memo::new(move |_| {
         let account = params.with(|p| p.get("account").and_then(|a| a.parse::<i64>().ok()))?;
-        Some(query_map.with(|m| {
-            MemberQuery::from_params(account, |k| m.get(k), |k| m.get_all(k).unwrap_or_default())
-        }))
+        Some(query_map.with(|m| MemberQuery::from_params(account, |k| m.get(k), |k| m.get_all(k).unwrap_or_default())))
     });
     let query = Memo::new(move |_| parsed.get().map(|(q, _)| q));
     let notices = move || parsed.get().map(|(_, n)| n).unwrap_or_default();
@@ -50,6 +48,16 @@ pub fn ManageUsers() -> impl IntoView {
         },
     );
     let overview = Resource::new(
+        move || account_id.get(),
+        move |id| async move {
+            match id {
+                Some(id) => account_overview(id).await,
+                None => Err(missing()),
+            }
+        },
+    );
+    // The same data for the dialogs, which must not be rebuilt when the counts reload.
+    let dialog_data = Resource::new(
         move || account_id.get(),
         move |id| async move {
             match id {
@@ -131,7 +139,7 @@ pub fn ManageUsers() -> impl IntoView {
                                 <MemberList members loading/>
                             </div>
                         </div>
-                        <DialogHost overview/>
+                        <DialogHost overview=dialog_data/>
                     })
                 })}
             </ErrorBoundary>

@@ -44,12 +44,16 @@ impl Actor {
         if self.is_operator {
             return Ok(AccountAdmin { actor: self, account });
         }
+        // The mask comes from the catalogue: PostgreSQL has no `integer << bigint`, and
+        // its SUM of bigints is numeric, which `&` with a bigint does not take.
+        let mask = super::roles::Catalogue::load(db).await?.admin_mask();
         let admin: Option<(i64,)> = db
             .fetch_optional(&sql!(
                 "SELECT m.id FROM memberships m WHERE m.account_id = $1 AND m.person_id = $2 AND m.status = 'active' \
-                 AND (m.role_bits & (SELECT COALESCE(SUM(1 << r.bit), 0) FROM roles r WHERE r.is_admin)) <> 0",
+                 AND (m.role_bits & $3) <> 0",
                 account,
-                self.person_id
+                self.person_id,
+                mask
             ))
             .await?;
         match admin {

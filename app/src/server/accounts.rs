@@ -1,8 +1,8 @@
 //! Accounts as the pages list and show them.
 
 use super::db::Db;
-use crate::error::{AppError, Result};
 use super::roles::Catalogue;
+use crate::error::{AppError, Result};
 use crate::model::{AccountSummary, Overview, Project, RoleCount};
 use crate::{on_db, sql};
 
@@ -31,20 +31,15 @@ pub async fn get(db: &Db, id: i64) -> Result<AccountSummary> {
 pub async fn overview(db: &Db, id: i64) -> Result<Overview> {
     let account = get(db, id).await?;
     let cat = Catalogue::load(db).await?;
-    let counts: Vec<(String, String, i64)> = db
-        .fetch_all(&sql!("SELECT status, role_key, n FROM role_counts WHERE account_id = $1", id))
-        .await?;
+    let counts: Vec<(String, String, i64)> =
+        db.fetch_all(&sql!("SELECT status, role_key, n FROM role_counts WHERE account_id = $1", id)).await?;
     let count = |status: &str, key: &str| {
         counts.iter().find(|(s, k, _)| s == status && k == key).map(|(_, _, n)| *n).unwrap_or(0)
     };
-    let inactive = cat.0.iter().filter(|d| d.role.is_default).map(|d| count("inactive", &d.role.key)).max().unwrap_or(0);
-    let roles = cat
-        .roles()
-        .into_iter()
-        .map(|role| RoleCount { count: count("active", &role.key), role })
-        .collect();
-    let projects: Vec<Project> = db
-        .fetch_all(&sql!("SELECT id, name FROM account_projects WHERE account_id = $1 ORDER BY name", id))
-        .await?;
+    let inactive =
+        cat.0.iter().filter(|d| d.role.is_default).map(|d| count("inactive", &d.role.key)).max().unwrap_or(0);
+    let roles = cat.roles().into_iter().map(|role| RoleCount { count: count("active", &role.key), role }).collect();
+    let projects: Vec<Project> =
+        db.fetch_all(&sql!("SELECT id, name FROM account_projects WHERE account_id = $1 ORDER BY name", id)).await?;
     Ok(Overview { account, roles, inactive, projects })
 }

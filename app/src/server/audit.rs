@@ -36,7 +36,13 @@ const ENTRY: &str = "SELECT a.id, a.at, actor.display_name AS actor, subject.dis
      LEFT JOIN people subject ON subject.id = a.subject_person_id";
 
 /// The account's audit history, newest first, optionally of one person, in pages.
-pub async fn list(db: &Db, account: i64, subject: Option<i64>, before_id: Option<i64>, limit: i64) -> Result<AuditPage> {
+pub async fn list(
+    db: &Db,
+    account: i64,
+    subject: Option<i64>,
+    before_id: Option<i64>,
+    limit: i64,
+) -> Result<AuditPage> {
     let mut sql = crate::server::db::Sql::new(ENTRY);
     sql.push(" WHERE a.account_id = ").bind_int(account);
     if let Some(s) = subject {

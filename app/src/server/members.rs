@@ -26,10 +26,7 @@ impl Listed {
             SortKey::Active | SortKey::LastSignOn => CursorKey::Int(self.row.last_sign_in_at),
             SortKey::CasesOwned => CursorKey::Int(self.row.cases_owned),
         };
-        Cursor {
-            key,
-            id: self.row.membership_id,
-        }
+        Cursor { key, id: self.row.membership_id }
     }
 }
 
@@ -58,7 +55,9 @@ pub async fn role_bit(db: &Db, role: &str) -> Result<(i64, String)> {
 /// and the exports share it, so they always agree on which members a view holds.
 pub async fn push_filter(db: &Db, q: &MemberQuery, sql: &mut Sql) -> Result<()> {
     sql.push(" FROM memberships m WHERE m.account_id = ")
-        .bind_int(q.account).push(" AND m.status = ").bind_text(q.status.as_str());
+        .bind_int(q.account)
+        .push(" AND m.status = ")
+        .bind_text(q.status.as_str());
     if let Some(role) = &q.role {
         let (bit, _) = role_bit(db, role).await?;
         sql.push(" AND (m.role_bits & ").bind_int(1_i64 << bit).push(") <> 0");
@@ -82,12 +81,10 @@ pub async fn push_filter(db: &Db, q: &MemberQuery, sql: &mut Sql) -> Result<()> 
         }
     }
     if !q.names.is_empty() {
-        sql.push(" AND m.name_key IN ")
-            .bind_list(q.names.iter().map(|n| Arg::Text(n.to_lowercase())));
+        sql.push(" AND m.name_key IN ").bind_list(q.names.iter().map(|n| Arg::Text(n.to_lowercase())));
     }
     if !q.emails.is_empty() {
-        sql.push(" AND m.email_key IN ")
-            .bind_list(q.emails.iter().map(|e| Arg::Text(e.to_lowercase())));
+        sql.push(" AND m.email_key IN ").bind_list(q.emails.iter().map(|e| Arg::Text(e.to_lowercase())));
     }
     Ok(())
 }
@@ -99,9 +96,8 @@ pub async fn list(db: &Db, q: &MemberQuery, now: i64) -> Result<MemberPage> {
         "SELECT m.id AS membership_id, m.person_id, m.name, m.email, m.additional_roles, \
          (m.last_sign_in_at >= ",
     );
-    sql.bind_int(now - ACTIVE_WINDOW_SECS).push(
-        ") AS active, m.last_sign_in_at, m.cases_owned, m.name_key, m.email_key",
-    );
+    sql.bind_int(now - ACTIVE_WINDOW_SECS)
+        .push(") AS active, m.last_sign_in_at, m.cases_owned, m.name_key, m.email_key");
     push_filter(db, q, &mut sql).await?;
 
     // Walking backwards (to the previous page) flips the comparison and the order; the
@@ -117,8 +113,7 @@ pub async fn list(db: &Db, q: &MemberQuery, now: i64) -> Result<MemberPage> {
         sql.push(", ").bind_int(c.id).push(")");
     }
     let order = if ascending { "ASC" } else { "DESC" };
-    sql.push(&format!(" ORDER BY {col} {order}, m.id {order} LIMIT "))
-        .bind_int(i64::from(q.page_size) + 1);
+    sql.push(&format!(" ORDER BY {col} {order}, m.id {order} LIMIT ")).bind_int(i64::from(q.page_size) + 1);
 
     let mut rows: Vec<Listed> = on_db!(db, pool => bind_args!(sqlx::query_as::<_, Listed>(&sql.text), &sql.args)
         .fetch_all(pool)
@@ -139,12 +134,7 @@ pub async fn list(db: &Db, q: &MemberQuery, now: i64) -> Result<MemberPage> {
         Some(role) => Some(role_bit(db, role).await?.1),
         None => None,
     };
-    Ok(MemberPage {
-        rows: rows.into_iter().map(|l| l.row).collect(),
-        next,
-        prev,
-        role_label,
-    })
+    Ok(MemberPage { rows: rows.into_iter().map(|l| l.row).collect(), next, prev, role_label })
 }
 
 /// How many values the filter popover loads at a time.
@@ -163,19 +153,12 @@ pub async fn column_values(
         FilterColumn::Name => ("m.name_key", "m.name"),
         FilterColumn::Email => ("m.email_key", "m.email"),
     };
-    let scope = MemberQuery {
-        search: String::new(),
-        names: Vec::new(),
-        emails: Vec::new(),
-        ..q.clone()
-    };
+    let scope = MemberQuery { search: String::new(), names: Vec::new(), emails: Vec::new(), ..q.clone() };
     let mut sql = Sql::new(&format!("SELECT {key} AS k, MIN({shown}) AS v"));
     push_filter(db, &scope, &mut sql).await?;
     let text = text.trim().to_lowercase();
     if !text.is_empty() {
-        sql.push(&format!(" AND {key} LIKE "))
-            .bind_text(format!("%{}%", like_escape(&text)))
-            .push(" ESCAPE '\\'");
+        sql.push(&format!(" AND {key} LIKE ")).bind_text(format!("%{}%", like_escape(&text))).push(" ESCAPE '\\'");
     }
     if let Some(after) = after {
         sql.push(&format!(" AND {key} > ")).bind_text(after.to_string());
@@ -185,8 +168,5 @@ pub async fn column_values(
     let more = rows.len() as i64 > VALUES_PAGE;
     rows.truncate(VALUES_PAGE as usize);
     let next = if more { rows.last().map(|(k, _)| k.clone()) } else { None };
-    Ok(ColumnValues {
-        values: rows.into_iter().map(|(_, v)| v).collect(),
-        next,
-    })
+    Ok(ColumnValues { values: rows.into_iter().map(|(_, v)| v).collect(), next })
 }

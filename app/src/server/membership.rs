@@ -125,7 +125,7 @@ async fn ensure_unique_free(tx: &mut Tx, cat: &Catalogue, account: i64, new_bits
     for d in cat.unique_roles().filter(|d| new_bits & d.mask() != 0 && old_bits & d.mask() == 0) {
         let held: i64 = tx
             .scalar(&sql!(
-                "SELECT COALESCE(SUM(n), 0) FROM role_counts WHERE account_id = $1 AND role_key = $2",
+                "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM role_counts WHERE account_id = $1 AND role_key = $2",
                 account,
                 &d.role.key
             ))
@@ -175,9 +175,8 @@ async fn checked_cloud(
         if cloud.projects.is_empty() {
             return Err(AppError::invalid("Choose at least one project, or All projects."));
         }
-        let known: Vec<(i64,)> = tx
-            .fetch_all(&sql!("SELECT id FROM account_projects WHERE account_id = $1", account.id))
-            .await?;
+        let known: Vec<(i64,)> =
+            tx.fetch_all(&sql!("SELECT id FROM account_projects WHERE account_id = $1", account.id)).await?;
         if let Some(p) = cloud.projects.iter().find(|p| !known.iter().any(|(k,)| k == *p)) {
             return Err(AppError::invalid(format!("Project {p} is not a project of this account.")));
         }
@@ -207,8 +206,7 @@ async fn describe(tx: &mut Tx, cat: &Catalogue, bits: i64, cloud: Option<&CloudA
 }
 
 async fn store_cloud(tx: &mut Tx, membership_id: i64, cloud: Option<&CloudAffiliation>) -> Result<()> {
-    tx.execute(&sql!("DELETE FROM membership_projects WHERE membership_id = $1", membership_id))
-        .await?;
+    tx.execute(&sql!("DELETE FROM membership_projects WHERE membership_id = $1", membership_id)).await?;
     let default = CloudAffiliation::default();
     let c = cloud.unwrap_or(&default);
     tx.execute(&sql!(
@@ -328,12 +326,7 @@ pub async fn add(db: &Db, admin: &AccountAdmin, who: &PersonRef, change: &RoleCh
     audit::record(
         &mut tx,
         admin,
-        Record {
-            subject: Some(person.id),
-            action: "member.added",
-            before: None,
-            after: Some(roles.clone()),
-        },
+        Record { subject: Some(person.id), action: "member.added", before: None, after: Some(roles.clone()) },
     )
     .await?;
     outbox::enqueue(&mut tx, &welcome(&person.display_name, &person.email, &admin.actor.name, &account.name, &roles))
@@ -365,7 +358,13 @@ fn welcome(name: &str, email: &str, admin: &str, account: &str, roles: &str) -> 
 
 /// Changes a member's roles and cloud affiliation (SPEC F9). `version` is the one the
 /// caller saw: if the member changed since, nothing is written.
-pub async fn update(db: &Db, admin: &AccountAdmin, membership_id: i64, version: i64, change: &RoleChange) -> Result<()> {
+pub async fn update(
+    db: &Db,
+    admin: &AccountAdmin,
+    membership_id: i64,
+    version: i64,
+    change: &RoleChange,
+) -> Result<()> {
     let mut tx = db.begin().await?;
     let cat = Catalogue::load_tx(&mut tx).await?;
     let account = account(&mut tx, admin.account).await?;
@@ -424,12 +423,7 @@ async fn set_roles(
     audit::record(
         tx,
         admin,
-        Record {
-            subject: Some(m.person_id),
-            action: "member.roles_changed",
-            before: Some(before),
-            after: Some(after),
-        },
+        Record { subject: Some(m.person_id), action: "member.roles_changed", before: Some(before), after: Some(after) },
     )
     .await?;
     Ok(true)
@@ -522,12 +516,7 @@ async fn set_status(tx: &mut Tx, admin: &AccountAdmin, cat: &Catalogue, m: &Memb
     if !active {
         ensure_another_admin(tx, cat, m, admin.account).await?;
     }
-    tx.execute(&sql!(
-        "UPDATE memberships SET status = $1, version = version + 1 WHERE id = $2",
-        status,
-        m.id
-    ))
-    .await?;
+    tx.execute(&sql!("UPDATE memberships SET status = $1, version = version + 1 WHERE id = $2", status, m.id)).await?;
     adjust_counts(tx, cat, admin.account, &m.status, m.role_bits, -1).await?;
     adjust_counts(tx, cat, admin.account, status, m.role_bits, 1).await?;
     audit::record(
@@ -666,9 +655,8 @@ pub async fn bulk(db: &Db, admin: &AccountAdmin, selection: &Selection, action: 
             Err(e) => {
                 tx.execute(&sql!("ROLLBACK TO SAVEPOINT member")).await?;
                 tx.execute(&sql!("RELEASE SAVEPOINT member")).await?;
-                let name: Option<(String,)> = tx
-                    .fetch_optional(&sql!("SELECT name FROM memberships WHERE id = $1", id))
-                    .await?;
+                let name: Option<(String,)> =
+                    tx.fetch_optional(&sql!("SELECT name FROM memberships WHERE id = $1", id)).await?;
                 result.refused.push((name.map(|(n,)| n).unwrap_or_else(|| format!("#{id}")), e.to_string()));
             }
         }

@@ -41,10 +41,7 @@ pub fn set_status(code: u16) {
 
 /// Current time in Unix seconds.
 pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 /// "Active" means signed in within the last six months (183 days).
@@ -54,9 +51,7 @@ impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::RowNotFound => AppError::not_found("Not found."),
-            sqlx::Error::Database(d) if d.is_unique_violation() => {
-                AppError::Conflict("That already exists.".into())
-            }
+            sqlx::Error::Database(d) if d.is_unique_violation() => AppError::Conflict("That already exists.".into()),
             _ => {
                 tracing::error!(error = %e, "database error");
                 AppError::Internal

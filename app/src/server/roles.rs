@@ -18,7 +18,8 @@ impl RoleDef {
     }
 }
 
-const CATALOGUE: &str = "SELECT key, label, description, is_default, is_admin, unique_per_account, cloud_affiliation, bit \
+const CATALOGUE: &str =
+    "SELECT key, label, description, is_default, is_admin, unique_per_account, cloud_affiliation, bit \
      FROM roles ORDER BY position, key";
 
 #[derive(Clone, Debug)]

@@ -14,10 +14,8 @@ pub const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/test";
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
 fn unique(prefix: &str) -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     format!("{prefix}_{}_{}_{nanos}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst))
 }
 
@@ -34,24 +32,16 @@ enum Cleanup {
 impl TestDb {
     pub async fn sqlite() -> TestDb {
         let path = std::env::temp_dir().join(format!("{}.db", unique("roster_test")));
-        let db = database::open(&format!("sqlite://{}", path.display()))
-            .await
-            .expect("open SQLite test database");
-        TestDb {
-            db,
-            cleanup: Cleanup::File(path),
-        }
+        let db = database::open(&format!("sqlite://{}", path.display())).await.expect("open SQLite test database");
+        TestDb { db, cleanup: Cleanup::File(path) }
     }
 
     /// A fresh PostgreSQL database, or None (skip) when the server is not reachable
     /// outside CI. Under CI=true an unreachable server fails the test.
     pub async fn postgres() -> Option<TestDb> {
         let admin_url = std::env::var("ROSTER_TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_PG.to_string());
-        let admin = tokio::time::timeout(
-            std::time::Duration::from_secs(5),
-            sqlx::PgConnection::connect(&admin_url),
-        )
-        .await;
+        let admin =
+            tokio::time::timeout(std::time::Duration::from_secs(5), sqlx::PgConnection::connect(&admin_url)).await;
         let mut admin = match admin {
             Ok(Ok(c)) => c,
             other => {
@@ -67,19 +57,13 @@ impl TestDb {
             }
         };
         let name = unique("roster_test");
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await
-            .expect("create test database");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create test database");
         let url = match admin_url.rfind('/') {
             Some(i) => format!("{}/{name}", &admin_url[..i]),
             None => panic!("ROSTER_TEST_POSTGRES_URL has no database name"),
         };
         let db = database::open(&url).await.expect("open PostgreSQL test database");
-        Some(TestDb {
-            db,
-            cleanup: Cleanup::Database { admin_url, name },
-        })
+        Some(TestDb { db, cleanup: Cleanup::Database { admin_url, name } })
     }
 
     pub async fn finish(self) {
@@ -92,9 +76,7 @@ impl TestDb {
             }
             Cleanup::Database { admin_url, name } => {
                 if let Ok(pool) = PgPoolOptions::new().max_connections(1).connect(&admin_url).await {
-                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                        .execute(&pool)
-                        .await;
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&pool).await;
                 }
             }
         }
