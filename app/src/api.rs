@@ -6,28 +6,111 @@ use leptos::server_fn::codec::Json;
 
 use crate::error::AppError;
 use crate::model::{
-    AccountSummary, AuditPage, BulkAction, BulkResult, ColumnValues, FilterColumn, MemberDetails, MemberPage,
-    MemberQuery, Overview, PersonMatch, PersonRef, RoleChange, Selection,
+    AccountSummary, AuditPage, BulkAction, BulkResult, ColumnValues, CurrentUser, FilterColumn, MemberDetails,
+    MemberPage, MemberQuery, Overview, PersonMatch, PersonRef, RoleChange, Selection,
 };
 
-/// All accounts, for the account picker.
-#[server(prefix = "/api", endpoint = "accounts")]
-pub async fn list_accounts() -> Result<Vec<AccountSummary>, AppError> {
-    use crate::server::{accounts, db, respond};
-    respond(async { accounts::list(&db()?).await }.await)
+/// Who is signed in, for the header; `None` when nobody is.
+#[server(prefix = "/api", endpoint = "me")]
+pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
+    use crate::server::{auth, db, respond};
+    respond(
+        async {
+            let db = db()?;
+            Ok(auth::signed_in(&db).await?.map(|a| CurrentUser {
+                name: a.name,
+                email: a.email,
+                is_operator: a.is_operator,
+            }))
+        }
+        .await,
+    )
 }
 
-/// One account's header data.
+/// Signs in with email and password, then goes to `next` (a path on this site).
+#[server(prefix = "/api", endpoint = "sign_in")]
+pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    use crate::server::{auth, db, respond};
+    respond(
+        async {
+            let db = db()?;
+            auth::sign_in(&db, &email, &password, auth::client_ip().await).await?;
+            leptos_axum::redirect(&safe_next(next.as_deref()));
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Registers with name, email and password, and signs in.
+#[server(prefix = "/api", endpoint = "register")]
+pub async fn register(name: String, email: String, password: String) -> Result<(), AppError> {
+    use crate::server::{auth, db, respond};
+    respond(
+        async {
+            auth::register(&db()?, &name, &email, &password).await?;
+            leptos_axum::redirect("/");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use crate::server::{auth, respond};
+    respond(
+        async {
+            auth::sign_out().await?;
+            leptos_axum::redirect("/sign-in");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// Only paths on this site, so a sign-in link cannot send people elsewhere.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+/// The accounts the signed-in person may see: all for a vendor operator, else the
+/// accounts they are an active member of.
+#[server(prefix = "/api", endpoint = "accounts")]
+pub async fn list_accounts() -> Result<Vec<AccountSummary>, AppError> {
+    use crate::server::access::Actor;
+    use crate::server::{accounts, db, respond};
+    respond(
+        async {
+            let db = db()?;
+            let actor = Actor::current(&db).await?;
+            accounts::list_for(&db, &actor).await
+        }
+        .await,
+    )
+}
+
+/// One account's header data, for its administrators.
 #[server(prefix = "/api", endpoint = "account")]
 pub async fn get_account(account: i64) -> Result<AccountSummary, AppError> {
     use crate::server::{accounts, db, respond};
-    respond(async { accounts::get(&db()?, account).await }.await)
+    respond(
+        async {
+            let db = db()?;
+            admin_of(&db, account).await?;
+            accounts::get(&db, account).await
+        }
+        .await,
+    )
 }
 
 /// One page of an account's members for the given view.
 #[server(prefix = "/api", endpoint = "members", input = Json)]
 pub async fn list_members(query: MemberQuery) -> Result<MemberPage, AppError> {
-    use crate::server::{accounts, db, members, now, respond};
+    use crate::server::{db, members, now, respond};
     respond(
         async {
             let db = db()?;
@@ -38,7 +121,7 @@ pub async fn list_members(query: MemberQuery) -> Result<MemberPage, AppError> {
             if !crate::model::PAGE_SIZES.contains(&query.page_size) {
                 return Err(AppError::invalid("Page size must be 10, 25, 50 or 100."));
             }
-            accounts::get(&db, query.account).await?;
+            admin_of(&db, query.account).await?;
             members::list(&db, &query, now()).await
         }
         .await,
@@ -48,15 +131,23 @@ pub async fn list_members(query: MemberQuery) -> Result<MemberPage, AppError> {
 /// The signed-in administrator of `account`, or the refusal.
 #[cfg(feature = "ssr")]
 async fn admin_of(db: &crate::server::Db, account: i64) -> Result<crate::server::access::AccountAdmin, AppError> {
+    let actor = crate::server::access::Actor::current(db).await?;
     crate::server::accounts::get(db, account).await?;
-    crate::server::access::Actor::current(db).await?.manage(db, account).await
+    actor.manage(db, account).await
 }
 
 /// Members per role, inactive members and projects of an account (SPEC F2).
 #[server(prefix = "/api", endpoint = "overview")]
 pub async fn account_overview(account: i64) -> Result<Overview, AppError> {
     use crate::server::{accounts, db, respond};
-    respond(async { accounts::overview(&db()?, account).await }.await)
+    respond(
+        async {
+            let db = db()?;
+            admin_of(&db, account).await?;
+            accounts::overview(&db, account).await
+        }
+        .await,
+    )
 }
 
 /// Registered people of the account's domains for the Add new user type-ahead.
@@ -183,7 +274,7 @@ pub async fn list_column_values(
     respond(
         async {
             let db = db()?;
-            crate::server::accounts::get(&db, query.account).await?;
+            admin_of(&db, query.account).await?;
             members::column_values(&db, &query, column, &text, after.as_deref()).await
         }
         .await,

@@ -15,6 +15,10 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Forbidden(String),
+    #[error("Please sign in to continue.")]
+    SignInRequired,
+    #[error("{0}")]
+    TooMany(String),
     /// The thing changed under the caller, or would break a uniqueness rule.
     #[error("{0}")]
     Conflict(String),
@@ -41,6 +45,8 @@ impl AppError {
         match self {
             Self::Invalid(_) => 400,
             Self::Forbidden(_) => 403,
+            Self::SignInRequired => 401,
+            Self::TooMany(_) => 429,
             Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,
             Self::Internal => 500,

@@ -50,13 +50,7 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| if page.is_empty() { "Roster".to_string() } else { format!("{page} · Roster") }/>
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
-            <header class="site-header">
-                <a class="brand" href="/">"Roster"</a>
-                <nav aria-label="Main">
-                    <a href="/">"Accounts"</a>
-                    <a href="/help/manage-support-contacts">"Help"</a>
-                </nav>
-            </header>
+            <components::site_header::SiteHeader/>
             <main id="main" tabindex="-1">
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::home::HomePage ssr=SsrMode::Async/>
@@ -67,6 +61,8 @@ pub fn App() -> impl IntoView {
                     />
                     <Route path=path!("/accounts/:account/audit") view=pages::audit::AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/help/manage-support-contacts") view=pages::help::HelpPage/>
+                    <Route path=path!("/sign-in") view=pages::sign_in::SignInPage/>
+                    <Route path=path!("/register") view=pages::register::RegisterPage/>
                 </Routes>
             </main>
         </Router>

@@ -1,5 +1,23 @@
 import { expect, Page } from '@playwright/test';
 
+/** Demo people (see server/src/seed.rs) and their local-only password. */
+export const PASSWORD = 'roster-demo-2026';
+export const USERS = {
+  admin: 'adam.admin@northwind.example',
+  operator: 'olivia.operator@roster.example',
+  contact: 'carla.contact@northwind.example',
+  inactive: 'ivan.inactive@northwind.example',
+};
+
+/** Signs in through the API; the page's browser context keeps the session cookie. */
+export async function signIn(page: Page, email: string = USERS.admin) {
+  const res = await page.request.post('/api/sign_in', {
+    form: { email, password: PASSWORD, next: '/' },
+    maxRedirects: 0,
+  });
+  expect(res.status(), await res.text()).toBeLessThan(400);
+}
+
 /** The demo account seeded first in every fresh database. */
 export const DEMO_ACCOUNT = { id: 1, name: 'Northwind Production' };
 

@@ -1,7 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import ExcelJS from 'exceljs';
 import { expect, Page, test } from '@playwright/test';
-import { DEMO_ACCOUNT, hydrated, tableRows } from './helpers';
+import { DEMO_ACCOUNT, hydrated, signIn, tableRows } from './helpers';
 
 const usersPage = `/accounts/${DEMO_ACCOUNT.id}/users`;
 
@@ -16,6 +16,10 @@ async function expectNoAxeViolations(page: Page, include?: string) {
   const { violations } = await builder.analyze();
   expect(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`)).toEqual([]);
 }
+
+test.beforeEach(async ({ page }) => {
+  await signIn(page);
+});
 
 test('a role count in the overview filters the list to that role', async ({ page }) => {
   await open(page);

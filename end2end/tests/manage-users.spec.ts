@@ -1,7 +1,11 @@
 import { expect, test } from '@playwright/test';
-import { columnHeader, DEMO_ACCOUNT, hydrated, isSorted, tableRows } from './helpers';
+import { columnHeader, DEMO_ACCOUNT, hydrated, isSorted, signIn, tableRows } from './helpers';
 
 const usersPage = `/accounts/${DEMO_ACCOUNT.id}/users`;
+
+test.beforeEach(async ({ page }) => {
+  await signIn(page);
+});
 
 test('the accounts list leads to Manage Users with the member table', async ({ page }) => {
   await page.goto('/');
@@ -99,7 +103,8 @@ test('bad links get a clear message, never an error page', async ({ page }) => {
   expect(await tableRows(page)).toHaveLength(25);
 });
 
-test('the members API answers bad input with a 4xx JSON error', async ({ request }) => {
+test('the members API answers bad input with a 4xx JSON error', async ({ page }) => {
+  const request = page.request;
   const bad = await request.post('/api/members', { data: { query: { account: 'x' } } });
   expect(bad.status()).toBeGreaterThanOrEqual(400);
   expect(bad.status()).toBeLessThan(500);

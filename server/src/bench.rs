@@ -819,7 +819,8 @@ pub async fn export_probe(db: Db, account: i64, view: &str) -> anyhow::Result<()
     use tower::ServiceExt;
 
     let options = crate::web::options(None)?;
-    let router = crate::web::router(db, options);
+    let sessions = crate::sessions::Store::for_db(&db).await?;
+    let router = crate::web::router(db, options, sessions, false);
     let uri = format!("/accounts/{account}/users/export.xlsx?{view}");
     let rss_before_kb = proc_status(std::process::id(), "VmRSS").unwrap_or(0);
     let started = Instant::now();

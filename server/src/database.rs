@@ -11,6 +11,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 /// The embedded default: a SQLite file in `data/`.
 pub const DEFAULT_URL: &str = "sqlite://data/roster.db";
 
+/// How much of a SQLite database file is read through a memory map (address space, not
+/// memory: the pages are the OS page cache's).
+const MMAP_BYTES: u64 = 1 << 30;
+
 pub async fn open(url: &str) -> anyhow::Result<Db> {
     let db = if url.starts_with("sqlite:") {
         let options = SqliteConnectOptions::from_str(url)
@@ -19,7 +23,11 @@ pub async fn open(url: &str) -> anyhow::Result<Db> {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(5));
+            .busy_timeout(Duration::from_secs(5))
+            // Read the file through a memory map: index walks then cost no system call
+            // per page, and the connections share the OS page cache instead of each
+            // keeping a copy in its own.
+            .pragma("mmap_size", MMAP_BYTES.to_string());
         if let Some(dir) = options.get_filename().parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         }

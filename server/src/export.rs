@@ -25,6 +25,7 @@ use axum::Json;
 use futures_util::stream::{self, StreamExt};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
 use tokio::sync::{mpsc, oneshot};
+use tower_sessions::Session;
 
 /// Where the exports live, next to the Manage Users page.
 pub const XLSX_PATH: &str = "/accounts/{id}/users/export.xlsx";
@@ -67,10 +68,11 @@ impl IntoResponse for ExportError {
 /// `GET /accounts/{id}/users/export.xlsx?<view>`
 pub async fn xlsx(
     State(db): State<Db>,
+    session: Session,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ExportError> {
-    let (name, query) = prepare(&db, &id, raw.as_deref()).await?;
+    let (name, query) = prepare(&db, &session, &id, raw.as_deref()).await?;
 
     let (rows_tx, rows_rx) = mpsc::channel::<Feed>(2);
     let (ready_tx, ready_rx) = oneshot::channel::<Result<(), AppError>>();
@@ -125,10 +127,11 @@ pub async fn xlsx(
 /// `GET /accounts/{id}/users/export.csv?<view>`
 pub async fn csv(
     State(db): State<Db>,
+    session: Session,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ExportError> {
-    let (name, query) = prepare(&db, &id, raw.as_deref()).await?;
+    let (name, query) = prepare(&db, &session, &id, raw.as_deref()).await?;
     let now = now();
     // The first page is read before the response starts, so that a view the database
     // refuses (an unknown role, say) gets a proper error response.
@@ -160,10 +163,11 @@ pub async fn csv(
 
 /// Checks access, reads the view from the query string, and returns the account's
 /// name with the view from its first page at the export page size.
-async fn prepare(db: &Db, id: &str, raw: Option<&str>) -> Result<(String, MemberQuery), AppError> {
+async fn prepare(db: &Db, session: &Session, id: &str, raw: Option<&str>) -> Result<(String, MemberQuery), AppError> {
+    let actor = Actor::from_session(db, session).await?;
     let account: i64 = id.parse().map_err(|_| AppError::not_found(format!("There is no account with the id {id}.")))?;
     let summary = accounts::get(db, account).await?;
-    Actor::current(db).await?.manage(db, account).await?;
+    actor.manage(db, account).await?;
 
     let pairs: Vec<(String, String)> =
         form_urlencoded::parse(raw.unwrap_or("").as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();

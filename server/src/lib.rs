@@ -9,4 +9,5 @@ pub mod bench;
 pub mod database;
 pub mod export;
 pub mod seed;
+pub mod sessions;
 pub mod web;

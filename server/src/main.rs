@@ -59,10 +59,14 @@ enum Command {
 
 #[tokio::main]
 async fn main() {
+    let cli = Cli::parse();
+    // The bench's bulk statements would each be logged as slow, in full.
+    let default_filter =
+        if matches!(cli.command, Some(Command::Bench(_))) { "warn,sqlx=error" } else { "info,sqlx=warn" };
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter)))
         .init();
-    if let Err(e) = run(Cli::parse()).await {
+    if let Err(e) = run(cli).await {
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }
@@ -96,12 +100,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let options = web::options(bind)?;
             let addr = options.site_addr;
-            let app = web::router(db, options);
+            let sessions = server::sessions::Store::for_db(&db).await?;
+            sessions.spawn_cleanup();
+            let secure = std::env::var("ROSTER_PUBLIC_URL").is_ok_and(|u| u.starts_with("https://"));
+            let app = web::router(db, options, sessions, secure);
             let listener =
                 tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
             let url = format!("http://{}", listener.local_addr()?);
             println!("Roster is running at {url}");
-            axum::serve(listener, app)
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
                 .with_graceful_shutdown(async {
                     let _ = tokio::signal::ctrl_c().await;
                 })

@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
-use app::server::db::{Arg, Db, Sql};
-use app::{bind_args, on_db};
+use app::on_db;
+use app::server::db::{Arg, Db, Sql, Tx};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
@@ -301,19 +301,33 @@ const PERSONAS: &[(&str, &str, usize, bool)] = &[
     ("Uma Unregistered", "uma.unregistered@northwind.example", 1, false),
 ];
 
+/// Runs `$body` with `$conn` bound to the transaction's connection, whichever backend.
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            Tx::Sqlite(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+            Tx::Postgres(t) => {
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
 /// Accumulates the rows of one table and writes them in multi-row INSERTs.
-struct Batch<'a> {
-    db: &'a Db,
+struct Batch {
     head: String,
     cols: usize,
     rows: usize,
     sql: Sql,
 }
 
-impl<'a> Batch<'a> {
-    fn new(db: &'a Db, table: &str, columns: &[&str]) -> Self {
+impl Batch {
+    fn new(table: &str, columns: &[&str]) -> Self {
         Batch {
-            db,
             head: format!("INSERT INTO {table} ({}) VALUES ", columns.join(", ")),
             cols: columns.len(),
             rows: 0,
@@ -321,7 +335,7 @@ impl<'a> Batch<'a> {
         }
     }
 
-    async fn push(&mut self, row: Vec<Arg>) -> anyhow::Result<()> {
+    async fn push(&mut self, tx: &mut Tx, row: Vec<Arg>) -> anyhow::Result<()> {
         debug_assert_eq!(row.len(), self.cols);
         if self.rows == 0 {
             self.sql = Sql::new(&self.head);
@@ -332,26 +346,26 @@ impl<'a> Batch<'a> {
         self.rows += 1;
         // Both databases take at least 32,766 parameters per statement.
         if (self.rows + 1) * self.cols > 30_000 {
-            self.flush().await?;
+            self.flush(tx).await?;
         }
         Ok(())
     }
 
-    async fn flush(&mut self) -> anyhow::Result<()> {
+    async fn flush(&mut self, tx: &mut Tx) -> anyhow::Result<()> {
         if self.rows == 0 {
             return Ok(());
         }
         let sql = std::mem::take(&mut self.sql);
-        on_db!(self.db, pool => bind_args!(sqlx::query(&sql.text), &sql.args).execute(pool).await.map(|_| ()))
+        on_tx!(tx, conn => app::bind_args!(sqlx::query(&sql.text), &sql.args).execute(conn).await.map(|_| ()))
             .with_context(|| format!("seeding: {}", self.head))?;
         self.rows = 0;
         Ok(())
     }
 }
 
-async fn next_id(db: &Db, table: &str) -> anyhow::Result<i64> {
+async fn next_id(tx: &mut Tx, table: &str) -> anyhow::Result<i64> {
     let sql = format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {table}");
-    Ok(on_db!(db, pool => sqlx::query_scalar::<_, i64>(&sql).fetch_one(pool).await?))
+    Ok(on_tx!(tx, conn => sqlx::query_scalar::<_, i64>(&sql).fetch_one(conn).await?))
 }
 
 fn int(v: i64) -> Arg {
@@ -378,61 +392,138 @@ struct Person {
 }
 
 /// Creates the demo data set. Run on an empty database.
+///
+/// Everything goes in in one transaction. The secondary indexes and triggers of the
+/// large tables are dropped inside it and created again once the rows are in (with the
+/// search index rebuilt in one go), which is many times faster than maintaining them
+/// row by row; other connections never see the tables without them, and a failed seed
+/// leaves nothing behind.
 pub async fn seed(db: &Db, opts: &SeedOptions) -> anyhow::Result<SeedReport> {
+    let mut tx = db.begin().await?;
+    let deferred = drop_secondary(&mut tx).await?;
+    let report = insert_all(&mut tx, opts).await?;
+    restore_secondary(&mut tx, &deferred).await?;
+    tx.commit().await?;
+    after_bulk_load(db).await?;
+    set_demo_passwords(db).await?;
+    Ok(report)
+}
+
+/// The tables whose secondary indexes (and triggers) are built after the rows are in.
+const BULK_TABLES: [&str; 2] = ["people", "memberships"];
+
+/// `CREATE …` statements of what was dropped, to run again after the load.
+struct Deferred {
+    statements: Vec<String>,
+}
+
+/// Drops the secondary indexes and triggers of `BULK_TABLES` (not those behind PRIMARY
+/// KEY or UNIQUE constraints, which keep the data valid), returning how to recreate them.
+async fn drop_secondary(tx: &mut Tx) -> anyhow::Result<Deferred> {
+    let mut found: Vec<(String, String, String)> = Vec::new(); // (kind, name, create statement)
+    for table in BULK_TABLES {
+        let rows: Vec<(String, String, String)> =
+            match tx {
+                Tx::Sqlite(t) => sqlx::query_as(
+                    "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = $1 AND type IN ('index', 'trigger') \
+                     AND sql IS NOT NULL ORDER BY type, name",
+                )
+                .bind(table)
+                .fetch_all(&mut **t)
+                .await?,
+                Tx::Postgres(t) => {
+                    sqlx::query_as(
+                        "SELECT 'index', i.relname::text, pg_get_indexdef(i.oid) FROM pg_index x \
+                     JOIN pg_class i ON i.oid = x.indexrelid \
+                     WHERE x.indrelid = $1::regclass \
+                     AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) \
+                     ORDER BY i.relname",
+                    )
+                    .bind(table)
+                    .fetch_all(&mut **t)
+                    .await?
+                }
+            };
+        found.extend(rows);
+    }
+    for (kind, name, _) in &found {
+        let drop = format!("DROP {} {name}", kind.to_uppercase());
+        on_tx!(tx, conn => sqlx::query(&drop).execute(conn).await.map(|_| ())?);
+    }
+    Ok(Deferred { statements: found.into_iter().map(|(_, _, sql)| sql).collect() })
+}
+
+/// Creates what `drop_secondary` dropped, and fills SQLite's search index.
+async fn restore_secondary(tx: &mut Tx, deferred: &Deferred) -> anyhow::Result<()> {
+    if let Tx::Postgres(t) = tx {
+        // Index builds sort; more memory for them than the default 64 MB, for this
+        // transaction only.
+        sqlx::query("SET LOCAL maintenance_work_mem = '256MB'").execute(&mut **t).await?;
+    }
+    for statement in &deferred.statements {
+        on_tx!(tx, conn => sqlx::query(statement).execute(conn).await.map(|_| ())?);
+    }
+    if let Tx::Sqlite(t) = tx {
+        sqlx::query("INSERT INTO membership_search(membership_search) VALUES ('rebuild')").execute(&mut **t).await?;
+    }
+    Ok(())
+}
+
+async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedReport> {
     let mut rng = SmallRng::seed_from_u64(opts.seed);
     let now = opts.now;
 
     // Organisations and their domains.
-    let org_base = next_id(db, "organisations").await?;
-    let mut orgs = Batch::new(db, "organisations", &["id", "name", "kind", "created_at"]);
-    let mut domains = Batch::new(db, "organisation_domains", &["organisation_id", "domain"]);
+    let org_base = next_id(tx, "organisations").await?;
+    let mut orgs = Batch::new("organisations", &["id", "name", "kind", "created_at"]);
+    let mut domains = Batch::new("organisation_domains", &["organisation_id", "domain"]);
     for (i, o) in ORGS.iter().enumerate() {
         let id = org_base + i as i64;
-        orgs.push(vec![int(id), text(o.name), text(o.kind), int(now - 1_200 * DAY)]).await?;
+        orgs.push(tx, vec![int(id), text(o.name), text(o.kind), int(now - 1_200 * DAY)]).await?;
         for d in o.domains {
-            domains.push(vec![int(id), text(*d)]).await?;
+            domains.push(tx, vec![int(id), text(*d)]).await?;
         }
     }
-    orgs.flush().await?;
-    domains.flush().await?;
+    orgs.flush(tx).await?;
+    domains.flush(tx).await?;
 
     // Accounts and projects.
-    let account_base = next_id(db, "accounts").await?;
-    let project_base = next_id(db, "account_projects").await?;
-    let mut accounts = Batch::new(
-        db,
-        "accounts",
-        &["id", "organisation_id", "name", "org_id", "kind", "government_cloud", "created_at"],
-    );
-    let mut projects = Batch::new(db, "account_projects", &["id", "account_id", "name"]);
+    let account_base = next_id(tx, "accounts").await?;
+    let project_base = next_id(tx, "account_projects").await?;
+    let mut accounts =
+        Batch::new("accounts", &["id", "organisation_id", "name", "org_id", "kind", "government_cloud", "created_at"]);
+    let mut projects = Batch::new("account_projects", &["id", "account_id", "name"]);
     let mut project_ids: Vec<Vec<i64>> = Vec::new();
     let mut next_project = project_base;
     for (i, a) in ACCOUNTS.iter().enumerate() {
         let id = account_base + i as i64;
         accounts
-            .push(vec![
-                int(id),
-                int(org_base + a.org as i64),
-                text(a.name),
-                text(a.org_id),
-                text(a.kind),
-                boolean(a.government_cloud),
-                int(now - 1_100 * DAY),
-            ])
+            .push(
+                tx,
+                vec![
+                    int(id),
+                    int(org_base + a.org as i64),
+                    text(a.name),
+                    text(a.org_id),
+                    text(a.kind),
+                    boolean(a.government_cloud),
+                    int(now - 1_100 * DAY),
+                ],
+            )
             .await?;
         let mut ids = Vec::new();
         for p in a.projects {
-            projects.push(vec![int(next_project), int(id), text(*p)]).await?;
+            projects.push(tx, vec![int(next_project), int(id), text(*p)]).await?;
             ids.push(next_project);
             next_project += 1;
         }
         project_ids.push(ids);
     }
-    accounts.flush().await?;
-    projects.flush().await?;
+    accounts.flush(tx).await?;
+    projects.flush(tx).await?;
 
     // People: the personas, then generated people per account.
-    let person_base = next_id(db, "people").await?;
+    let person_base = next_id(tx, "people").await?;
     let mut people: Vec<Person> = Vec::new();
     for (name, email, org, registered) in PERSONAS {
         people.push(Person {
@@ -487,7 +578,6 @@ pub async fn seed(db: &Db, opts: &SeedOptions) -> anyhow::Result<SeedReport> {
     members_of[1].extend(shared);
 
     let mut batch = Batch::new(
-        db,
         "people",
         &[
             "id",
@@ -504,32 +594,34 @@ pub async fn seed(db: &Db, opts: &SeedOptions) -> anyhow::Result<SeedReport> {
     );
     for (i, p) in people.iter().enumerate() {
         batch
-            .push(vec![
-                int(p.id),
-                text(p.name.clone()),
-                text(p.name.to_lowercase()),
-                text(p.email.clone()),
-                text(p.email.to_lowercase()),
-                text(p.email.rsplit('@').next().unwrap_or_default().to_lowercase()),
-                opt_int(p.registered.then_some(now - 1_000 * DAY + (i as i64 % 900) * DAY)),
-                opt_int((p.last_sign_in > 0).then_some(p.last_sign_in)),
-                boolean(i == 0),
-                int(org_base + p.org as i64),
-            ])
+            .push(
+                tx,
+                vec![
+                    int(p.id),
+                    text(p.name.clone()),
+                    text(p.name.to_lowercase()),
+                    text(p.email.clone()),
+                    text(p.email.to_lowercase()),
+                    text(p.email.rsplit('@').next().unwrap_or_default().to_lowercase()),
+                    opt_int(p.registered.then_some(now - 1_000 * DAY + (i as i64 % 900) * DAY)),
+                    opt_int((p.last_sign_in > 0).then_some(p.last_sign_in)),
+                    boolean(i == 0),
+                    int(org_base + p.org as i64),
+                ],
+            )
             .await?;
     }
-    batch.flush().await?;
+    batch.flush(tx).await?;
 
     // Cases, first, so that each membership can carry its count of open cases owned.
-    let case_base = next_id(db, "cases").await?;
+    let case_base = next_id(tx, "cases").await?;
     let mut cases = Batch::new(
-        db,
         "cases",
         &["id", "account_id", "number", "title", "status", "primary_contact_id", "opened_at", "resolved_at"],
     );
-    let mut contacts = Batch::new(db, "case_contacts", &["case_id", "person_id"]);
-    let mut followers = Batch::new(db, "case_followers", &["case_id", "person_id"]);
-    let mut pulse = Batch::new(db, "pulse_messages", &["case_id", "author_id", "body", "created_at"]);
+    let mut contacts = Batch::new("case_contacts", &["case_id", "person_id"]);
+    let mut followers = Batch::new("case_followers", &["case_id", "person_id"]);
+    let mut pulse = Batch::new("pulse_messages", &["case_id", "author_id", "body", "created_at"]);
     let mut owned: HashMap<(usize, usize), i64> = HashMap::new();
     let mut case_count = 0usize;
     for (ai, members) in members_of.iter().enumerate() {
@@ -544,16 +636,19 @@ pub async fn seed(db: &Db, opts: &SeedOptions) -> anyhow::Result<SeedReport> {
                 *owned.entry((ai, primary)).or_insert(0) += 1;
             }
             cases
-                .push(vec![
-                    int(id),
-                    int(account_base + ai as i64),
-                    text(format!("C-{:07}", id)),
-                    text(CASE_TITLES[rng.gen_range(0..CASE_TITLES.len())]),
-                    text(if open { "open" } else { "resolved" }),
-                    int(people[primary].id),
-                    int(opened),
-                    opt_int((!open).then_some(opened + rng.gen_range(1..60) * DAY)),
-                ])
+                .push(
+                    tx,
+                    vec![
+                        int(id),
+                        int(account_base + ai as i64),
+                        text(format!("C-{:07}", id)),
+                        text(CASE_TITLES[rng.gen_range(0..CASE_TITLES.len())]),
+                        text(if open { "open" } else { "resolved" }),
+                        int(people[primary].id),
+                        int(opened),
+                        opt_int((!open).then_some(opened + rng.gen_range(1..60) * DAY)),
+                    ],
+                )
                 .await?;
             let mut extra: Vec<usize> =
                 (0..rng.gen_range(0..4)).map(|_| members[rng.gen_range(0..members.len())]).collect();
@@ -562,28 +657,26 @@ pub async fn seed(db: &Db, opts: &SeedOptions) -> anyhow::Result<SeedReport> {
             for (k, p) in extra.into_iter().filter(|p| *p != primary).enumerate() {
                 let row = vec![int(id), int(people[p].id)];
                 if k % 2 == 0 {
-                    contacts.push(row).await?;
+                    contacts.push(tx, row).await?;
                 } else {
-                    followers.push(row).await?;
+                    followers.push(tx, row).await?;
                 }
             }
-            pulse.push(vec![int(id), int(people[primary].id), text("Case opened."), int(opened)]).await?;
+            pulse.push(tx, vec![int(id), int(people[primary].id), text("Case opened."), int(opened)]).await?;
         }
     }
     // Cases must exist before their contacts (foreign keys).
-    cases.flush().await?;
-    contacts.flush().await?;
-    followers.flush().await?;
-    pulse.flush().await?;
+    cases.flush(tx).await?;
+    contacts.flush(tx).await?;
+    followers.flush(tx).await?;
+    pulse.flush(tx).await?;
 
     // Memberships, with the per-role counts of each account alongside.
-    let roles: Vec<(String, i64)> = on_db!(db, pool => sqlx::query_as("SELECT key, bit FROM roles ORDER BY bit")
-        .fetch_all(pool)
-        .await?);
+    let roles: Vec<(String, i64)> =
+        on_tx!(tx, conn => sqlx::query_as("SELECT key, bit FROM roles ORDER BY bit").fetch_all(conn).await?);
     let mut counts: HashMap<(i64, &'static str, String), i64> = HashMap::new();
-    let membership_base = next_id(db, "memberships").await?;
+    let membership_base = next_id(tx, "memberships").await?;
     let mut memberships = Batch::new(
-        db,
         "memberships",
         &[
             "id",
@@ -604,7 +697,7 @@ pub async fn seed(db: &Db, opts: &SeedOptions) -> anyhow::Result<SeedReport> {
             "cases_owned",
         ],
     );
-    let mut member_projects = Batch::new(db, "membership_projects", &["membership_id", "project_id"]);
+    let mut member_projects = Batch::new("membership_projects", &["membership_id", "project_id"]);
     let mut membership_count = 0usize;
     for (ai, members) in members_of.iter().enumerate() {
         let plan = &ACCOUNTS[ai];
@@ -636,28 +729,31 @@ pub async fn seed(db: &Db, opts: &SeedOptions) -> anyhow::Result<SeedReport> {
             let environment =
                 if cloud { ["production", "non-production", "all"][rng.gen_range(0..3)] } else { "non-production" };
             memberships
-                .push(vec![
-                    int(id),
-                    int(account_id),
-                    int(p.id),
-                    text(status),
-                    int(bits),
-                    int(i64::from(bits.count_ones()) - 1),
-                    boolean(all_projects),
-                    text(environment),
-                    opt_int((k > 0).then_some(admin)),
-                    int(now - rng.gen_range(1..1_000) * DAY),
-                    text(p.name.clone()),
-                    text(p.name.to_lowercase()),
-                    text(p.email.clone()),
-                    text(p.email.to_lowercase()),
-                    int(p.last_sign_in),
-                    int(owned.get(&(ai, pi)).copied().unwrap_or(0)),
-                ])
+                .push(
+                    tx,
+                    vec![
+                        int(id),
+                        int(account_id),
+                        int(p.id),
+                        text(status),
+                        int(bits),
+                        int(i64::from(bits.count_ones()) - 1),
+                        boolean(all_projects),
+                        text(environment),
+                        opt_int((k > 0).then_some(admin)),
+                        int(now - rng.gen_range(1..1_000) * DAY),
+                        text(p.name.clone()),
+                        text(p.name.to_lowercase()),
+                        text(p.email.clone()),
+                        text(p.email.to_lowercase()),
+                        int(p.last_sign_in),
+                        int(owned.get(&(ai, pi)).copied().unwrap_or(0)),
+                    ],
+                )
                 .await?;
             if !all_projects {
                 let ids = &project_ids[ai];
-                member_projects.push(vec![int(id), int(ids[rng.gen_range(0..ids.len())])]).await?;
+                member_projects.push(tx, vec![int(id), int(ids[rng.gen_range(0..ids.len())])]).await?;
             }
             for (key, bit) in &roles {
                 if bits & (1 << bit) != 0 {
@@ -666,16 +762,14 @@ pub async fn seed(db: &Db, opts: &SeedOptions) -> anyhow::Result<SeedReport> {
             }
         }
     }
-    memberships.flush().await?;
-    member_projects.flush().await?;
+    memberships.flush(tx).await?;
+    member_projects.flush(tx).await?;
 
-    let mut role_counts = Batch::new(db, "role_counts", &["account_id", "status", "role_key", "n"]);
+    let mut role_counts = Batch::new("role_counts", &["account_id", "status", "role_key", "n"]);
     for ((account, status, key), n) in counts {
-        role_counts.push(vec![int(account), text(status), text(key), int(n)]).await?;
+        role_counts.push(tx, vec![int(account), text(status), text(key), int(n)]).await?;
     }
-    role_counts.flush().await?;
-
-    after_bulk_load(db).await?;
+    role_counts.flush(tx).await?;
     Ok(SeedReport { people: people.len(), memberships: membership_count, cases: case_count })
 }
 
@@ -724,4 +818,19 @@ mod tests {
         assert_eq!(super::ascii_fold("O'Brien"), "obrien");
         assert_eq!(super::ascii_fold("Tomás"), "tomas");
     }
+}
+
+/// The password of every registered demo persona — for local use only, documented in
+/// the README.
+pub const DEMO_PASSWORD: &str = "roster-demo-2026";
+
+/// Gives the registered personas the demo password, hashed like any other.
+async fn set_demo_passwords(db: &Db) -> anyhow::Result<()> {
+    let hash = app::server::auth::hash_password(DEMO_PASSWORD.to_string()).await?;
+    for (_, email, _, registered) in PERSONAS {
+        if *registered {
+            db.execute(&app::sql!("UPDATE people SET password_hash = $1 WHERE email_key = $2", &hash, *email)).await?;
+        }
+    }
+    Ok(())
 }

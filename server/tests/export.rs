@@ -28,11 +28,50 @@ async fn serve(db: &Db, members: usize) -> (std::net::SocketAddr, i64) {
     let account = accounts::list(db).await.unwrap().into_iter().find(|a| a.name == "Northwind Production").unwrap().id;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = server::web::router(db.clone(), server::web::options(None).unwrap());
+    let sessions = server::sessions::Store::for_db(db).await.unwrap();
+    let app = server::web::router(db.clone(), server::web::options(None).unwrap(), sessions, false);
     tokio::spawn(async move {
         axum::serve(listener, app).await.unwrap();
     });
+    sign_in(addr, "adam.admin@northwind.example").await;
     (addr, account)
+}
+
+/// The session cookie of each server under test: every request below sends it.
+static COOKIES: std::sync::Mutex<Vec<(std::net::SocketAddr, String)>> = std::sync::Mutex::new(Vec::new());
+
+fn cookie(addr: std::net::SocketAddr) -> String {
+    COOKIES
+        .lock()
+        .unwrap()
+        .iter()
+        .find(|(a, _)| *a == addr)
+        .map(|(_, c)| format!("Cookie: {c}\r\n"))
+        .unwrap_or_default()
+}
+
+/// Signs in through the sign-in server function and keeps the session cookie.
+async fn sign_in(addr: std::net::SocketAddr, email: &str) {
+    let body = format!("email={}&password={}&next=%2F", email.replace('@', "%40"), server::seed::DEMO_PASSWORD);
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "POST /api/sign_in HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    conn.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    conn.read_to_end(&mut raw).await.unwrap();
+    let text = String::from_utf8_lossy(&raw);
+    let session = text
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|(_, v)| v.trim().split(';').next())
+        .find(|c| c.starts_with(server::sessions::COOKIE))
+        .unwrap_or_else(|| panic!("no session cookie after sign-in: {text}"))
+        .to_string();
+    COOKIES.lock().unwrap().push((addr, session));
 }
 
 struct Reply {
@@ -56,7 +95,7 @@ impl Reply {
 /// A minimal HTTP/1.1 GET: reads to the end of the connection and undoes chunking.
 async fn get(addr: std::net::SocketAddr, target: &str) -> Reply {
     let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let request = format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{}\r\n", cookie(addr));
     conn.write_all(request.as_bytes()).await.unwrap();
     let mut raw = Vec::new();
     conn.read_to_end(&mut raw).await.unwrap();

@@ -5,6 +5,7 @@ mod common;
 use app::error::AppError;
 use app::model::{MemberPage, MemberQuery, MemberStatus, PageCursor, SortDir, SortKey};
 use app::on_db;
+use app::server::members::Strategy;
 use app::server::{accounts, members, Db};
 use server::seed::{seed, SeedOptions};
 
@@ -17,10 +18,15 @@ async fn seeded(db: &Db) -> i64 {
 
 /// Every page of a view, following `next` cursors.
 async fn walk(db: &Db, q: &MemberQuery) -> Vec<MemberPage> {
+    walk_with(db, q, Strategy::Auto).await
+}
+
+/// Every page of a view read with one strategy.
+async fn walk_with(db: &Db, q: &MemberQuery, strategy: Strategy) -> Vec<MemberPage> {
     let mut pages = Vec::new();
     let mut q = q.clone();
     loop {
-        let page = members::list(db, &q, NOW).await.expect("list");
+        let page = members::list_with(db, &q, NOW, strategy).await.expect("list");
         let next = page.next.clone();
         pages.push(page);
         match next {
@@ -158,6 +164,45 @@ backend_tests! {
             "SELECT COUNT(*) FROM cases WHERE account_id = $1 AND status = 'open' AND primary_contact_id = $2")
             .bind(account).bind(adam.person_id).fetch_one(pool).await.unwrap());
         assert_eq!(adam.cases_owned, open);
+    }
+
+    async fn every_strategy_reads_the_same_pages(db) {
+        let account = seeded(&db).await;
+        let base = MemberQuery { page_size: 10, ..MemberQuery::new(account) };
+        let views = [
+            MemberQuery { search: "son".into(), ..base.clone() },
+            MemberQuery { search: "northwind-tr".into(), sort: SortKey::Email, dir: SortDir::Desc, ..base.clone() },
+            MemberQuery { search: "ar".into(), sort: SortKey::CasesOwned, ..base.clone() },
+            MemberQuery { role: Some("security_contact".into()), sort: SortKey::LastSignOn, ..base.clone() },
+            MemberQuery { role: Some("primary".into()), ..base.clone() },
+            MemberQuery { role: Some("general_support".into()), sort: SortKey::Roles, dir: SortDir::Desc, ..base.clone() },
+            MemberQuery { search: "son".into(), role: Some("cloud_specialist".into()), ..base.clone() },
+            MemberQuery { names: vec!["Adam Admin".into(), "Carla Contact".into()], search: "a".into(), ..base.clone() },
+            MemberQuery { emails: vec!["carla.contact@northwind.example".into()], ..base.clone() },
+            MemberQuery { status: MemberStatus::Inactive, role: Some("security_contact".into()), ..base.clone() },
+        ];
+        for q in views {
+            let auto = ids(&walk_with(&db, &q, Strategy::Auto).await);
+            let walked = walk_with(&db, &q, Strategy::Walk).await;
+            let driven = walk_with(&db, &q, Strategy::Drive).await;
+            assert_eq!(ids(&walked), auto, "walk vs auto: {q:?}");
+            assert_eq!(ids(&driven), auto, "drive vs auto: {q:?}");
+            // Backwards from the last page gives the same pages too.
+            if walked.len() > 1 {
+                let last = walked.last().unwrap().prev.clone().unwrap();
+                for strategy in [Strategy::Walk, Strategy::Drive] {
+                    let back = members::list_with(
+                        &db,
+                        &MemberQuery { cursor: Some(PageCursor::Before(last.clone())), ..q.clone() },
+                        NOW,
+                        strategy,
+                    )
+                    .await
+                    .unwrap();
+                    assert_eq!(back.rows, walked[walked.len() - 2].rows, "{strategy:?} back: {q:?}");
+                }
+            }
+        }
     }
 
     async fn seeding_is_deterministic(db) {

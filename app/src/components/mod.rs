@@ -14,4 +14,5 @@ pub mod pager;
 pub mod role_picker;
 pub mod row_actions;
 pub mod search_box;
+pub mod site_header;
 pub mod toast;

@@ -351,6 +351,14 @@ pub struct ColumnValues {
     pub next: Option<String>,
 }
 
+/// The signed-in person, as the header shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub name: String,
+    pub email: String,
+    pub is_operator: bool,
+}
+
 /// An account as the pages show it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]

@@ -24,7 +24,7 @@ pub fn HomePage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let accounts = accounts.await?;
                     let body = if accounts.is_empty() {
-                        view! { <p>"There are no accounts yet."</p> }.into_any()
+                        view! { <p>"You are not a member of any account yet."</p> }.into_any()
                     } else {
                         view! {
                             <table class="accounts">

@@ -5,3 +5,5 @@ pub mod help;
 pub mod home;
 pub mod manage_users;
 pub mod not_found;
+pub mod register;
+pub mod sign_in;

@@ -8,10 +8,6 @@ use crate::sql;
 /// The refusal SPEC F18 words for anyone who may not manage contacts.
 pub const NO_ACCESS: &str = "You do not have access to this feature.";
 
-/// Until sign-in exists, every request acts as the demo account's administrator. This
-/// is the one place that decides it; sessions will replace it.
-pub const ACTING_ADMIN_EMAIL: &str = "adam.admin@northwind.example";
-
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Actor {
     pub person_id: i64,
@@ -28,14 +24,24 @@ pub struct AccountAdmin {
 }
 
 impl Actor {
-    /// The person this request acts for.
+    /// The signed-in person of this server-function call or page render.
     pub async fn current(db: &Db) -> Result<Actor> {
+        super::auth::signed_in(db).await?.ok_or(AppError::SignInRequired)
+    }
+
+    /// The signed-in person of a plain axum request.
+    pub async fn from_session(db: &Db, session: &tower_sessions::Session) -> Result<Actor> {
+        super::auth::signed_in_with(db, session).await?.ok_or(AppError::SignInRequired)
+    }
+
+    /// A registered person by email, acting outside a request (seeding, tests, tools).
+    pub async fn by_email(db: &Db, email: &str) -> Result<Actor> {
         db.fetch_optional::<Actor>(&sql!(
             "SELECT id AS person_id, display_name AS name, email, is_operator FROM people WHERE email_key = $1",
-            ACTING_ADMIN_EMAIL
+            email.trim().to_lowercase()
         ))
         .await?
-        .ok_or_else(|| AppError::Forbidden(NO_ACCESS.into()))
+        .ok_or_else(|| AppError::not_found(format!("There is no person with the email {email}.")))
     }
 
     /// Checks that this person may manage the account's contacts: a vendor operator, or

@@ -18,6 +18,19 @@ pub async fn list(db: &Db) -> Result<Vec<AccountSummary>> {
     Ok(on_db!(db, pool => sqlx::query_as::<_, AccountSummary>(&sql).fetch_all(pool).await?))
 }
 
+/// The accounts `actor` may see: every account for a vendor operator, else those they
+/// are an active member of.
+pub async fn list_for(db: &Db, actor: &super::access::Actor) -> Result<Vec<AccountSummary>> {
+    if actor.is_operator {
+        return list(db).await;
+    }
+    let sql = format!(
+        "{SUMMARY} WHERE a.id IN (SELECT account_id FROM memberships WHERE person_id = $1 AND status = 'active') \
+         ORDER BY o.name, a.name, a.id"
+    );
+    db.fetch_all(&sql!(sql, actor.person_id)).await
+}
+
 pub async fn get(db: &Db, id: i64) -> Result<AccountSummary> {
     let sql = format!("{SUMMARY} WHERE a.id = $1");
     let found = on_db!(db, pool => sqlx::query_as::<_, AccountSummary>(&sql)

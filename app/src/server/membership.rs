@@ -227,7 +227,7 @@ async fn store_cloud(tx: &mut Tx, membership_id: i64, cloud: Option<&CloudAffili
     Ok(())
 }
 
-fn valid_email(s: &str) -> bool {
+pub fn valid_email(s: &str) -> bool {
     let s = s.trim();
     match s.split_once('@') {
         Some((local, domain)) => {

@@ -1,0 +1,82 @@
+import { expect, test } from '@playwright/test';
+import { DEMO_ACCOUNT, PASSWORD, signIn, USERS } from './helpers';
+
+const usersPage = `/accounts/${DEMO_ACCOUNT.id}/users`;
+
+test('anonymous visitors are asked to sign in, and land where they were going', async ({ page }) => {
+  const res = await page.goto(usersPage);
+  expect(res?.status()).toBe(401);
+  await expect(page.getByRole('alert')).toContainText('Please sign in to continue.');
+  await page.goto(`/sign-in?next=${encodeURIComponent(usersPage)}`);
+  await page.getByLabel('Email').fill(USERS.admin);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toHaveText('The email or password is not right.');
+  await page.getByLabel('Email').fill(USERS.admin);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(new RegExp(`${usersPage}$`));
+  await expect(page.getByRole('heading', { level: 1, name: DEMO_ACCOUNT.name })).toBeVisible();
+  await expect(page.getByRole('banner')).toContainText('Signed in as Adam Admin');
+});
+
+test('sign out ends the session', async ({ page }) => {
+  await signIn(page);
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/sign-in$/);
+  const res = await page.goto(usersPage);
+  expect(res?.status()).toBe(401);
+});
+
+test('a new registration sees no account and cannot reach Manage Users', async ({ page }) => {
+  await page.goto('/register');
+  await page.getByLabel('Name').fill('Rita Registrant');
+  await page.getByLabel('Email').fill(`rita.${Date.now()}@example.org`);
+  await page.getByLabel('Password').fill('short');
+  await page.getByRole('button', { name: 'Register' }).click();
+  await expect(page.getByLabel('Password')).toHaveJSProperty('validity.valid', false);
+  await page.getByLabel('Password').fill('a long enough password');
+  await page.getByRole('button', { name: 'Register' }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByRole('banner')).toContainText('Signed in as Rita Registrant');
+  await expect(page.getByText('You are not a member of any account yet.')).toBeVisible();
+  const res = await page.goto(usersPage);
+  expect(res?.status()).toBe(403);
+  await expect(page.getByRole('alert')).toContainText('You do not have access to this feature.');
+});
+
+test('a plain member cannot manage users, and the server refuses their writes', async ({ page }) => {
+  await signIn(page, USERS.contact);
+  const res = await page.goto(usersPage);
+  expect(res?.status()).toBe(403);
+  await expect(page.getByRole('alert')).toContainText('You do not have access to this feature.');
+  const write = await page.request.post('/api/members/active', {
+    form: { account: String(DEMO_ACCOUNT.id), membership: '1', active: 'false' },
+  });
+  expect(write.status()).toBe(403);
+  expect(await write.text()).toContain('You do not have access to this feature.');
+});
+
+test('a deactivated member does not see the account', async ({ page }) => {
+  await signIn(page, USERS.inactive);
+  await page.goto('/');
+  await expect(page.getByRole('link', { name: DEMO_ACCOUNT.name })).toHaveCount(0);
+});
+
+test('a vendor operator sees every account', async ({ page }) => {
+  await signIn(page, USERS.operator);
+  await page.goto('/');
+  for (const name of ['Northwind Production', 'Contoso Health Cloud', 'Globex GovCloud']) {
+    await expect(page.getByRole('link', { name })).toBeVisible();
+  }
+});
+
+test('a request from another site is refused', async ({ page }) => {
+  await signIn(page);
+  const res = await page.request.post('/api/members/active', {
+    headers: { Origin: 'https://evil.example' },
+    form: { account: String(DEMO_ACCOUNT.id), membership: '1', active: 'false' },
+  });
+  expect(res.status()).toBe(403);
+});

@@ -1,0 +1,99 @@
+//! Server-side sessions in the application's own database, whichever it is.
+
+use app::server::Db;
+use async_trait::async_trait;
+use tower_sessions::cookie::time::Duration;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::session::{Id, Record};
+use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
+
+/// A session ends after this much inactivity (the absolute limit is in `app::server::auth`).
+pub const IDLE_EXPIRY_HOURS: i64 = 8;
+pub const COOKIE: &str = "roster_session";
+
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(SqliteStore),
+    Postgres(PostgresStore),
+}
+
+impl Store {
+    /// The store for `db`, with its table created if missing.
+    pub async fn for_db(db: &Db) -> anyhow::Result<Store> {
+        Ok(match db {
+            Db::Sqlite(pool) => {
+                let s = SqliteStore::new(pool.clone());
+                s.migrate().await?;
+                Store::Sqlite(s)
+            }
+            Db::Postgres(pool) => {
+                let s = PostgresStore::new(pool.clone());
+                s.migrate().await?;
+                Store::Postgres(s)
+            }
+        })
+    }
+
+    /// Deletes expired sessions every hour, in the background.
+    pub fn spawn_cleanup(&self) {
+        let store = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = store.continuously_delete_expired(tokio::time::Duration::from_secs(3600)).await {
+                tracing::warn!(error = %e, "expired-session cleanup stopped");
+            }
+        });
+    }
+
+    /// The session layer: HttpOnly, SameSite=Lax cookies, Secure when served over TLS.
+    pub fn layer(self, secure: bool) -> SessionManagerLayer<Store> {
+        SessionManagerLayer::new(self)
+            .with_name(COOKIE)
+            .with_http_only(true)
+            .with_same_site(SameSite::Lax)
+            .with_secure(secure)
+            .with_expiry(Expiry::OnInactivity(Duration::hours(IDLE_EXPIRY_HOURS)))
+    }
+}
+
+#[async_trait]
+impl SessionStore for Store {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        match self {
+            Store::Sqlite(s) => s.create(record).await,
+            Store::Postgres(s) => s.create(record).await,
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        match self {
+            Store::Sqlite(s) => s.save(record).await,
+            Store::Postgres(s) => s.save(record).await,
+        }
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        match self {
+            Store::Sqlite(s) => s.load(id).await,
+            Store::Postgres(s) => s.load(id).await,
+        }
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        match self {
+            Store::Sqlite(s) => s.delete(id).await,
+            Store::Postgres(s) => s.delete(id).await,
+        }
+    }
+}
+
+#[async_trait]
+impl ExpiredDeletion for Store {
+    async fn delete_expired(&self) -> session_store::Result<()> {
+        match self {
+            Store::Sqlite(s) => s.delete_expired().await,
+            Store::Postgres(s) => s.delete_expired().await,
+        }
+    }
+}

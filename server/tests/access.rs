@@ -1,0 +1,530 @@
+//! Who may call what (SPEC F18), over HTTP through the real router, on SQLite and on
+//! PostgreSQL: every server function and API route of an account, called by each kind
+//! of person, against a table of expectations; and the session rules (a new session at
+//! every sign-in, none after sign-out, none a week after sign-in).
+
+mod common;
+
+use std::net::SocketAddr;
+
+use app::model::{AccountSummary, MemberQuery, PersonRef, RoleChange};
+use app::server::access::{Actor, NO_ACCESS};
+use app::server::{accounts, membership, Db};
+use app::sql;
+use server::seed::{seed, SeedOptions};
+use server::sessions::COOKIE;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tower_sessions::session::Id;
+use tower_sessions::session_store::SessionStore;
+
+const OPERATOR: &str = "olivia.operator@roster.example";
+const ADMIN: &str = "adam.admin@northwind.example";
+const MEMBER: &str = "carla.contact@northwind.example";
+const INACTIVE: &str = "ivan.inactive@northwind.example";
+/// A registered person in no account, whom the add call adds.
+const NEWCOMER: &str = "nina.newcomer@northwind.example";
+
+/// The columns of the matrix, in order.
+const PERSONAS: [&str; 6] = ["operator", "admin", "other admin", "member", "inactive", "anonymous"];
+
+/// What one persona's call must get.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    /// Done: 2xx (or a redirect).
+    Served,
+    /// Let through to the call itself, which refused the arguments with this status
+    /// (400 invalid, 404 not in this account, 409 conflict): never 401 or 403.
+    Status(u16),
+    /// 403, worded as SPEC F18 words it.
+    Denied,
+    /// 401: nobody is signed in.
+    SignIn,
+}
+
+use Expect::{Denied, Served, SignIn, Status};
+
+/// Managing Northwind Production: its administrators and vendor operators only.
+const MANAGE: [Expect; 6] = [Served, Served, Denied, Denied, Denied, SignIn];
+/// The same, for a write the allowed personas make with a stale version.
+const MANAGE_STALE: [Expect; 6] = [Status(409), Status(409), Denied, Denied, Denied, SignIn];
+/// Managing Contoso Health Cloud: its administrator and vendor operators only.
+const CONTOSO: [Expect; 6] = [Served, Denied, Served, Denied, Denied, SignIn];
+/// Reaching a Northwind member through Contoso: let in, but there is no such member there.
+const CONTOSO_MISSING: [Expect; 6] = [Status(404), Denied, Status(404), Denied, Denied, SignIn];
+
+/// Each call as `METHOD path [body]`: GET, or FORM (a form-urlencoded POST) or JSON (a
+/// JSON POST) for the server functions. Placeholders, filled in per run: `$ACCOUNT`
+/// Northwind Production, `$CONTOSO` Contoso Health Cloud, `$CARLA` the plain member's
+/// membership of Northwind Production and `$PERSON` her person id, `$TMP` a throwaway
+/// member of Northwind Production of the calling persona's own, `$QUERY` / `$CQUERY`
+/// the default Manage Users view of Northwind Production / Contoso Health Cloud.
+///
+/// Columns: operator, admin (of Northwind Production), other admin (of Contoso Health
+/// Cloud only), member (plain, of Northwind Production), inactive (a deactivated
+/// Account Administrator of Northwind Production), anonymous. The rows run in order.
+const MATRIX: &[(&str, [Expect; 6])] = &[
+    // Open to everyone.
+    ("FORM /api/me", [Served; 6]),
+    ("FORM /api/register name=Eve+Example&email=eve%40example.com&password=short", [Status(400); 6]),
+    ("FORM /api/sign_in email=nobody%40example.com", [Status(400); 6]),
+    // Any signed-in person; each sees only their own accounts (checked separately).
+    ("FORM /api/accounts", [Served, Served, Served, Served, Served, SignIn]),
+    // Reading Northwind Production.
+    ("FORM /api/account account=$ACCOUNT", MANAGE),
+    ("FORM /api/overview account=$ACCOUNT", MANAGE),
+    (r#"JSON /api/members {"query":$QUERY}"#, MANAGE),
+    (r#"JSON /api/members/values {"query":$QUERY,"column":"Name","text":"","after":null}"#, MANAGE),
+    (r#"JSON /api/members/values {"query":$QUERY,"column":"Email","text":"a","after":null}"#, MANAGE),
+    ("FORM /api/people/suggest account=$ACCOUNT&text=nina", MANAGE),
+    ("FORM /api/members/details account=$ACCOUNT&membership=$CARLA", MANAGE),
+    ("FORM /api/audit account=$ACCOUNT", MANAGE),
+    ("FORM /api/audit account=$ACCOUNT&person=$PERSON", MANAGE),
+    ("GET /accounts/$ACCOUNT/users/export.xlsx", MANAGE),
+    ("GET /accounts/$ACCOUNT/users/export.csv", MANAGE),
+    ("GET /accounts/$ACCOUNT/users/export.csv?q=carla&status=inactive&sort=email", MANAGE),
+    // Writing to Northwind Production. The operator adds the newcomer, after which the
+    // admin's identical call is a conflict.
+    (
+        concat!(
+            r#"JSON /api/members/add {"account":$ACCOUNT,"person":{"Email":"nina.newcomer@northwind.example"},"#,
+            r#""change":{"roles":[],"cloud":null}}"#
+        ),
+        [Served, Status(409), Denied, Denied, Denied, SignIn],
+    ),
+    (
+        concat!(
+            r#"JSON /api/members/update {"account":$ACCOUNT,"membership":$CARLA,"version":-1,"#,
+            r#""change":{"roles":["billing_contact"],"cloud":null}}"#
+        ),
+        MANAGE_STALE,
+    ),
+    // Already active: a no-op for whoever may do it.
+    ("FORM /api/members/active account=$ACCOUNT&membership=$CARLA&active=true", MANAGE),
+    // Carla holds no billing role: nothing changes.
+    (
+        concat!(
+            r#"JSON /api/members/bulk {"account":$ACCOUNT,"selection":{"Members":[$CARLA]},"#,
+            r#""action":{"RemoveRoles":["billing_contact"]}}"#
+        ),
+        MANAGE,
+    ),
+    ("FORM /api/members/active account=$ACCOUNT&membership=$TMP&active=false", MANAGE),
+    ("FORM /api/members/remove account=$ACCOUNT&membership=$TMP", MANAGE),
+    // Managing Contoso Health Cloud: the other admin is an admin there.
+    ("FORM /api/account account=$CONTOSO", CONTOSO),
+    ("FORM /api/overview account=$CONTOSO", CONTOSO),
+    (r#"JSON /api/members {"query":$CQUERY}"#, CONTOSO),
+    (r#"JSON /api/members/values {"query":$CQUERY,"column":"Email","text":"","after":null}"#, CONTOSO),
+    ("GET /accounts/$CONTOSO/users/export.csv", CONTOSO),
+    // Bulk through Northwind Production over a view of Contoso Health Cloud: refused to all.
+    (
+        concat!(
+            r#"JSON /api/members/bulk {"account":$ACCOUNT,"selection":{"AllMatching":$CQUERY},"#,
+            r#""action":{"RemoveRoles":["billing_contact"]}}"#
+        ),
+        [Denied, Denied, Denied, Denied, Denied, SignIn],
+    ),
+    // A Northwind member through Contoso Health Cloud: not a member there.
+    ("FORM /api/members/details account=$CONTOSO&membership=$CARLA", CONTOSO_MISSING),
+    (
+        concat!(
+            r#"JSON /api/members/update {"account":$CONTOSO,"membership":$CARLA,"version":1,"#,
+            r#""change":{"roles":["billing_contact"],"cloud":null}}"#
+        ),
+        CONTOSO_MISSING,
+    ),
+    ("FORM /api/members/active account=$CONTOSO&membership=$CARLA&active=false", CONTOSO_MISSING),
+    // Bulk answers per member: Carla is refused as not a member (checked below).
+    (r#"JSON /api/members/bulk {"account":$CONTOSO,"selection":{"Members":[$CARLA]},"action":"Deactivate"}"#, CONTOSO),
+    ("FORM /api/members/remove account=$CONTOSO&membership=$CARLA", CONTOSO_MISSING),
+];
+
+/// A server under test and the ids the calls name.
+struct Site {
+    addr: SocketAddr,
+    account: i64,
+    contoso: i64,
+    carla: i64,
+    carla_person: i64,
+    contoso_admin: String,
+}
+
+/// Seeds the database, makes the personas what the matrix says they are, and serves the
+/// router on a random port.
+async fn serve(db: &Db) -> Site {
+    // Server-side causes of a failure show up in the failing test's output.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("warn,sqlx=error"))
+        .with_test_writer()
+        .try_init();
+    let now = app::server::now();
+    seed(db, &SeedOptions { members: 130, seed: 11, now: now - now % 86_400 }).await.expect("seed");
+    let all = accounts::list(db).await.unwrap();
+    let id_of = |name: &str| all.iter().find(|a| a.name == name).unwrap_or_else(|| panic!("no account {name}")).id;
+    let (account, contoso) = (id_of("Northwind Production"), id_of("Contoso Health Cloud"));
+
+    // The plain member holds only the default role; the inactive member is a
+    // deactivated Account Administrator, so that the refusal is about the status.
+    let (carla, carla_person) = membership_of(db, account, MEMBER).await;
+    db.execute(&sql!("UPDATE memberships SET role_bits = 1, additional_roles = 0 WHERE id = $1", carla)).await.unwrap();
+    let (ivan, _) = membership_of(db, account, INACTIVE).await;
+    let changed = db
+        .execute(&sql!(
+            "UPDATE memberships SET role_bits = 3, additional_roles = 1 WHERE id = $1 AND status = 'inactive'",
+            ivan
+        ))
+        .await
+        .unwrap();
+    assert_eq!(changed, 1, "Ivan Inactive is not an inactive member of Northwind Production");
+
+    // The other admin: the first member of Contoso Health Cloud, with the demo password.
+    let (contoso_admin, bits, status): (String, i64, String) = db
+        .fetch_optional(&sql!(
+            "SELECT p.email, m.role_bits, m.status FROM memberships m JOIN people p ON p.id = m.person_id \
+             WHERE m.account_id = $1 ORDER BY m.id LIMIT 1",
+            contoso
+        ))
+        .await
+        .unwrap()
+        .expect("Contoso Health Cloud has members");
+    assert!(bits & 2 != 0 && status == "active", "{contoso_admin} does not administer Contoso Health Cloud");
+    db.execute(&sql!(
+        "UPDATE people SET password_hash = (SELECT password_hash FROM people WHERE email_key = $1), \
+         registered_at = COALESCE(registered_at, $2) WHERE email_key = $3",
+        ADMIN,
+        now,
+        contoso_admin.to_lowercase()
+    ))
+    .await
+    .unwrap();
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let sessions = server::sessions::Store::for_db(db).await.unwrap();
+    let app = server::web::router(db.clone(), server::web::options(None).unwrap(), sessions, false);
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.unwrap();
+    });
+    Site { addr, account, contoso, carla, carla_person, contoso_admin }
+}
+
+/// (membership id, person id) of a person in an account.
+async fn membership_of(db: &Db, account: i64, email: &str) -> (i64, i64) {
+    db.fetch_optional(&sql!(
+        "SELECT m.id, m.person_id FROM memberships m JOIN people p ON p.id = m.person_id \
+         WHERE m.account_id = $1 AND p.email_key = $2",
+        account,
+        email
+    ))
+    .await
+    .unwrap()
+    .unwrap_or_else(|| panic!("{email} is not a member of account {account}"))
+}
+
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The session cookie this reply sets (`name=value`), if it sets one.
+    fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            .filter_map(|(_, v)| v.split(';').next())
+            .find(|c| c.starts_with(&format!("{COOKIE}=")))
+            .map(str::to_string)
+    }
+}
+
+/// A minimal HTTP/1.1 client. `call` is `GET target`, `FORM target [body]` or
+/// `JSON target [body]` (both POST); `cookie` is `name=value`. No Origin header is sent:
+/// like any request not made by a browser page.
+async fn send(addr: SocketAddr, call: &str, cookie: Option<&str>) -> Reply {
+    let (method, rest) = call.split_once(' ').expect("METHOD target");
+    let (target, body) = rest.split_once(' ').unwrap_or((rest, ""));
+    let (verb, content_type) = match method {
+        "GET" => ("GET", None),
+        "FORM" => ("POST", Some("application/x-www-form-urlencoded")),
+        "JSON" => ("POST", Some("application/json")),
+        other => panic!("unknown method {other}"),
+    };
+    let mut request = format!("{verb} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(c) = cookie {
+        request.push_str(&format!("Cookie: {c}\r\n"));
+    }
+    if let Some(t) = content_type {
+        request.push_str(&format!("Content-Type: {t}\r\nContent-Length: {}\r\n", body.len()));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    conn.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    conn.read_to_end(&mut raw).await.unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("end of headers");
+    let head = String::from_utf8(raw[..split].to_vec()).unwrap();
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
+    let mut body = raw[split + 4..].to_vec();
+    let chunked =
+        headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked"));
+    if chunked {
+        body = dechunk(&body);
+    }
+    Reply { status, headers, body }
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let eol = data.windows(2).position(|w| w == b"\r\n").expect("chunk size line");
+        let size_text = std::str::from_utf8(&data[..eol]).unwrap();
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap();
+        data = &data[eol + 2..];
+        if size == 0 {
+            return out;
+        }
+        assert!(data.len() >= size + 2, "the chunked body was cut short");
+        out.extend_from_slice(&data[..size]);
+        data = &data[size + 2..];
+    }
+}
+
+/// Signs in through the sign-in server function, sending `cookie` if given, and returns
+/// the session cookie the reply sets.
+async fn sign_in(addr: SocketAddr, email: &str, cookie: Option<&str>) -> String {
+    let call = format!(
+        "FORM /api/sign_in email={}&password={}&next=%2F",
+        email.replace('@', "%40"),
+        server::seed::DEMO_PASSWORD
+    );
+    let reply = send(addr, &call, cookie).await;
+    assert!(reply.status < 400, "sign-in of {email}: {} {}", reply.status, reply.text());
+    reply.session_cookie().unwrap_or_else(|| panic!("no session cookie after the sign-in of {email}"))
+}
+
+/// Whether a reply is what `expect` says; otherwise why not.
+fn check(expect: Expect, reply: &Reply) -> Result<(), String> {
+    let fine = match expect {
+        Served => (200..400).contains(&reply.status),
+        Status(code) => reply.status == code,
+        Denied => reply.status == 403 && reply.text().contains(NO_ACCESS),
+        SignIn => reply.status == 401,
+    };
+    if fine {
+        return Ok(());
+    }
+    let mut body = reply.text();
+    if body.len() > 160 {
+        let mut cut = 160;
+        while !body.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        body.truncate(cut);
+        body.push('…');
+    }
+    Err(format!("expected {expect:?}, got {} {body}", reply.status))
+}
+
+/// Whether a membership is still there.
+async fn exists(db: &Db, membership: i64) -> bool {
+    db.scalar::<i64>(&sql!("SELECT COUNT(*) FROM memberships WHERE id = $1", membership)).await.unwrap() == 1
+}
+
+/// Overwrites when the session behind `cookie` was signed in, as if it were `age` seconds ago.
+async fn backdate(store: &server::sessions::Store, cookie: &str, age: i64) {
+    let id: Id = cookie.split_once('=').unwrap().1.parse().expect("a session id");
+    let mut record = store.load(&id).await.unwrap().expect("the session is stored");
+    let signed_in = record
+        .data
+        .values_mut()
+        .find(|v| v.get("signed_in_at").is_some())
+        .expect("the session records when it was signed in");
+    signed_in["signed_in_at"] = serde_json::json!(app::server::now() - age);
+    store.save(&record).await.unwrap();
+}
+
+backend_tests! {
+    async fn every_call_is_refused_to_whoever_may_not_make_it(db) {
+        let site = serve(&db).await;
+        let other = Some(site.contoso_admin.as_str());
+        let emails = [Some(OPERATOR), Some(ADMIN), other, Some(MEMBER), Some(INACTIVE), None];
+        let mut cookies = Vec::new();
+        for email in emails {
+            cookies.push(match email {
+                Some(e) => Some(sign_in(site.addr, e, None).await),
+                None => None,
+            });
+        }
+
+        // A throwaway member of Northwind Production for each persona to deactivate and
+        // remove: registered people of Globex GovCloud, added by the admin.
+        let globex: Vec<(i64,)> = db
+            .fetch_all(&sql!(
+                "SELECT m.person_id FROM memberships m JOIN people p ON p.id = m.person_id JOIN accounts a \
+                 ON a.id = m.account_id WHERE a.name = 'Globex GovCloud' AND p.registered_at IS NOT NULL \
+                 ORDER BY m.id LIMIT 6"
+            ))
+            .await
+            .unwrap();
+        assert_eq!(globex.len(), 6);
+        let admin = Actor::by_email(&db, ADMIN).await.unwrap().manage(&db, site.account).await.unwrap();
+        let mut tmp = Vec::new();
+        for (person,) in &globex {
+            tmp.push(membership::add(&db, &admin, &PersonRef::Id(*person), &RoleChange::default()).await.unwrap());
+        }
+
+        let query = |account| serde_json::to_string(&MemberQuery::new(account)).unwrap();
+        let vars = [
+            ("$ACCOUNT", site.account.to_string()),
+            ("$CONTOSO", site.contoso.to_string()),
+            ("$CARLA", site.carla.to_string()),
+            ("$PERSON", site.carla_person.to_string()),
+            ("$QUERY", query(site.account)),
+            ("$CQUERY", query(site.contoso)),
+        ];
+        let mut mismatches = Vec::new();
+        let mut table = String::new();
+        for (call, expects) in MATRIX {
+            let mut row = Vec::new();
+            for (p, persona) in PERSONAS.iter().enumerate() {
+                let mut filled = call.replace("$TMP", &tmp[p].to_string());
+                for (name, value) in &vars {
+                    filled = filled.replace(name, value);
+                }
+                let reply = send(site.addr, &filled, cookies[p].as_deref()).await;
+                row.push(reply.status.to_string());
+                if let Err(why) = check(expects[p], &reply) {
+                    mismatches.push(format!("{persona:<11} {filled}: {why}"));
+                }
+            }
+            table.push_str(&format!("{:<20} {call}\n", row.join(" ")));
+        }
+        eprintln!("statuses per persona ({}):\n{table}", PERSONAS.join(", "));
+
+        // The writes that were refused left no trace.
+        for (p, persona) in PERSONAS.iter().enumerate() {
+            let allowed = p < 2;
+            if exists(&db, tmp[p]).await == allowed {
+                let now = if allowed { "still there" } else { "gone" };
+                mismatches.push(format!("{persona:<11} the throwaway member {} is {now}", tmp[p]));
+            }
+        }
+        let carla: Option<(String, i64)> = db
+            .fetch_optional(&sql!("SELECT status, role_bits FROM memberships WHERE id = $1", site.carla))
+            .await
+            .unwrap();
+        if carla != Some(("active".into(), 1)) {
+            mismatches.push(format!("Carla's membership of Northwind Production is now {carla:?}"));
+        }
+        let adders: Vec<(String,)> = db
+            .fetch_all(&sql!(
+                "SELECT a.email_key FROM memberships m JOIN people p ON p.id = m.person_id \
+                 JOIN people a ON a.id = m.added_by WHERE m.account_id = $1 AND p.email_key = $2",
+                site.account,
+                NEWCOMER
+            ))
+            .await
+            .unwrap();
+        if adders != [(OPERATOR.to_string(),)] {
+            mismatches.push(format!("the newcomer was added by {adders:?}, not just by the operator"));
+        }
+
+        // Everyone signed in lists their own accounts only: the operator all of them, the
+        // others those they are an active member of.
+        let everything: Vec<String> = accounts::list(&db).await.unwrap().into_iter().map(|a| a.name).collect();
+        for (p, email) in emails.iter().enumerate() {
+            let (Some(email), Some(cookie)) = (email, &cookies[p]) else { continue };
+            let reply = send(site.addr, "FORM /api/accounts", Some(cookie)).await;
+            let listed: Vec<AccountSummary> = serde_json::from_slice(&reply.body).unwrap_or_default();
+            let mut got: Vec<String> = listed.into_iter().map(|a| a.name).collect();
+            got.sort();
+            let mut want: Vec<String> = if p == 0 {
+                everything.clone()
+            } else {
+                db.fetch_all::<(String,)>(&sql!(
+                    "SELECT a.name FROM accounts a JOIN memberships m ON m.account_id = a.id \
+                     JOIN people p ON p.id = m.person_id WHERE p.email_key = $1 AND m.status = 'active'",
+                    email.to_lowercase()
+                ))
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|(n,)| n)
+                .collect()
+            };
+            want.sort();
+            let has = |name: &str| got.iter().any(|n| n == name);
+            let sound = match PERSONAS[p] {
+                "operator" => got.len() == everything.len(),
+                "admin" | "member" => has("Northwind Production"),
+                "other admin" => has("Contoso Health Cloud") && !has("Northwind Production"),
+                _ => !has("Northwind Production"),
+            };
+            if got != want || !sound {
+                mismatches.push(format!("{:<11} /api/accounts lists {got:?}, expected {want:?}", PERSONAS[p]));
+            }
+        }
+
+        // Each cookie is the persona it claims to be.
+        for (p, email) in emails.iter().enumerate() {
+            let reply = send(site.addr, "FORM /api/me", cookies[p].as_deref()).await;
+            let me: serde_json::Value = serde_json::from_slice(&reply.body).unwrap_or_default();
+            let got = me.get("email").and_then(|e| e.as_str()).map(str::to_lowercase);
+            if got.as_deref() != email.map(|e| e.to_lowercase()).as_deref() {
+                mismatches.push(format!("{:<11} /api/me says {me}", PERSONAS[p]));
+            }
+        }
+
+        assert!(mismatches.is_empty(), "{} mismatches:\n{}", mismatches.len(), mismatches.join("\n"));
+    }
+
+    async fn sessions_are_new_at_sign_in_and_end(db) {
+        let site = serve(&db).await;
+        let addr = site.addr;
+        let overview = format!("FORM /api/overview account={}", site.account);
+        let status = |cookie: String| {
+            let overview = overview.clone();
+            async move { send(addr, &overview, Some(&cookie)).await.status }
+        };
+
+        // A cookie the client already holds is never kept: one the server never issued
+        // (planted by someone else) …
+        let planted = format!("{COOKIE}={}", Id::default());
+        let first = sign_in(addr, ADMIN, Some(&planted)).await;
+        assert_ne!(first, planted);
+        assert_eq!(status(first.clone()).await, 200);
+        assert_eq!(status(planted).await, 401);
+        // … nor the one of an earlier sign-in, which stops working.
+        let second = sign_in(addr, ADMIN, Some(&first)).await;
+        assert_ne!(second, first);
+        assert_eq!(status(second.clone()).await, 200);
+        assert_eq!(status(first).await, 401);
+
+        // Signing out ends the session: its cookie no longer works, even if kept.
+        let reply = send(addr, "FORM /api/sign_out", Some(&second)).await;
+        assert!(reply.status < 400, "{} {}", reply.status, reply.text());
+        assert_eq!(status(second.clone()).await, 401);
+        assert_eq!(send(addr, "FORM /api/me", Some(&second)).await.text(), "null");
+
+        // A session lasts at most seven days from sign-in, however active.
+        let store = server::sessions::Store::for_db(&db).await.unwrap();
+        let third = sign_in(addr, ADMIN, None).await;
+        backdate(&store, &third, 6 * 86_400).await;
+        assert_eq!(status(third.clone()).await, 200);
+        backdate(&store, &third, 7 * 86_400 + 60).await;
+        assert_eq!(status(third.clone()).await, 401);
+        assert_eq!(send(addr, "FORM /api/me", Some(&third)).await.text(), "null");
+        let id: Id = third.split_once('=').unwrap().1.parse().unwrap();
+        assert!(store.load(&id).await.unwrap().is_none(), "the expired session is still stored");
+    }
+}
