@@ -240,7 +240,7 @@ pub async fn list_with(db: &Db, q: &MemberQuery, now: i64, strategy: Strategy) -
     if !q.names.is_empty() && !by_values {
         sql.push(" AND m.name_key IN ").bind_list(q.names.iter().map(|n| Arg::Text(n.to_lowercase())));
     }
-    if !q.emails.is_empty() && !(by_values && q.names.is_empty()) {
+    if !q.emails.is_empty() && (!by_values || !q.names.is_empty()) {
         sql.push(" AND m.email_key IN ").bind_list(q.emails.iter().map(|e| Arg::Text(e.to_lowercase())));
     }
 
