@@ -4,13 +4,14 @@
 
 mod common;
 
+use common::http::{send, sign_in, Reply};
+
 use std::io::Cursor;
 
 use app::model::{format_date, MemberQuery, MemberRow, PageCursor, SortDir, SortKey};
 use app::server::{accounts, members, Db};
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 use server::seed::{seed, SeedOptions};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 const HEADER: [&str; 6] = ["Name", "Email", "Additional roles", "Active", "Last sign-on", "Cases owned"];
@@ -33,101 +34,18 @@ async fn serve(db: &Db, members: usize) -> (std::net::SocketAddr, i64) {
     tokio::spawn(async move {
         axum::serve(listener, app).await.unwrap();
     });
-    sign_in(addr, "adam.admin@northwind.example").await;
+    let cookie = sign_in(addr, "adam.admin@northwind.example", None).await;
+    COOKIES.lock().unwrap().push((addr, cookie));
     (addr, account)
 }
 
 /// The session cookie of each server under test: every request below sends it.
 static COOKIES: std::sync::Mutex<Vec<(std::net::SocketAddr, String)>> = std::sync::Mutex::new(Vec::new());
 
-fn cookie(addr: std::net::SocketAddr) -> String {
-    COOKIES
-        .lock()
-        .unwrap()
-        .iter()
-        .find(|(a, _)| *a == addr)
-        .map(|(_, c)| format!("Cookie: {c}\r\n"))
-        .unwrap_or_default()
-}
-
-/// Signs in through the sign-in server function and keeps the session cookie.
-async fn sign_in(addr: std::net::SocketAddr, email: &str) {
-    let body = format!("email={}&password={}&next=%2F", email.replace('@', "%40"), server::seed::DEMO_PASSWORD);
-    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!(
-        "POST /api/sign_in HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
-         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    conn.write_all(request.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    conn.read_to_end(&mut raw).await.unwrap();
-    let text = String::from_utf8_lossy(&raw);
-    let session = text
-        .lines()
-        .filter_map(|l| l.split_once(':'))
-        .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
-        .filter_map(|(_, v)| v.trim().split(';').next())
-        .find(|c| c.starts_with(server::sessions::COOKIE))
-        .unwrap_or_else(|| panic!("no session cookie after sign-in: {text}"))
-        .to_string();
-    COOKIES.lock().unwrap().push((addr, session));
-}
-
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-
-    fn json_error(&self) -> String {
-        assert_eq!(self.header("content-type"), Some("application/json"));
-        let v: serde_json::Value = serde_json::from_slice(&self.body).expect("JSON body");
-        v["error"].as_str().expect("an error field").to_string()
-    }
-}
-
-/// A minimal HTTP/1.1 GET: reads to the end of the connection and undoes chunking.
+/// GET `target` with the server's session cookie.
 async fn get(addr: std::net::SocketAddr, target: &str) -> Reply {
-    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{}\r\n", cookie(addr));
-    conn.write_all(request.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    conn.read_to_end(&mut raw).await.unwrap();
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("end of headers");
-    let head = String::from_utf8(raw[..split].to_vec()).unwrap();
-    let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-    let headers: Vec<(String, String)> =
-        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
-    let mut body = raw[split + 4..].to_vec();
-    let chunked =
-        headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked"));
-    if chunked {
-        body = dechunk(&body);
-    }
-    Reply { status, headers, body }
-}
-
-fn dechunk(mut data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let eol = data.windows(2).position(|w| w == b"\r\n").expect("chunk size line");
-        let size_text = std::str::from_utf8(&data[..eol]).unwrap();
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap();
-        data = &data[eol + 2..];
-        if size == 0 {
-            return out;
-        }
-        assert!(data.len() >= size + 2, "the chunked body was cut short");
-        out.extend_from_slice(&data[..size]);
-        data = &data[size + 2..];
-    }
+    let cookie = COOKIES.lock().unwrap().iter().find(|(a, _)| *a == addr).map(|(_, c)| c.clone());
+    send(addr, &format!("GET {target}"), cookie.as_deref()).await
 }
 
 /// Every member of a view, in order, as the Manage Users page pages through it.

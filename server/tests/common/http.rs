@@ -1,0 +1,109 @@
+//! A minimal HTTP/1.1 client for black-box tests of the real router: enough to sign in
+//! and to call pages, server functions and downloads with a session cookie.
+
+use std::net::SocketAddr;
+
+use server::sessions::COOKIE;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// The `error` of a JSON error body.
+    pub fn json_error(&self) -> String {
+        assert_eq!(self.header("content-type"), Some("application/json"));
+        let v: serde_json::Value = serde_json::from_slice(&self.body).expect("JSON body");
+        v["error"].as_str().expect("an error field").to_string()
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The session cookie this reply sets (`name=value`), if it sets one.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("set-cookie"))
+            .filter_map(|(_, v)| v.split(';').next())
+            .find(|c| c.starts_with(&format!("{COOKIE}=")))
+            .map(str::to_string)
+    }
+}
+
+/// A minimal HTTP/1.1 client. `call` is `GET target`, `FORM target [body]` or
+/// `JSON target [body]` (both POST); `cookie` is `name=value`. No Origin header is sent:
+/// like any request not made by a browser page.
+pub async fn send(addr: SocketAddr, call: &str, cookie: Option<&str>) -> Reply {
+    let (method, rest) = call.split_once(' ').expect("METHOD target");
+    let (target, body) = rest.split_once(' ').unwrap_or((rest, ""));
+    let (verb, content_type) = match method {
+        "GET" => ("GET", None),
+        "FORM" => ("POST", Some("application/x-www-form-urlencoded")),
+        "JSON" => ("POST", Some("application/json")),
+        other => panic!("unknown method {other}"),
+    };
+    let mut request = format!("{verb} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+    if let Some(c) = cookie {
+        request.push_str(&format!("Cookie: {c}\r\n"));
+    }
+    if let Some(t) = content_type {
+        request.push_str(&format!("Content-Type: {t}\r\nContent-Length: {}\r\n", body.len()));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    conn.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    conn.read_to_end(&mut raw).await.unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("end of headers");
+    let head = String::from_utf8(raw[..split].to_vec()).unwrap();
+    let mut lines = head.split("\r\n");
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let headers: Vec<(String, String)> =
+        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
+    let mut body = raw[split + 4..].to_vec();
+    let chunked =
+        headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked"));
+    if chunked {
+        body = dechunk(&body);
+    }
+    Reply { status, headers, body }
+}
+
+fn dechunk(mut data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let eol = data.windows(2).position(|w| w == b"\r\n").expect("chunk size line");
+        let size_text = std::str::from_utf8(&data[..eol]).unwrap();
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap().trim(), 16).unwrap();
+        data = &data[eol + 2..];
+        if size == 0 {
+            return out;
+        }
+        assert!(data.len() >= size + 2, "the chunked body was cut short");
+        out.extend_from_slice(&data[..size]);
+        data = &data[size + 2..];
+    }
+}
+
+/// Signs in through the sign-in server function, sending `cookie` if given, and returns
+/// the session cookie the reply sets.
+pub async fn sign_in(addr: SocketAddr, email: &str, cookie: Option<&str>) -> String {
+    let call = format!(
+        "FORM /api/sign_in email={}&password={}&next=%2F",
+        email.replace('@', "%40"),
+        server::seed::DEMO_PASSWORD
+    );
+    let reply = send(addr, &call, cookie).await;
+    assert!(reply.status < 400, "sign-in of {email}: {} {}", reply.status, reply.text());
+    reply.session_cookie().unwrap_or_else(|| panic!("no session cookie after the sign-in of {email}"))
+}

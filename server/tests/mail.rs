@@ -1,0 +1,208 @@
+//! The outbox sender (SPEC "Outbox") against a tiny SMTP sink on 127.0.0.1, on SQLite and
+//! on PostgreSQL: due mail goes out as text and HTML and is marked sent; a failed send
+//! keeps the message, counts the attempt and waits before the next one.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use app::server::outbox::{enqueue, Email};
+use app::server::{now, Db};
+use app::sql;
+use server::mail::{Mailer, MAX_ATTEMPTS};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+/// One message as the sink received it.
+#[derive(Clone, Debug, Default)]
+struct Received {
+    from: String,
+    to: Vec<String>,
+    data: String,
+}
+
+/// A minimal SMTP server: no extensions (so no STARTTLS), accepts every message.
+struct Sink {
+    addr: SocketAddr,
+    received: Arc<Mutex<Vec<Received>>>,
+}
+
+impl Sink {
+    async fn start() -> Sink {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let store = received.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                tokio::spawn(session(stream, store.clone()));
+            }
+        });
+        Sink { addr, received }
+    }
+
+    fn url(&self) -> String {
+        format!("smtp://{}?tls=none", self.addr)
+    }
+
+    fn messages(&self) -> Vec<Received> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+async fn session(stream: tokio::net::TcpStream, store: Arc<Mutex<Vec<Received>>>) -> std::io::Result<()> {
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read);
+    write.write_all(b"220 sink ESMTP\r\n").await?;
+    let mut current = Received::default();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if lines.read_line(&mut line).await? == 0 {
+            return Ok(());
+        }
+        let command = line.trim_end().to_ascii_uppercase();
+        let reply: &[u8] = if command.starts_with("EHLO") || command.starts_with("HELO") {
+            b"250 sink\r\n"
+        } else if command.starts_with("MAIL FROM:") {
+            current = Received { from: line.trim_end()[10..].to_string(), ..Received::default() };
+            b"250 OK\r\n"
+        } else if command.starts_with("RCPT TO:") {
+            current.to.push(line.trim_end()[8..].to_string());
+            b"250 OK\r\n"
+        } else if command == "DATA" {
+            write.write_all(b"354 go ahead\r\n").await?;
+            loop {
+                line.clear();
+                if lines.read_line(&mut line).await? == 0 {
+                    return Ok(());
+                }
+                if line == ".\r\n" {
+                    break;
+                }
+                // Undo dot-stuffing.
+                current.data.push_str(line.strip_prefix('.').unwrap_or(&line));
+            }
+            store.lock().unwrap().push(std::mem::take(&mut current));
+            b"250 queued\r\n"
+        } else if command == "QUIT" {
+            write.write_all(b"221 bye\r\n").await?;
+            return Ok(());
+        } else if command == "RSET" || command == "NOOP" {
+            b"250 OK\r\n"
+        } else {
+            b"502 not implemented\r\n"
+        };
+        write.write_all(reply).await?;
+    }
+}
+
+/// An address where nothing listens (connections are refused).
+async fn closed_addr() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    listener.local_addr().unwrap()
+}
+
+fn email(to: &str, subject: &str) -> Email {
+    Email {
+        to: to.to_string(),
+        subject: subject.to_string(),
+        text: format!("Hello,\n\nthis is {subject}.\n"),
+        html: format!("<p>Hello,</p><p>this is <b>{subject}</b>.</p>"),
+    }
+}
+
+async fn enqueue_all(db: &Db, emails: &[Email]) {
+    let mut tx = db.begin().await.unwrap();
+    for e in emails {
+        enqueue(&mut tx, e).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+/// (sent_at, attempts, last_error, next_attempt_at) of every outbox row, by id.
+async fn rows(db: &Db) -> Vec<(Option<i64>, i64, Option<String>, i64)> {
+    db.fetch_all(&sql!("SELECT sent_at, attempts, last_error, next_attempt_at FROM outbox ORDER BY id")).await.unwrap()
+}
+
+backend_tests! {
+    async fn due_mail_is_sent_as_text_and_html(db) {
+        let sink = Sink::start().await;
+        let mailer = Mailer::new(Some(&sink.url()), "Roster <roster@example.test>").unwrap();
+        enqueue_all(&db, &[email("ada@example.test", "First notice"), email("Bob <bob@example.test>", "Second notice")])
+            .await;
+        let before = now();
+
+        assert_eq!(mailer.send_due(&db).await.unwrap(), 2);
+
+        let got = sink.messages();
+        assert_eq!(got.len(), 2, "{got:#?}");
+        let expected = [("ada@example.test", "First notice"), ("bob@example.test", "Second notice")];
+        for (m, (to, subject)) in got.iter().zip(expected) {
+            assert_eq!(m.from, "<roster@example.test>");
+            assert_eq!(m.to, vec![format!("<{to}>")]);
+            assert!(m.data.contains(&format!("Subject: {subject}\r\n")), "{}", m.data);
+            assert!(m.data.contains("From: Roster <roster@example.test>\r\n"), "{}", m.data);
+            assert!(m.data.contains("multipart/alternative"), "{}", m.data);
+            assert!(m.data.contains("Content-Type: text/plain; charset=utf-8"), "{}", m.data);
+            assert!(m.data.contains("Content-Type: text/html; charset=utf-8"), "{}", m.data);
+            assert!(m.data.contains(&format!("this is {subject}.")), "{}", m.data);
+            assert!(m.data.contains(&format!("<p>this is <b>{subject}</b>.</p>")), "{}", m.data);
+        }
+        for (sent_at, attempts, last_error, _) in rows(&db).await {
+            assert!(sent_at.is_some_and(|t| t >= before && t <= now()));
+            assert_eq!((attempts, last_error), (0, None));
+        }
+        // Nothing is sent twice.
+        assert_eq!(mailer.send_due(&db).await.unwrap(), 0);
+        assert_eq!(sink.messages().len(), 2);
+    }
+
+    async fn failed_mail_is_kept_and_retried_later(db) {
+        let down = Mailer::new(Some(&format!("smtp://{}?tls=none", closed_addr().await)), server::mail::DEFAULT_FROM)
+            .unwrap();
+        enqueue_all(&db, &[email("ada@example.test", "Retry me")]).await;
+
+        assert_eq!(down.send_due(&db).await.unwrap(), 0);
+        let [(sent_at, attempts, last_error, next_attempt_at)] = <[_; 1]>::try_from(rows(&db).await).unwrap();
+        assert_eq!((sent_at, attempts), (None, 1));
+        let error = last_error.expect("the error is recorded");
+        assert!(!error.is_empty() && error.len() <= 400 && !error.contains('\n'), "{error}");
+        assert!(next_attempt_at > now(), "the next attempt waits: {next_attempt_at}");
+
+        // Before it is due again, a pass (even with a working relay) leaves it alone.
+        let sink = Sink::start().await;
+        let up = Mailer::new(Some(&sink.url()), server::mail::DEFAULT_FROM).unwrap();
+        assert_eq!(down.send_due(&db).await.unwrap(), 0);
+        assert_eq!(up.send_due(&db).await.unwrap(), 0);
+        assert_eq!(rows(&db).await[0], (None, 1, Some(error), next_attempt_at));
+        assert!(sink.messages().is_empty());
+
+        // Once due, it goes out.
+        db.execute(&sql!("UPDATE outbox SET next_attempt_at = $1", now() - 1)).await.unwrap();
+        assert_eq!(up.send_due(&db).await.unwrap(), 1);
+        assert_eq!(sink.messages().len(), 1);
+        assert!(rows(&db).await[0].0.is_some());
+    }
+
+    async fn retries_stop_after_the_last_attempt(db) {
+        let down = Mailer::new(Some(&format!("smtp://{}?tls=none", closed_addr().await)), server::mail::DEFAULT_FROM)
+            .unwrap();
+        enqueue_all(&db, &[email("ada@example.test", "Doomed")]).await;
+        db.execute(&sql!("UPDATE outbox SET attempts = $1", MAX_ATTEMPTS - 1)).await.unwrap();
+
+        assert_eq!(down.send_due(&db).await.unwrap(), 0);
+        let (sent_at, attempts, last_error, _) = rows(&db).await[0].clone();
+        assert_eq!((sent_at, attempts), (None, MAX_ATTEMPTS));
+        assert!(last_error.is_some());
+
+        // Due by time, but given up: a working relay does not get it; the row stays.
+        let sink = Sink::start().await;
+        let up = Mailer::new(Some(&sink.url()), server::mail::DEFAULT_FROM).unwrap();
+        db.execute(&sql!("UPDATE outbox SET next_attempt_at = 0")).await.unwrap();
+        assert_eq!(up.send_due(&db).await.unwrap(), 0);
+        assert!(sink.messages().is_empty());
+        assert_eq!(rows(&db).await.len(), 1);
+    }
+}
