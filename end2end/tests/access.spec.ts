@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { DEMO_ACCOUNT, PASSWORD, signIn, USERS } from './helpers';
+import { DEMO_ACCOUNT, expectNoAxeViolations, PASSWORD, signIn, USERS } from './helpers';
 
 const usersPage = `/accounts/${DEMO_ACCOUNT.id}/users`;
 
@@ -7,7 +7,9 @@ test('anonymous visitors are asked to sign in, and land where they were going', 
   const res = await page.goto(usersPage);
   expect(res?.status()).toBe(401);
   await expect(page.getByRole('alert')).toContainText('Please sign in to continue.');
+  await expectNoAxeViolations(page);
   await page.goto(`/sign-in?next=${encodeURIComponent(usersPage)}`);
+  await expectNoAxeViolations(page);
   await page.getByLabel('Email').fill(USERS.admin);
   await page.getByLabel('Password').fill('not the password');
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -31,6 +33,7 @@ test('sign out ends the session', async ({ page }) => {
 
 test('a new registration sees no account and cannot reach Manage Users', async ({ page }) => {
   await page.goto('/register');
+  await expectNoAxeViolations(page);
   await page.getByLabel('Name').fill('Rita Registrant');
   await page.getByLabel('Email').fill(`rita.${Date.now()}@example.org`);
   await page.getByLabel('Password').fill('short');

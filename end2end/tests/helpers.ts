@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, Page } from '@playwright/test';
 
 /** Demo people (see server/src/seed.rs) and their local-only password. */
@@ -46,4 +47,12 @@ export function isSorted(values: string[], dir: 'asc' | 'desc' = 'asc') {
   const sorted = [...keys].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   if (dir === 'desc') sorted.reverse();
   return JSON.stringify(keys) === JSON.stringify(sorted);
+}
+
+/** Runs axe on the page (or the part matching `include`) and expects no violations. */
+export async function expectNoAxeViolations(page: Page, include?: string) {
+  let builder = new AxeBuilder({ page });
+  if (include) builder = builder.include(include);
+  const { violations } = await builder.analyze();
+  expect(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`)).toEqual([]);
 }

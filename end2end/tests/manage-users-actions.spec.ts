@@ -1,7 +1,6 @@
-import AxeBuilder from '@axe-core/playwright';
 import ExcelJS from 'exceljs';
 import { expect, Page, test } from '@playwright/test';
-import { DEMO_ACCOUNT, hydrated, signIn, tableRows } from './helpers';
+import { DEMO_ACCOUNT, expectNoAxeViolations, hydrated, signIn, tableRows } from './helpers';
 
 const usersPage = `/accounts/${DEMO_ACCOUNT.id}/users`;
 
@@ -10,12 +9,6 @@ async function open(page: Page, query = '') {
   await hydrated(page);
 }
 
-async function expectNoAxeViolations(page: Page, include?: string) {
-  let builder = new AxeBuilder({ page });
-  if (include) builder = builder.include(include);
-  const { violations } = await builder.analyze();
-  expect(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`)).toEqual([]);
-}
 
 test.beforeEach(async ({ page }) => {
   await signIn(page);
@@ -156,6 +149,7 @@ test('Active Login: deactivate, find under Show inactive, reactivate', async ({ 
   await expect(toggle).toHaveAttribute('aria-checked', 'true');
   await toggle.click();
   const dialog = page.getByRole('dialog', { name: 'Deactivate login' });
+  await expectNoAxeViolations(page, 'dialog');
   await dialog.getByRole('button', { name: 'Deactivate' }).click();
   await expect(page.getByText('No users match this view.')).toBeVisible();
 

@@ -8,6 +8,7 @@
 pub mod bench;
 pub mod database;
 pub mod export;
+pub mod mail;
 pub mod seed;
 pub mod sessions;
 pub mod web;

@@ -88,6 +88,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(_) => unreachable!("handled above"),
         Command::BenchExport { account, view } => bench::export_probe(db, account, &view).await?,
         Command::Serve { bind, demo_members, no_seed } => {
+            server::mail::Mailer::from_env()?.spawn(db.clone());
             if !no_seed && seed::is_empty(&db).await? {
                 let started = std::time::Instant::now();
                 let report = seed::seed(&db, &seed_options(demo_members, 1)).await?;
