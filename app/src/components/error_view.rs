@@ -24,7 +24,7 @@ pub fn ErrorView(errors: ArcRwSignal<Errors>) -> impl IntoView {
         let sign_in = errors.contains(&AppError::SignInRequired);
         view! {
             <div class="error" role="alert">
-                <h2>"We could not show this"</h2>
+                <h1>"We could not show this"</h1>
                 <ul>{errors.iter().map(|e| view! { <li>{e.to_string()}</li> }).collect_view()}</ul>
                 {if sign_in {
                     view! { <p><a href="/sign-in">"Sign in"</a></p> }.into_any()
