@@ -1,5 +1,8 @@
 //! The browser entry point: hydrates the server-rendered page into the live app.
 
+// Hydrating the full (release) view types needs deeper type layouts than the default.
+#![recursion_limit = "512"]
+
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
