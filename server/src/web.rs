@@ -24,10 +24,19 @@ pub fn router(db: Db, options: LeptosOptions, sessions: Store, secure: bool) -> 
         .route("/healthz", get(|| async { "ok" }))
         .route(export::XLSX_PATH, get(export::xlsx).with_state(db.clone()))
         .route(export::CSV_PATH, get(export::csv).with_state(db.clone()))
-        .leptos_routes_with_context(&options, routes, move || provide_context(context_db.clone()), {
-            let options = options.clone();
-            move || shell(options.clone())
-        })
+        .leptos_routes_with_context(
+            &options,
+            routes,
+            move || {
+                provide_context(context_db.clone());
+                // Answers shared by the server functions of one request (app::server::memo).
+                provide_context(app::server::memo::RequestMemo::default());
+            },
+            {
+                let options = options.clone();
+                move || shell(options.clone())
+            },
+        )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .layer(axum::middleware::map_response(server_fn_status))
         .layer(axum::middleware::from_fn(form_errors_back_to_page))

@@ -51,8 +51,10 @@ pub async fn role_bit(db: &Db, role: &str) -> Result<(i64, String)> {
     found.ok_or_else(|| AppError::invalid(format!("There is no role \"{role}\".")))
 }
 
-/// Appends the filter part of the list query (everything but paging) to `sql`. The list
-/// and the exports share it, so they always agree on which members a view holds.
+/// Appends the filter part of a query over a view's members (everything but paging) to
+/// `sql`, for work on a whole view (bulk actions, the filter popover's values). `list`
+/// builds the same filters in the forms its plans need; the storage tests hold the two
+/// to the same rows.
 pub async fn push_filter(db: &Db, q: &MemberQuery, sql: &mut Sql) -> Result<()> {
     sql.push(" FROM memberships m WHERE m.account_id = ")
         .bind_int(q.account)
@@ -110,7 +112,8 @@ pub enum Strategy {
 enum Driver {
     /// The exact names or emails of the column filters.
     Values,
-    /// Search Text, through the trigram index (three characters or more).
+    /// Search Text, through SQLite's trigram index (three characters or more).
+    /// PostgreSQL makes this choice itself (see `list_with`).
     Search,
     /// The role filter, through the index on role bits.
     Role,
@@ -123,7 +126,6 @@ pub async fn list(db: &Db, q: &MemberQuery, now: i64) -> Result<MemberPage> {
 
 /// `list` with the way of reading the page forced; every strategy gives the same page.
 pub async fn list_with(db: &Db, q: &MemberQuery, now: i64, strategy: Strategy) -> Result<MemberPage> {
-    let col = sort_column(q.sort);
     let backend = db.backend();
     let role = match &q.role {
         Some(role) => Some(role_bit(db, role).await?),
@@ -132,134 +134,64 @@ pub async fn list_with(db: &Db, q: &MemberQuery, now: i64, strategy: Strategy) -
     let mask = role.as_ref().map(|(bit, _)| 1_i64 << bit);
     let search = q.search.to_lowercase();
     let driver = choose(db, q, &search, mask, strategy).await?;
-
-    // The ids the driving filter picks, as a subquery.
-    let mut ids = Sql::default();
-    let mut sql = Sql::default();
-    if let Some(driver) = driver {
-        if driver == Driver::Role {
-            // The distinct role_bits values of the view, by a skip scan of the role index
-            // (a few dozen index seeks), so that the role index can be searched for the
-            // values that have the role's bit.
-            sql.push("WITH RECURSIVE v(b) AS (SELECT MIN(role_bits) FROM memberships WHERE account_id = ")
-                .bind_int(q.account)
-                .push(" AND status = ")
-                .bind_text(q.status.as_str())
-                .push(" UNION ALL SELECT (SELECT MIN(role_bits) FROM memberships WHERE account_id = ")
-                .bind_int(q.account)
-                .push(" AND status = ")
-                .bind_text(q.status.as_str())
-                .push(" AND role_bits > v.b) FROM v WHERE v.b IS NOT NULL)");
-        }
-        if driver == Driver::Search && backend == Backend::Sqlite {
-            ids.push("SELECT rowid FROM membership_search WHERE membership_search MATCH ")
-                .bind_text(fts_phrase(&search));
-        } else {
-            let index = match driver {
-                Driver::Values if q.names.is_empty() => "memberships_by_email",
-                Driver::Values => "memberships_by_name",
-                Driver::Role => "memberships_by_role_bits",
-                Driver::Search => "",
-            };
-            ids.push("SELECT id FROM memberships");
-            if backend == Backend::Sqlite {
-                ids.push(&format!(" INDEXED BY {index}"));
-            }
-            ids.push(" WHERE account_id = ").bind_int(q.account).push(" AND status = ").bind_text(q.status.as_str());
-            match driver {
-                Driver::Values if q.names.is_empty() => {
-                    ids.push(" AND email_key IN ").bind_list(q.emails.iter().map(|e| Arg::Text(e.to_lowercase())));
-                }
-                Driver::Values => {
-                    ids.push(" AND name_key IN ").bind_list(q.names.iter().map(|n| Arg::Text(n.to_lowercase())));
-                }
-                Driver::Role => {
-                    ids.push(" AND role_bits IN (SELECT b FROM v WHERE b IS NOT NULL AND (b & ")
-                        .bind_int(mask.unwrap_or(0))
-                        .push(") <> 0)");
-                }
-                Driver::Search => {
-                    // PostgreSQL serves this from its trigram GIN indexes.
-                    let pattern = format!("%{}%", like_escape(&search));
-                    ids.push(" AND (name_key LIKE ")
-                        .bind_text(pattern.clone())
-                        .push(" ESCAPE '\\' OR email_key LIKE ")
-                        .bind_text(pattern)
-                        .push(" ESCAPE '\\')");
-                }
-            }
-        }
-        if backend == Backend::Postgres {
-            // Materialised: computed first, whatever the planner thinks of the sort index.
-            sql.push(if driver == Driver::Role { ", " } else { "WITH " }).push("d AS MATERIALIZED (");
-            append(&mut sql, &ids);
-            sql.push(")");
-        }
-    }
-
-    sql.push(
-        " SELECT m.id AS membership_id, m.person_id, m.name, m.email, m.additional_roles, \
-         (m.last_sign_in_at >= ",
-    );
-    sql.bind_int(now - ACTIVE_WINDOW_SECS)
-        .push(") AS active, m.last_sign_in_at, m.cases_owned, m.name_key, m.email_key FROM ");
-    match (driver, backend) {
-        (None, Backend::Sqlite) => {
-            sql.push(&format!("memberships m INDEXED BY {}", sort_index(q.sort)));
-        }
-        (None, Backend::Postgres) => {
-            sql.push("memberships m");
-        }
-        (Some(_), Backend::Sqlite) => {
-            // Rows by rowid from the driving filter's ids, not by walking an index.
-            sql.push("memberships m NOT INDEXED");
-        }
-        (Some(_), Backend::Postgres) => {
-            sql.push("d JOIN memberships m ON m.id = d.id");
-        }
-    }
-    sql.push(" WHERE m.account_id = ").bind_int(q.account).push(" AND m.status = ").bind_text(q.status.as_str());
-    if driver.is_some() && backend == Backend::Sqlite {
-        sql.push(" AND m.id IN (");
-        append(&mut sql, &ids);
-        sql.push(")");
-    }
-    // The other filters, tested row by row.
-    if let Some(mask) = mask.filter(|_| driver != Some(Driver::Role)) {
-        sql.push(" AND (m.role_bits & ").bind_int(mask).push(") <> 0");
-    }
-    if !search.is_empty() && driver != Some(Driver::Search) {
-        let f = if backend == Backend::Sqlite { "instr" } else { "strpos" };
-        sql.push(&format!(" AND ({f}(m.name_key, "))
-            .bind_text(search.clone())
-            .push(&format!(") > 0 OR {f}(m.email_key, "))
-            .bind_text(search.clone())
-            .push(") > 0)");
-    }
-    let by_values = driver == Some(Driver::Values);
-    if !q.names.is_empty() && !by_values {
-        sql.push(" AND m.name_key IN ").bind_list(q.names.iter().map(|n| Arg::Text(n.to_lowercase())));
-    }
-    if !q.emails.is_empty() && (!by_values || !q.names.is_empty()) {
-        sql.push(" AND m.email_key IN ").bind_list(q.emails.iter().map(|e| Arg::Text(e.to_lowercase())));
-    }
-
+    let role_values = match driver {
+        Some(Driver::Role) => role_values(db, q, mask.unwrap_or(0)).await?,
+        _ => Vec::new(),
+    };
     // Walking backwards (to the previous page) flips the comparison and the order; the
     // rows are turned around again below.
     let backwards = matches!(q.cursor, Some(PageCursor::Before(_)));
-    let ascending = (q.dir == SortDir::Asc) != backwards;
-    if let Some(PageCursor::After(c) | PageCursor::Before(c)) = &q.cursor {
-        sql.push(&format!(" AND ({col}, m.id) {} (", if ascending { ">" } else { "<" }));
-        match &c.key {
-            CursorKey::Int(v) => sql.bind_int(*v),
-            CursorKey::Text(t) => sql.bind_text(t.clone()),
-        };
-        sql.push(", ").bind_int(c.id).push(")");
-    }
-    let order = if ascending { "ASC" } else { "DESC" };
-    sql.push(&format!(" ORDER BY {col} {order}, m.id {order} LIMIT ")).bind_int(i64::from(q.page_size) + 1);
+    let plan = Plan {
+        q,
+        backend,
+        driver,
+        search: &search,
+        mask,
+        role_values: &role_values,
+        active_since: now - ACTIVE_WINDOW_SECS,
+        ascending: (q.dir == SortDir::Asc) != backwards,
+    };
 
+    let mut sql = Sql::default();
+    let cursor = match &q.cursor {
+        Some(PageCursor::After(c) | PageCursor::Before(c)) => Some(c),
+        None => None,
+    };
+    match (cursor, backend, driver) {
+        (Some(c), Backend::Sqlite, None) => {
+            // SQLite seeks on the first column of `(key, id) > (…)` only and steps over
+            // the rest, which deep in a long run of equal keys (most members own no
+            // case) is thousands of rows. Two exact ranges instead: the rest of the
+            // cursor's key, then the keys after it; each is one index seek.
+            let order = plan.order();
+            sql.push("SELECT * FROM (");
+            plan.push_select(&mut sql, Bound::SameKey(c));
+            sql.push(") UNION ALL SELECT * FROM (");
+            plan.push_select(&mut sql, Bound::LaterKey(c));
+            sql.push(&format!(") ORDER BY {} {order}, membership_id {order} LIMIT ", output_column(q.sort)))
+                .bind_int(i64::from(q.page_size) + 1);
+        }
+        (cursor, _, _) => {
+            if let (Some(driver), Backend::Postgres) = (driver, backend) {
+                // PostgreSQL collects the driving filter's rows first (materialised,
+                // whatever the planner thinks of walking the sort index), then sorts them.
+                sql.push("WITH d AS MATERIALIZED (SELECT m.* FROM memberships m WHERE ");
+                plan.push_view(&mut sql);
+                plan.push_driver(&mut sql, driver);
+                sql.push(") ");
+            }
+            plan.push_select(&mut sql, cursor.map_or(Bound::None, Bound::After));
+        }
+    }
+
+    // PostgreSQL settles on a generic plan for a prepared statement after a few runs,
+    // planned without the values; for a filtered view that plan can be the wrong one
+    // for the next search text or role (a full sort, say). Such a view is planned for
+    // its values every time instead (about a tenth of a millisecond).
+    let filtered = driver.is_some() || mask.is_some() || !search.is_empty();
+    let persistent = backend == Backend::Sqlite || !filtered;
     let mut rows: Vec<Listed> = on_db!(db, pool => bind_args!(sqlx::query_as::<_, Listed>(&sql.text), &sql.args)
+        .persistent(persistent)
         .fetch_all(pool)
         .await?);
     let more = rows.len() > q.page_size as usize;
@@ -278,6 +210,202 @@ pub async fn list_with(db: &Db, q: &MemberQuery, now: i64, strategy: Strategy) -
     Ok(MemberPage { rows: rows.into_iter().map(|l| l.row).collect(), next, prev, role_label })
 }
 
+/// Where a page starts, relative to the cursor (in the direction of reading).
+#[derive(Clone, Copy)]
+enum Bound<'a> {
+    None,
+    /// `(key, id)` past the cursor's.
+    After(&'a Cursor),
+    /// The cursor's key, with an id past the cursor's.
+    SameKey(&'a Cursor),
+    /// A key past the cursor's.
+    LaterKey(&'a Cursor),
+}
+
+/// Everything the page's SQL is made from.
+struct Plan<'a> {
+    q: &'a MemberQuery,
+    backend: Backend,
+    driver: Option<Driver>,
+    search: &'a str,
+    mask: Option<i64>,
+    role_values: &'a [i64],
+    active_since: i64,
+    /// The direction rows are read in (the view's, flipped when reading backwards).
+    ascending: bool,
+}
+
+impl Plan<'_> {
+    fn order(&self) -> &'static str {
+        if self.ascending {
+            "ASC"
+        } else {
+            "DESC"
+        }
+    }
+
+    /// The table, and on SQLite the index to read it by (so that no statistics can talk
+    /// SQLite into another).
+    fn from(&self) -> String {
+        let q = self.q;
+        match (self.driver, self.backend) {
+            (None, Backend::Sqlite) => format!("memberships m INDEXED BY {}", sort_index(q.sort)),
+            (None, Backend::Postgres) => "memberships m".to_string(),
+            // By rowid from the search index, not by walking another index.
+            (Some(Driver::Search), Backend::Sqlite) => "memberships m NOT INDEXED".to_string(),
+            (Some(Driver::Role), Backend::Sqlite) => "memberships m INDEXED BY memberships_by_role_bits".to_string(),
+            (Some(Driver::Values), Backend::Sqlite) => {
+                let index = if q.names.is_empty() { "memberships_by_email" } else { "memberships_by_name" };
+                format!("memberships m INDEXED BY {index}")
+            }
+            // The rows the driving filter collected (see `list_with`).
+            (Some(_), Backend::Postgres) => "d m".to_string(),
+        }
+    }
+
+    /// One `SELECT … ORDER BY … LIMIT …` of the page's rows from `bound` on.
+    fn push_select(&self, sql: &mut Sql, bound: Bound) {
+        let q = self.q;
+        let col = sort_column(q.sort);
+        sql.push(
+            "SELECT m.id AS membership_id, m.person_id, m.name, m.email, m.additional_roles, \
+             (m.last_sign_in_at >= ",
+        );
+        sql.bind_int(self.active_since)
+            .push(") AS active, m.last_sign_in_at, m.cases_owned, m.registered, m.name_key, m.email_key FROM ")
+            .push(&self.from())
+            .push(" WHERE ");
+        self.push_view(sql);
+        if let (Some(driver), Backend::Sqlite) = (self.driver, self.backend) {
+            self.push_driver(sql, driver);
+        }
+        self.push_filters(sql);
+        let later = if self.ascending { ">" } else { "<" };
+        let push_key = |sql: &mut Sql, c: &Cursor| {
+            match &c.key {
+                CursorKey::Int(v) => sql.bind_int(*v),
+                CursorKey::Text(t) => sql.bind_text(t.clone()),
+            };
+        };
+        match bound {
+            Bound::None => {}
+            Bound::After(c) => {
+                sql.push(&format!(" AND ({col}, m.id) {later} ("));
+                push_key(sql, c);
+                sql.push(", ").bind_int(c.id).push(")");
+            }
+            Bound::SameKey(c) => {
+                sql.push(&format!(" AND {col} = "));
+                push_key(sql, c);
+                sql.push(&format!(" AND m.id {later} ")).bind_int(c.id);
+            }
+            Bound::LaterKey(c) => {
+                sql.push(&format!(" AND {col} {later} "));
+                push_key(sql, c);
+            }
+        }
+        let order = self.order();
+        sql.push(&format!(" ORDER BY {col} {order}, m.id {order} LIMIT ")).bind_int(i64::from(q.page_size) + 1);
+    }
+
+    /// `m.account_id = … AND m.status = …`
+    fn push_view(&self, sql: &mut Sql) {
+        sql.push("m.account_id = ").bind_int(self.q.account).push(" AND m.status = ").bind_text(self.q.status.as_str());
+    }
+
+    /// ` AND <the driving filter>`, in the form its index serves.
+    fn push_driver(&self, sql: &mut Sql, driver: Driver) {
+        let q = self.q;
+        match driver {
+            Driver::Values if q.names.is_empty() => {
+                sql.push(" AND m.email_key IN ").bind_list(q.emails.iter().map(|e| Arg::Text(e.to_lowercase())));
+            }
+            Driver::Values => {
+                sql.push(" AND m.name_key IN ").bind_list(q.names.iter().map(|n| Arg::Text(n.to_lowercase())));
+            }
+            Driver::Role => {
+                // The role_bits values that have the role's bit, as a list the role
+                // index is searched for (and PostgreSQL's statistics can weigh).
+                let mut values: Vec<Arg> = self.role_values.iter().map(|v| Arg::Int(*v)).collect();
+                if values.is_empty() {
+                    values.push(Arg::NullInt);
+                }
+                sql.push(" AND m.role_bits IN ").bind_list(values);
+            }
+            Driver::Search => {
+                sql.push(" AND m.id IN (SELECT rowid FROM membership_search WHERE membership_search MATCH ")
+                    .bind_text(fts_phrase(self.search))
+                    .push(")");
+            }
+        }
+    }
+
+    /// The filters other than the driving one, tested row by row.
+    fn push_filters(&self, sql: &mut Sql) {
+        let (q, driver, search) = (self.q, self.driver, self.search);
+        if let Some(mask) = self.mask.filter(|_| driver != Some(Driver::Role)) {
+            sql.push(" AND (m.role_bits & ").bind_int(mask).push(") <> 0");
+        }
+        if !search.is_empty() && driver.is_none() && self.backend == Backend::Postgres && searchable(search) {
+            // PostgreSQL weighs Search Text itself: its statistics estimate how many rows
+            // a substring matches, and it walks the sort index for a common one or
+            // collects a rare one's rows from the trigram indexes, whichever costs less.
+            let pattern = format!("%{}%", like_escape(search));
+            sql.push(" AND (m.name_key LIKE ")
+                .bind_text(pattern.clone())
+                .push(" ESCAPE '\\' OR m.email_key LIKE ")
+                .bind_text(pattern)
+                .push(" ESCAPE '\\')");
+        } else if !search.is_empty() && driver != Some(Driver::Search) {
+            let f = if self.backend == Backend::Sqlite { "instr" } else { "strpos" };
+            sql.push(&format!(" AND ({f}(m.name_key, "))
+                .bind_text(search)
+                .push(&format!(") > 0 OR {f}(m.email_key, "))
+                .bind_text(search)
+                .push(") > 0)");
+        }
+        // A `Values` drive goes by the names when there are any, else by the emails.
+        let by_values = driver == Some(Driver::Values);
+        let by_names = by_values && !q.names.is_empty();
+        let by_emails = by_values && q.names.is_empty();
+        if !q.names.is_empty() && !by_names {
+            sql.push(" AND m.name_key IN ").bind_list(q.names.iter().map(|n| Arg::Text(n.to_lowercase())));
+        }
+        if !q.emails.is_empty() && !by_emails {
+            sql.push(" AND m.email_key IN ").bind_list(q.emails.iter().map(|e| Arg::Text(e.to_lowercase())));
+        }
+    }
+}
+
+/// The sort column as the list query's output names it.
+fn output_column(sort: SortKey) -> &'static str {
+    match sort {
+        SortKey::Name => "name_key",
+        SortKey::Email => "email_key",
+        SortKey::Roles => "additional_roles",
+        SortKey::Active | SortKey::LastSignOn => "last_sign_in_at",
+        SortKey::CasesOwned => "cases_owned",
+    }
+}
+
+/// The distinct role_bits values in the view that have `mask`'s bit: a skip scan of the
+/// role index, one index seek per distinct value (a few dozen), never a scan of rows.
+async fn role_values(db: &Db, q: &MemberQuery, mask: i64) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = db
+        .fetch_all(&sql!(
+            "WITH RECURSIVE v(b) AS (\
+             SELECT MIN(role_bits) FROM memberships WHERE account_id = $1 AND status = $2 \
+             UNION ALL SELECT (SELECT MIN(role_bits) FROM memberships \
+             WHERE account_id = $1 AND status = $2 AND role_bits > v.b) FROM v WHERE v.b IS NOT NULL) \
+             SELECT b FROM v WHERE b IS NOT NULL AND (b & $3) <> 0",
+            q.account,
+            q.status.as_str(),
+            mask
+        ))
+        .await?;
+    Ok(rows.into_iter().map(|(b,)| b).collect())
+}
+
 /// The index each sort order walks (SQLite is told which, so that no statistics can
 /// talk it into another).
 fn sort_index(sort: SortKey) -> &'static str {
@@ -294,31 +422,6 @@ fn sort_index(sort: SortKey) -> &'static str {
 /// the text literal.
 fn fts_phrase(search: &str) -> String {
     format!("\"{}\"", search.replace('"', "\"\""))
-}
-
-/// Appends `part` to `sql`, renumbering its placeholders after those already in `sql`.
-fn append(sql: &mut Sql, part: &Sql) {
-    let offset = sql.args.len();
-    let text = &part.text;
-    let mut i = 0;
-    let bytes = text.as_bytes();
-    while i < bytes.len() {
-        if bytes[i] == b'$' && i + 1 < bytes.len() && bytes[i + 1].is_ascii_digit() {
-            let start = i + 1;
-            let mut end = start;
-            while end < bytes.len() && bytes[end].is_ascii_digit() {
-                end += 1;
-            }
-            let n: usize = text[start..end].parse().unwrap_or(0);
-            sql.text.push_str(&format!("${}", n + offset));
-            i = end;
-        } else {
-            let c = text[i..].chars().next().unwrap_or_default();
-            sql.text.push(c);
-            i += c.len_utf8();
-        }
-    }
-    sql.args.extend(part.args.iter().cloned());
 }
 
 /// Below this many rows, a filter's rows are collected and sorted (`Drive`); above it,
@@ -343,8 +446,9 @@ async fn choose(
     if !q.names.is_empty() || !q.emails.is_empty() {
         return Ok(Some(Driver::Values));
     }
-    // The trigram indexes need three characters.
-    let searchable = search.chars().count() >= 3;
+    // SQLite's trigram index needs three characters, and PostgreSQL picks its own way
+    // to a search (see `list_with`).
+    let searchable = searchable(search) && db.backend() == Backend::Sqlite;
     if mask.is_none() && !searchable {
         return Ok(None);
     }
@@ -360,11 +464,15 @@ async fn choose(
         .await?
         .unwrap_or((None, None));
     let limit = if strategy == Strategy::Drive { i64::MAX } else { drive_threshold(view.unwrap_or(0), q.page_size) };
-    let role = mask.map(|_| in_role.unwrap_or(0)).filter(|n| *n <= limit);
+    // SQLite's sort indexes carry role_bits, so a walk tests the role on index entries
+    // alone, several times cheaper per row than collecting rows; it pays to walk
+    // further before driving from the role.
+    let role_limit = if db.backend() == Backend::Sqlite { limit / 3 } else { limit };
+    let role = mask.map(|_| in_role.unwrap_or(0)).filter(|n| *n <= role_limit);
     // Count search matches only as far as they could beat the role (or the limit).
     let search_n = if searchable {
         let cap = role.unwrap_or(limit).saturating_add(1);
-        let n = count_matches(db, q, search, cap).await?;
+        let n = count_matches(db, search, cap).await?;
         Some(n).filter(|n| *n < cap)
     } else {
         None
@@ -376,29 +484,20 @@ async fn choose(
     })
 }
 
-/// Rows Search Text matches, counted up to `cap`: on SQLite in the whole search index
-/// (every account; enough to judge), on PostgreSQL in the view.
-async fn count_matches(db: &Db, q: &MemberQuery, search: &str, cap: i64) -> Result<i64> {
-    let cap = cap.min(1_000_000_000);
-    let sql = match db.backend() {
-        Backend::Sqlite => sql!(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM membership_search WHERE membership_search MATCH $1 LIMIT $2)",
-            fts_phrase(search),
-            cap
-        ),
-        Backend::Postgres => {
-            let pattern = format!("%{}%", like_escape(search));
-            sql!(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM memberships WHERE account_id = $1 AND status = $2 \
-                 AND (name_key LIKE $3 ESCAPE '\\' OR email_key LIKE $3 ESCAPE '\\') LIMIT $4) s",
-                q.account,
-                q.status.as_str(),
-                pattern,
-                cap
-            )
-        }
-    };
-    db.scalar::<i64>(&sql).await
+/// Whether Search Text is long enough for the trigram indexes.
+fn searchable(search: &str) -> bool {
+    search.chars().count() >= 3
+}
+
+/// Rows SQLite's search index matches for Search Text, counted up to `cap`. The index
+/// covers every account and status: enough to judge by, and cheap to count.
+async fn count_matches(db: &Db, search: &str, cap: i64) -> Result<i64> {
+    db.scalar::<i64>(&sql!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM membership_search WHERE membership_search MATCH $1 LIMIT $2)",
+        fts_phrase(search),
+        cap.min(1_000_000_000)
+    ))
+    .await
 }
 
 /// How many values the filter popover loads at a time.

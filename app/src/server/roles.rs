@@ -27,7 +27,7 @@ pub struct Catalogue(pub Vec<RoleDef>);
 
 impl Catalogue {
     pub async fn load(db: &Db) -> Result<Catalogue> {
-        Ok(Catalogue(db.fetch_all(&sql!(CATALOGUE)).await?))
+        super::memo::once("catalogue", || async { Ok(Catalogue(db.fetch_all(&sql!(CATALOGUE)).await?)) }).await
     }
 
     pub async fn load_tx(tx: &mut Tx) -> Result<Catalogue> {
@@ -63,6 +63,11 @@ impl Catalogue {
                 .map(|d| bits | d.mask())
                 .ok_or_else(|| AppError::invalid(format!("There is no role \"{key}\".")))
         })
+    }
+
+    /// The keys of the roles in `bits`.
+    pub fn keys_of(&self, bits: i64) -> Vec<String> {
+        self.0.iter().filter(|d| bits & d.mask() != 0).map(|d| d.role.key.clone()).collect()
     }
 
     pub fn roles_of(&self, bits: i64) -> Vec<Role> {

@@ -1,0 +1,43 @@
+//! Answers worked out once per request. When a page is rendered its server functions
+//! run together, and each of them asks who is signed in, whether they administer the
+//! account, and what the role catalogue is; the first to ask works the answer out and
+//! the others wait for it, instead of each asking the database again.
+//!
+//! The server provides a fresh `RequestMemo` as context for every request (page or
+//! server function). Where there is none (tests, tools), nothing is remembered.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::OnceCell;
+
+use crate::error::{AppError, Result};
+
+type Answer = std::result::Result<Arc<dyn Any + Send + Sync>, AppError>;
+
+/// The answers of one request, by key.
+#[derive(Clone, Default)]
+pub struct RequestMemo(Arc<Mutex<HashMap<String, Arc<OnceCell<Answer>>>>>);
+
+/// `work()`'s answer for `key`: worked out by the first caller in this request, shared
+/// with the others (errors included).
+pub async fn once<T, F>(key: impl Into<String>, work: impl FnOnce() -> F) -> Result<T>
+where
+    T: Clone + Send + Sync + 'static,
+    F: Future<Output = Result<T>>,
+{
+    let Some(memo) = leptos::prelude::use_context::<RequestMemo>() else {
+        return work().await;
+    };
+    let cell = memo.0.lock().unwrap_or_else(|p| p.into_inner()).entry(key.into()).or_default().clone();
+    let answer = cell.get_or_init(|| async { work().await.map(|v| Arc::new(v) as Arc<dyn Any + Send + Sync>) }).await;
+    match answer {
+        Ok(v) => v.downcast_ref::<T>().cloned().ok_or_else(|| {
+            tracing::error!("a memoised answer has another type than asked for");
+            AppError::Internal
+        }),
+        Err(e) => Err(e.clone()),
+    }
+}
