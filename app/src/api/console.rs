@@ -1,0 +1,132 @@
+//! Server functions of the vendor operator console (SPEC F19). Each checks that the
+//! caller is a vendor operator. The forms post plain fields, so they work without
+//! JavaScript; a checkbox is present ("on") only when ticked.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::ConsoleOrganisation;
+
+#[cfg(feature = "ssr")]
+async fn operator(db: &crate::server::Db) -> Result<crate::server::access::Actor, AppError> {
+    crate::server::access::Actor::current(db).await?.operator()
+}
+
+/// Every customer and partner organisation with its domains and accounts.
+#[server(prefix = "/api", endpoint = "console")]
+pub async fn console_overview() -> Result<Vec<ConsoleOrganisation>, AppError> {
+    use crate::server::{console, db, respond};
+    respond(
+        async {
+            let db = db()?;
+            operator(&db).await?;
+            console::overview(&db).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "console/organisations/new")]
+pub async fn create_organisation(name: String, kind: String, domains: String) -> Result<String, AppError> {
+    use crate::server::{console, db, respond};
+    respond(
+        async {
+            let db = db()?;
+            let op = operator(&db).await?;
+            console::create_organisation(&db, &op, &name, &kind, &domains).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "console/organisations/update")]
+pub async fn update_organisation(
+    organisation: i64,
+    name: String,
+    kind: String,
+    domains: String,
+) -> Result<String, AppError> {
+    use crate::server::{console, db, respond};
+    respond(
+        async {
+            let db = db()?;
+            let op = operator(&db).await?;
+            console::update_organisation(&db, &op, organisation, &name, &kind, &domains).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "console/accounts/new")]
+pub async fn create_account(
+    organisation: i64,
+    name: String,
+    org_id: String,
+    kind: String,
+    government_cloud: Option<String>,
+    projects: Option<String>,
+) -> Result<String, AppError> {
+    use crate::server::console::{self, AccountFields};
+    use crate::server::{db, respond};
+    respond(
+        async {
+            let db = db()?;
+            let op = operator(&db).await?;
+            let fields = AccountFields {
+                name: &name,
+                org_id: &org_id,
+                kind: &kind,
+                government_cloud: government_cloud.is_some(),
+                projects: projects.as_deref().unwrap_or_default(),
+            };
+            console::create_account(&db, &op, organisation, &fields).await
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "console/accounts/update")]
+pub async fn update_account(
+    account: i64,
+    name: String,
+    org_id: String,
+    kind: String,
+    government_cloud: Option<String>,
+    projects: Option<String>,
+) -> Result<String, AppError> {
+    use crate::server::console::{self, AccountFields};
+    use crate::server::{db, respond};
+    respond(
+        async {
+            let db = db()?;
+            let op = operator(&db).await?;
+            let fields = AccountFields {
+                name: &name,
+                org_id: &org_id,
+                kind: &kind,
+                government_cloud: government_cloud.is_some(),
+                projects: projects.as_deref().unwrap_or_default(),
+            };
+            console::update_account(&db, &op, account, &fields).await
+        }
+        .await,
+    )
+}
+
+/// Grants (`grant` = "grant") or revokes ("revoke") the Account Administrator role.
+#[server(prefix = "/api", endpoint = "console/admins")]
+pub async fn set_account_admin(account: i64, email: String, grant: String) -> Result<String, AppError> {
+    use crate::server::{console, db, respond};
+    respond(
+        async {
+            let db = db()?;
+            let op = operator(&db).await?;
+            match grant.as_str() {
+                "grant" => console::grant_admin(&db, &op, account, &email).await,
+                "revoke" => console::revoke_admin(&db, &op, account, &email).await,
+                _ => Err(AppError::invalid("Choose Grant or Revoke.")),
+            }
+        }
+        .await,
+    )
+}
