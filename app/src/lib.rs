@@ -64,6 +64,16 @@ pub fn App() -> impl IntoView {
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/accounts/:account/audit") view=pages::audit::AuditPage ssr=SsrMode::Async/>
+                    <Route
+                        path=path!("/accounts/:account/invitations")
+                        view=pages::invitations::InvitationsPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/invitations/:token") view=pages::invitation::InvitationPage ssr=SsrMode::Async/>
+                    <Route path=path!("/mail") view=pages::sent_mail::SentMailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/operator") view=pages::console::ConsolePage ssr=SsrMode::Async/>
+                    <Route path=path!("/forgot-password") view=pages::forgot_password::ForgotPasswordPage/>
+                    <Route path=path!("/reset-password/:token") view=pages::reset_password::ResetPasswordPage/>
                     <Route path=path!("/help/manage-support-contacts") view=pages::help::HelpPage/>
                     <Route path=path!("/sign-in") view=pages::sign_in::SignInPage/>
                     <Route path=path!("/register") view=pages::register::RegisterPage/>

@@ -93,9 +93,11 @@ test('bad links get a clear message, never an error page', async ({ page }) => {
   await expect(notices).toContainText('showing 25 per page');
   expect(await tableRows(page)).toHaveLength(25);
 
+  // An account that does not exist is, to an administrator, one that is not theirs: no
+  // way to probe which accounts exist.
   const missing = await page.goto('/accounts/999999/users');
-  expect(missing?.status()).toBe(404);
-  await expect(page.getByRole('alert')).toContainText('There is no account with the id 999999.');
+  expect(missing?.status()).toBe(403);
+  await expect(page.getByRole('alert')).toContainText('You do not have access to this feature.');
 
   await page.goto(`${usersPage}?q=${encodeURIComponent("'; DROP TABLE memberships; --")}`);
   await expect(page.getByText('No users match this view.')).toBeVisible();
@@ -116,8 +118,8 @@ test('the members API answers bad input with a 4xx JSON error', async ({ page })
       },
     },
   });
-  expect(missing.status()).toBe(404);
-  expect(JSON.stringify(await missing.json())).toContain('There is no account with the id 999999.');
+  expect(missing.status()).toBe(403);
+  expect(JSON.stringify(await missing.json())).toContain('You do not have access to this feature.');
 });
 
 test.describe('without JavaScript', () => {

@@ -166,8 +166,8 @@ pub async fn csv(
 async fn prepare(db: &Db, session: &Session, id: &str, raw: Option<&str>) -> Result<(String, MemberQuery), AppError> {
     let actor = Actor::from_session(db, session).await?;
     let account: i64 = id.parse().map_err(|_| AppError::not_found(format!("There is no account with the id {id}.")))?;
-    let summary = accounts::get(db, account).await?;
     actor.manage(db, account).await?;
+    let summary = accounts::get(db, account).await?;
 
     let pairs: Vec<(String, String)> =
         form_urlencoded::parse(raw.unwrap_or("").as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
@@ -388,6 +388,7 @@ mod tests {
             active: false,
             last_sign_in_at: 951_782_400,
             cases_owned: 0,
+            registered: true,
         };
         let text = String::from_utf8(csv_chunk(Some(&[row])).unwrap()).unwrap();
         assert_eq!(text, "\"O'Brien, \"\"Pat\"\"\",'=cmd@x.example,2,No,2000-02-29,0\n");

@@ -108,6 +108,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let listener =
                 tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
             let url = format!("http://{}", listener.local_addr()?);
+            // Pages are streamed in several writes; without TCP_NODELAY the last ones wait
+            // for the client's delayed acknowledgement (up to 40 ms on a kept-alive
+            // connection) instead of going out at once.
+            let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+                if let Err(e) = tcp.set_nodelay(true) {
+                    tracing::debug!(error = %e, "cannot set TCP_NODELAY");
+                }
+            });
+            app::server::set_site_url(&std::env::var("ROSTER_PUBLIC_URL").unwrap_or_else(|_| url.clone()));
             println!("Roster is running at {url}");
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
                 .with_graceful_shutdown(async {

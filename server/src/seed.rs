@@ -717,9 +717,12 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
             "email_key",
             "last_sign_in_at",
             "cases_owned",
+            "registered",
         ],
     );
-    let mut member_projects = Batch::new("membership_projects", &["membership_id", "project_id"]);
+    // Membership projects go in after all memberships: a batch of them may name a
+    // membership that is still waiting in the memberships batch.
+    let mut member_projects: Vec<Vec<Arg>> = Vec::new();
     let mut membership_count = 0usize;
     for (ai, members) in members_of.iter().enumerate() {
         let plan = &ACCOUNTS[ai];
@@ -770,12 +773,13 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
                         text(p.email.to_lowercase()),
                         int(p.last_sign_in),
                         int(owned.get(&(ai, pi)).copied().unwrap_or(0)),
+                        boolean(p.registered),
                     ],
                 )
                 .await?;
             if !all_projects {
                 let ids = &project_ids[ai];
-                member_projects.push(tx, vec![int(id), int(ids[rng.gen_range(0..ids.len())])]).await?;
+                member_projects.push(vec![int(id), int(ids[rng.gen_range(0..ids.len())])]);
             }
             for (key, bit) in &roles {
                 if bits & (1 << bit) != 0 {
@@ -785,7 +789,11 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
         }
     }
     memberships.flush(tx).await?;
-    member_projects.flush(tx).await?;
+    let mut projects_batch = Batch::new("membership_projects", &["membership_id", "project_id"]);
+    for row in member_projects {
+        projects_batch.push(tx, row).await?;
+    }
+    projects_batch.flush(tx).await?;
 
     let mut role_counts = Batch::new("role_counts", &["account_id", "status", "role_key", "n"]);
     for ((account, status, key), n) in counts {

@@ -53,6 +53,10 @@ const CONTOSO: [Expect; 6] = [Served, Denied, Served, Denied, Denied, SignIn];
 /// Reaching a Northwind member through Contoso: let in, but there is no such member there.
 const CONTOSO_MISSING: [Expect; 6] = [Status(404), Denied, Status(404), Denied, Denied, SignIn];
 
+/// A vendor operator's call, let through and refused for its arguments.
+const OPERATOR_400: [Expect; 6] = [Status(400), Denied, Denied, Denied, Denied, SignIn];
+const OPERATOR_404: [Expect; 6] = [Status(404), Denied, Denied, Denied, Denied, SignIn];
+
 /// Each call as `METHOD path [body]`: GET, or FORM (a form-urlencoded POST) or JSON (a
 /// JSON POST) for the server functions. Placeholders, filled in per run: `$ACCOUNT`
 /// Northwind Production, `$CONTOSO` Contoso Health Cloud, `$CARLA` the plain member's
@@ -111,6 +115,45 @@ const MATRIX: &[(&str, [Expect; 6])] = &[
     ),
     ("FORM /api/members/active account=$ACCOUNT&membership=$TMP&active=false", MANAGE),
     ("FORM /api/members/remove account=$ACCOUNT&membership=$TMP", MANAGE),
+    // Invitations and new contacts of Northwind Production (refused arguments, so
+    // that nothing is sent: the matrix is about who gets through).
+    ("FORM /api/invitations account=$ACCOUNT", MANAGE),
+    (
+        r#"JSON /api/invitations/new {"account":$ACCOUNT,"name":"Ned","email":"not-an-email","change":{"roles":[],"cloud":null}}"#,
+        [Status(400), Status(400), Denied, Denied, Denied, SignIn],
+    ),
+    // Carla has registered: nothing to invite her to.
+    ("FORM /api/invitations/member account=$ACCOUNT&membership=$CARLA", MANAGE_STALE),
+    (
+        "FORM /api/invitations/resend account=$ACCOUNT&invitation=0",
+        [Status(404), Status(404), Denied, Denied, Denied, SignIn],
+    ),
+    (
+        "FORM /api/invitations/revoke account=$ACCOUNT&invitation=0",
+        [Status(404), Status(404), Denied, Denied, Denied, SignIn],
+    ),
+    (
+        concat!(
+            r#"JSON /api/contacts/new {"account":$ACCOUNT,"contact":{"first_name":"Ned","last_name":"Nobody","#,
+            r#""email":"not-an-email"},"change":{"roles":[],"cloud":null}}"#
+        ),
+        [Status(400), Status(400), Denied, Denied, Denied, SignIn],
+    ),
+    // An invitation link is its own credential; a wrong one is simply not found.
+    ("FORM /api/invitations/view token=not-a-token", [Status(404); 6]),
+    ("FORM /api/invitations/accept token=not-a-token", [Status(404); 6]),
+    ("FORM /api/password/forgot email=not-an-email", [Status(400); 6]),
+    ("FORM /api/password/reset token=not-a-token&password=short&confirm=short", [Status(400); 6]),
+    // The outbox and the vendor console: vendor operators only (refused arguments for
+    // the writes, so that the operator's call changes nothing).
+    ("FORM /api/mail", [Served, Denied, Denied, Denied, Denied, SignIn]),
+    ("FORM /api/console", [Served, Denied, Denied, Denied, Denied, SignIn]),
+    ("FORM /api/console/organisations/new name=&kind=customer&domains=x.example", OPERATOR_400),
+    ("FORM /api/console/organisations/update organisation=0&name=X&kind=customer&domains=x.example", OPERATOR_404),
+    ("FORM /api/console/accounts/new organisation=0&name=&org_id=X-1&kind=cloud", OPERATOR_400),
+    ("FORM /api/console/accounts/update account=0&name=X&org_id=X-1&kind=cloud", OPERATOR_404),
+    ("FORM /api/console/admins account=$ACCOUNT&email=not-an-email&grant=grant", OPERATOR_400),
+    ("FORM /api/invitations account=$CONTOSO", CONTOSO),
     // Managing Contoso Health Cloud: the other admin is an admin there.
     ("FORM /api/account account=$CONTOSO", CONTOSO),
     ("FORM /api/overview account=$CONTOSO", CONTOSO),

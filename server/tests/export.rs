@@ -222,9 +222,10 @@ backend_tests! {
     async fn refusals_are_json(db) {
         let (addr, account) = serve(&db, 130).await;
         for ext in ["xlsx", "csv"] {
+            // To an administrator, an account that does not exist is one that is not theirs.
             let reply = get(addr, &format!("/accounts/999999/users/export.{ext}")).await;
-            assert_eq!(reply.status, 404);
-            assert_eq!(reply.json_error(), "There is no account with the id 999999.");
+            assert_eq!(reply.status, 403);
+            assert_eq!(reply.json_error(), app::server::access::NO_ACCESS);
 
             let reply = get(addr, &format!("/accounts/nope/users/export.{ext}")).await;
             assert_eq!(reply.status, 404);

@@ -1,6 +1,16 @@
 //! Server functions: the only way the browser reaches data. Each validates its input,
 //! calls storage in `crate::server`, and reports errors through `server::respond`.
 
+mod console;
+mod invitations;
+mod mail;
+mod password;
+
+pub use console::*;
+pub use invitations::*;
+pub use mail::*;
+pub use password::*;
+
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
@@ -17,10 +27,15 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
     respond(
         async {
             let db = db()?;
-            Ok(auth::signed_in(&db).await?.map(|a| CurrentUser {
-                name: a.name,
-                email: a.email,
-                is_operator: a.is_operator,
+            let Some(actor) = auth::signed_in(&db).await? else {
+                return Ok(None);
+            };
+            let accounts = crate::server::accounts::list_for(&db, &actor).await?;
+            Ok(Some(CurrentUser {
+                accounts: accounts.into_iter().take(CurrentUser::SWITCHER_MAX + 1).map(|a| (a.id, a.name)).collect(),
+                name: actor.name,
+                email: actor.email,
+                is_operator: actor.is_operator,
             }))
         }
         .await,
@@ -131,9 +146,11 @@ pub async fn list_members(query: MemberQuery) -> Result<MemberPage, AppError> {
 /// The signed-in administrator of `account`, or the refusal.
 #[cfg(feature = "ssr")]
 async fn admin_of(db: &crate::server::Db, account: i64) -> Result<crate::server::access::AccountAdmin, AppError> {
-    let actor = crate::server::access::Actor::current(db).await?;
-    crate::server::accounts::get(db, account).await?;
-    actor.manage(db, account).await
+    // Once per request: a page's server functions all ask (see `server::memo`).
+    crate::server::memo::once(format!("admin_of:{account}"), || async {
+        crate::server::access::Actor::current(db).await?.manage(db, account).await
+    })
+    .await
 }
 
 /// Members per role, inactive members and projects of an account (SPEC F2).
@@ -144,7 +161,8 @@ pub async fn account_overview(account: i64) -> Result<Overview, AppError> {
         async {
             let db = db()?;
             admin_of(&db, account).await?;
-            accounts::overview(&db, account).await
+            // The Manage Users page asks twice (the panel and its dialogs' data).
+            crate::server::memo::once(format!("overview:{account}"), || accounts::overview(&db, account)).await
         }
         .await,
     )

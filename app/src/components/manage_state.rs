@@ -8,6 +8,8 @@ use crate::model::MemberQuery;
 #[derive(Clone, Debug, PartialEq)]
 pub enum DialogKind {
     Add,
+    Invite,
+    NewContact,
     Update { membership: i64 },
     Details { membership: i64 },
     Remove { membership: i64, name: String },

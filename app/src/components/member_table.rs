@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use super::column_filter::ColumnFilter;
 use super::manage_state::{use_ui, DialogKind};
 use super::row_actions::RowActions;
+use super::toast::use_toasts;
 use crate::model::{format_date, FilterColumn, MemberPage, MemberQuery, SortDir, SortKey};
 
 /// The Manage Users table. Column headers are links that sort by their column (again
@@ -83,6 +84,8 @@ pub fn MemberTable(query: MemberQuery, page: MemberPage, caption: String) -> imp
                 });
             };
             let open_details = move |_| ui.open(DialogKind::Details { membership: id });
+            let invite_name = r.name.clone();
+            let invite = (!r.registered).then(|| view! { <InviteToCommunity membership=id name=invite_name/> });
             let login_label = format!("Active Login for {}", r.name);
             let toggle_name = r.name.clone();
             let active_login = query.status == crate::model::MemberStatus::Active;
@@ -97,7 +100,10 @@ pub fn MemberTable(query: MemberQuery, page: MemberPage, caption: String) -> imp
                     <th scope="row">
                         <button type="button" class="link" on:click=open_details>{r.name}</button>
                     </th>
-                    <td>{r.email}</td>
+                    <td>
+                        {r.email}
+                        {invite}
+                    </td>
                     <td class="num">{r.additional_roles}</td>
                     <td>
                         {if r.active {
@@ -147,5 +153,33 @@ pub fn MemberTable(query: MemberQuery, page: MemberPage, caption: String) -> imp
             </thead>
             <tbody>{rows}</tbody>
         </table>
+    }
+}
+
+/// "Invite to Community" (SPEC F15) in the row of a contact who has not registered: sends
+/// them an invitation for the membership they have.
+#[component]
+fn InviteToCommunity(membership: i64, name: String) -> impl IntoView {
+    let ui = use_ui();
+    let toasts = use_toasts();
+    let busy = RwSignal::new(false);
+    let label = format!("Invite {name} to Community");
+    let invite = move |_| {
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match crate::api::invite_to_community(ui.account, membership).await {
+                Ok(message) => toasts.ok(message),
+                Err(e) => toasts.error(e.to_string()),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <span class="not-registered">
+            " · Not registered "
+            <button type="button" class="link small" aria-label=label disabled=move || busy.get() on:click=invite>
+                "Invite to Community"
+            </button>
+        </span>
     }
 }

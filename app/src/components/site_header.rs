@@ -1,8 +1,10 @@
 use leptos::prelude::*;
 
 use crate::api::{get_current_user, SignOut};
+use crate::model::CurrentUser;
 
-/// The site header: who is signed in, with sign-out; or a sign-in link.
+/// The site header: who is signed in, a switcher to their accounts, the operators' Sent
+/// mail, and sign-out; or a sign-in link.
 #[component]
 pub fn SiteHeader() -> impl IntoView {
     let me = Resource::new(|| (), |_| get_current_user());
@@ -15,10 +17,24 @@ pub fn SiteHeader() -> impl IntoView {
     view! {
         <header class="site-header">
             <a class="brand" href="/">"Roster"</a>
-            <nav aria-label="Main">
-                <a href="/">"Accounts"</a>
-                <a href="/help/manage-support-contacts">"Help"</a>
-            </nav>
+            <Transition>
+                {move || Suspend::new(async move {
+                    let user = me.await.ok().flatten();
+                    let operator = user.as_ref().is_some_and(|u| u.is_operator);
+                    let accounts = user.map(|u| u.accounts).unwrap_or_default();
+                    view! {
+                        <nav aria-label="Main">
+                            <a href="/">"Accounts"</a>
+                            {operator.then(|| view! {
+                                <a href="/operator">"Vendor console"</a>
+                                <a href="/mail">"Sent mail"</a>
+                            })}
+                            <a href="/help/manage-support-contacts">"Help"</a>
+                        </nav>
+                        {(!accounts.is_empty()).then(|| view! { <Switcher accounts/> })}
+                    }
+                })}
+            </Transition>
             <div class="who">
                 <Transition>
                     {move || Suspend::new(async move {
@@ -39,5 +55,25 @@ pub fn SiteHeader() -> impl IntoView {
                 </Transition>
             </div>
         </header>
+    }
+}
+
+/// A disclosure listing the person's accounts, each a link to its Manage Users page.
+/// (`<details>` opens and closes with the keyboard and without JavaScript.)
+#[component]
+fn Switcher(accounts: Vec<(i64, String)>) -> impl IntoView {
+    let more = accounts.len() > CurrentUser::SWITCHER_MAX;
+    view! {
+        <details class="switcher">
+            <summary>"Switch account"</summary>
+            <ul>
+                {accounts
+                    .into_iter()
+                    .take(CurrentUser::SWITCHER_MAX)
+                    .map(|(id, name)| view! { <li><a href=format!("/accounts/{id}/users")>{name}</a></li> })
+                    .collect_view()}
+                {more.then(|| view! { <li><a href="/">"All accounts…"</a></li> })}
+            </ul>
+        </details>
     }
 }

@@ -29,6 +29,16 @@ pub fn action_label(action: &str) -> &str {
         "member.removed" => "Removed from the account",
         "member.deactivated" => "Login deactivated",
         "member.reactivated" => "Login reactivated",
+        "invitation.sent" => "Invited",
+        "invitation.resent" => "Invitation sent again",
+        "invitation.revoked" => "Invitation revoked",
+        "invitation.accepted" => "Accepted the invitation",
+        "contact.created" => "New contact created",
+        "account.created" => "Account created",
+        "account.updated" => "Account changed",
+        "organisation.created" => "Organisation created",
+        "organisation.updated" => "Organisation changed",
+        "password.reset" => "Password reset",
         other => other,
     }
 }

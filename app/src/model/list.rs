@@ -357,6 +357,13 @@ pub struct CurrentUser {
     pub name: String,
     pub email: String,
     pub is_operator: bool,
+    /// (id, name) of the accounts they may open, for the header's switcher; at most
+    /// `CurrentUser::SWITCHER_MAX + 1` (one more says there are more).
+    pub accounts: Vec<(i64, String)>,
+}
+
+impl CurrentUser {
+    pub const SWITCHER_MAX: usize = 15;
 }
 
 /// An account as the pages show it.
@@ -388,6 +395,9 @@ pub struct MemberRow {
     pub last_sign_in_at: i64,
     /// Open cases where this member is the primary contact.
     pub cases_owned: i64,
+    /// Has registered in the Community; a known contact who has not is offered "Invite
+    /// to Community".
+    pub registered: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

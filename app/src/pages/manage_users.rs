@@ -10,9 +10,11 @@ use crate::components::{
     add_member_dialog::AddMemberDialog,
     bulk_actions::{BulkBar, BulkDialog, BulkKind},
     error_view::ErrorView,
+    invite_dialog::InviteDialog,
     manage_state::{DialogKind, ManageUsersUi},
     member_dialogs::{MemberDetailsDialog, RemoveMemberDialog, SetActiveDialog, UpdateMemberDialog},
     member_table::MemberTable,
+    new_contact_dialog::NewContactDialog,
     overview_panel::{FilterChips, OverviewPanel},
     pager::Pager,
     search_box::SearchBox,
@@ -147,7 +149,7 @@ pub fn ManageUsers() -> impl IntoView {
     }
 }
 
-/// Add, export and audit links above the list.
+/// Add, invite, export and audit links above the list.
 #[component]
 fn Toolbar(account: i64) -> impl IntoView {
     let ui = crate::components::manage_state::use_ui();
@@ -158,8 +160,11 @@ fn Toolbar(account: i64) -> impl IntoView {
     view! {
         <div class="toolbar">
             <button type="button" on:click=move |_| ui.open(DialogKind::Add)>"+ Add new user"</button>
+            <button type="button" class="secondary" on:click=move |_| ui.open(DialogKind::Invite)>"+ Invite New Users"</button>
+            <button type="button" class="secondary" on:click=move |_| ui.open(DialogKind::NewContact)>"New Contact"</button>
             <a class="button secondary" href=move || export("xlsx") download="" rel="external">"Export to Excel"</a>
             <a class="button secondary" href=move || export("csv") download="" rel="external">"Export CSV"</a>
+            <a href=format!("/accounts/{account}/invitations")>"Invitations"</a>
             <a href=format!("/accounts/{account}/audit")>"View audit history"</a>
         </div>
     }
@@ -180,6 +185,8 @@ fn DialogHost(overview: Resource<Result<Overview, AppError>>) -> impl IntoView {
                             let account = o.account.id;
                             Some(match d {
                                 DialogKind::Add => view! { <AddMemberDialog overview=o/> }.into_any(),
+                                DialogKind::Invite => view! { <InviteDialog overview=o/> }.into_any(),
+                                DialogKind::NewContact => view! { <NewContactDialog overview=o/> }.into_any(),
                                 DialogKind::Update { membership } => {
                                     view! { <UpdateMemberDialog overview=o membership/> }.into_any()
                                 }

@@ -1,9 +1,15 @@
 //! One file per page; the route table is in `crate::App`.
 
 pub mod audit;
+pub mod console;
+pub mod forgot_password;
 pub mod help;
 pub mod home;
+pub mod invitation;
+pub mod invitations;
 pub mod manage_users;
 pub mod not_found;
 pub mod register;
+pub mod reset_password;
+pub mod sent_mail;
 pub mod sign_in;

@@ -43,6 +43,7 @@ pub fn SignInPage() -> impl IntoView {
                 <p class="field-error" role="alert">{error}</p>
                 <button type="submit" disabled=move || action.pending().get()>"Sign in"</button>
             </ActionForm>
+            <p><a href="/forgot-password">"Forgot your password?"</a></p>
             <p>"New here? " <a href="/register">"Register"</a></p>
         </section>
     }

@@ -26,7 +26,7 @@ pub struct AccountAdmin {
 impl Actor {
     /// The signed-in person of this server-function call or page render.
     pub async fn current(db: &Db) -> Result<Actor> {
-        super::auth::signed_in(db).await?.ok_or(AppError::SignInRequired)
+        super::memo::once("actor", || async { super::auth::signed_in(db).await?.ok_or(AppError::SignInRequired) }).await
     }
 
     /// The signed-in person of a plain axum request.
@@ -44,10 +44,24 @@ impl Actor {
         .ok_or_else(|| AppError::not_found(format!("There is no person with the email {email}.")))
     }
 
+    /// This person, if they are a vendor operator (SPEC F19); else the refusal.
+    pub fn operator(self) -> Result<Actor> {
+        if self.is_operator {
+            Ok(self)
+        } else {
+            Err(AppError::Forbidden(NO_ACCESS.into()))
+        }
+    }
+
     /// Checks that this person may manage the account's contacts: a vendor operator, or
     /// an active member holding a role flagged admin.
+    ///
+    /// An account that does not exist is "not found" only to a vendor operator; anyone
+    /// else is refused as for any account that is not theirs, so that nobody can probe
+    /// which accounts exist.
     pub async fn manage(self, db: &Db, account: i64) -> Result<AccountAdmin> {
         if self.is_operator {
+            super::accounts::get(db, account).await?;
             return Ok(AccountAdmin { actor: self, account });
         }
         // The mask comes from the catalogue: PostgreSQL has no `integer << bigint`, and

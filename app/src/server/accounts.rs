@@ -20,24 +20,33 @@ pub async fn list(db: &Db) -> Result<Vec<AccountSummary>> {
 
 /// The accounts `actor` may see: every account for a vendor operator, else those they
 /// are an active member of.
+/// Read once per request (see `server::memo`): the header and the account picker both ask.
 pub async fn list_for(db: &Db, actor: &super::access::Actor) -> Result<Vec<AccountSummary>> {
-    if actor.is_operator {
-        return list(db).await;
-    }
-    let sql = format!(
-        "{SUMMARY} WHERE a.id IN (SELECT account_id FROM memberships WHERE person_id = $1 AND status = 'active') \
-         ORDER BY o.name, a.name, a.id"
-    );
-    db.fetch_all(&sql!(sql, actor.person_id)).await
+    super::memo::once(format!("accounts_for:{}", actor.person_id), || async {
+        if actor.is_operator {
+            return list(db).await;
+        }
+        let sql = format!(
+            "{SUMMARY} WHERE a.id IN (SELECT account_id FROM memberships WHERE person_id = $1 AND status = 'active') \
+             ORDER BY o.name, a.name, a.id"
+        );
+        db.fetch_all(&sql!(sql, actor.person_id)).await
+    })
+    .await
 }
 
+/// One account; read once per request (see `server::memo`): a page's server functions
+/// each check that the account exists.
 pub async fn get(db: &Db, id: i64) -> Result<AccountSummary> {
-    let sql = format!("{SUMMARY} WHERE a.id = $1");
-    let found = on_db!(db, pool => sqlx::query_as::<_, AccountSummary>(&sql)
-        .bind(id)
-        .fetch_optional(pool)
-        .await?);
-    found.ok_or_else(|| AppError::not_found(format!("There is no account with the id {id}.")))
+    super::memo::once(format!("account:{id}"), || async {
+        let sql = format!("{SUMMARY} WHERE a.id = $1");
+        let found = on_db!(db, pool => sqlx::query_as::<_, AccountSummary>(&sql)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?);
+        found.ok_or_else(|| AppError::not_found(format!("There is no account with the id {id}.")))
+    })
+    .await
 }
 
 /// Members per role (active members), inactive members, and the account's projects.

@@ -15,12 +15,18 @@ pub struct Record<'a> {
 }
 
 pub async fn record(tx: &mut Tx, admin: &AccountAdmin, r: Record<'_>) -> Result<()> {
+    record_as(tx, Some(admin.actor.person_id), Some(admin.account), r).await
+}
+
+/// An entry by someone who is not acting as an account's administrator (a person
+/// accepting an invitation, a vendor operator in the console, a password reset).
+pub async fn record_as(tx: &mut Tx, actor: Option<i64>, account: Option<i64>, r: Record<'_>) -> Result<()> {
     tx.execute(&sql!(
         "INSERT INTO audit_log (at, actor_id, account_id, subject_person_id, action, before, after) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
         now(),
-        admin.actor.person_id,
-        admin.account,
+        actor,
+        account,
         r.subject,
         r.action,
         r.before,

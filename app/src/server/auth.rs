@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use super::access::Actor;
-use super::db::Db;
+use super::db::{Db, Tx};
 use super::now;
 use crate::error::{AppError, Result};
 use crate::sql;
@@ -156,56 +156,82 @@ pub async fn sign_out() -> Result<()> {
 
 /// Registers a person (or completes a known contact's registration) and signs them in.
 pub async fn register(db: &Db, name: &str, email: &str, password: &str) -> Result<Actor> {
+    let name = checked_name(name)?;
+    if !super::membership::valid_email(email) {
+        return Err(AppError::invalid("Enter a full email address, like name@example.com."));
+    }
+    let hash = hash_password(checked_password(password)?).await?;
+    let mut tx = db.begin().await?;
+    let id = register_in(&mut tx, &name, email, &hash).await?;
+    tx.commit().await?;
+    start_session(db, id).await?;
+    signed_in(db).await?.ok_or(AppError::Internal)
+}
+
+/// A person's name as entered, with its spaces tidied, or why it will not do.
+pub fn checked_name(name: &str) -> Result<String> {
     let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
     if name.is_empty() || name.chars().count() > 100 {
         return Err(AppError::invalid("Enter your name (at most 100 characters)."));
     }
-    if !super::membership::valid_email(email) {
-        return Err(AppError::invalid("Enter a full email address, like name@example.com."));
-    }
+    Ok(name)
+}
+
+/// A new password, or why it will not do.
+pub fn checked_password(password: &str) -> Result<String> {
     if password.chars().count() < MIN_PASSWORD_CHARS {
         return Err(AppError::invalid(format!("Choose a password of at least {MIN_PASSWORD_CHARS} characters.")));
     }
+    Ok(password.to_string())
+}
+
+/// Registers `email` in `tx`: a new person, or a known contact who now registers (their
+/// memberships then list them as registered, under the name they chose).
+pub async fn register_in(tx: &mut Tx, name: &str, email: &str, hash: &str) -> Result<i64> {
     let email = email.trim().to_string();
     let key = email.to_lowercase();
     let domain = key.rsplit('@').next().unwrap_or_default().to_string();
-    let hash = hash_password(password.to_string()).await?;
-    let mut tx = db.begin().await?;
     let existing: Option<(i64, Option<i64>)> =
         tx.fetch_optional(&sql!("SELECT id, registered_at FROM people WHERE email_key = $1", &key)).await?;
-    let id = match existing {
+    match existing {
         Some((_, Some(_))) => {
-            return Err(AppError::Conflict("Someone has already registered with this email. Sign in instead.".into()))
+            Err(AppError::Conflict("Someone has already registered with this email. Sign in instead.".into()))
         }
         Some((id, None)) => {
             tx.execute(&sql!(
                 "UPDATE people SET display_name = $1, name_key = $2, password_hash = $3, registered_at = $4 WHERE id = $5",
-                &name,
+                name,
                 name.to_lowercase(),
-                &hash,
+                hash,
                 now(),
                 id
             ))
             .await?;
-            id
+            tx.execute(&sql!(
+                "UPDATE memberships SET name = $1, name_key = $2, registered = $3, version = version + 1 \
+                 WHERE person_id = $4",
+                name,
+                name.to_lowercase(),
+                true,
+                id
+            ))
+            .await?;
+            Ok(id)
         }
         None => {
             tx.scalar(&sql!(
                 "INSERT INTO people (display_name, name_key, email, email_key, email_domain, password_hash, registered_at, \
                  organisation_id) VALUES ($1, $2, $3, $4, $5, $6, $7, \
                  (SELECT organisation_id FROM organisation_domains WHERE domain = $5)) RETURNING id",
-                &name,
+                name,
                 name.to_lowercase(),
                 &email,
                 &key,
                 &domain,
-                &hash,
+                hash,
                 now()
             ))
-            .await?
+            .await
         }
-    };
-    tx.commit().await?;
-    start_session(db, id).await?;
-    signed_in(db).await?.ok_or(AppError::Internal)
+    }
 }

@@ -121,7 +121,13 @@ async fn ensure_another_admin(tx: &mut Tx, cat: &Catalogue, m: &Member, account:
 }
 
 /// Refuses a role held once per account when another member holds it.
-async fn ensure_unique_free(tx: &mut Tx, cat: &Catalogue, account: i64, new_bits: i64, old_bits: i64) -> Result<()> {
+pub(super) async fn ensure_unique_free(
+    tx: &mut Tx,
+    cat: &Catalogue,
+    account: i64,
+    new_bits: i64,
+    old_bits: i64,
+) -> Result<()> {
     for d in cat.unique_roles().filter(|d| new_bits & d.mask() != 0 && old_bits & d.mask() == 0) {
         let held: i64 = tx
             .scalar(&sql!(
@@ -184,7 +190,12 @@ async fn checked_cloud(
     Ok(Some(cloud))
 }
 
-async fn describe(tx: &mut Tx, cat: &Catalogue, bits: i64, cloud: Option<&CloudAffiliation>) -> Result<String> {
+pub(super) async fn describe(
+    tx: &mut Tx,
+    cat: &Catalogue,
+    bits: i64,
+    cloud: Option<&CloudAffiliation>,
+) -> Result<String> {
     let mut text = cat.describe(bits);
     if let Some(c) = cloud {
         let projects = if c.all_projects {
@@ -203,6 +214,20 @@ async fn describe(tx: &mut Tx, cat: &Catalogue, bits: i64, cloud: Option<&CloudA
         text.push_str(&format!(" (cloud: {projects}; {})", c.environment.label().to_lowercase()));
     }
     Ok(text)
+}
+
+/// The role bits and cloud affiliation `change` asks for on `account`, checked against
+/// the catalogue and the account (government cloud, its projects).
+pub(super) async fn checked_change(
+    tx: &mut Tx,
+    cat: &Catalogue,
+    account_id: i64,
+    change: &RoleChange,
+) -> Result<(i64, Option<CloudAffiliation>)> {
+    let acc = account(tx, account_id).await?;
+    let bits = requested_bits(cat, change)?;
+    let cloud = checked_cloud(tx, cat, &acc, bits, change.cloud.as_ref()).await?;
+    Ok((bits, cloud))
 }
 
 async fn store_cloud(tx: &mut Tx, membership_id: i64, cloud: Option<&CloudAffiliation>) -> Result<()> {
@@ -292,36 +317,7 @@ pub async fn add(db: &Db, admin: &AccountAdmin, who: &PersonRef, change: &RoleCh
             )
         }));
     }
-    ensure_unique_free(&mut tx, &cat, account.id, bits, 0).await?;
-
-    let owned: i64 = tx
-        .scalar(&sql!(
-            "SELECT COUNT(*) FROM cases WHERE account_id = $1 AND status = 'open' AND primary_contact_id = $2",
-            account.id,
-            person.id
-        ))
-        .await?;
-    let id: i64 = tx
-        .scalar(&sql!(
-            "INSERT INTO memberships (account_id, person_id, status, role_bits, additional_roles, added_by, added_at, \
-             name, name_key, email, email_key, last_sign_in_at, cases_owned) \
-             VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
-            account.id,
-            person.id,
-            bits,
-            i64::from((bits & !cat.default_mask()).count_ones()),
-            admin.actor.person_id,
-            super::now(),
-            &person.display_name,
-            &person.name_key,
-            &person.email,
-            &person.email_key,
-            person.last_sign_in_at.unwrap_or(0),
-            owned
-        ))
-        .await?;
-    store_cloud(&mut tx, id, cloud.as_ref()).await?;
-    adjust_counts(&mut tx, &cat, account.id, "active", bits, 1).await?;
+    let id = insert(&mut tx, &cat, account.id, &person, bits, cloud.as_ref(), Some(admin.actor.person_id)).await?;
     let roles = describe(&mut tx, &cat, bits, cloud.as_ref()).await?;
     audit::record(
         &mut tx,
@@ -333,6 +329,93 @@ pub async fn add(db: &Db, admin: &AccountAdmin, who: &PersonRef, change: &RoleCh
         .await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Writes a new membership of `person` with `bits` (checked by the caller, except that
+/// a role held once per account must still be free), keeping the counts in step.
+async fn insert(
+    tx: &mut Tx,
+    cat: &Catalogue,
+    account: i64,
+    person: &Person,
+    bits: i64,
+    cloud: Option<&CloudAffiliation>,
+    added_by: Option<i64>,
+) -> Result<i64> {
+    ensure_unique_free(tx, cat, account, bits, 0).await?;
+    let owned: i64 = tx
+        .scalar(&sql!(
+            "SELECT COUNT(*) FROM cases WHERE account_id = $1 AND status = 'open' AND primary_contact_id = $2",
+            account,
+            person.id
+        ))
+        .await?;
+    let id: i64 = tx
+        .scalar(&sql!(
+            "INSERT INTO memberships (account_id, person_id, status, role_bits, additional_roles, added_by, added_at, \
+             name, name_key, email, email_key, last_sign_in_at, cases_owned, registered) \
+             VALUES ($1, $2, 'active', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+            account,
+            person.id,
+            bits,
+            i64::from((bits & !cat.default_mask()).count_ones()),
+            added_by,
+            super::now(),
+            &person.display_name,
+            &person.name_key,
+            &person.email,
+            &person.email_key,
+            person.last_sign_in_at.unwrap_or(0),
+            owned,
+            person.registered_at.is_some()
+        ))
+        .await?;
+    store_cloud(tx, id, cloud).await?;
+    adjust_counts(tx, cat, account, "active", bits, 1).await?;
+    Ok(id)
+}
+
+/// Adds `person` to `account` with `bits` unless they are a member already (accepting an
+/// invitation). Returns the membership, new or found.
+pub(super) async fn join(tx: &mut Tx, account: i64, person_id: i64, bits: i64, invited_by: Option<i64>) -> Result<i64> {
+    let found: Option<(i64,)> = tx
+        .fetch_optional(&sql!(
+            "SELECT id FROM memberships WHERE account_id = $1 AND person_id = $2",
+            account,
+            person_id
+        ))
+        .await?;
+    if let Some((id,)) = found {
+        return Ok(id);
+    }
+    let cat = Catalogue::load_tx(tx).await?;
+    let (bits, cloud) =
+        checked_change(tx, &cat, account, &RoleChange { roles: cat.keys_of(bits), cloud: None }).await?;
+    let person = person_by_id(tx, person_id).await?;
+    insert(tx, &cat, account, &person, bits, cloud.as_ref(), invited_by).await
+}
+
+/// Relates a new contact to the administrator's account with checked roles.
+pub(super) async fn join_with(
+    tx: &mut Tx,
+    cat: &Catalogue,
+    account: i64,
+    person_id: i64,
+    bits: i64,
+    cloud: Option<&CloudAffiliation>,
+    admin: &AccountAdmin,
+) -> Result<i64> {
+    let person = person_by_id(tx, person_id).await?;
+    insert(tx, cat, account, &person, bits, cloud, Some(admin.actor.person_id)).await
+}
+
+async fn person_by_id(tx: &mut Tx, id: i64) -> Result<Person> {
+    tx.fetch_optional(&sql!(
+        "SELECT id, display_name, email, email_key, name_key, registered_at, last_sign_in_at FROM people WHERE id = $1",
+        id
+    ))
+    .await?
+    .ok_or(AppError::Internal)
 }
 
 /// The welcome email: who added them, where, and with which roles.

@@ -5,12 +5,18 @@ pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod console;
+pub mod contacts;
 pub mod db;
+pub mod invitations;
 pub mod members;
 pub mod membership;
+pub mod memo;
 pub mod outbox;
+pub mod password_reset;
 pub mod people;
 pub mod roles;
+pub mod token;
 
 pub use db::{Backend, Db};
 
@@ -38,6 +44,20 @@ pub fn set_status(code: u16) {
     if let Some(resp) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
         resp.set_status(http::StatusCode::from_u16(code).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
     }
+}
+
+static SITE_URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Sets the address links in emails start with (`ROSTER_PUBLIC_URL`, else the address
+/// the server listens on). Set once, at start-up; later calls change nothing.
+pub fn set_site_url(url: &str) {
+    let _ = SITE_URL.set(url.trim_end_matches('/').to_string());
+}
+
+/// The address links in emails start with. Never taken from a request's Host header:
+/// a forged header would send someone's reset link to the forger's site.
+pub fn site_url() -> &'static str {
+    SITE_URL.get().map(String::as_str).unwrap_or("http://localhost:3000")
 }
 
 /// Current time in Unix seconds.

@@ -1,9 +1,10 @@
 //! Every email Roster sends is first a row of the outbox, written in the transaction of
 //! the change it reports; a sender delivers it later.
 
-use super::db::Tx;
+use super::db::{Sql, Tx};
 use super::now;
 use crate::error::Result;
+use crate::model::{MailPage, MailRow};
 use crate::sql;
 
 pub struct Email {
@@ -24,6 +25,29 @@ pub async fn enqueue(tx: &mut Tx, email: &Email) -> Result<()> {
     ))
     .await?;
     Ok(())
+}
+
+/// The outbox, newest first, `limit` at a time from before `before`, optionally only the
+/// emails to `to` (the operators' Sent mail page).
+pub async fn list(db: &super::db::Db, to: Option<&str>, before: Option<i64>, limit: i64) -> Result<MailPage> {
+    let mut sql = Sql::new(
+        "SELECT id, recipient, subject, body_text, created_at, sent_at, attempts, last_error FROM outbox WHERE 1 = 1",
+    );
+    if let Some(to) = to.map(str::trim).filter(|t| !t.is_empty()) {
+        sql.push(" AND LOWER(recipient) = ").bind_text(to.to_lowercase());
+    }
+    if let Some(b) = before {
+        sql.push(" AND id < ").bind_int(b);
+    }
+    sql.push(" ORDER BY id DESC LIMIT ").bind_int(limit + 1);
+    let mut rows: Vec<MailRow> = db.fetch_all(&sql).await?;
+    let older = if rows.len() as i64 > limit {
+        rows.truncate(limit as usize);
+        rows.last().map(|r| r.id)
+    } else {
+        None
+    };
+    Ok(MailPage { rows, older })
 }
 
 /// Escapes text for an HTML body.

@@ -1,0 +1,21 @@
+//! The operators' view of the outbox.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::model::MailPage;
+
+/// Emails the system sent or will send, newest first (vendor operators only).
+#[server(prefix = "/api", endpoint = "mail")]
+pub async fn list_mail(to: Option<String>, before: Option<i64>) -> Result<MailPage, AppError> {
+    use crate::server::access::Actor;
+    use crate::server::{db, outbox, respond};
+    respond(
+        async {
+            let db = db()?;
+            Actor::current(&db).await?.operator()?;
+            outbox::list(&db, to.as_deref(), before, 50).await
+        }
+        .await,
+    )
+}

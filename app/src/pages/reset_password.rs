@@ -1,0 +1,45 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::ResetPassword;
+
+/// Choosing a new password from an emailed link (`/reset-password/:token`).
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let token = use_params_map().with_untracked(|p| p.get("token")).unwrap_or_default();
+    let action = ServerAction::<ResetPassword>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = action.value().get() {
+            let _ = window().location().set_href("/");
+        }
+    });
+    let posted_error = use_query_map().with_untracked(|q| q.get("error"));
+    let error = move || match action.value().get() {
+        Some(Err(e)) => Some(e.to_string()),
+        Some(Ok(())) => None,
+        None => posted_error.clone(),
+    };
+    view! {
+        <Title text="Choose a new password"/>
+        <section class="auth">
+            <h1>"Choose a new password"</h1>
+            <ActionForm action>
+                <input type="hidden" name="token" value=token/>
+                <div class="field">
+                    <label for="reset-password">"New password"</label>
+                    <input id="reset-password" name="password" type="password" autocomplete="new-password"
+                        required minlength="10" aria-describedby="reset-password-hint"/>
+                    <p class="hint" id="reset-password-hint">"At least 10 characters."</p>
+                </div>
+                <div class="field">
+                    <label for="reset-confirm">"New password again"</label>
+                    <input id="reset-confirm" name="confirm" type="password" autocomplete="new-password" required minlength="10"/>
+                </div>
+                <p class="field-error" role="alert">{error}</p>
+                <button type="submit" disabled=move || action.pending().get()>"Save the new password"</button>
+            </ActionForm>
+            <p><a href="/forgot-password">"Ask for a new link"</a></p>
+        </section>
+    }
+}
