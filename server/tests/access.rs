@@ -150,8 +150,8 @@ const MATRIX: &[(&str, [Expect; 6])] = &[
     ("FORM /api/console", [Served, Denied, Denied, Denied, Denied, SignIn]),
     ("FORM /api/console/organisations/new name=&kind=customer&domains=x.example", OPERATOR_400),
     ("FORM /api/console/organisations/update organisation=0&name=X&kind=customer&domains=x.example", OPERATOR_404),
-    ("FORM /api/console/accounts/new organisation=0&name=&org_id=X-1&kind=cloud", OPERATOR_400),
-    ("FORM /api/console/accounts/update account=0&name=X&org_id=X-1&kind=cloud", OPERATOR_404),
+    ("FORM /api/console/accounts organisation=0&name=&org_id=X-1&kind=cloud", OPERATOR_400),
+    ("FORM /api/console/accounts account=0&name=X&org_id=X-1&kind=cloud", OPERATOR_404),
     ("FORM /api/console/admins account=$ACCOUNT&email=not-an-email&grant=grant", OPERATOR_400),
     ("FORM /api/invitations account=$CONTOSO", CONTOSO),
     // Managing Contoso Health Cloud: the other admin is an admin there.

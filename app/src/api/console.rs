@@ -57,9 +57,11 @@ pub async fn update_organisation(
     )
 }
 
-#[server(prefix = "/api", endpoint = "console/accounts/new")]
-pub async fn create_account(
-    organisation: i64,
+/// Creates an account of `organisation`, or, with `account`, changes that account.
+#[server(prefix = "/api", endpoint = "console/accounts")]
+pub async fn save_account(
+    account: Option<i64>,
+    organisation: Option<i64>,
     name: String,
     org_id: String,
     kind: String,
@@ -79,35 +81,11 @@ pub async fn create_account(
                 government_cloud: government_cloud.is_some(),
                 projects: projects.as_deref().unwrap_or_default(),
             };
-            console::create_account(&db, &op, organisation, &fields).await
-        }
-        .await,
-    )
-}
-
-#[server(prefix = "/api", endpoint = "console/accounts/update")]
-pub async fn update_account(
-    account: i64,
-    name: String,
-    org_id: String,
-    kind: String,
-    government_cloud: Option<String>,
-    projects: Option<String>,
-) -> Result<String, AppError> {
-    use crate::server::console::{self, AccountFields};
-    use crate::server::{db, respond};
-    respond(
-        async {
-            let db = db()?;
-            let op = operator(&db).await?;
-            let fields = AccountFields {
-                name: &name,
-                org_id: &org_id,
-                kind: &kind,
-                government_cloud: government_cloud.is_some(),
-                projects: projects.as_deref().unwrap_or_default(),
-            };
-            console::update_account(&db, &op, account, &fields).await
+            match (account, organisation) {
+                (Some(account), _) => console::update_account(&db, &op, account, &fields).await,
+                (None, Some(organisation)) => console::create_account(&db, &op, organisation, &fields).await,
+                (None, None) => Err(AppError::invalid("Choose the organisation of the new account.")),
+            }
         }
         .await,
     )

@@ -5,6 +5,7 @@ pub mod add_member_dialog;
 pub mod bulk_actions;
 pub mod column_filter;
 pub mod error_view;
+pub mod form_feedback;
 pub mod invite_dialog;
 pub mod manage_state;
 pub mod member_dialogs;

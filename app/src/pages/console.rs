@@ -2,9 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{
-    console_overview, CreateAccount, CreateOrganisation, SetAccountAdmin, UpdateAccount, UpdateOrganisation,
-};
+use crate::api::{console_overview, CreateOrganisation, SaveAccount, SetAccountAdmin, UpdateOrganisation};
 use crate::components::error_view::ErrorView;
 use crate::error::AppError;
 use crate::model::{ConsoleAccount, ConsoleOrganisation, ACCOUNT_KINDS, ORGANISATION_KINDS};
@@ -14,8 +12,8 @@ use crate::model::{ConsoleAccount, ConsoleOrganisation, ACCOUNT_KINDS, ORGANISAT
 struct Actions {
     new_org: ServerAction<CreateOrganisation>,
     edit_org: ServerAction<UpdateOrganisation>,
-    new_account: ServerAction<CreateAccount>,
-    edit_account: ServerAction<UpdateAccount>,
+    new_account: ServerAction<SaveAccount>,
+    edit_account: ServerAction<SaveAccount>,
     admin: ServerAction<SetAccountAdmin>,
 }
 
@@ -87,60 +85,54 @@ fn Console(orgs: Vec<ConsoleOrganisation>, actions: Actions) -> impl IntoView {
     let account_options =
         orgs.iter().flat_map(|o| o.accounts.iter().map(|a| (a.id, a.name.clone()))).collect::<Vec<_>>();
     view! {
-        <section aria-labelledby="orgs-heading">
-            <h2 id="orgs-heading">"Organisations and accounts"</h2>
-            {orgs.into_iter().map(|o| view! { <Organisation org=o actions/> }).collect_view()}
-        </section>
-        <div class="console-forms">
-            <section aria-labelledby="new-org-heading">
-                <h2 id="new-org-heading">"New organisation"</h2>
-                <ActionForm action=actions.new_org>
-                    <OrganisationFields prefix="new-org" name=String::new() kind="customer".into() domains=String::new()/>
-                    <button type="submit">"Create organisation"</button>
-                </ActionForm>
+            <section aria-labelledby="orgs-heading">
+                <h2 id="orgs-heading">"Organisations and accounts"</h2>
+                {orgs.into_iter().map(|o| view! { <Organisation org=o actions/> }).collect_view()}
             </section>
-            <section aria-labelledby="new-account-heading">
-                <h2 id="new-account-heading">"New account"</h2>
-                <ActionForm action=actions.new_account>
-                    <div class="field">
-                        <label for="new-account-org">"Organisation"</label>
-                        <select id="new-account-org" name="organisation" required>
-                            {org_options
-                                .into_iter()
-                                .map(|(id, name)| view! { <option value=id.to_string()>{name}</option> })
-                                .collect_view()}
-                        </select>
-                    </div>
-                    <AccountFields prefix="new-account" account=None/>
-                    <button type="submit">"Create account"</button>
-                </ActionForm>
-            </section>
-            <section aria-labelledby="admins-heading">
-                <h2 id="admins-heading">"Account administrators"</h2>
-                <ActionForm action=actions.admin>
-                    <div class="field">
-                        <label for="admin-account">"Account"</label>
-                        <select id="admin-account" name="account" required>
-                            {account_options
-                                .into_iter()
-                                .map(|(id, name)| view! { <option value=id.to_string()>{name}</option> })
-                                .collect_view()}
-                        </select>
-                    </div>
-                    <div class="field">
-                        <label for="admin-email">"Email of a registered person"</label>
-                        <input id="admin-email" name="email" type="email" required/>
-                    </div>
-                    <fieldset>
-                        <legend>"Change"</legend>
-                        <label><input type="radio" name="grant" value="grant" checked/>" Grant Account Administrator"</label>
-                        <label><input type="radio" name="grant" value="revoke"/>" Revoke Account Administrator"</label>
-                    </fieldset>
-                    <button type="submit">"Save administrator"</button>
-                </ActionForm>
-            </section>
-        </div>
-    }
+            <div class="console-forms">
+                <section aria-labelledby="new-org-heading">
+                    <h2 id="new-org-heading">"New organisation"</h2>
+                    <ActionForm action=actions.new_org>
+                        <OrganisationFields prefix="new-org" name=String::new() kind="customer".into() domains=String::new()/>
+                        <button type="submit">"Create organisation"</button>
+                    </ActionForm>
+                </section>
+                <section aria-labelledby="new-account-heading">
+                    <h2 id="new-account-heading">"New account"</h2>
+                    <ActionForm action=actions.new_account>
+                        <div class="field">
+                            <label for="new-account-org">"Organisation"</label>
+                            <select id="new-account-org" name="organisation" required>
+    {id_options(org_options)}
+                            </select>
+                        </div>
+                        <AccountFields prefix="new-account" account=None/>
+                        <button type="submit">"Create account"</button>
+                    </ActionForm>
+                </section>
+                <section aria-labelledby="admins-heading">
+                    <h2 id="admins-heading">"Account administrators"</h2>
+                    <ActionForm action=actions.admin>
+                        <div class="field">
+                            <label for="admin-account">"Account"</label>
+                            <select id="admin-account" name="account" required>
+    {id_options(account_options)}
+                            </select>
+                        </div>
+                        <div class="field">
+                            <label for="admin-email">"Email of a registered person"</label>
+                            <input id="admin-email" name="email" type="email" required/>
+                        </div>
+                        <fieldset>
+                            <legend>"Change"</legend>
+                            <label><input type="radio" name="grant" value="grant" checked/>" Grant Account Administrator"</label>
+                            <label><input type="radio" name="grant" value="revoke"/>" Revoke Account Administrator"</label>
+                        </fieldset>
+                        <button type="submit">"Save administrator"</button>
+                    </ActionForm>
+                </section>
+            </div>
+        }
 }
 
 #[component]
@@ -287,4 +279,9 @@ fn AccountFields(#[prop(into)] prefix: String, account: Option<ConsoleAccount>) 
             <p class="hint" id=id("projects-hint")>{projects_hint}</p>
         </div>
     }
+}
+
+/// `<option>`s whose values are ids.
+fn id_options(items: Vec<(i64, String)>) -> impl IntoView {
+    items.into_iter().map(|(id, name)| view! { <option value=id.to_string()>{name}</option> }).collect_view()
 }

@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::RequestPasswordReset;
+use crate::components::form_feedback::form_error;
 
 /// What the form says whatever happened, so that it does not reveal who is registered.
 pub const SENT: &str =
@@ -16,12 +17,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
     let action = ServerAction::<RequestPasswordReset>::new();
     let sent =
         move || matches!(action.value().get(), Some(Ok(()))) || query.with(|q| q.get("sent").is_some_and(|s| s == "1"));
-    let posted_error = query.with_untracked(|q| q.get("error"));
-    let error = move || match action.value().get() {
-        Some(Err(e)) => Some(e.to_string()),
-        Some(Ok(())) => None,
-        None => posted_error.clone(),
-    };
+    let error = form_error(action);
     view! {
         <Title text="Forgot password"/>
         <section class="auth">

@@ -1,9 +1,10 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 
 use crate::api::{get_invitation, AcceptInvitation};
 use crate::components::error_view::ErrorView;
+use crate::components::form_feedback::{form_error, reload_on_success};
 use crate::error::AppError;
 use crate::model::{format_date, InvitationView};
 
@@ -37,17 +38,8 @@ pub fn InvitationPage() -> impl IntoView {
 #[component]
 fn Accept(inv: InvitationView, token: String) -> impl IntoView {
     let action = ServerAction::<AcceptInvitation>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
-            let _ = window().location().set_href("/");
-        }
-    });
-    let posted_error = use_query_map().with_untracked(|q| q.get("error"));
-    let error = move || match action.value().get() {
-        Some(Err(e)) => Some(e.to_string()),
-        Some(Ok(())) => None,
-        None => posted_error.clone(),
-    };
+    reload_on_success(action, "/".into());
+    let error = form_error(action);
     let by = inv.invited_by.clone().unwrap_or_else(|| "An administrator".into());
     let invitee = inv.name.clone();
     let expires = format_date(inv.expires_at).unwrap_or_default();

@@ -1,25 +1,15 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 use crate::api::Register;
+use crate::components::form_feedback::{form_error, reload_on_success};
 
 /// Self-registration (SPEC F18): name, email, password.
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let action = ServerAction::<Register>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
-            let _ = window().location().set_href("/");
-        }
-    });
-    // A failed post without JavaScript comes back with the message in `?error=`.
-    let posted_error = use_query_map().with_untracked(|q| q.get("error"));
-    let error = move || match action.value().get() {
-        Some(Err(e)) => Some(e.to_string()),
-        Some(Ok(())) => None,
-        None => posted_error.clone(),
-    };
+    reload_on_success(action, "/".into());
+    let error = form_error(action);
     view! {
         <Title text="Register"/>
         <section class="auth">

@@ -1,25 +1,17 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 
 use crate::api::ResetPassword;
+use crate::components::form_feedback::{form_error, reload_on_success};
 
 /// Choosing a new password from an emailed link (`/reset-password/:token`).
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
     let token = use_params_map().with_untracked(|p| p.get("token")).unwrap_or_default();
     let action = ServerAction::<ResetPassword>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
-            let _ = window().location().set_href("/");
-        }
-    });
-    let posted_error = use_query_map().with_untracked(|q| q.get("error"));
-    let error = move || match action.value().get() {
-        Some(Err(e)) => Some(e.to_string()),
-        Some(Ok(())) => None,
-        None => posted_error.clone(),
-    };
+    reload_on_success(action, "/".into());
+    let error = form_error(action);
     view! {
         <Title text="Choose a new password"/>
         <section class="auth">

@@ -3,6 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::SignIn;
+use crate::components::form_feedback::{form_error, reload_on_success};
 
 /// Sign in with email and password. A plain form that works without JavaScript; the
 /// server redirects to `next` on success.
@@ -14,18 +15,8 @@ pub fn SignInPage() -> impl IntoView {
     // Signed in: load the next page afresh, so that everything on it (the header too)
     // is rendered for the new session.
     let target = crate::api::safe_next(Some(&next));
-    Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
-            let _ = window().location().set_href(&target);
-        }
-    });
-    // A failed post without JavaScript comes back with the message in `?error=`.
-    let posted_error = use_query_map().with_untracked(|q| q.get("error"));
-    let error = move || match action.value().get() {
-        Some(Err(e)) => Some(e.to_string()),
-        Some(Ok(())) => None,
-        None => posted_error.clone(),
-    };
+    reload_on_success(action, target);
+    let error = form_error(action);
     view! {
         <Title text="Sign in"/>
         <section class="auth">

@@ -1,0 +1,34 @@
+use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
+use leptos_router::hooks::use_query_map;
+
+use crate::error::AppError;
+
+/// The message to show next to a form posted through `action`: the error of its last
+/// submission, or, before any, the `?error=` a post without JavaScript came back with.
+pub fn form_error<S>(action: ServerAction<S>) -> impl Fn() -> Option<String> + Clone + Send + Sync + 'static
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let posted = use_query_map().with_untracked(|q| q.get("error"));
+    move || match action.value().get() {
+        Some(Err(e)) => Some(e.to_string()),
+        Some(Ok(_)) => None,
+        None => posted.clone(),
+    }
+}
+
+/// Loads `href` afresh once `action` succeeds, so that everything on it (the header
+/// too) is rendered for the new session.
+pub fn reload_on_success<S>(action: ServerAction<S>, href: String)
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = action.value().get() {
+            let _ = window().location().set_href(&href);
+        }
+    });
+}
