@@ -1,8 +1,8 @@
 //! Roster's user interface: pages, widgets and server functions, compiled to WASM for
 //! the browser (`hydrate`) and natively for the server (`ssr`).
 
-// The release builds keep the full view types (dev builds erase them), and laying out
-// the deepest dialogs' futures needs more than the default 128 levels.
+// Builds outside cargo-leptos (clippy, a plain `cargo build`) keep the full view types,
+// and laying out the deepest dialogs' futures needs more than the default 128 levels.
 #![recursion_limit = "512"]
 
 pub mod api;

@@ -1,6 +1,7 @@
 //! The browser entry point: hydrates the server-rendered page into the live app.
 
-// Hydrating the full (release) view types needs deeper type layouts than the default.
+// Hydrating the full view types (builds outside cargo-leptos, which erases them) needs
+// deeper type layouts than the default.
 #![recursion_limit = "512"]
 
 #[wasm_bindgen::prelude::wasm_bindgen]
