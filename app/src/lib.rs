@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
                         view=pages::invitations::InvitationsPage
                         ssr=SsrMode::Async
                     />
+                    <Route path=path!("/accounts/:account/cases/new") view=pages::raise_case::RaiseCasePage/>
                     <Route path=path!("/invitations/:token") view=pages::invitation::InvitationPage ssr=SsrMode::Async/>
                     <Route path=path!("/mail") view=pages::sent_mail::SentMailPage ssr=SsrMode::Async/>
                     <Route path=path!("/operator") view=pages::console::ConsolePage ssr=SsrMode::Async/>

@@ -64,14 +64,14 @@ test('a plain member cannot manage users, and the server refuses their writes', 
 test('a deactivated member does not see the account', async ({ page }) => {
   await signIn(page, USERS.inactive);
   await page.goto('/');
-  await expect(page.getByRole('link', { name: DEMO_ACCOUNT.name })).toHaveCount(0);
+  await expect(page.getByRole('link', { name: DEMO_ACCOUNT.name, exact: true })).toHaveCount(0);
 });
 
 test('a vendor operator sees every account', async ({ page }) => {
   await signIn(page, USERS.operator);
   await page.goto('/');
   for (const name of ['Northwind Production', 'Contoso Health Cloud', 'Globex GovCloud']) {
-    await expect(page.getByRole('link', { name })).toBeVisible();
+    await expect(page.getByRole('link', { name, exact: true })).toBeVisible();
   }
 });
 
@@ -82,4 +82,22 @@ test('a request from another site is refused', async ({ page }) => {
     form: { account: String(DEMO_ACCOUNT.id), membership: '1', active: 'false' },
   });
   expect(res.status()).toBe(403);
+});
+
+test('raising a case: a member can, a deactivated member is told they are not a member', async ({ page }) => {
+  await signIn(page, USERS.contact);
+  await page.goto('/');
+  await page.getByRole('link', { name: `Raise a case on ${DEMO_ACCOUNT.name}` }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Raise a support case' })).toBeVisible();
+  await expectNoAxeViolations(page);
+  await page.getByLabel('What is the problem?').fill('The export button does nothing');
+  await page.getByRole('button', { name: 'Raise case' }).click();
+  await expect(page.getByRole('status').filter({ hasText: /Case C-\d+ is open/ })).toBeVisible();
+
+  await page.request.post('/api/sign_out', { maxRedirects: 0 });
+  await signIn(page, USERS.inactive);
+  await page.goto(`/accounts/${DEMO_ACCOUNT.id}/cases/new`);
+  await page.getByLabel('What is the problem?').fill('Please help');
+  await page.getByRole('button', { name: 'Raise case' }).click();
+  await expect(page.getByRole('alert')).toHaveText('You are not a member of an Account');
 });

@@ -58,7 +58,7 @@ test('a vendor operator creates an organisation, an account and its administrato
 
   // The new administrator manages the account's users.
   await apage.goto('/');
-  await apage.getByRole('link', { name: account }).click();
+  await apage.getByRole('link', { name: account, exact: true }).click();
   await expect(apage.getByRole('heading', { level: 1, name: account })).toBeVisible();
   await hydrated(apage);
   expect((await tableRows(apage)).map((r) => r[0])).toEqual(['Ursula Umbrella']);

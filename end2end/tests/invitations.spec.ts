@@ -70,7 +70,7 @@ test('an administrator invites a new user, who accepts from the emailed link and
   await ipage.getByRole('button', { name: 'Accept and register' }).click();
   await expect(ipage).toHaveURL(/\/$/);
   await expect(ipage.getByRole('banner')).toContainText(`Signed in as ${name}`);
-  await expect(ipage.getByRole('link', { name: DEMO_ACCOUNT.name })).toBeVisible();
+  await expect(ipage.getByRole('link', { name: DEMO_ACCOUNT.name, exact: true })).toBeVisible();
   // The link worked once.
   await ipage.goto(link);
   await expect(ipage.getByRole('alert')).toContainText('already been accepted');

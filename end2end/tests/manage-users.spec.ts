@@ -9,7 +9,7 @@ test.beforeEach(async ({ page }) => {
 
 test('the accounts list leads to Manage Users with the member table', async ({ page }) => {
   await page.goto('/');
-  await page.getByRole('link', { name: DEMO_ACCOUNT.name }).click();
+  await page.getByRole('link', { name: DEMO_ACCOUNT.name, exact: true }).click();
   await expect(page.getByRole('heading', { level: 1, name: DEMO_ACCOUNT.name })).toBeVisible();
   await expect(page.getByRole('link', { name: 'Manage Support Contacts' })).toBeVisible();
   for (const col of ['Name', 'Email', 'Additional roles', 'Active', 'Last sign-on', 'Cases owned']) {

@@ -40,9 +40,11 @@ enum Expect {
     Denied,
     /// 401: nobody is signed in.
     SignIn,
+    /// 403, worded as SPEC F12 words it for raising a case where one is not a member.
+    NotAMember,
 }
 
-use Expect::{Denied, Served, SignIn, Status};
+use Expect::{Denied, NotAMember, Served, SignIn, Status};
 
 /// Managing Northwind Production: its administrators and vendor operators only.
 const MANAGE: [Expect; 6] = [Served, Served, Denied, Denied, Denied, SignIn];
@@ -144,6 +146,12 @@ const MATRIX: &[(&str, [Expect; 6])] = &[
     ("FORM /api/invitations/accept token=not-a-token", [Status(404); 6]),
     ("FORM /api/password/forgot email=not-an-email", [Status(400); 6]),
     ("FORM /api/password/reset token=not-a-token&password=short&confirm=short", [Status(400); 6]),
+    // Raising a case: active members of the account only (a too-long title from
+    // whoever may, so that nothing is raised).
+    (
+        "FORM /api/cases/raise account=$ACCOUNT&title=",
+        [NotAMember, Status(400), NotAMember, Status(400), NotAMember, SignIn],
+    ),
     // The outbox and the vendor console: vendor operators only (refused arguments for
     // the writes, so that the operator's call changes nothing).
     ("FORM /api/mail", [Served, Denied, Denied, Denied, Denied, SignIn]),
@@ -272,6 +280,7 @@ fn check(expect: Expect, reply: &Reply) -> Result<(), String> {
         Status(code) => reply.status == code,
         Denied => reply.status == 403 && reply.text().contains(NO_ACCESS),
         SignIn => reply.status == 401,
+        NotAMember => reply.status == 403 && reply.text().contains(app::server::cases::NOT_A_MEMBER),
     };
     if fine {
         return Ok(());

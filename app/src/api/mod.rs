@@ -1,11 +1,13 @@
 //! Server functions: the only way the browser reaches data. Each validates its input,
 //! calls storage in `crate::server`, and reports errors through `server::respond`.
 
+mod cases;
 mod console;
 mod invitations;
 mod mail;
 mod password;
 
+pub use cases::*;
 pub use console::*;
 pub use invitations::*;
 pub use mail::*;

@@ -39,6 +39,7 @@ pub fn action_label(action: &str) -> &str {
         "organisation.created" => "Organisation created",
         "organisation.updated" => "Organisation changed",
         "password.reset" => "Password reset",
+        "case.raised" => "Raised a case",
         other => other,
     }
 }

@@ -36,6 +36,7 @@ pub fn HomePage() -> impl IntoView {
                                         <th scope="col">"Org ID"</th>
                                         <th scope="col">"Kind"</th>
                                         <th scope="col" class="num">"Members"</th>
+                                        <th scope="col"><span class="visually-hidden">"Cases"</span></th>
                                     </tr>
                                 </thead>
                                 <tbody>
@@ -43,6 +44,8 @@ pub fn HomePage() -> impl IntoView {
                                         .into_iter()
                                         .map(|a| {
                                             let href = format!("/accounts/{}/users", a.id);
+                                            let raise = format!("/accounts/{}/cases/new", a.id);
+                                            let raise_label = format!("Raise a case on {}", a.name);
                                             let kind = if a.government_cloud {
                                                 format!("{} (government cloud)", a.kind)
                                             } else {
@@ -55,6 +58,7 @@ pub fn HomePage() -> impl IntoView {
                                                     <td>{a.org_id}</td>
                                                     <td>{kind}</td>
                                                     <td class="num">{a.members}</td>
+                                                    <td><a href=raise aria-label=raise_label>"Raise a case"</a></td>
                                                 </tr>
                                             }
                                         })

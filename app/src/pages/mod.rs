@@ -9,6 +9,7 @@ pub mod invitation;
 pub mod invitations;
 pub mod manage_users;
 pub mod not_found;
+pub mod raise_case;
 pub mod register;
 pub mod reset_password;
 pub mod sent_mail;

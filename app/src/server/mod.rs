@@ -5,6 +5,7 @@ pub mod access;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
+pub mod cases;
 pub mod console;
 pub mod contacts;
 pub mod db;
