@@ -488,5 +488,22 @@ backend_tests! {
         assert_eq!(send(addr, "FORM /api/me", Some(&third)).await.text(), "null");
         let id: Id = third.split_once('=').unwrap().1.parse().unwrap();
         assert!(store.load(&id).await.unwrap().is_none(), "the expired session is still stored");
+
+        // A password reset ends every session of that person, not anyone else's.
+        let admin_session = sign_in(addr, ADMIN, None).await;
+        let operator_session = sign_in(addr, OPERATOR, None).await;
+        backdate(&store, &admin_session, 5).await;
+        assert_eq!(status(admin_session.clone()).await, 200);
+        app::server::password_reset::request(&db, ADMIN).await.unwrap();
+        let body: String = db
+            .scalar(&sql!("SELECT body_text FROM outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1", ADMIN))
+            .await
+            .unwrap();
+        let at = body.find("/reset-password/").expect("a reset link");
+        let token = body[at + "/reset-password/".len()..].split_whitespace().next().unwrap().to_string();
+        app::server::password_reset::complete(&db, &token, "a brand new password").await.unwrap();
+        assert_eq!(status(admin_session.clone()).await, 401);
+        assert_eq!(send(addr, "FORM /api/me", Some(&admin_session)).await.text(), "null");
+        assert_eq!(status(operator_session).await, 200);
     }
 }

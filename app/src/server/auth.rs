@@ -50,12 +50,19 @@ pub async fn signed_in_with(db: &Db, session: &Session) -> Result<Option<Actor>>
         session.flush().await.map_err(internal)?;
         return Ok(None);
     }
-    db.fetch_optional::<Actor>(&sql!(
-        "SELECT id AS person_id, display_name AS name, email, is_operator FROM people \
-         WHERE id = $1 AND registered_at IS NOT NULL",
-        s.person_id
-    ))
-    .await
+    // A session from before the person's last password reset no longer counts.
+    let actor = db
+        .fetch_optional::<Actor>(&sql!(
+            "SELECT id AS person_id, display_name AS name, email, is_operator FROM people \
+             WHERE id = $1 AND registered_at IS NOT NULL AND sessions_valid_from <= $2",
+            s.person_id,
+            s.signed_in_at
+        ))
+        .await?;
+    if actor.is_none() {
+        session.flush().await.map_err(internal)?;
+    }
+    Ok(actor)
 }
 
 fn internal(e: impl std::fmt::Display) -> AppError {

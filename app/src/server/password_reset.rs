@@ -69,8 +69,8 @@ pub async fn request(db: &Db, email: &str) -> Result<()> {
     tx.commit().await
 }
 
-/// Sets a new password with the link's token; every other link of that person stops
-/// working. Returns the person, to sign them in.
+/// Sets a new password with the link's token; every other link and every session of
+/// that person stop working. Returns the person, to sign them in again.
 pub async fn complete(db: &Db, link_token: &str, password: &str) -> Result<i64> {
     let password = auth::checked_password(password)?;
     let mut tx = db.begin().await?;
@@ -91,7 +91,14 @@ pub async fn complete(db: &Db, link_token: &str, password: &str) -> Result<i64> 
         Some((_, person, _, None)) => person,
     };
     let hash = auth::hash_password(password).await?;
-    tx.execute(&sql!("UPDATE people SET password_hash = $1 WHERE id = $2", &hash, person)).await?;
+    // Signed out everywhere: whoever knew the old password keeps no session.
+    tx.execute(&sql!(
+        "UPDATE people SET password_hash = $1, sessions_valid_from = $2 WHERE id = $3",
+        &hash,
+        now(),
+        person
+    ))
+    .await?;
     tx.execute(&sql!(
         "UPDATE password_resets SET used_at = $1 WHERE person_id = $2 AND used_at IS NULL",
         now(),
