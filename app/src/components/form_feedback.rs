@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::hooks::use_query_map;
 
+use super::toast::Toasts;
 use crate::error::AppError;
 
 /// The message to show next to a form posted through `action`: the error of its last
@@ -30,5 +31,18 @@ where
         if let Some(Ok(_)) = action.value().get() {
             let _ = window().location().set_href(&href);
         }
+    });
+}
+
+/// Shows each answer of `action` (its confirmation, or its error) as a toast, so that a
+/// page with several actions shows whichever answered last.
+pub fn toast_answers<S>(action: ServerAction<S>, toasts: Toasts)
+where
+    S: ServerFn<Output = String, Error = AppError> + Clone + Send + Sync + 'static,
+{
+    Effect::new(move |_| match action.value().get() {
+        Some(Ok(message)) => toasts.ok(message),
+        Some(Err(e)) => toasts.error(e.to_string()),
+        None => {}
     });
 }

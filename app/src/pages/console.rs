@@ -4,6 +4,8 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::{console_overview, CreateOrganisation, SaveAccount, SetAccountAdmin, UpdateOrganisation};
 use crate::components::error_view::ErrorView;
+use crate::components::form_feedback::toast_answers;
+use crate::components::toast::{ToastRegion, Toasts};
 use crate::error::AppError;
 use crate::model::{ConsoleAccount, ConsoleOrganisation, ACCOUNT_KINDS, ORGANISATION_KINDS};
 
@@ -42,31 +44,17 @@ pub fn ConsolePage() -> impl IntoView {
         admin: ServerAction::new(),
     };
     let data = Resource::new(move || actions.version(), |_| console_overview());
-    // The answer of whichever action answered last.
-    let outcome = RwSignal::new(None::<Result<String, String>>);
-    let follow = move |value: MappedSignal<Option<Result<String, AppError>>>| {
-        Effect::new(move |_| {
-            if let Some(v) = value.get() {
-                outcome.set(Some(v.map_err(|e| e.to_string())));
-            }
-        });
-    };
-    follow(actions.new_org.value());
-    follow(actions.edit_org.value());
-    follow(actions.new_account.value());
-    follow(actions.edit_account.value());
-    follow(actions.admin.value());
+    let toasts = Toasts::provide();
+    toast_answers(actions.new_org, toasts);
+    toast_answers(actions.edit_org, toasts);
+    toast_answers(actions.new_account, toasts);
+    toast_answers(actions.edit_account, toasts);
+    toast_answers(actions.admin, toasts);
     let posted_error = use_query_map().with_untracked(|q| q.get("error"));
     view! {
         <Title text="Vendor console"/>
         <h1>"Vendor console"</h1>
-        <div class="toasts" role="status" aria-live="polite">
-            {move || match outcome.get() {
-                Some(Ok(m)) => Some(view! { <p class="toast">{m}</p> }.into_any()),
-                Some(Err(e)) => Some(view! { <p class="toast error">{e}</p> }.into_any()),
-                None => None,
-            }}
-        </div>
+        <ToastRegion/>
         {posted_error.map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
         <Transition fallback=|| view! { <p role="status">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>

@@ -4,6 +4,8 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::{get_account, list_invitations, ResendInvitation, RevokeInvitation};
 use crate::components::error_view::ErrorView;
+use crate::components::form_feedback::toast_answers;
+use crate::components::toast::{ToastRegion, Toasts};
 use crate::error::AppError;
 use crate::model::{format_date, InvitationState};
 
@@ -27,24 +29,12 @@ pub fn InvitationsPage() -> impl IntoView {
             Ok::<_, AppError>((summary, rows))
         },
     );
-    let outcome = move || {
-        let last = |v: Option<Result<String, AppError>>| v.map(|r| r.map_err(|e| e.to_string()));
-        // The most recent of the two actions' answers.
-        if revoke.version().get() > 0 && revoke.version().get() >= resend.version().get() {
-            last(revoke.value().get())
-        } else {
-            last(resend.value().get())
-        }
-    };
+    let toasts = Toasts::provide();
+    toast_answers(resend, toasts);
+    toast_answers(revoke, toasts);
     view! {
         <Title text="Invitations"/>
-        <div class="toasts" role="status" aria-live="polite">
-            {move || match outcome() {
-                Some(Ok(m)) => Some(view! { <p class="toast">{m}</p> }.into_any()),
-                Some(Err(e)) => Some(view! { <p class="toast error">{e}</p> }.into_any()),
-                None => None,
-            }}
-        </div>
+        <ToastRegion/>
         <Transition fallback=|| view! { <p role="status">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                 {move || Suspend::new(async move {
