@@ -177,11 +177,7 @@ pub async fn register(db: &Db, name: &str, email: &str, password: &str) -> Resul
 
 /// A person's name as entered, with its spaces tidied, or why it will not do.
 pub fn checked_name(name: &str) -> Result<String> {
-    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::invalid("Enter your name (at most 100 characters)."));
-    }
-    Ok(name)
+    super::checked_text(name, 100, "Enter your name (at most 100 characters).")
 }
 
 /// A new password, or why it will not do.

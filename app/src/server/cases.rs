@@ -14,7 +14,6 @@ pub const NOT_A_MEMBER: &str = "You are not a member of an Account";
 
 /// Opens a case on `account` with the actor as its primary contact. Returns its number.
 pub async fn raise(db: &Db, actor: &Actor, account: i64, title: &str) -> Result<String> {
-    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut tx = db.begin().await?;
     let member: Option<(i64, String)> = tx
         .fetch_optional(&sql!(
@@ -27,9 +26,7 @@ pub async fn raise(db: &Db, actor: &Actor, account: i64, title: &str) -> Result<
         Some((id, status)) if status == "active" => id,
         _ => return Err(AppError::Forbidden(NOT_A_MEMBER.into())),
     };
-    if title.is_empty() || title.chars().count() > 200 {
-        return Err(AppError::invalid("Describe the problem in a title of at most 200 characters."));
-    }
+    let title = super::checked_text(title, 200, "Describe the problem in a title of at most 200 characters.")?;
     // The number is made from the id, which only the insert gives.
     let (placeholder, _) = token::new();
     let id: i64 = tx

@@ -17,11 +17,7 @@ use crate::sql;
 const ADMINS_SHOWN: i64 = 5;
 
 fn checked_name(name: &str, what: &str) -> Result<String> {
-    let n = name.split_whitespace().collect::<Vec<_>>().join(" ");
-    if n.is_empty() || n.chars().count() > 100 {
-        return Err(AppError::invalid(format!("Enter the {what} (at most 100 characters).")));
-    }
-    Ok(n)
+    super::checked_text(name, 100, format!("Enter the {what} (at most 100 characters)."))
 }
 
 fn checked_domains(text: &str) -> Result<Vec<String>> {

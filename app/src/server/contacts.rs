@@ -12,7 +12,7 @@ use crate::model::{NewContact, RoleChange};
 use crate::sql;
 
 fn checked_part(value: &str, what: &str) -> Result<String> {
-    let v = value.split_whitespace().collect::<Vec<_>>().join(" ");
+    let v = super::one_line(value);
     if v.is_empty() {
         return Err(AppError::invalid(format!("Enter the {what}.")));
     }

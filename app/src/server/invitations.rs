@@ -74,10 +74,7 @@ async fn account_name(tx: &mut Tx, account: i64) -> Result<(String, String)> {
 /// Invites `name` <`email`> to the administrator's account with the roles of `change`
 /// ("+ Invite New Users"). Returns the confirmation to show.
 pub async fn invite(db: &Db, admin: &AccountAdmin, name: &str, email: &str, change: &RoleChange) -> Result<String> {
-    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::invalid("Enter the person's name (at most 100 characters)."));
-    }
+    let name = super::checked_text(name, 100, "Enter the person's name (at most 100 characters).")?;
     if !membership::valid_email(email) {
         return Err(AppError::invalid("Enter a full email address, like name@example.com."));
     }

@@ -49,6 +49,8 @@ struct Person {
     last_sign_in_at: Option<i64>,
 }
 
+const PERSON: &str = "SELECT id, display_name, email, email_key, name_key, registered_at, last_sign_in_at FROM people";
+
 async fn account(tx: &mut Tx, id: i64) -> Result<Account> {
     tx.fetch_optional(&sql!("SELECT id, name, government_cloud FROM accounts WHERE id = $1", id))
         .await?
@@ -190,12 +192,7 @@ async fn checked_cloud(
     Ok(Some(cloud))
 }
 
-pub(super) async fn describe(
-    tx: &mut Tx,
-    cat: &Catalogue,
-    bits: i64,
-    cloud: Option<&CloudAffiliation>,
-) -> Result<String> {
+async fn describe(tx: &mut Tx, cat: &Catalogue, bits: i64, cloud: Option<&CloudAffiliation>) -> Result<String> {
     let mut text = cat.describe(bits);
     if let Some(c) = cloud {
         let projects = if c.all_projects {
@@ -280,21 +277,9 @@ pub async fn add(db: &Db, admin: &AccountAdmin, who: &PersonRef, change: &RoleCh
             if !valid_email(email) {
                 return Err(AppError::invalid("Enter a full email address, like name@example.com."));
             }
-            tx.fetch_optional(&sql!(
-                "SELECT id, display_name, email, email_key, name_key, registered_at, last_sign_in_at \
-                 FROM people WHERE email_key = $1",
-                email.trim().to_lowercase()
-            ))
-            .await?
+            tx.fetch_optional(&sql!(format!("{PERSON} WHERE email_key = $1"), email.trim().to_lowercase())).await?
         }
-        PersonRef::Id(id) => {
-            tx.fetch_optional(&sql!(
-                "SELECT id, display_name, email, email_key, name_key, registered_at, last_sign_in_at \
-                 FROM people WHERE id = $1",
-                *id
-            ))
-            .await?
-        }
+        PersonRef::Id(id) => tx.fetch_optional(&sql!(format!("{PERSON} WHERE id = $1"), *id)).await?,
     };
     let person = match person {
         Some(p) if p.registered_at.is_some() => p,
@@ -410,12 +395,7 @@ pub(super) async fn join_with(
 }
 
 async fn person_by_id(tx: &mut Tx, id: i64) -> Result<Person> {
-    tx.fetch_optional(&sql!(
-        "SELECT id, display_name, email, email_key, name_key, registered_at, last_sign_in_at FROM people WHERE id = $1",
-        id
-    ))
-    .await?
-    .ok_or(AppError::Internal)
+    tx.fetch_optional(&sql!(format!("{PERSON} WHERE id = $1"), id)).await?.ok_or(AppError::Internal)
 }
 
 /// The welcome email: who added them, where, and with which roles.

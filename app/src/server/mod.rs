@@ -47,6 +47,21 @@ pub fn set_status(code: u16) {
     }
 }
 
+/// Text typed into a one-line field, with its runs of spaces made single.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `text` as `one_line` makes it, or `message` as the refusal when that is empty or
+/// longer than `max` characters.
+pub fn checked_text(text: &str, max: usize, message: impl Into<String>) -> Result<String, AppError> {
+    let t = one_line(text);
+    if t.is_empty() || t.chars().count() > max {
+        return Err(AppError::invalid(message));
+    }
+    Ok(t)
+}
+
 static SITE_URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 
 /// Sets the address links in emails start with (`ROSTER_PUBLIC_URL`, else the address
