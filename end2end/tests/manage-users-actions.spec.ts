@@ -116,6 +116,8 @@ test('Update roles from the Actions menu, by keyboard', async ({ page }) => {
   await expect(menu).toHaveCount(0);
   await expect(menuButton).toBeFocused();
   await page.keyboard.press('Enter');
+  // The menu moves focus to its first item once open; a key pressed before that lands nowhere.
+  await expect(menu.getByRole('menuitem', { name: 'Update' })).toBeFocused();
   await page.keyboard.press('Enter');
   const dialog = page.getByRole('dialog', { name: 'Update user' });
   await dialog.getByRole('checkbox', { name: 'Billing contact' }).check();
