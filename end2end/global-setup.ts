@@ -38,6 +38,8 @@ export default async function globalSetup() {
     await new Promise((r) => setTimeout(r, 100));
   }
   process.env.ROSTER_URL = url;
+  // Tests read the outbox of this database (tests/outbox.ts).
+  process.env.ROSTER_E2E_DB_URL = databaseUrl;
   console.log(`Roster under test at ${url} (${databaseUrl})`);
   return async () => {
     server.kill('SIGINT');
