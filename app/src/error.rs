@@ -19,9 +19,15 @@ pub enum AppError {
     SignInRequired,
     #[error("{0}")]
     TooMany(String),
+    /// A request body over the server's limit.
+    #[error("{0}")]
+    TooLarge(String),
     /// The thing changed under the caller, or would break a uniqueness rule.
     #[error("{0}")]
     Conflict(String),
+    /// Too much work of one kind at once (password hashing): try again shortly.
+    #[error("The server is busy; try again in a moment.")]
+    Busy,
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// Transport-level failures reported by the server-function machinery.
@@ -47,8 +53,10 @@ impl AppError {
             Self::Forbidden(_) => 403,
             Self::SignInRequired => 401,
             Self::TooMany(_) => 429,
+            Self::TooLarge(_) => 413,
             Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,
+            Self::Busy => 503,
             Self::Internal => 500,
             Self::Transport(_) => 502,
         }

@@ -78,6 +78,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/help/manage-support-contacts") view=pages::help::HelpPage/>
                     <Route path=path!("/sign-in") view=pages::sign_in::SignInPage/>
                     <Route path=path!("/register") view=pages::register::RegisterPage/>
+                    <Route
+                        path=path!("/verify-email/:token")
+                        view=pages::verify_email::VerifyEmailPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
         </Router>

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { DEMO_ACCOUNT, expectNoAxeViolations, PASSWORD, signIn, USERS } from './helpers';
+import { DEMO_ACCOUNT, expectNoAxeViolations, fromSite, PASSWORD, signIn, USERS } from './helpers';
+import { linkFromOutbox } from './outbox';
 
 const usersPage = `/accounts/${DEMO_ACCOUNT.id}/users`;
 
@@ -31,16 +32,33 @@ test('sign out ends the session', async ({ page }) => {
   expect(res?.status()).toBe(401);
 });
 
-test('a new registration sees no account and cannot reach Manage Users', async ({ page }) => {
+test('a new registration proves its email, then sees no account and cannot reach Manage Users', async ({ page }) => {
+  const email = `rita.${Date.now()}@example.org`;
   await page.goto('/register');
   await expectNoAxeViolations(page);
   await page.getByLabel('Name').fill('Rita Registrant');
-  await page.getByLabel('Email').fill(`rita.${Date.now()}@example.org`);
+  await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill('short');
   await page.getByRole('button', { name: 'Register' }).click();
   await expect(page.getByLabel('Password')).toHaveJSProperty('validity.valid', false);
   await page.getByLabel('Password').fill('a long enough password');
   await page.getByRole('button', { name: 'Register' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Check your email' })).toBeVisible();
+  await expectNoAxeViolations(page);
+
+  // Not registered until the emailed link is followed: signing in says so.
+  const early = await page.request.post('/api/sign_in', {
+    headers: fromSite(),
+    form: { email, password: 'a long enough password', next: '/' },
+    maxRedirects: 0,
+  });
+  expect(early.status()).toBe(403);
+  expect(await early.text()).toContain(`Confirm your email first: follow the link we sent to ${email}`);
+
+  await page.goto(linkFromOutbox(email, '/verify-email/'));
+  await expect(page.getByRole('heading', { level: 1, name: 'Confirm your email' })).toBeVisible();
+  await expectNoAxeViolations(page);
+  await page.getByRole('button', { name: 'Confirm my email' }).click();
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByRole('banner')).toContainText('Signed in as Rita Registrant');
   await expect(page.getByText('You are not a member of any account yet.')).toBeVisible();
@@ -55,6 +73,7 @@ test('a plain member cannot manage users, and the server refuses their writes', 
   expect(res?.status()).toBe(403);
   await expect(page.getByRole('alert')).toContainText('You do not have access to this feature.');
   const write = await page.request.post('/api/members/active', {
+    headers: fromSite(),
     form: { account: String(DEMO_ACCOUNT.id), membership: '1', active: 'false' },
   });
   expect(write.status()).toBe(403);
@@ -94,7 +113,7 @@ test('raising a case: a member can, a deactivated member is told they are not a 
   await page.getByRole('button', { name: 'Raise case' }).click();
   await expect(page.getByRole('status').filter({ hasText: /Case C-\d+ is open/ })).toBeVisible();
 
-  await page.request.post('/api/sign_out', { maxRedirects: 0 });
+  await page.request.post('/api/sign_out', { headers: fromSite(), maxRedirects: 0 });
   await signIn(page, USERS.inactive);
   await page.goto(`/accounts/${DEMO_ACCOUNT.id}/cases/new`);
   await page.getByLabel('What is the problem?').fill('Please help');

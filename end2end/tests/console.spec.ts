@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { expectNoAxeViolations, hydrated, signIn, tableRows, USERS } from './helpers';
+import { linkFromOutbox } from './outbox';
 
 test('a vendor operator creates an organisation, an account and its administrator, who then manages users', async ({
   page,
@@ -18,6 +19,9 @@ test('a vendor operator creates an organisation, an account and its administrato
     maxRedirects: 0,
   });
   expect(reg.status(), await reg.text()).toBeLessThan(400);
+  await apage.goto(linkFromOutbox(adminEmail, '/verify-email/'));
+  await apage.getByRole('button', { name: 'Confirm my email' }).click();
+  await expect(apage).toHaveURL(/\/$/);
 
   await signIn(page, USERS.operator);
   await page.goto('/');

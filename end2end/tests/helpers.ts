@@ -10,9 +10,18 @@ export const USERS = {
   inactive: 'ivan.inactive@northwind.example',
 };
 
+/**
+ * The Origin header a page of the site sends with a POST. Playwright's `page.request`
+ * sends none, and the server refuses a POST that carries a session cookie without it.
+ */
+export function fromSite(): { Origin: string } {
+  return { Origin: new URL(process.env.ROSTER_URL!).origin };
+}
+
 /** Signs in through the API; the page's browser context keeps the session cookie. */
 export async function signIn(page: Page, email: string = USERS.admin) {
   const res = await page.request.post('/api/sign_in', {
+    headers: fromSite(),
     form: { email, password: PASSWORD, next: '/' },
     maxRedirects: 0,
   });

@@ -1,10 +1,18 @@
 import { Browser, expect, Page, test } from '@playwright/test';
-import { DEMO_ACCOUNT, expectNoAxeViolations, hydrated, signIn, tableRows, USERS } from './helpers';
+import { DEMO_ACCOUNT, expectNoAxeViolations, fromSite, hydrated, signIn, tableRows, USERS } from './helpers';
+import { linkFromOutbox } from './outbox';
 
 const usersPage = `/accounts/${DEMO_ACCOUNT.id}/users`;
 
-/** The link to `path` in the newest email to `to`, read by a vendor operator on the Sent mail page. */
+/**
+ * The link to `path` in the newest email to `to`, as its recipient gets it (read from the
+ * outbox), once a vendor operator has been shown that email on Sent mail with the link's
+ * token hidden: an operator must not be able to follow someone else's link.
+ */
 async function linkFromMail(browser: Browser, to: string, path: string): Promise<string> {
+  const link = linkFromOutbox(to, path);
+  const token = link.slice(link.indexOf(path) + path.length);
+  expect(token.length).toBeGreaterThan(20);
   const context = await browser.newContext({ baseURL: process.env.ROSTER_URL });
   const page = await context.newPage();
   await signIn(page, USERS.operator);
@@ -14,11 +22,11 @@ async function linkFromMail(browser: Browser, to: string, path: string): Promise
   const email = page.getByRole('article').first();
   await expect(email).toContainText(to);
   await email.getByText('Show the message').click();
-  const body = (await email.locator('pre').textContent()) ?? '';
+  await expect(email.locator('pre')).toContainText(`${path}…`);
+  // Nowhere on the page, the data it hydrates from included.
+  expect(await page.content()).not.toContain(token);
   await context.close();
-  const m = body.match(new RegExp(`https?://\\S+${path}\\S+`));
-  expect(m, body).not.toBeNull();
-  return m![0];
+  return link;
 }
 
 async function openUsers(page: Page) {
@@ -129,7 +137,15 @@ test('a forgotten password is replaced through an emailed one-time link', async 
     maxRedirects: 0,
   });
   expect(reg.status(), await reg.text()).toBeLessThan(400);
-  await page.request.post('/api/sign_out', { maxRedirects: 0 });
+  // Registered once the emailed link is confirmed, which signs Fay in.
+  const proof = linkFromOutbox(email, '/verify-email/');
+  const verified = await page.request.post('/api/registration/verify', {
+    headers: fromSite(),
+    form: { token: proof.slice(proof.indexOf('/verify-email/') + '/verify-email/'.length) },
+    maxRedirects: 0,
+  });
+  expect(verified.status(), await verified.text()).toBeLessThan(400);
+  await page.request.post('/api/sign_out', { headers: fromSite(), maxRedirects: 0 });
 
   await page.goto('/sign-in');
   await page.getByRole('link', { name: 'Forgot your password?' }).click();
@@ -153,10 +169,10 @@ test('a forgotten password is replaced through an emailed one-time link', async 
   await expect(page.getByRole('banner')).toContainText('Signed in as Fay Forgetful');
 
   // The old password no longer works; the new one does.
-  await page.request.post('/api/sign_out', { maxRedirects: 0 });
-  const old = await page.request.post('/api/sign_in', { form: { email, password: 'the first password' }, maxRedirects: 0 });
+  await page.request.post('/api/sign_out', { headers: fromSite(), maxRedirects: 0 });
+  const old = await page.request.post('/api/sign_in', { headers: fromSite(), form: { email, password: 'the first password' }, maxRedirects: 0 });
   expect(old.status()).toBe(400);
-  const fresh = await page.request.post('/api/sign_in', { form: { email, password: 'the second password' }, maxRedirects: 0 });
+  const fresh = await page.request.post('/api/sign_in', { headers: fromSite(), form: { email, password: 'the second password' }, maxRedirects: 0 });
   expect(fresh.status()).toBeLessThan(400);
 });
 

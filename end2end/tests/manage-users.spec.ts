@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { columnHeader, DEMO_ACCOUNT, hydrated, isSorted, signIn, tableRows } from './helpers';
+import { columnHeader, DEMO_ACCOUNT, fromSite, hydrated, isSorted, signIn, tableRows } from './helpers';
 
 const usersPage = `/accounts/${DEMO_ACCOUNT.id}/users`;
 
@@ -107,10 +107,11 @@ test('bad links get a clear message, never an error page', async ({ page }) => {
 
 test('the members API answers bad input with a 4xx JSON error', async ({ page }) => {
   const request = page.request;
-  const bad = await request.post('/api/members', { data: { query: { account: 'x' } } });
+  const bad = await request.post('/api/members', { headers: fromSite(), data: { query: { account: 'x' } } });
   expect(bad.status()).toBeGreaterThanOrEqual(400);
   expect(bad.status()).toBeLessThan(500);
   const missing = await request.post('/api/members', {
+    headers: fromSite(),
     data: {
       query: {
         account: 999999, search: '', role: null, status: 'Active', sort: 'Name', dir: 'Asc',

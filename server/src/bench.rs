@@ -1171,7 +1171,7 @@ async fn ensure_password(db: &Db) -> anyhow::Result<()> {
         .fetch_optional(&sql!("SELECT id FROM people WHERE email_key = $1 AND password_hash IS NULL", BENCH_ADMIN))
         .await?;
     if missing.is_some() {
-        let hash = app::server::auth::hash_password(seed::DEMO_PASSWORD.to_string()).await?;
+        let hash = app::server::auth::hash_password_in_turn(seed::DEMO_PASSWORD.to_string()).await?;
         db.execute(&sql!("UPDATE people SET password_hash = $1 WHERE email_key = $2", hash, BENCH_ADMIN)).await?;
     }
     Ok(())

@@ -50,6 +50,9 @@ pub async fn open(url: &str) -> anyhow::Result<Db> {
     } else {
         bail!("DATABASE_URL must start with sqlite: or postgres: (got {})", redact(url));
     };
+    app::server::roles::check_unique_roles_indexed(&db)
+        .await
+        .map_err(|why| anyhow::anyhow!("the role catalogue does not match the schema: {why}"))?;
     Ok(db)
 }
 

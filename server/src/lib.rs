@@ -9,6 +9,7 @@ pub mod bench;
 pub mod database;
 pub mod export;
 pub mod mail;
+pub mod security;
 pub mod seed;
 pub mod sessions;
 pub mod web;

@@ -15,6 +15,7 @@
 use std::time::Duration;
 
 use anyhow::{anyhow, Context};
+use app::server::outbox::hide_link_tokens;
 use app::server::{now, Db};
 use app::sql;
 use lettre::message::{Mailbox, MultiPart};
@@ -92,6 +93,12 @@ impl Mailer {
     /// Starts the background sender: a pass now and then every few seconds (at once again
     /// while passes come back full). Without a relay, only logs that mail stays unsent.
     pub fn spawn(self, db: Db) {
+        let scrub_db = db.clone();
+        tokio::spawn(async move {
+            if let Err(e) = hide_delivered_tokens(&scrub_db).await {
+                tracing::warn!("hiding the links of delivered mail failed: {e:#}");
+            }
+        });
         if !self.is_enabled() {
             tracing::info!("SMTP_URL is not set: outgoing mail is kept in the outbox, unsent");
             return;
@@ -163,13 +170,23 @@ impl Mailer {
             if claimed == 0 {
                 continue;
             }
+            // What the outbox keeps once the message is delivered: its one-time links
+            // belong to the recipient alone from then on.
+            let (kept_text, kept_html) = (hide_link_tokens(&text), hide_link_tokens(&html));
             let result = match self.message(id, created_at, &to, &subject, text, html) {
                 Ok(message) => transport.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
                 Err(e) => Err(e),
             };
             match result {
                 Ok(()) => {
-                    db.execute(&sql!("UPDATE outbox SET sent_at = $1 WHERE id = $2", now(), id)).await?;
+                    db.execute(&sql!(
+                        "UPDATE outbox SET sent_at = $1, body_text = $2, body_html = $3 WHERE id = $4",
+                        now(),
+                        kept_text,
+                        kept_html,
+                        id
+                    ))
+                    .await?;
                     sent += 1;
                 }
                 Err(error) => {
@@ -215,6 +232,34 @@ impl Mailer {
             .multipart(MultiPart::alternative_plain_html(text, html))
             .map_err(|e| format!("cannot build the message: {e}"))
     }
+}
+
+/// Hides the one-time links of mail delivered before delivery started hiding them (see
+/// `pass`). Only mail young enough to hold a working link is read: none works longer
+/// than an invitation's. Returns how many messages changed.
+pub async fn hide_delivered_tokens(db: &Db) -> anyhow::Result<usize> {
+    let since = now() - app::server::invitations::VALID_SECS;
+    let delivered: Vec<(i64, String, String)> = db
+        .fetch_all(&sql!(
+            "SELECT id, body_text, body_html FROM outbox WHERE sent_at IS NOT NULL AND created_at >= $1",
+            since
+        ))
+        .await?;
+    let mut changed = 0;
+    for (id, text, html) in delivered {
+        let (kept_text, kept_html) = (hide_link_tokens(&text), hide_link_tokens(&html));
+        if kept_text != text || kept_html != html {
+            db.execute(&sql!(
+                "UPDATE outbox SET body_text = $1, body_html = $2 WHERE id = $3",
+                kept_text,
+                kept_html,
+                id
+            ))
+            .await?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
 }
 
 /// `SMTP_URL` as lettre reads it: a bare `smtp://` requires STARTTLS (lettre's own

@@ -103,8 +103,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let addr = options.site_addr;
             let sessions = server::sessions::Store::for_db(&db).await?;
             sessions.spawn_cleanup();
-            let secure = std::env::var("ROSTER_PUBLIC_URL").is_ok_and(|u| u.starts_with("https://"));
-            let app = web::router(db, options, sessions, secure);
+            spawn_cleanup(db.clone());
+            let site = server::security::Site::at(std::env::var("ROSTER_PUBLIC_URL").ok().as_deref())?;
+            let app = web::router_at(db, options, sessions, site);
             let listener =
                 tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
             let url = format!("http://{}", listener.local_addr()?);
@@ -141,6 +142,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Every hour, deletes the sign-in (and other) tries too old to count, lockouts that have
+/// ended, and registrations whose link was used or expired a day ago.
+fn spawn_cleanup(db: app::server::Db) {
+    tokio::spawn(async move {
+        let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            hourly.tick().await;
+            if let Err(e) = app::server::limits::prune(&db).await {
+                tracing::warn!(error = %e, "pruning old tries failed");
+            }
+            if let Err(e) = app::server::registration::prune(&db).await {
+                tracing::warn!(error = %e, "pruning old registrations failed");
+            }
+        }
+    });
 }
 
 /// Seeds relative to the start of today, so that one seed gives one data set per day.

@@ -846,7 +846,7 @@ pub const DEMO_PASSWORD: &str = "roster-demo-2026";
 
 /// Gives the registered personas the demo password, hashed like any other.
 async fn set_demo_passwords(db: &Db) -> anyhow::Result<()> {
-    let hash = app::server::auth::hash_password(DEMO_PASSWORD.to_string()).await?;
+    let hash = app::server::auth::hash_password_in_turn(DEMO_PASSWORD.to_string()).await?;
     for (_, email, _, registered) in PERSONAS {
         if *registered {
             db.execute(&app::sql!("UPDATE people SET password_hash = $1 WHERE email_key = $2", &hash, *email)).await?;

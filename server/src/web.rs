@@ -2,6 +2,7 @@
 //! health check.
 
 use crate::export;
+use crate::security::{self, Site};
 use crate::sessions::Store;
 use app::error::AppError;
 use app::server::Db;
@@ -13,71 +14,99 @@ use axum::routing::get;
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::error::Error as _;
 use tower_http::compression::CompressionLayer;
 
 /// The whole app. `sessions` is the session store (see `Store::for_db`); `secure` marks
-/// the cookie Secure, for a site served over TLS.
+/// the cookie Secure and sends HSTS, for a site served over TLS. State-changing requests
+/// must come from a page of the Host they name (see `router_at` for a public URL).
 pub fn router(db: Db, options: LeptosOptions, sessions: Store, secure: bool) -> Router {
+    router_at(db, options, sessions, Site { origin: None, https: secure })
+}
+
+/// The whole app, served at `site` (`ROSTER_PUBLIC_URL`).
+pub fn router_at(db: Db, options: LeptosOptions, sessions: Store, site: Site) -> Router {
     let routes = generate_route_list(App);
+    let live_reload = std::env::var("LEPTOS_WATCH").is_ok();
     let context_db = db.clone();
+    let context = move || {
+        provide_context(context_db.clone());
+        // Answers shared by the server functions of one request (app::server::memo).
+        provide_context(app::server::memo::RequestMemo::default());
+        security::provide_page_policy(live_reload);
+    };
+    let (check_site, headers_site) = (site.clone(), site.clone());
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route(export::XLSX_PATH, get(export::xlsx).with_state(db.clone()))
         .route(export::CSV_PATH, get(export::csv).with_state(db.clone()))
-        .leptos_routes_with_context(
-            &options,
-            routes,
-            move || {
-                provide_context(context_db.clone());
-                // Answers shared by the server functions of one request (app::server::memo).
-                provide_context(app::server::memo::RequestMemo::default());
-            },
-            {
-                let options = options.clone();
-                move || shell(options.clone())
-            },
-        )
-        .fallback(leptos_axum::file_and_error_handler(shell))
+        .leptos_routes_with_context(&options, routes, context.clone(), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
         .layer(axum::middleware::map_response(server_fn_status))
         .layer(axum::middleware::from_fn(form_errors_back_to_page))
-        .layer(sessions.layer(secure))
-        .layer(axum::middleware::from_fn(same_origin))
+        .layer(axum::middleware::from_fn(posted_error_to_page))
+        .layer(sessions.layer(site.https))
+        .layer(axum::middleware::from_fn(move |req, next| security::same_origin(check_site.clone(), req, next)))
         .layer(CompressionLayer::new())
+        .layer(axum::middleware::from_fn(body_limit))
+        .layer(axum::middleware::from_fn(move |req, next| security::headers(headers_site.clone(), req, next)))
         .with_state(options)
 }
 
-/// Refuses state-changing requests sent from another site (CSRF): a browser always
-/// names the page's origin on such requests, and it must be this site.
-async fn same_origin(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+/// Server functions read their body whole into memory: a bound keeps one request from
+/// taking the server's memory. A body over it, announced or streamed (chunked), is
+/// answered 413 with a JSON error before anything runs.
+async fn body_limit(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     use axum::http::Method;
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
-    let headers = req.headers();
-    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok());
-    let origin = headers
-        .get(axum::http::header::ORIGIN)
-        .or_else(|| headers.get(axum::http::header::REFERER))
-        .and_then(|o| o.to_str().ok());
-    let from_here = match (origin, host) {
-        // Not sent by a browser page (no cookie can ride along cross-site without it).
-        (None, _) => true,
-        (Some(o), Some(h)) => {
-            o.split_once("://").map(|(_, rest)| rest.split('/').next().unwrap_or_default() == h).unwrap_or(false)
-        }
-        (Some(_), None) => false,
+    let too_large = || {
+        let err = AppError::TooLarge(format!("The request is too large: at most {} KiB.", MAX_BODY_BYTES / 1024));
+        (StatusCode::PAYLOAD_TOO_LARGE, axum::Json(err)).into_response()
     };
-    if from_here {
-        next.run(req).await
-    } else {
-        let body = serde_json::json!({ "error": "This request came from another site and was refused." });
-        (StatusCode::FORBIDDEN, axum::Json(body)).into_response()
+    let announced = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if announced.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return too_large();
+    }
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+        Ok(bytes) => next.run(axum::extract::Request::from_parts(parts, Body::from(bytes))).await,
+        Err(e) if e.source().is_some_and(|s| s.is::<http_body_util::LengthLimitError>()) => too_large(),
+        Err(e) => {
+            let err = AppError::invalid(format!("The request body could not be read: {e}"));
+            (StatusCode::BAD_REQUEST, axum::Json(err)).into_response()
+        }
     }
 }
 
+/// The largest request body: ample for any form or server-function call (a bulk
+/// selection of 1,000 ids is about 10 KB). A route that needs more (an import) gets its
+/// own limit.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Where a failed no-JavaScript form post leaves its message for the page it goes back
+/// to: in the session, for one page load, so that what a page shows next to its form is
+/// always Roster's own message for this visitor, never text from a URL someone sent.
+const POSTED_ERROR: &str = "posted_error";
+
+/// A message waiting for the next load of `page` (a path).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct WaitingMessage {
+    page: String,
+    message: String,
+}
+
 /// A form posted to a server function without JavaScript (a browser asking for HTML)
-/// that fails is sent back to its page with the message in `?error=`, which the page
-/// shows next to the form, instead of a bare JSON body.
+/// that fails is sent back to its page, which shows the message next to the form
+/// (see `posted_error_to_page`), instead of a bare JSON body.
 async fn form_errors_back_to_page(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let wants_html = req
         .headers()
@@ -86,8 +115,12 @@ async fn form_errors_back_to_page(req: axum::extract::Request, next: axum::middl
         .is_some_and(|a| a.contains("text/html"));
     let referer = req.headers().get(axum::http::header::REFERER).and_then(|r| r.to_str().ok()).map(str::to_string);
     let is_api_post = req.method() == axum::http::Method::POST && req.uri().path().starts_with("/api/");
+    let session = req.extensions().get::<tower_sessions::Session>().cloned();
     let resp = next.run(req).await;
-    let (true, true, Some(referer)) = (wants_html && is_api_post, resp.status().is_client_error(), referer) else {
+    let (true, true, Some(referer), Some(session)) =
+        // 503 too: "the server is busy" is a message for the person, like the 4xx ones.
+        (wants_html && is_api_post, resp.status().is_client_error() || resp.status() == StatusCode::SERVICE_UNAVAILABLE, referer, session)
+    else {
         return resp;
     };
     let (parts, body) = resp.into_parts();
@@ -97,16 +130,55 @@ async fn form_errors_back_to_page(req: axum::extract::Request, next: axum::middl
     let Ok(err) = serde_json::from_slice::<AppError>(&bytes) else {
         return Response::from_parts(parts, Body::from(bytes));
     };
-    // Back to the same page (path and query, without an older error), on this site.
+    // Back to the same page (path and query, without the `error` older versions put
+    // there), on this site.
     let page = referer.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..])).unwrap_or("/");
     let (path, query) = page.split_once('?').unwrap_or((page, ""));
-    let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
         .filter(|(k, _)| k != "error")
         .map(|(k, v)| (k.into(), v.into()))
         .collect();
-    pairs.push(("error".into(), err.to_string()));
     let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
-    axum::response::Redirect::to(&format!("{path}?{query}")).into_response()
+    let waiting = WaitingMessage { page: path.to_string(), message: err.to_string() };
+    if let Err(e) = session.insert(POSTED_ERROR, waiting).await {
+        // The page comes back without the message; the JSON answer is the next best.
+        tracing::warn!(error = %e, "cannot keep a form's error in the session");
+        return Response::from_parts(parts, Body::from(bytes));
+    }
+    let target = if query.is_empty() { path.to_string() } else { format!("{path}?{query}") };
+    axum::response::Redirect::to(&target).into_response()
+}
+
+/// Hands the message a failed form post left in the session (`form_errors_back_to_page`)
+/// to the page it was left for, in the request's extensions where the page reads it
+/// (`app::components::form_feedback::posted_error`). It is taken on the visitor's next
+/// page load, whatever the page, so that it never shows up later out of context.
+async fn posted_error_to_page(mut req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let page_load = req.method() == axum::http::Method::GET
+        && !req.uri().path().starts_with("/api/")
+        && req
+            .headers()
+            .get(axum::http::header::ACCEPT)
+            .and_then(|a| a.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"));
+    // Only a visitor with a session can have a message waiting; looking costs nothing
+    // more, since the page loads the session anyway, and writes only when one is taken.
+    let session = req.extensions().get::<tower_sessions::Session>().filter(|s| s.id().is_some()).cloned();
+    if let (true, Some(session)) = (page_load, session) {
+        match session.get::<WaitingMessage>(POSTED_ERROR).await {
+            Ok(Some(waiting)) => {
+                if let Err(e) = session.remove::<WaitingMessage>(POSTED_ERROR).await {
+                    tracing::warn!(error = %e, "cannot clear a form's error from the session");
+                }
+                if waiting.page == req.uri().path() {
+                    req.extensions_mut().insert(app::components::form_feedback::PostedError(waiting.message));
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot read a form's error from the session"),
+        }
+    }
+    next.run(req).await
 }
 
 /// A server function whose arguments do not decode fails before its body can report a

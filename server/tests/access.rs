@@ -144,6 +144,9 @@ const MATRIX: &[(&str, [Expect; 6])] = &[
     // An invitation link is its own credential; a wrong one is simply not found.
     ("FORM /api/invitations/view token=not-a-token", [Status(404); 6]),
     ("FORM /api/invitations/accept token=not-a-token", [Status(404); 6]),
+    // So is a registration's link.
+    ("FORM /api/registration/view token=not-a-token", [Status(404); 6]),
+    ("FORM /api/registration/verify token=not-a-token", [Status(404); 6]),
     ("FORM /api/password/forgot email=not-an-email", [Status(400); 6]),
     ("FORM /api/password/reset token=not-a-token&password=short&confirm=short", [Status(400); 6]),
     // Raising a case: active members of the account only (a too-long title from
@@ -204,11 +207,6 @@ struct Site {
 /// Seeds the database, makes the personas what the matrix says they are, and serves the
 /// router on a random port.
 async fn serve(db: &Db) -> Site {
-    // Server-side causes of a failure show up in the failing test's output.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("warn,sqlx=error"))
-        .with_test_writer()
-        .try_init();
     let now = app::server::now();
     seed(db, &SeedOptions { members: 130, seed: 11, now: now - now % 86_400 }).await.expect("seed");
     let all = accounts::list(db).await.unwrap();
@@ -250,13 +248,7 @@ async fn serve(db: &Db) -> Site {
     .await
     .unwrap();
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let sessions = server::sessions::Store::for_db(db).await.unwrap();
-    let app = server::web::router(db.clone(), server::web::options(None).unwrap(), sessions, false);
-    tokio::spawn(async move {
-        axum::serve(listener, app).await.unwrap();
-    });
+    let addr = common::serve_router(db, server::security::Site::default()).await;
     Site { addr, account, contoso, carla, carla_person, contoso_admin }
 }
 
@@ -330,9 +322,9 @@ backend_tests! {
 
         // A throwaway member of Northwind Production for each persona to deactivate and
         // remove: registered people of Globex GovCloud, added by the admin.
-        let globex: Vec<(i64,)> = db
+        let globex: Vec<(String,)> = db
             .fetch_all(&sql!(
-                "SELECT m.person_id FROM memberships m JOIN people p ON p.id = m.person_id JOIN accounts a \
+                "SELECT p.email FROM memberships m JOIN people p ON p.id = m.person_id JOIN accounts a \
                  ON a.id = m.account_id WHERE a.name = 'Globex GovCloud' AND p.registered_at IS NOT NULL \
                  ORDER BY m.id LIMIT 6"
             ))
@@ -341,8 +333,9 @@ backend_tests! {
         assert_eq!(globex.len(), 6);
         let admin = Actor::by_email(&db, ADMIN).await.unwrap().manage(&db, site.account).await.unwrap();
         let mut tmp = Vec::new();
-        for (person,) in &globex {
-            tmp.push(membership::add(&db, &admin, &PersonRef::Id(*person), &RoleChange::default()).await.unwrap());
+        for (email,) in &globex {
+            let person = PersonRef::Email(email.clone());
+            tmp.push(membership::add(&db, &admin, &person, &RoleChange::default()).await.unwrap());
         }
 
         let query = |account| serde_json::to_string(&MemberQuery::new(account)).unwrap();
@@ -494,7 +487,7 @@ backend_tests! {
         let operator_session = sign_in(addr, OPERATOR, None).await;
         backdate(&store, &admin_session, 5).await;
         assert_eq!(status(admin_session.clone()).await, 200);
-        app::server::password_reset::request(&db, ADMIN).await.unwrap();
+        app::server::password_reset::request(&db, ADMIN, None).await.unwrap();
         let body: String = db
             .scalar(&sql!("SELECT body_text FROM outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1", ADMIN))
             .await

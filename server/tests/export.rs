@@ -16,36 +16,26 @@ use server::seed::{seed, SeedOptions};
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 const HEADER: [&str; 6] = ["Name", "Email", "Additional roles", "Active", "Last sign-on", "Cases owned"];
 
-/// Seeds the database, serves the router on a random port and returns its address
-/// with the id of the large demo account.
-async fn serve(db: &Db, members: usize) -> (std::net::SocketAddr, i64) {
-    // Server-side causes of a failure show up in the failing test's output.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::new("warn,sqlx=error"))
-        .with_test_writer()
-        .try_init();
+/// A server under test with its demo administrator signed in.
+struct Signed {
+    addr: std::net::SocketAddr,
+    cookie: String,
+}
+
+/// Seeds the database, serves the router on a random port with the demo administrator
+/// signed in, and returns it with the id of the large demo account.
+async fn serve(db: &Db, members: usize) -> (Signed, i64) {
     let now = app::server::now();
     seed(db, &SeedOptions { members, seed: 11, now: now - now % 86_400 }).await.expect("seed");
     let account = accounts::list(db).await.unwrap().into_iter().find(|a| a.name == "Northwind Production").unwrap().id;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let sessions = server::sessions::Store::for_db(db).await.unwrap();
-    let app = server::web::router(db.clone(), server::web::options(None).unwrap(), sessions, false);
-    tokio::spawn(async move {
-        axum::serve(listener, app).await.unwrap();
-    });
+    let addr = common::serve_router(db, server::security::Site::default()).await;
     let cookie = sign_in(addr, "adam.admin@northwind.example", None).await;
-    COOKIES.lock().unwrap().push((addr, cookie));
-    (addr, account)
+    (Signed { addr, cookie }, account)
 }
 
-/// The session cookie of each server under test: every request below sends it.
-static COOKIES: std::sync::Mutex<Vec<(std::net::SocketAddr, String)>> = std::sync::Mutex::new(Vec::new());
-
-/// GET `target` with the server's session cookie.
-async fn get(addr: std::net::SocketAddr, target: &str) -> Reply {
-    let cookie = COOKIES.lock().unwrap().iter().find(|(a, _)| *a == addr).map(|(_, c)| c.clone());
-    send(addr, &format!("GET {target}"), cookie.as_deref()).await
+/// GET `target` with the administrator's session cookie.
+async fn get(server: &Signed, target: &str) -> Reply {
+    send(server.addr, &format!("GET {target}"), Some(&server.cookie)).await
 }
 
 /// Every member of a view, in order, as the Manage Users page pages through it.
@@ -98,11 +88,11 @@ fn serial_day(unix: i64) -> f64 {
 backend_tests! {
     async fn xlsx_holds_the_whole_view_with_real_dates(db) {
         // More members than one export page (2,000), so the export follows cursors.
-        let (addr, account) = serve(&db, 2_300).await;
+        let (server, account) = serve(&db, 2_300).await;
         let want = view(&db, MemberQuery::new(account)).await;
         assert!(want.len() > 2_000, "{}", want.len());
 
-        let reply = get(addr, &format!("/accounts/{account}/users/export.xlsx")).await;
+        let reply = get(&server, &format!("/accounts/{account}/users/export.xlsx")).await;
         assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
         assert_eq!(reply.header("content-type"), Some(XLSX));
         assert_eq!(
@@ -132,7 +122,7 @@ backend_tests! {
         assert!(want.iter().any(|m| m.last_sign_in_at > 0));
 
         // Searching exports just the matches.
-        let reply = get(addr, &format!("/accounts/{account}/users/export.xlsx?q=adam.admin")).await;
+        let reply = get(&server, &format!("/accounts/{account}/users/export.xlsx?q=adam.admin")).await;
         assert_eq!(reply.status, 200);
         let range = sheet(reply.body);
         assert_eq!(range.height(), 2);
@@ -142,9 +132,9 @@ backend_tests! {
     }
 
     async fn csv_respects_search_and_sort_and_streams(db) {
-        let (addr, account) = serve(&db, 2_300).await;
+        let (server, account) = serve(&db, 2_300).await;
 
-        let reply = get(addr, &format!("/accounts/{account}/users/export.csv")).await;
+        let reply = get(&server, &format!("/accounts/{account}/users/export.csv")).await;
         assert_eq!(reply.status, 200);
         assert_eq!(reply.header("content-type"), Some("text/csv; charset=utf-8"));
         assert_eq!(
@@ -167,7 +157,7 @@ backend_tests! {
         }
 
         // Sorted by email, descending.
-        let reply = get(addr, &format!("/accounts/{account}/users/export.csv?sort=email&dir=desc")).await;
+        let reply = get(&server, &format!("/accounts/{account}/users/export.csv?sort=email&dir=desc")).await;
         assert_eq!(reply.status, 200);
         let (_, rows) = parse_csv(&reply.body);
         let q = MemberQuery { sort: SortKey::Email, dir: SortDir::Desc, ..MemberQuery::new(account) };
@@ -176,7 +166,7 @@ backend_tests! {
         assert_eq!(got, want);
 
         // Searched: only the matches, whatever page the link was on.
-        let reply = get(addr, &format!("/accounts/{account}/users/export.csv?q=adam.admin&size=10&after=s1.zzz")).await;
+        let reply = get(&server, &format!("/accounts/{account}/users/export.csv?q=adam.admin&size=10&after=s1.zzz")).await;
         assert_eq!(reply.status, 200);
         let (_, rows) = parse_csv(&reply.body);
         assert_eq!(rows.len(), 1, "{rows:?}");
@@ -186,17 +176,17 @@ backend_tests! {
         assert_eq!(rows[0][4].len(), "YYYY-MM-DD".len());
 
         // Inactive members are a view of their own.
-        let reply = get(addr, &format!("/accounts/{account}/users/export.csv?status=inactive")).await;
+        let reply = get(&server, &format!("/accounts/{account}/users/export.csv?status=inactive")).await;
         let (_, rows) = parse_csv(&reply.body);
         let q = MemberQuery { status: app::model::MemberStatus::Inactive, ..MemberQuery::new(account) };
         assert_eq!(rows.len(), view(&db, q).await.len());
     }
 
     async fn nonsense_in_the_link_falls_back_to_the_default_view(db) {
-        let (addr, account) = serve(&db, 130).await;
-        let plain = get(addr, &format!("/accounts/{account}/users/export.csv")).await;
+        let (server, account) = serve(&db, 130).await;
+        let plain = get(&server, &format!("/accounts/{account}/users/export.csv")).await;
         let odd = get(
-            addr,
+            &server,
             &format!("/accounts/{account}/users/export.csv?sort=bogus&dir=sideways&size=7&status=maybe&after=%%%"),
         )
         .await;
@@ -205,29 +195,29 @@ backend_tests! {
         let (_, rows) = parse_csv(&odd.body);
         assert_eq!(rows.len(), view(&db, MemberQuery::new(account)).await.len());
 
-        let reply = get(addr, &format!("/accounts/{account}/users/export.xlsx?sort=bogus")).await;
+        let reply = get(&server, &format!("/accounts/{account}/users/export.xlsx?sort=bogus")).await;
         assert_eq!(reply.status, 200);
         assert_eq!(sheet(reply.body).height(), rows.len() + 1);
 
         // A view without members exports just the header row.
-        let reply = get(addr, &format!("/accounts/{account}/users/export.csv?q=no+such+member")).await;
+        let reply = get(&server, &format!("/accounts/{account}/users/export.csv?q=no+such+member")).await;
         assert_eq!(reply.status, 200);
         let (header, rows) = parse_csv(&reply.body);
         assert_eq!((header.len(), rows.len()), (6, 0));
-        let reply = get(addr, &format!("/accounts/{account}/users/export.xlsx?q=no+such+member")).await;
+        let reply = get(&server, &format!("/accounts/{account}/users/export.xlsx?q=no+such+member")).await;
         assert_eq!(reply.status, 200);
         assert_eq!(sheet(reply.body).height(), 1);
     }
 
     async fn refusals_are_json(db) {
-        let (addr, account) = serve(&db, 130).await;
+        let (server, account) = serve(&db, 130).await;
         for ext in ["xlsx", "csv"] {
             // To an administrator, an account that does not exist is one that is not theirs.
-            let reply = get(addr, &format!("/accounts/999999/users/export.{ext}")).await;
+            let reply = get(&server, &format!("/accounts/999999/users/export.{ext}")).await;
             assert_eq!(reply.status, 403);
             assert_eq!(reply.json_error(), app::server::access::NO_ACCESS);
 
-            let reply = get(addr, &format!("/accounts/nope/users/export.{ext}")).await;
+            let reply = get(&server, &format!("/accounts/nope/users/export.{ext}")).await;
             assert_eq!(reply.status, 404);
             assert!(reply.json_error().contains("no account"));
 
@@ -239,12 +229,12 @@ backend_tests! {
                 .find(|a| a.name == "Contoso Health Cloud")
                 .unwrap()
                 .id;
-            let reply = get(addr, &format!("/accounts/{contoso}/users/export.{ext}")).await;
+            let reply = get(&server, &format!("/accounts/{contoso}/users/export.{ext}")).await;
             assert_eq!(reply.status, 403);
             assert_eq!(reply.json_error(), app::server::access::NO_ACCESS);
 
             // A role that does not exist is the caller's mistake, said plainly.
-            let reply = get(addr, &format!("/accounts/{account}/users/export.{ext}?role=no_such_role")).await;
+            let reply = get(&server, &format!("/accounts/{account}/users/export.{ext}?role=no_such_role")).await;
             assert_eq!(reply.status, 400);
             let error = reply.json_error();
             assert!(error.contains("no_such_role"), "{error}");
@@ -267,12 +257,12 @@ fn peak_rss_kib() -> Option<u64> {
 #[ignore]
 async fn a_hundred_thousand_members() {
     let t = common::TestDb::sqlite().await;
-    let (addr, account) = serve(&t.db, 100_000).await;
+    let (server, account) = serve(&t.db, 100_000).await;
     let want = accounts::get(&t.db, account).await.unwrap().members as usize;
     let before = peak_rss_kib();
     for ext in ["csv", "xlsx"] {
         let started = std::time::Instant::now();
-        let reply = get(addr, &format!("/accounts/{account}/users/export.{ext}")).await;
+        let reply = get(&server, &format!("/accounts/{account}/users/export.{ext}")).await;
         assert_eq!(reply.status, 200);
         let rows = match ext {
             "csv" => parse_csv(&reply.body).1.len(),

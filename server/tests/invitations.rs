@@ -245,12 +245,12 @@ backend_tests! {
         let old_hash: String = db.scalar(&sql!("SELECT password_hash FROM people WHERE email_key = $1", carla)).await.unwrap();
         // Unknown emails get the same answer and nothing is stored or sent.
         let emails = count(&db, "outbox").await;
-        password_reset::request(&db, "nobody@northwind.example").await.unwrap();
-        password_reset::request(&db, "uma.unregistered@northwind.example").await.unwrap();
+        password_reset::request(&db, "nobody@northwind.example", None).await.unwrap();
+        password_reset::request(&db, "uma.unregistered@northwind.example", None).await.unwrap();
         assert_eq!(count(&db, "outbox").await, emails);
         assert_eq!(count(&db, "password_resets").await, 0);
 
-        password_reset::request(&db, "Carla.Contact@northwind.example").await.unwrap();
+        password_reset::request(&db, "Carla.Contact@northwind.example", None).await.unwrap();
         let (subject, body) = last_email(&db, carla).await;
         assert_eq!(subject, "Choose a new Roster password");
         let token = token_in(&body, "/reset-password/");
@@ -264,7 +264,7 @@ backend_tests! {
 
         // Three links an hour at most; an expired link is refused.
         for _ in 0..5 {
-            password_reset::request(&db, carla).await.unwrap();
+            password_reset::request(&db, carla, None).await.unwrap();
         }
         assert_eq!(count(&db, "password_resets").await, 3);
         let token = token_in(&last_email(&db, carla).await.1, "/reset-password/");
@@ -275,7 +275,7 @@ backend_tests! {
     async fn the_outbox_lists_newest_first_by_recipient(db) {
         setup(&db).await;
         for _ in 0..3 {
-            password_reset::request(&db, "carla.contact@northwind.example").await.unwrap();
+            password_reset::request(&db, "carla.contact@northwind.example", None).await.unwrap();
         }
         let all = outbox::list(&db, None, None, 2).await.unwrap();
         assert_eq!(all.rows.len(), 2);

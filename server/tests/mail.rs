@@ -205,4 +205,53 @@ backend_tests! {
         assert!(sink.messages().is_empty());
         assert_eq!(rows(&db).await.len(), 1);
     }
+
+    async fn a_delivered_message_keeps_no_usable_link(db) {
+        let sink = Sink::start().await;
+        let mailer = Mailer::new(Some(&sink.url()), "Roster <roster@example.test>").unwrap();
+        let token = "9c0f".repeat(16);
+        let link = format!("https://roster.test/reset-password/{token}");
+        let reset = Email {
+            to: "fay@example.test".into(),
+            subject: "Choose a new Roster password".into(),
+            text: format!("Choose it here (the link works once):\n{link}\n"),
+            html: format!("<p><a href=\"{link}\">Choose a new password</a></p>"),
+        };
+        enqueue_all(&db, &[reset]).await;
+
+        assert_eq!(mailer.send_due(&db).await.unwrap(), 1);
+        // The recipient gets the working link (undoing quoted-printable line breaks)...
+        let got = sink.messages();
+        assert!(got[0].data.replace("=\r\n", "").contains(&link), "{}", got[0].data);
+        // ...and the outbox keeps the message with the link's token hidden.
+        let (text, html): (String, String) =
+            db.fetch_optional(&sql!("SELECT body_text, body_html FROM outbox")).await.unwrap().unwrap();
+        assert!(!text.contains(&token) && !html.contains(&token), "{text}\n{html}");
+        assert_eq!(text, "Choose it here (the link works once):\nhttps://roster.test/reset-password/…\n");
+        assert!(html.contains("href=\"https://roster.test/reset-password/…\""), "{html}");
+    }
+
+    async fn mail_delivered_before_links_were_hidden_is_scrubbed(db) {
+        let token = "77ab".repeat(16);
+        let invitation = |to: &str| Email {
+            to: to.into(),
+            subject: "Join Northwind Production".into(),
+            text: format!("Accept here:\nhttps://roster.test/invitations/{token}\n"),
+            html: format!("<a href=\"https://roster.test/invitations/{token}\">Accept</a>"),
+        };
+        enqueue_all(&db, &[invitation("sent@example.test"), invitation("waiting@example.test")]).await;
+        db.execute(&sql!("UPDATE outbox SET sent_at = $1 WHERE recipient = 'sent@example.test'", now())).await.unwrap();
+
+        assert_eq!(server::mail::hide_delivered_tokens(&db).await.unwrap(), 1);
+        let bodies: Vec<(String, String, String)> =
+            db.fetch_all(&sql!("SELECT recipient, body_text, body_html FROM outbox ORDER BY id")).await.unwrap();
+        let (_, text, html) = &bodies[0];
+        assert!(!text.contains(&token) && !html.contains(&token));
+        assert!(text.contains("/invitations/…"));
+        // A message not delivered yet keeps its link for its recipient.
+        let (_, text, html) = &bodies[1];
+        assert!(text.contains(&token) && html.contains(&token));
+        // Nothing left to do the next time.
+        assert_eq!(server::mail::hide_delivered_tokens(&db).await.unwrap(), 0);
+    }
 }

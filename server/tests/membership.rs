@@ -444,7 +444,7 @@ backend_tests! {
                 environment: Environment::Production,
             }),
         };
-        let id = membership::add(&db, &admin, &PersonRef::Id(person), &change)
+        let id = membership::add(&db, &admin, &PersonRef::Email(email.clone()), &change)
             .await
             .unwrap();
 
@@ -480,11 +480,11 @@ backend_tests! {
         assert!(body.contains(text), "{body}");
 
         // Cloud Specialist with defaults: all projects, non-production, no project rows.
-        let (other, _, _) = people[1].clone();
+        let (_, _, other) = people[1].clone();
         let id = membership::add(
             &db,
             &admin,
-            &PersonRef::Id(other),
+            &PersonRef::Email(other),
             &roles(&["cloud_specialist"]),
         )
         .await
@@ -502,7 +502,7 @@ backend_tests! {
         assert_eq!(n, 0);
 
         // Projects must be the account's own, and at least one unless all.
-        let (third, _, _) = people[2].clone();
+        let (_, _, third) = people[2].clone();
         let foreign = project(&db, account_id(&db, "Contoso Health Cloud").await, "claims").await;
         let before = snapshot(&db).await;
         let bad = |projects: Vec<i64>| RoleChange {
@@ -514,13 +514,13 @@ backend_tests! {
             }),
         };
         assert_eq!(
-            membership::add(&db, &admin, &PersonRef::Id(third), &bad(vec![web, foreign])).await,
+            membership::add(&db, &admin, &PersonRef::Email(third.clone()), &bad(vec![web, foreign])).await,
             Err(AppError::Invalid(format!(
                 "Project {foreign} is not a project of this account."
             )))
         );
         assert_eq!(
-            membership::add(&db, &admin, &PersonRef::Id(third), &bad(vec![])).await,
+            membership::add(&db, &admin, &PersonRef::Email(third.clone()), &bad(vec![])).await,
             Err(AppError::Invalid(
                 "Choose at least one project, or All projects.".into()
             ))
@@ -625,7 +625,7 @@ backend_tests! {
             membership::add(
                 &db,
                 &admin,
-                &PersonRef::Id(outsider.0),
+                &PersonRef::Email(outsider.2.clone()),
                 &roles(&["security_contact", "root"])
             )
             .await,
@@ -637,7 +637,7 @@ backend_tests! {
             membership::add(
                 &db,
                 &admin,
-                &PersonRef::Id(outsider.0),
+                &PersonRef::Email(outsider.2.clone()),
                 &roles(&["primary"])
             )
             .await,
@@ -662,12 +662,12 @@ backend_tests! {
             .manage(&db, gov)
             .await
             .expect("the first GovCloud member administers it");
-        let newcomer = outsiders(&db, gov).await[0].0;
+        let newcomer = outsiders(&db, gov).await[0].2.clone();
         assert_eq!(
             membership::add(
                 &db,
                 &gov_admin,
-                &PersonRef::Id(newcomer),
+                &PersonRef::Email(newcomer.clone()),
                 &roles(&["cloud_specialist"])
             )
             .await,
@@ -680,7 +680,7 @@ backend_tests! {
         let id = membership::add(
             &db,
             &gov_admin,
-            &PersonRef::Id(newcomer),
+            &PersonRef::Email(newcomer.clone()),
             &roles(&["security_contact"]),
         )
         .await
@@ -1182,7 +1182,7 @@ backend_tests! {
                 environment: Environment::Production,
             }),
         };
-        let id = membership::add(&db, &admin, &PersonRef::Id(person), &change)
+        let id = membership::add(&db, &admin, &PersonRef::Email(email.clone()), &change)
             .await
             .unwrap();
         let d = membership::details(&db, &admin, id).await.unwrap();

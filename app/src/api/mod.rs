@@ -6,12 +6,14 @@ mod console;
 mod invitations;
 mod mail;
 mod password;
+mod registration;
 
 pub use cases::*;
 pub use console::*;
 pub use invitations::*;
 pub use mail::*;
 pub use password::*;
+pub use registration::*;
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -59,15 +61,18 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
     )
 }
 
-/// Registers with name, email and password, and signs in.
+/// Registers with name, email and password: emails a link that proves the email, to be
+/// followed before signing in. Returns the address the link went to.
 #[server(prefix = "/api", endpoint = "register")]
-pub async fn register(name: String, email: String, password: String) -> Result<(), AppError> {
-    use crate::server::{auth, db, respond};
+pub async fn register(name: String, email: String, password: String) -> Result<String, AppError> {
+    use crate::server::{auth, db, registration, respond};
     respond(
         async {
-            auth::register(&db()?, &name, &email, &password).await?;
-            leptos_axum::redirect("/");
-            Ok(())
+            let ip = auth::client_ip().await;
+            let sent_to = registration::start(&db()?, &name, &email, &password, ip.as_deref()).await?;
+            // Without JavaScript the form lands here; the address is not put in the URL.
+            leptos_axum::redirect("/register?sent=1");
+            Ok(sent_to)
         }
         .await,
     )
@@ -87,10 +92,48 @@ pub async fn sign_out() -> Result<(), AppError> {
 }
 
 /// Only paths on this site, so a sign-in link cannot send people elsewhere.
+///
+/// Browsers drop tabs and newlines inside URLs and read `\` as `/`, so `/<TAB>/evil.example`
+/// would become `//evil.example`: another site. Rather than guess every such rewrite, only
+/// a plain ASCII path without spaces, controls or backslashes, not starting `//`, is kept —
+/// every link Roster makes looks like that (query values are percent-encoded).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with('/') && !n.starts_with("//") && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_keeps_only_paths_on_this_site() {
+        for ok in ["/", "/accounts/1/users?sort=name&dir=desc", "/a%20b#top"] {
+            assert_eq!(safe_next(Some(ok)), ok);
+        }
+        for bad in [
+            "//evil.example/",
+            "/\t/evil.example/",
+            "/\n/evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            " //evil.example",
+            "/ /evil.example",
+            "https://evil.example/",
+            "evil.example",
+            "/\u{7f}/evil.example",
+            "/caf\u{e9}",
+            "",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
     }
 }
 

@@ -8,10 +8,11 @@ use crate::error::AppError;
 /// the same either way.
 #[server(prefix = "/api", endpoint = "password/forgot")]
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
-    use crate::server::{db, password_reset, respond};
+    use crate::server::{auth, db, password_reset, respond};
     respond(
         async {
-            password_reset::request(&db()?, &email).await?;
+            let ip = auth::client_ip().await;
+            password_reset::request(&db()?, &email, ip.as_deref()).await?;
             leptos_axum::redirect("/forgot-password?sent=1");
             Ok(())
         }

@@ -195,5 +195,10 @@ fn summary(r: &BulkResult) -> String {
     if !r.refused.is_empty() {
         s.push_str(&format!(" {} not changed.", r.refused.len()));
     }
+    match r.not_members {
+        0 => {}
+        1 => s.push_str(" 1 selected user is no longer a member of this account."),
+        n => s.push_str(&format!(" {n} selected users are no longer members of this account.")),
+    }
     s
 }

@@ -1,18 +1,42 @@
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
-use leptos_router::hooks::use_query_map;
 
 use super::toast::Toasts;
 use crate::error::AppError;
 
+/// The message a form posted without JavaScript came back with, which the server
+/// hands to this page load (server/src/web.rs `posted_error_to_page`).
+#[cfg(feature = "ssr")]
+#[derive(Clone, Debug)]
+pub struct PostedError(pub String);
+
+/// The error a form of this page posted without JavaScript came back with: Roster's
+/// own message, kept in the visitor's session for this one page load. Never read from
+/// the URL, where anyone could write a message for the page to show. Rendered on the
+/// server and handed to the browser with the page, so that hydration shows the same.
+pub fn posted_error() -> Option<String> {
+    SharedValue::new(|| {
+        #[cfg(feature = "ssr")]
+        {
+            use_context::<http::request::Parts>()
+                .and_then(|parts| parts.extensions.get::<PostedError>().map(|posted| posted.0.clone()))
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            None
+        }
+    })
+    .into_inner()
+}
+
 /// The message to show next to a form posted through `action`: the error of its last
-/// submission, or, before any, the `?error=` a post without JavaScript came back with.
+/// submission, or, before any, the one a post without JavaScript came back with.
 pub fn form_error<S>(action: ServerAction<S>) -> impl Fn() -> Option<String> + Clone + Send + Sync + 'static
 where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,
 {
-    let posted = use_query_map().with_untracked(|q| q.get("error"));
+    let posted = posted_error();
     move || match action.value().get() {
         Some(Err(e)) => Some(e.to_string()),
         Some(Ok(_)) => None,

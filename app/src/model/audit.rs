@@ -39,6 +39,12 @@ pub fn action_label(action: &str) -> &str {
         "organisation.created" => "Organisation created",
         "organisation.updated" => "Organisation changed",
         "password.reset" => "Password reset",
+        "email.verified" => "Email verified",
+        "contact.claimed" => "Contact claimed",
+        "sign_in.locked" => "Sign-in locked",
+        "registration.locked" => "Registration locked",
+        "password_reset.locked" => "Password reset locked",
+        "invitation.locked" => "Invitations locked",
         "case.raised" => "Raised a case",
         other => other,
     }

@@ -8,6 +8,8 @@ pub const PAGE_SIZES: [u32; 4] = [10, 25, 50, 100];
 pub const DEFAULT_PAGE_SIZE: u32 = 25;
 /// The longest Search Text we accept; longer input is cut, not rejected.
 pub const MAX_SEARCH_CHARS: usize = 100;
+/// The most values one Name or Email column filter holds.
+pub const MAX_FILTER_VALUES: usize = 100;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum SortKey {
@@ -127,6 +129,10 @@ impl Cursor {
             }
             "s" => {
                 let (id, t) = rest.split_once('.')?;
+                // No stored name or email holds NUL, and PostgreSQL cannot compare with one.
+                if t.contains('\0') {
+                    return None;
+                }
                 Some(Cursor { key: CursorKey::Text(t.to_string()), id: id.parse().ok()? })
             }
             _ => None,
@@ -301,16 +307,34 @@ impl MemberQuery {
     }
 }
 
-/// Trims, folds runs of white space and caps the length of Search Text.
-pub fn clean_search(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(MAX_SEARCH_CHARS).collect()
+/// Whether `c` may not appear in a name, an email or any other one-line text: control
+/// characters (C0, DEL, C1: they break logs, CSV files and PostgreSQL, which refuses NUL)
+/// and the invisible marks that reorder or hide text (bidi controls, line and paragraph
+/// separators, the byte-order mark), with which one name can pose as another.
+pub fn is_hidden_char(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}'
+        )
 }
 
+/// Trims, folds runs of white space and caps the length of Search Text. Hidden
+/// characters are dropped rather than refused: a search for them could never match.
+pub fn clean_search(s: &str) -> String {
+    let visible: String =
+        s.chars().map(|c| if c.is_whitespace() { ' ' } else { c }).filter(|c| !is_hidden_char(*c)).collect();
+    visible.split_whitespace().collect::<Vec<_>>().join(" ").chars().take(MAX_SEARCH_CHARS).collect()
+}
+
+/// The values of a column filter from a link. A NUL cannot be in any stored name or
+/// email, so a value holding one is dropped rather than sent to the database.
 fn clean_list(values: Vec<String>) -> Vec<String> {
-    let mut out: Vec<String> = values.into_iter().map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).collect();
+    let mut out: Vec<String> =
+        values.into_iter().map(|v| v.trim().to_string()).filter(|v| !v.is_empty() && !v.contains('\0')).collect();
     out.sort();
     out.dedup();
-    out.truncate(100);
+    out.truncate(MAX_FILTER_VALUES);
     out
 }
 
@@ -522,7 +546,7 @@ mod tests {
         ] {
             assert_eq!(Cursor::decode(&c.encode()), Some(c));
         }
-        for bad in ["", "x1.2", "i1", "i.1", "s.x", "iNaN.1"] {
+        for bad in ["", "x1.2", "i1", "i.1", "s.x", "iNaN.1", "s1.a\u{0}"] {
             assert_eq!(Cursor::decode(bad), None, "{bad}");
         }
     }
@@ -531,6 +555,31 @@ mod tests {
     fn search_is_cleaned() {
         assert_eq!(clean_search("  ann   lee \t"), "ann lee");
         assert_eq!(clean_search(&"x".repeat(500)).len(), MAX_SEARCH_CHARS);
+        assert_eq!(clean_search("an\u{0}n\u{202E} lee\u{2066}\n x\u{85}"), "ann lee x");
+    }
+
+    #[test]
+    fn hidden_characters_are_recognised() {
+        for c in [
+            '\0', '\t', '\n', '\u{1F}', '\u{7F}', '\u{85}', '\u{9F}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202E}',
+            '\u{2066}', '\u{2069}', '\u{2028}', '\u{FEFF}', '\u{61C}',
+        ] {
+            assert!(is_hidden_char(c), "{:04X}", c as u32);
+        }
+        // Letters of every script, and the joiners some scripts and emoji need, are fine.
+        for c in ['a', 'é', 'ß', 'Ж', 'م', '中', ' ', '\u{200C}', '\u{200D}', '\u{A0}'] {
+            assert!(!is_hidden_char(c), "{:04X}", c as u32);
+        }
+    }
+
+    #[test]
+    fn filter_values_from_a_link_are_capped_and_never_hold_nul() {
+        let many: Vec<(String, String)> = (0..150).map(|i| ("name".to_string(), format!("n{i:03}"))).collect();
+        let mut pairs: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        pairs.push(("email", "a\u{0}@b.example"));
+        let (q, _) = parse(&pairs);
+        assert_eq!(q.names.len(), MAX_FILTER_VALUES);
+        assert!(q.emails.is_empty());
     }
 
     #[test]

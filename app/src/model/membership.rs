@@ -171,6 +171,9 @@ pub struct BulkResult {
     pub unchanged: usize,
     /// Members that could not be changed, with why.
     pub refused: Vec<(String, String)>,
+    /// Selected ids that are not members of the account (removed meanwhile, or never
+    /// were): counted, never named.
+    pub not_members: usize,
 }
 
 /// The exact confirmation text of Remove (SPEC F11).

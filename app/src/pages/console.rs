@@ -1,10 +1,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 use crate::api::{console_overview, CreateOrganisation, SaveAccount, SetAccountAdmin, UpdateOrganisation};
 use crate::components::error_view::ErrorView;
-use crate::components::form_feedback::toast_answers;
+use crate::components::form_feedback::{posted_error, toast_answers};
 use crate::components::toast::{ToastRegion, Toasts};
 use crate::error::AppError;
 use crate::model::{ConsoleAccount, ConsoleOrganisation, ACCOUNT_KINDS, ORGANISATION_KINDS};
@@ -33,7 +32,7 @@ impl Actions {
 /// The vendor operator console (SPEC F19): organisations and their email domains,
 /// support accounts (kind, government cloud, Org ID, projects) and their
 /// administrators. Every form is a plain form: it works without JavaScript, where the
-/// outcome comes back in `?error=`.
+/// outcome comes back next to the forms (`posted_error`).
 #[component]
 pub fn ConsolePage() -> impl IntoView {
     let actions = Actions {
@@ -50,7 +49,7 @@ pub fn ConsolePage() -> impl IntoView {
     toast_answers(actions.new_account, toasts);
     toast_answers(actions.edit_account, toasts);
     toast_answers(actions.admin, toasts);
-    let posted_error = use_query_map().with_untracked(|q| q.get("error"));
+    let posted_error = posted_error();
     view! {
         <Title text="Vendor console"/>
         <h1>"Vendor console"</h1>

@@ -14,3 +14,4 @@ pub mod register;
 pub mod reset_password;
 pub mod sent_mail;
 pub mod sign_in;
+pub mod verify_email;

@@ -18,6 +18,10 @@ pub fn SentMailPage() -> impl IntoView {
     view! {
         <Title text="Sent mail"/>
         <h1>"Sent mail"</h1>
+        <p class="hint">
+            "One-time links (invitations, password resets, email confirmations) are hidden, shown as \"…\": \
+             only the person they were sent to may follow them."
+        </p>
         <form method="get" action="/mail" class="filter-form" role="search">
             <label for="mail-to">"Recipient"</label>
             <input id="mail-to" name="to" type="email" value=move || to.get().unwrap_or_default()/>

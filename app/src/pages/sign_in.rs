@@ -10,12 +10,11 @@ use crate::components::form_feedback::{form_error, reload_on_success};
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let query = use_query_map();
-    let next = query.with_untracked(|q| q.get("next")).unwrap_or_else(|| "/".into());
+    let next = crate::api::safe_next(query.with_untracked(|q| q.get("next")).as_deref());
     let action = ServerAction::<SignIn>::new();
     // Signed in: load the next page afresh, so that everything on it (the header too)
     // is rendered for the new session.
-    let target = crate::api::safe_next(Some(&next));
-    reload_on_success(action, target);
+    reload_on_success(action, next.clone());
     let error = form_error(action);
     view! {
         <Title text="Sign in"/>

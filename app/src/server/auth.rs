@@ -1,18 +1,19 @@
 //! Passwords, sessions and sign-in. A session holds only the person's id and when they
 //! signed in; everything else is read from the database on each request.
 
-use std::collections::HashMap;
-use std::sync::{LazyLock, Mutex};
+use std::time::Duration;
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use serde::{Deserialize, Serialize};
+use tokio::sync::{Semaphore, SemaphorePermit};
 use tower_sessions::Session;
 
 use super::access::Actor;
+use super::audit::{self, Record};
 use super::db::{Db, Tx};
-use super::now;
+use super::{limits, now};
 use crate::error::{AppError, Result};
 use crate::sql;
 
@@ -75,73 +76,153 @@ pub async fn client_ip() -> Option<String> {
     leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>().await.ok().map(|c| c.0.ip().to_string())
 }
 
-pub async fn hash_password(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
-    })
-    .await
-    .map_err(internal)?
-    .map_err(internal)
+/// Password hashes (argon2id: about 19 MiB and a few dozen milliseconds of CPU each)
+/// worked on at once. A burst of sign-ins or registrations waits briefly for a turn and
+/// is then turned away as busy, instead of queueing without bound until memory runs out.
+static HASHING: HashGate = HashGate::new(4, Duration::from_secs(2));
+
+/// A bound on concurrent password hashing: `permits` at once, each waiting at most `wait`.
+pub struct HashGate {
+    permits: Semaphore,
+    wait: Duration,
 }
 
-async fn verify_password(hash: String, password: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-    })
-    .await
-    .unwrap_or(false)
-}
+impl HashGate {
+    pub const fn new(permits: usize, wait: Duration) -> Self {
+        HashGate { permits: Semaphore::const_new(permits), wait }
+    }
 
-/// Failed sign-ins per key ("email:…", "ip:…") in the current window.
-static FAILURES: LazyLock<Mutex<HashMap<String, Vec<i64>>>> = LazyLock::new(Default::default);
-const WINDOW_SECS: i64 = 15 * 60;
-const MAX_PER_EMAIL: usize = 5;
-const MAX_PER_IP: usize = 20;
+    /// Runs `work` on the blocking pool once a permit is free, or answers `Busy`.
+    pub async fn run<T: Send + 'static>(&'static self, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+        match tokio::time::timeout(self.wait, self.permits.acquire()).await {
+            Ok(permit) => Self::with(permit.map_err(internal)?, work).await,
+            Err(_) => Err(AppError::Busy),
+        }
+    }
 
-fn too_many(keys: &[(String, usize)]) -> bool {
-    let t = now();
-    let mut map = FAILURES.lock().unwrap_or_else(|p| p.into_inner());
-    keys.iter().any(|(k, max)| {
-        let v = map.entry(k.clone()).or_default();
-        v.retain(|at| t - at < WINDOW_SECS);
-        v.len() >= *max
-    })
-}
+    /// Runs `work` once a permit is free, however long that takes: for work that is not
+    /// a request (seeding), which has nobody to answer "busy" to.
+    pub async fn run_in_turn<T: Send + 'static>(&'static self, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+        Self::with(self.permits.acquire().await.map_err(internal)?, work).await
+    }
 
-fn record_failure(keys: &[(String, usize)]) {
-    let t = now();
-    let mut map = FAILURES.lock().unwrap_or_else(|p| p.into_inner());
-    for (k, _) in keys {
-        map.entry(k.clone()).or_default().push(t);
+    async fn with<T: Send + 'static>(
+        permit: SemaphorePermit<'static>,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T> {
+        // The permit goes with the work: a request given up on still holds it until the
+        // hash it started is done.
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await
+        .map_err(internal)
     }
 }
 
-fn forget_failures(email_key: &str) {
-    FAILURES.lock().unwrap_or_else(|p| p.into_inner()).remove(email_key);
+/// Hashes a new password for a request; `Busy` when too many are being hashed already.
+pub async fn hash_password(password: String) -> Result<String> {
+    HASHING.run(move || new_hash(&password)).await?
 }
 
-/// Checks the password and starts a new session (a new id: no fixation). Failed tries
-/// are limited per email and per address.
+/// Hashes a password for work that is not a request (seeding demo people): waits for its
+/// turn instead of giving up.
+pub async fn hash_password_in_turn(password: String) -> Result<String> {
+    HASHING.run_in_turn(move || new_hash(&password)).await?
+}
+
+fn new_hash(password: &str) -> Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(internal)
+}
+
+/// Whether `password` matches `hash`; `Busy` when too many are being checked already.
+async fn verify_password(hash: String, password: String) -> Result<bool> {
+    HASHING
+        .run(move || {
+            PasswordHash::new(&hash).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        })
+        .await
+}
+
+const MAX_PER_EMAIL: i64 = 5;
+const MAX_PER_IP: i64 = 20;
+
+/// Checks the password and starts a new session (a new id: no fixation). Tries are
+/// counted per email and per address before the password is checked (see `limits`); a
+/// right password clears its email's wrong ones.
 pub async fn sign_in(db: &Db, email: &str, password: &str, ip: Option<String>) -> Result<Actor> {
     let email = email.trim().to_lowercase();
-    let email_key = format!("email:{email}");
-    let keys = vec![(email_key.clone(), MAX_PER_EMAIL), (format!("ip:{}", ip.unwrap_or_default()), MAX_PER_IP)];
-    if too_many(&keys) {
-        return Err(AppError::TooMany("Too many sign-in attempts. Wait 15 minutes and try again.".into()));
-    }
-    let found: Option<(i64, Option<String>)> =
-        db.fetch_optional(&sql!("SELECT id, password_hash FROM people WHERE email_key = $1", &email)).await?;
-    let person = match found {
-        Some((id, Some(hash))) if verify_password(hash.clone(), password.to_string()).await => id,
-        _ => {
-            record_failure(&keys);
-            return Err(AppError::invalid(WRONG));
-        }
+    let by_email = limits::email(&email, MAX_PER_EMAIL);
+    let attempt = limits::tried(
+        db,
+        &limits::SIGN_IN,
+        &[limits::email(&email, MAX_PER_EMAIL), limits::address(ip.as_deref(), MAX_PER_IP)],
+    )
+    .await?;
+    let found: Option<(i64, Option<String>)> = db
+        .fetch_optional(&sql!(
+            "SELECT id, password_hash FROM people WHERE email_key = $1 AND registered_at IS NOT NULL",
+            &email
+        ))
+        .await?;
+    let checked = match found {
+        Some((id, Some(hash))) => verify_password(hash, password.to_string()).await.map(|right| {
+            if right {
+                Checked::Right(id)
+            } else {
+                Checked::Wrong
+            }
+        }),
+        _ => unproven_registration(db, &email, password).await,
     };
-    forget_failures(&email_key);
-    start_session(db, person).await?;
-    signed_in(db).await?.ok_or(AppError::Internal)
+    match checked {
+        Ok(Checked::Right(person)) => {
+            attempt.succeeded(db, &by_email).await?;
+            start_session(db, person).await?;
+            signed_in(db).await?.ok_or(AppError::Internal)
+        }
+        Ok(Checked::Wrong) => Err(AppError::invalid(WRONG)),
+        // The right password, of a registration still to be proven: not a wrong try.
+        Ok(Checked::Unproven(email)) => {
+            attempt.succeeded(db, &by_email).await?;
+            Err(AppError::Forbidden(format!(
+                "Confirm your email first: follow the link we sent to {email}. \
+                 If it has expired, register again for a new one."
+            )))
+        }
+        // The password was not judged (the server is busy, say): the try does not count.
+        Err(e) => {
+            attempt.withdrawn(db).await?;
+            Err(e)
+        }
+    }
+}
+
+/// What a sign-in's password turned out to be.
+enum Checked {
+    Right(i64),
+    Wrong,
+    /// The password of a registration whose email (this one) is not proven yet.
+    Unproven(String),
+}
+
+/// Checks `password` against a registration of `email_key` still waiting for its link
+/// to be followed. Only someone who knows that password learns that it exists.
+async fn unproven_registration(db: &Db, email_key: &str, password: &str) -> Result<Checked> {
+    let pending: Option<(String, String)> = db
+        .fetch_optional(&sql!(
+            "SELECT email, password_hash FROM pending_registrations \
+             WHERE email_key = $1 AND verified_at IS NULL AND expires_at > $2",
+            email_key,
+            now()
+        ))
+        .await?;
+    let Some((email, hash)) = pending else {
+        return Ok(Checked::Wrong);
+    };
+    Ok(if verify_password(hash, password.to_string()).await? { Checked::Unproven(email) } else { Checked::Wrong })
 }
 
 /// Rotates the session id, stores who signed in, and records the sign-in time (which
@@ -161,20 +242,6 @@ pub async fn sign_out() -> Result<()> {
     session().await?.flush().await.map_err(internal)
 }
 
-/// Registers a person (or completes a known contact's registration) and signs them in.
-pub async fn register(db: &Db, name: &str, email: &str, password: &str) -> Result<Actor> {
-    let name = checked_name(name)?;
-    if !super::membership::valid_email(email) {
-        return Err(AppError::invalid("Enter a full email address, like name@example.com."));
-    }
-    let hash = hash_password(checked_password(password)?).await?;
-    let mut tx = db.begin().await?;
-    let id = register_in(&mut tx, &name, email, &hash).await?;
-    tx.commit().await?;
-    start_session(db, id).await?;
-    signed_in(db).await?.ok_or(AppError::Internal)
-}
-
 /// A person's name as entered, with its spaces tidied, or why it will not do.
 pub fn checked_name(name: &str) -> Result<String> {
     super::checked_text(name, 100, "Enter your name (at most 100 characters).")
@@ -188,9 +255,48 @@ pub fn checked_password(password: &str) -> Result<String> {
     Ok(password.to_string())
 }
 
+/// Registers `email`, whose owner has just proven it by following a link sent to it (a
+/// registration's or an invitation's): a new person, or a known contact who now registers
+/// and so takes over the contact's memberships. Audited: "Email verified", and "Contact
+/// claimed" in each account whose contact they became. A registration still waiting for
+/// this email is ended: its link would have nothing left to prove.
+pub async fn register_proven(tx: &mut Tx, name: &str, email: &str, hash: &str) -> Result<i64> {
+    let (person, claimed) = register_in(tx, name, email, hash).await?;
+    let key = email.trim().to_lowercase();
+    audit::record_as(
+        tx,
+        Some(person),
+        None,
+        Record { subject: Some(person), action: "email.verified", before: None, after: Some(email.trim().to_string()) },
+    )
+    .await?;
+    if claimed {
+        let accounts: Vec<(i64,)> = tx
+            .fetch_all(&sql!("SELECT account_id FROM memberships WHERE person_id = $1 ORDER BY account_id", person))
+            .await?;
+        for (account,) in accounts {
+            audit::record_as(
+                tx,
+                Some(person),
+                Some(account),
+                Record {
+                    subject: Some(person),
+                    action: "contact.claimed",
+                    before: None,
+                    after: Some(format!("{name} <{}>", email.trim())),
+                },
+            )
+            .await?;
+        }
+    }
+    tx.execute(&sql!("DELETE FROM pending_registrations WHERE email_key = $1 AND verified_at IS NULL", &key)).await?;
+    Ok(person)
+}
+
 /// Registers `email` in `tx`: a new person, or a known contact who now registers (their
-/// memberships then list them as registered, under the name they chose).
-pub async fn register_in(tx: &mut Tx, name: &str, email: &str, hash: &str) -> Result<i64> {
+/// memberships then list them as registered, under the name they chose). Returns the
+/// person and whether they were such a contact.
+async fn register_in(tx: &mut Tx, name: &str, email: &str, hash: &str) -> Result<(i64, bool)> {
     let email = email.trim().to_string();
     let key = email.to_lowercase();
     let domain = key.rsplit('@').next().unwrap_or_default().to_string();
@@ -219,10 +325,11 @@ pub async fn register_in(tx: &mut Tx, name: &str, email: &str, hash: &str) -> Re
                 id
             ))
             .await?;
-            Ok(id)
+            Ok((id, true))
         }
         None => {
-            tx.scalar(&sql!(
+            let id = tx
+                .scalar(&sql!(
                 "INSERT INTO people (display_name, name_key, email, email_key, email_domain, password_hash, registered_at, \
                  organisation_id) VALUES ($1, $2, $3, $4, $5, $6, $7, \
                  (SELECT organisation_id FROM organisation_domains WHERE domain = $5)) RETURNING id",
@@ -234,7 +341,34 @@ pub async fn register_in(tx: &mut Tx, name: &str, email: &str, hash: &str) -> Re
                 hash,
                 now()
             ))
-            .await
+            .await?;
+            Ok((id, false))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static GATE: HashGate = HashGate::new(1, Duration::from_millis(100));
+
+    #[tokio::test]
+    async fn a_full_hash_gate_answers_busy_instead_of_queueing() {
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let first = tokio::spawn(GATE.run(move || {
+            let _ = held.recv();
+        }));
+        while GATE.permits.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        let asked = std::time::Instant::now();
+        assert_eq!(GATE.run(|| ()).await, Err(AppError::Busy));
+        assert!(asked.elapsed() < Duration::from_secs(1), "waited {:?}", asked.elapsed());
+        assert_eq!(AppError::Busy.status(), 503);
+        assert_eq!(AppError::Busy.to_string(), "The server is busy; try again in a moment.");
+        let _ = release.send(());
+        assert_eq!(first.await.ok(), Some(Ok(())));
+        assert_eq!(GATE.run(|| 7).await, Ok(7));
     }
 }

@@ -20,10 +20,22 @@ fn checked_name(name: &str, what: &str) -> Result<String> {
     super::checked_text(name, 100, format!("Enter the {what} (at most 100 characters)."))
 }
 
+/// The most email domains one organisation has.
+const MAX_DOMAINS: usize = 50;
+/// The most projects one save of an account adds.
+const MAX_NEW_PROJECTS: usize = 100;
+
 fn checked_domains(text: &str) -> Result<Vec<String>> {
     let domains: Vec<String> = split_list(text).into_iter().map(|d| d.to_lowercase()).collect();
     if domains.is_empty() {
         return Err(AppError::invalid("Enter at least one email domain, like example.com."));
+    }
+    if domains.len() > MAX_DOMAINS {
+        return Err(AppError::invalid(format!("An organisation may have at most {MAX_DOMAINS} email domains.")));
+    }
+    // Refused before the check below, which repeats the domain it refuses.
+    for d in &domains {
+        super::refuse_hidden(d, "Enter the email domains, like example.com, separated by commas.")?;
     }
     if let Some(bad) = domains.iter().find(|d| {
         !d.contains('.')
@@ -159,8 +171,9 @@ pub struct AccountFields<'a> {
 
 fn checked_org_id(org_id: &str) -> Result<String> {
     let o = org_id.trim().to_string();
-    if o.is_empty() || o.chars().count() > 40 || o.chars().any(char::is_whitespace) {
-        return Err(AppError::invalid("Enter the Org ID: up to 40 characters, no spaces."));
+    if o.is_empty() || o.chars().count() > 40 || o.chars().any(|c| c.is_whitespace() || crate::model::is_hidden_char(c))
+    {
+        return Err(AppError::invalid("Enter the Org ID: up to 40 characters, no spaces or control characters."));
     }
     Ok(o)
 }
@@ -176,11 +189,23 @@ async fn ensure_org_id_free(tx: &mut Tx, org_id: &str, account: Option<i64>) -> 
     }
 }
 
+/// Project names as typed (comma-separated), or why they will not do.
+fn checked_projects(text: &str) -> Result<Vec<String>> {
+    let projects = split_list(text);
+    for p in &projects {
+        super::refuse_hidden(p, "Check the project names.")?;
+    }
+    if projects.len() > MAX_NEW_PROJECTS {
+        return Err(AppError::invalid(format!("Add at most {MAX_NEW_PROJECTS} projects at a time.")));
+    }
+    if let Some(p) = projects.iter().find(|p| p.chars().count() > 60) {
+        return Err(AppError::invalid(format!("The project name \"{p}\" is longer than 60 characters.")));
+    }
+    Ok(projects)
+}
+
 async fn add_projects(tx: &mut Tx, account: i64, projects: &[String]) -> Result<()> {
     for p in projects {
-        if p.chars().count() > 60 {
-            return Err(AppError::invalid(format!("The project name \"{p}\" is longer than 60 characters.")));
-        }
         let known: Option<(i64,)> = tx
             .fetch_optional(&sql!("SELECT id FROM account_projects WHERE account_id = $1 AND name = $2", account, p))
             .await?;
@@ -196,7 +221,7 @@ pub async fn create_account(db: &Db, operator: &Actor, organisation: i64, f: &Ac
     let name = checked_name(f.name, "account's name")?;
     let org_id = checked_org_id(f.org_id)?;
     let kind = checked_kind(f.kind, &ACCOUNT_KINDS, "kind of account")?;
-    let projects = split_list(f.projects);
+    let projects = checked_projects(f.projects)?;
     let mut tx = db.begin().await?;
     let org: Option<(String,)> =
         tx.fetch_optional(&sql!("SELECT kind FROM organisations WHERE id = $1", organisation)).await?;
@@ -232,8 +257,10 @@ pub async fn update_account(db: &Db, operator: &Actor, account: i64, f: &Account
     let name = checked_name(f.name, "account's name")?;
     let org_id = checked_org_id(f.org_id)?;
     let kind = checked_kind(f.kind, &ACCOUNT_KINDS, "kind of account")?;
-    let projects = split_list(f.projects);
-    let mut tx = db.begin().await?;
+    let projects = checked_projects(f.projects)?;
+    // Locked like a membership change: no Cloud Specialist may be added between the
+    // check below and the account becoming a government cloud.
+    let mut tx = membership::begin_change(db, account).await?;
     let found: Option<(String, bool)> =
         tx.fetch_optional(&sql!("SELECT name, government_cloud FROM accounts WHERE id = $1", account)).await?;
     let Some((old_name, was_gov)) = found else {
@@ -296,9 +323,7 @@ pub async fn revoke_admin(db: &Db, operator: &Actor, account: i64, email: &str) 
 }
 
 async fn set_admin(db: &Db, operator: &Actor, account: i64, email: &str, admin: bool) -> Result<String> {
-    if !membership::valid_email(email) {
-        return Err(AppError::invalid("Enter the person's full email address, like name@example.com."));
-    }
+    super::checked_email(email, "Enter the person's full email address, like name@example.com.")?;
     let as_admin = operator.clone().manage(db, account).await?;
     let cat = Catalogue::load(db).await?;
     let admin_keys: Vec<String> = cat.0.iter().filter(|d| d.role.is_admin).map(|d| d.role.key.clone()).collect();

@@ -12,6 +12,7 @@ use crate::model::{NewContact, RoleChange};
 use crate::sql;
 
 fn checked_part(value: &str, what: &str) -> Result<String> {
+    super::refuse_hidden(value.trim(), &format!("Check the {what}."))?;
     let v = super::one_line(value);
     if v.is_empty() {
         return Err(AppError::invalid(format!("Enter the {what}.")));
@@ -28,13 +29,10 @@ fn checked_part(value: &str, what: &str) -> Result<String> {
 pub async fn create(db: &Db, admin: &AccountAdmin, contact: &NewContact, change: &RoleChange) -> Result<(i64, String)> {
     let first = checked_part(&contact.first_name, "first name")?;
     let last = checked_part(&contact.last_name, "last name")?;
-    if !membership::valid_email(&contact.email) {
-        return Err(AppError::invalid("Enter a full primary email address, like name@example.com."));
-    }
-    let email = contact.email.trim().to_string();
+    let email = super::checked_email(&contact.email, "Enter a full primary email address, like name@example.com.")?;
     let key = email.to_lowercase();
     let name = format!("{first} {last}");
-    let mut tx = db.begin().await?;
+    let mut tx = membership::begin_change(db, admin.account).await?;
     let cat = Catalogue::load_tx(&mut tx).await?;
     // Relating a contact to an account needs a role; the default one always counts.
     let (bits, cloud) = membership::checked_change(&mut tx, &cat, admin.account, change).await?;
@@ -48,13 +46,16 @@ pub async fn create(db: &Db, admin: &AccountAdmin, contact: &NewContact, change:
         ))
         .await?
         .ok_or_else(|| AppError::not_found("There is no such account."))?;
-    let existing: Option<(String, Option<i64>)> =
-        tx.fetch_optional(&sql!("SELECT display_name, organisation_id FROM people WHERE email_key = $1", &key)).await?;
-    if let Some((who, org)) = existing {
+    // Who has the email is not said: outside the organisation it is none of the
+    // account's business, and inside it the contact may belong to another of its
+    // accounts, which are kept apart too.
+    let existing: Option<(Option<i64>,)> =
+        tx.fetch_optional(&sql!("SELECT organisation_id FROM people WHERE email_key = $1", &key)).await?;
+    if let Some((org,)) = existing {
         return Err(AppError::Conflict(if org == Some(organisation) {
-            format!("{org_name} already has a contact with the email {email}: {who}.")
+            format!("{org_name} already has a contact with the email {email}.")
         } else {
-            format!("The email {email} belongs to {who}, who is not a contact of {org_name}. Use Add new user instead.")
+            format!("The email {email} belongs to someone outside {org_name}. Use Add new user instead.")
         }));
     }
     let domain = key.rsplit('@').next().unwrap_or_default().to_string();

@@ -60,6 +60,7 @@ macro_rules! query_methods {
     ([$($m:tt)?] $conn:ident => $exec:expr) => {
         /// Runs a statement; returns the number of rows it changed.
         pub async fn execute(&$($m)? self, sql: &Sql) -> Result<u64> {
+            sql.refuse_nul()?;
             Ok(match self {
                 Self::Sqlite($conn) => crate::bind_args!(sqlx::query(&sql.text), &sql.args).execute($exec).await?.rows_affected(),
                 Self::Postgres($conn) => crate::bind_args!(sqlx::query(&sql.text), &sql.args).execute($exec).await?.rows_affected(),
@@ -67,6 +68,7 @@ macro_rules! query_methods {
         }
 
         pub async fn fetch_all<T: Row>(&$($m)? self, sql: &Sql) -> Result<Vec<T>> {
+            sql.refuse_nul()?;
             Ok(match self {
                 Self::Sqlite($conn) => crate::bind_args!(sqlx::query_as::<_, T>(&sql.text), &sql.args).fetch_all($exec).await?,
                 Self::Postgres($conn) => crate::bind_args!(sqlx::query_as::<_, T>(&sql.text), &sql.args).fetch_all($exec).await?,
@@ -74,6 +76,7 @@ macro_rules! query_methods {
         }
 
         pub async fn fetch_optional<T: Row>(&$($m)? self, sql: &Sql) -> Result<Option<T>> {
+            sql.refuse_nul()?;
             Ok(match self {
                 Self::Sqlite($conn) => crate::bind_args!(sqlx::query_as::<_, T>(&sql.text), &sql.args).fetch_optional($exec).await?,
                 Self::Postgres($conn) => crate::bind_args!(sqlx::query_as::<_, T>(&sql.text), &sql.args).fetch_optional($exec).await?,
@@ -219,6 +222,13 @@ impl Sql {
         self.bind(Arg::Text(v.into()))
     }
 
+    /// Refuses text arguments holding NUL. PostgreSQL cannot store or even compare such
+    /// text (the query fails, which would be a 500), and SQLite would store it: refused
+    /// the same way on both, as bad input, whichever argument of whichever query it is.
+    pub fn refuse_nul(&self) -> Result<()> {
+        refuse_nul(&self.args)
+    }
+
     /// Appends `(p1, p2, …)` for a non-empty list.
     pub fn bind_list(&mut self, values: impl IntoIterator<Item = Arg>) -> &mut Self {
         self.text.push('(');
@@ -232,6 +242,18 @@ impl Sql {
         self
     }
 }
+
+/// The refusal of text holding NUL, for queries bound outside `Sql` too.
+pub fn refuse_nul(args: &[Arg]) -> Result<()> {
+    if args.iter().any(|a| matches!(a, Arg::Text(t) if t.contains('\0'))) {
+        return Err(crate::error::AppError::invalid(NUL_REFUSED));
+    }
+    Ok(())
+}
+
+/// Why text holding NUL is refused; only a request made by hand sends one.
+pub const NUL_REFUSED: &str =
+    "The text you sent holds a NUL character, which Roster does not accept. Remove it and try again.";
 
 /// Binds every argument of a `Sql` to a sqlx query (of either backend).
 #[macro_export]
@@ -273,6 +295,15 @@ mod tests {
         s.bind_int(1).push(" AND b IN ").bind_list([Arg::Int(2), Arg::Text("x".into())]);
         assert_eq!(s.text, "SELECT 1 WHERE a = $1 AND b IN ($2, $3)");
         assert_eq!(s.args.len(), 3);
+    }
+
+    #[test]
+    fn text_with_nul_is_refused_before_any_query() {
+        let mut s = Sql::new("SELECT 1 WHERE a = ");
+        s.bind_text("fine");
+        assert!(s.refuse_nul().is_ok());
+        s.push(" AND b = ").bind_text("a\0b");
+        assert_eq!(s.refuse_nul(), Err(crate::error::AppError::invalid(NUL_REFUSED)));
     }
 
     #[test]

@@ -9,13 +9,16 @@ use super::audit::{self, Record};
 use super::db::{Db, Tx};
 use super::outbox::{self, html_escape, Email};
 use super::roles::Catalogue;
-use super::{auth, membership, now, site_url, token};
+use super::{auth, limits, membership, now, site_url, token};
 use crate::error::{AppError, Result};
 use crate::model::{InvitationRow, InvitationState, InvitationView, RoleChange};
 use crate::sql;
 
 /// How long an invitation link stays valid.
 pub const VALID_SECS: i64 = 14 * 86_400;
+/// Invitations one administrator may send (or send again) in an hour: plenty for real
+/// work, but a stolen session cannot turn Roster into a mail cannon.
+const SENT_PER_HOUR: i64 = 100;
 /// The most invitations the account's list shows (newest first).
 const LISTED: i64 = 200;
 
@@ -74,6 +77,7 @@ async fn account_name(tx: &mut Tx, account: i64) -> Result<(String, String)> {
 /// Invites `name` <`email`> to the administrator's account with the roles of `change`
 /// ("+ Invite New Users"). Returns the confirmation to show.
 pub async fn invite(db: &Db, admin: &AccountAdmin, name: &str, email: &str, change: &RoleChange) -> Result<String> {
+    sending(db, admin).await?;
     let name = super::checked_text(name, 100, "Enter the person's name (at most 100 characters).")?;
     if !membership::valid_email(email) {
         return Err(AppError::invalid("Enter a full email address, like name@example.com."));
@@ -111,6 +115,7 @@ pub async fn invite(db: &Db, admin: &AccountAdmin, name: &str, email: &str, chan
 /// "Invite to Community" for a contact of the account who has not registered: sends them
 /// an invitation for the membership they already have (or sends the pending one again).
 pub async fn invite_member(db: &Db, admin: &AccountAdmin, membership_id: i64) -> Result<String> {
+    sending(db, admin).await?;
     let mut tx = db.begin().await?;
     let member: Option<(String, String, i64, bool)> = tx
         .fetch_optional(&sql!(
@@ -132,6 +137,12 @@ pub async fn invite_member(db: &Db, admin: &AccountAdmin, membership_id: i64) ->
     send(&mut tx, admin, id, "invitation.sent").await?;
     tx.commit().await?;
     Ok(format!("Invitation to the Community sent to {name} <{email}>."))
+}
+
+/// Counts an invitation the administrator sends (see `SENT_PER_HOUR`).
+async fn sending(db: &Db, admin: &AccountAdmin) -> Result<()> {
+    limits::tried(db, &limits::INVITATION, &[limits::person(admin.actor.person_id, SENT_PER_HOUR)]).await?;
+    Ok(())
 }
 
 async fn pending_for(tx: &mut Tx, account: i64, email: &str) -> Result<Option<i64>> {
@@ -233,6 +244,7 @@ async fn stored_of(tx: &mut Tx, admin: &AccountAdmin, id: i64) -> Result<Stored>
 
 /// Sends an invitation again with a fresh link and expiry. Returns the confirmation.
 pub async fn resend(db: &Db, admin: &AccountAdmin, id: i64) -> Result<String> {
+    sending(db, admin).await?;
     let mut tx = db.begin().await?;
     let inv = stored_of(&mut tx, admin, id).await?;
     match inv.state(now()) {
@@ -386,7 +398,8 @@ pub async fn accept(
         _ => {
             let name = auth::checked_name(name)?;
             let hash = auth::hash_password(auth::checked_password(password)?).await?;
-            auth::register_in(&mut tx, &name, &inv.email, &hash).await?
+            // Following the link proved the email, as a registration's link would.
+            auth::register_proven(&mut tx, &name, &inv.email, &hash).await?
         }
     };
     let membership_id = match inv.membership_id {

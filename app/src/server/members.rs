@@ -4,7 +4,8 @@ use super::db::{like_escape, Arg, Backend, Db, Sql};
 use super::ACTIVE_WINDOW_SECS;
 use crate::error::{AppError, Result};
 use crate::model::{
-    ColumnValues, Cursor, CursorKey, FilterColumn, MemberPage, MemberQuery, MemberRow, PageCursor, SortDir, SortKey,
+    clean_search, ColumnValues, Cursor, CursorKey, FilterColumn, MemberPage, MemberQuery, MemberRow, PageCursor,
+    SortDir, SortKey, MAX_FILTER_VALUES,
 };
 use crate::{bind_args, on_db, sql};
 
@@ -44,11 +45,29 @@ fn sort_column(sort: SortKey) -> &'static str {
 
 /// The bit of `memberships.role_bits` that a role key owns, and the role's label.
 pub async fn role_bit(db: &Db, role: &str) -> Result<(i64, String)> {
+    if role.contains('\0') || role.chars().count() > 100 {
+        return Err(super::roles::unknown_role(role));
+    }
     let found: Option<(i64, String)> = on_db!(db, pool => sqlx::query_as("SELECT bit, label FROM roles WHERE key = $1")
         .bind(role)
         .fetch_optional(pool)
         .await?);
-    found.ok_or_else(|| AppError::invalid(format!("There is no role \"{role}\".")))
+    found.ok_or_else(|| super::roles::unknown_role(role))
+}
+
+/// Refuses a view whose column filters list more values than a view can hold
+/// (`MAX_FILTER_VALUES`, as links are cut to): a request made by hand could otherwise
+/// send thousands, each a query parameter and an index seek.
+pub fn checked_query(q: &MemberQuery) -> Result<()> {
+    if q.names.len() > MAX_FILTER_VALUES {
+        return Err(AppError::invalid(format!("The Name filter may hold at most {MAX_FILTER_VALUES} names.")));
+    }
+    if q.emails.len() > MAX_FILTER_VALUES {
+        return Err(AppError::invalid(format!(
+            "The Email filter may hold at most {MAX_FILTER_VALUES} email addresses."
+        )));
+    }
+    Ok(())
 }
 
 /// Appends the filter part of a query over a view's members (everything but paging) to
@@ -56,6 +75,7 @@ pub async fn role_bit(db: &Db, role: &str) -> Result<(i64, String)> {
 /// builds the same filters in the forms its plans need; the storage tests hold the two
 /// to the same rows.
 pub async fn push_filter(db: &Db, q: &MemberQuery, sql: &mut Sql) -> Result<()> {
+    checked_query(q)?;
     sql.push(" FROM memberships m WHERE m.account_id = ")
         .bind_int(q.account)
         .push(" AND m.status = ")
@@ -64,7 +84,7 @@ pub async fn push_filter(db: &Db, q: &MemberQuery, sql: &mut Sql) -> Result<()> 
         let (bit, _) = role_bit(db, role).await?;
         sql.push(" AND (m.role_bits & ").bind_int(1_i64 << bit).push(") <> 0");
     }
-    let search = q.search.to_lowercase();
+    let search = clean_search(&q.search).to_lowercase();
     if !search.is_empty() {
         if db.backend() == Backend::Sqlite && search.chars().count() >= 3 {
             // The trigram index finds substrings; a phrase query keeps the text literal.
@@ -126,13 +146,14 @@ pub async fn list(db: &Db, q: &MemberQuery, now: i64) -> Result<MemberPage> {
 
 /// `list` with the way of reading the page forced; every strategy gives the same page.
 pub async fn list_with(db: &Db, q: &MemberQuery, now: i64, strategy: Strategy) -> Result<MemberPage> {
+    checked_query(q)?;
     let backend = db.backend();
     let role = match &q.role {
         Some(role) => Some(role_bit(db, role).await?),
         None => None,
     };
     let mask = role.as_ref().map(|(bit, _)| 1_i64 << bit);
-    let search = q.search.to_lowercase();
+    let search = clean_search(&q.search).to_lowercase();
     let driver = choose(db, q, &search, mask, strategy).await?;
     let role_values = match driver {
         Some(Driver::Role) => role_values(db, q, mask.unwrap_or(0)).await?,
@@ -190,6 +211,7 @@ pub async fn list_with(db: &Db, q: &MemberQuery, now: i64, strategy: Strategy) -
     // its values every time instead (about a tenth of a millisecond).
     let filtered = driver.is_some() || mask.is_some() || !search.is_empty();
     let persistent = backend == Backend::Sqlite || !filtered;
+    sql.refuse_nul()?;
     let mut rows: Vec<Listed> = on_db!(db, pool => bind_args!(sqlx::query_as::<_, Listed>(&sql.text), &sql.args)
         .persistent(persistent)
         .fetch_all(pool)
@@ -516,10 +538,11 @@ pub async fn column_values(
         FilterColumn::Name => ("m.name_key", "m.name"),
         FilterColumn::Email => ("m.email_key", "m.email"),
     };
+    checked_query(q)?;
     let scope = MemberQuery { search: String::new(), names: Vec::new(), emails: Vec::new(), ..q.clone() };
     let mut sql = Sql::new(&format!("SELECT {key} AS k, MIN({shown}) AS v"));
     push_filter(db, &scope, &mut sql).await?;
-    let text = text.trim().to_lowercase();
+    let text = clean_search(text).to_lowercase();
     if !text.is_empty() {
         sql.push(&format!(" AND {key} LIKE ")).bind_text(format!("%{}%", like_escape(&text))).push(" ESCAPE '\\'");
     }

@@ -15,8 +15,12 @@ use crate::sql;
 
 /// SPEC F8's product wording.
 pub const NOT_REGISTERED: &str = "This user must be registered in the Community";
-/// The most members one bulk action may touch.
+/// The most members one bulk action may touch ("all matching the view" included).
 pub const BULK_LIMIT: usize = 10_000;
+/// The most members a bulk action may name one by one (rows ticked in the table).
+pub const SELECTED_LIMIT: usize = 1_000;
+/// The most projects one Cloud Specialist's affiliation may list.
+pub const MAX_CLOUD_PROJECTS: usize = 1_000;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 struct Member {
@@ -50,6 +54,33 @@ struct Person {
 }
 
 const PERSON: &str = "SELECT id, display_name, email, email_key, name_key, registered_at, last_sign_in_at FROM people";
+
+/// Starts a transaction that changes the memberships of `account`, holding the account
+/// until it ends (`lock_account`). Every write that could take the last administrator
+/// away or give a role held once per account starts here, so that its check sees every
+/// change made before it and none is made between its check and its write.
+pub(super) async fn begin_change(db: &Db, account: i64) -> Result<Tx> {
+    let mut tx = db.begin().await?;
+    lock_account(&mut tx, account).await?;
+    Ok(tx)
+}
+
+/// Locks `account`'s row until the transaction ends, so that one membership change of an
+/// account runs at a time: under READ COMMITTED two transactions could each check
+/// "another administrator remains" and then each remove the other. On PostgreSQL this
+/// is a row lock (inserts that merely refer to the account do not wait for it); on
+/// SQLite it takes the database's write lock, and as a transaction's first statement
+/// (`begin_change`) it waits for it instead of failing with SQLITE_BUSY, as a write
+/// after a read does when another write came between them. The name is written, not
+/// the id: SQLite would look through every row referring to an id it writes, a million
+/// memberships in a large account.
+pub(super) async fn lock_account(tx: &mut Tx, account: i64) -> Result<()> {
+    let locked = tx.execute(&sql!("UPDATE accounts SET name = name WHERE id = $1", account)).await?;
+    if locked == 0 {
+        return Err(AppError::not_found(format!("There is no account with the id {account}.")));
+    }
+    Ok(())
+}
 
 async fn account(tx: &mut Tx, id: i64) -> Result<Account> {
     tx.fetch_optional(&sql!("SELECT id, name, government_cloud FROM accounts WHERE id = $1", id))
@@ -174,6 +205,12 @@ async fn checked_cloud(
             labels.join(", ")
         )));
     }
+    if cloud.is_some_and(|c| c.projects.len() > MAX_CLOUD_PROJECTS) {
+        return Err(AppError::invalid(format!(
+            "Choose at most {} projects, or All projects.",
+            thousands(MAX_CLOUD_PROJECTS)
+        )));
+    }
     let mut cloud = cloud.cloned().unwrap_or_default();
     if cloud.all_projects {
         cloud.projects.clear();
@@ -249,6 +286,8 @@ async fn store_cloud(tx: &mut Tx, membership_id: i64, cloud: Option<&CloudAffili
     Ok(())
 }
 
+/// Whether `s` (trimmed) is one full email address: no list of several, no spaces and no
+/// hidden characters (see `model::is_hidden_char`).
 pub fn valid_email(s: &str) -> bool {
     let s = s.trim();
     match s.split_once('@') {
@@ -257,7 +296,7 @@ pub fn valid_email(s: &str) -> bool {
                 && domain.contains('.')
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
-                && !s.chars().any(|c| c.is_whitespace() || c == ',' || c == ';')
+                && !s.chars().any(|c| c.is_whitespace() || c == ',' || c == ';' || crate::model::is_hidden_char(c))
                 && s.matches('@').count() == 1
                 && s.len() <= 254
         }
@@ -267,19 +306,24 @@ pub fn valid_email(s: &str) -> bool {
 
 /// Adds a registered person to the account (SPEC F8). Returns the new membership id.
 pub async fn add(db: &Db, admin: &AccountAdmin, who: &PersonRef, change: &RoleChange) -> Result<i64> {
-    let mut tx = db.begin().await?;
+    if let PersonRef::Email(email) = who {
+        super::checked_email(email, "Enter a full email address, like name@example.com.")?;
+    }
+    let mut tx = begin_change(db, admin.account).await?;
     let cat = Catalogue::load_tx(&mut tx).await?;
     let account = account(&mut tx, admin.account).await?;
     let bits = requested_bits(&cat, change)?;
     let cloud = checked_cloud(&mut tx, &cat, &account, bits, change.cloud.as_ref()).await?;
     let person: Option<Person> = match who {
         PersonRef::Email(email) => {
-            if !valid_email(email) {
-                return Err(AppError::invalid("Enter a full email address, like name@example.com."));
-            }
             tx.fetch_optional(&sql!(format!("{PERSON} WHERE email_key = $1"), email.trim().to_lowercase())).await?
         }
-        PersonRef::Id(id) => tx.fetch_optional(&sql!(format!("{PERSON} WHERE id = $1"), *id)).await?,
+        // Only someone the type-ahead offers, and one answer for everyone else, whether
+        // or not the id exists: ids must not be a way to find people.
+        PersonRef::Id(id) => match super::people::offered(&mut tx, account.id, *id).await? {
+            true => tx.fetch_optional(&sql!(format!("{PERSON} WHERE id = $1"), *id)).await?,
+            false => None,
+        },
     };
     let person = match person {
         Some(p) if p.registered_at.is_some() => p,
@@ -363,6 +407,10 @@ async fn insert(
 /// Adds `person` to `account` with `bits` unless they are a member already (accepting an
 /// invitation). Returns the membership, new or found.
 pub(super) async fn join(tx: &mut Tx, account: i64, person_id: i64, bits: i64, invited_by: Option<i64>) -> Result<i64> {
+    // The account is locked here rather than when the transaction begins: accepting
+    // first works out a password hash, and on SQLite holding the lock (the database's
+    // write lock) through that would stall every other write.
+    lock_account(tx, account).await?;
     let found: Option<(i64,)> = tx
         .fetch_optional(&sql!(
             "SELECT id FROM memberships WHERE account_id = $1 AND person_id = $2",
@@ -376,9 +424,19 @@ pub(super) async fn join(tx: &mut Tx, account: i64, person_id: i64, bits: i64, i
     let cat = Catalogue::load_tx(tx).await?;
     let (bits, cloud) =
         checked_change(tx, &cat, account, &RoleChange { roles: cat.keys_of(bits), cloud: None }).await?;
+    // The role may have been given to someone else since the invitation was sent; the
+    // invitee, not a member yet, is not told who holds it.
+    match ensure_unique_free(tx, &cat, account, bits, 0).await {
+        Err(AppError::Conflict(_)) => return Err(AppError::Conflict(INVITED_ROLE_TAKEN.into())),
+        other => other?,
+    }
     let person = person_by_id(tx, person_id).await?;
     insert(tx, &cat, account, &person, bits, cloud.as_ref(), invited_by).await
 }
+
+/// Why an invitation can no longer be accepted as it was sent.
+pub const INVITED_ROLE_TAKEN: &str = "This invitation gives a role that only one member of the account may hold, and \
+     another member holds it now. Ask the account's administrator to invite you again.";
 
 /// Relates a new contact to the administrator's account with checked roles.
 pub(super) async fn join_with(
@@ -428,7 +486,7 @@ pub async fn update(
     version: i64,
     change: &RoleChange,
 ) -> Result<()> {
-    let mut tx = db.begin().await?;
+    let mut tx = begin_change(db, admin.account).await?;
     let cat = Catalogue::load_tx(&mut tx).await?;
     let account = account(&mut tx, admin.account).await?;
     let m = member(&mut tx, admin, membership_id).await?;
@@ -497,7 +555,7 @@ async fn set_roles(
 /// primary contact of their open cases; their case notifications go too. Returns the
 /// member's name.
 pub async fn remove(db: &Db, admin: &AccountAdmin, membership_id: i64) -> Result<String> {
-    let mut tx = db.begin().await?;
+    let mut tx = begin_change(db, admin.account).await?;
     let cat = Catalogue::load_tx(&mut tx).await?;
     let m = member(&mut tx, admin, membership_id).await?;
     remove_member(&mut tx, admin, &cat, &m).await?;
@@ -563,7 +621,7 @@ async fn remove_member(tx: &mut Tx, admin: &AccountAdmin, cat: &Catalogue, m: &M
 /// Deactivates or reactivates a member's login for this account (SPEC F12). Returns
 /// the member's name.
 pub async fn set_active(db: &Db, admin: &AccountAdmin, membership_id: i64, active: bool) -> Result<String> {
-    let mut tx = db.begin().await?;
+    let mut tx = begin_change(db, admin.account).await?;
     let cat = Catalogue::load_tx(&mut tx).await?;
     let m = member(&mut tx, admin, membership_id).await?;
     set_status(&mut tx, admin, &cat, &m, active).await?;
@@ -645,9 +703,18 @@ pub async fn details(db: &Db, admin: &AccountAdmin, membership_id: i64) -> Resul
 
 /// Applies one action to many members in one transaction. A member the action may not
 /// apply to (the last administrator, say) is left as it was and reported; the rest
-/// are changed.
+/// are changed. Ids that are not members of the account are only counted: their names
+/// are another account's business.
 pub async fn bulk(db: &Db, admin: &AccountAdmin, selection: &Selection, action: &BulkAction) -> Result<BulkResult> {
-    let mut tx = db.begin().await?;
+    if let Selection::Members(ids) = selection {
+        if ids.len() > SELECTED_LIMIT {
+            return Err(AppError::invalid(format!(
+                "Select at most {} users one by one, or select all users of the view.",
+                thousands(SELECTED_LIMIT)
+            )));
+        }
+    }
+    let mut tx = begin_change(db, admin.account).await?;
     let cat = Catalogue::load_tx(&mut tx).await?;
     let account = account(&mut tx, admin.account).await?;
     let ids: Vec<i64> = match selection {
@@ -672,7 +739,7 @@ pub async fn bulk(db: &Db, admin: &AccountAdmin, selection: &Selection, action: 
         return Err(AppError::invalid("Select at least one user."));
     }
     if ids.len() > BULK_LIMIT {
-        return Err(AppError::invalid(format!("Select at most {BULK_LIMIT} users at once.")));
+        return Err(AppError::invalid(format!("Select at most {} users at once.", thousands(BULK_LIMIT))));
     }
     let (add, take) = match action {
         BulkAction::AddRoles(keys) => (cat.bits(keys)? & !cat.default_mask(), 0),
@@ -718,9 +785,17 @@ pub async fn bulk(db: &Db, admin: &AccountAdmin, selection: &Selection, action: 
             Err(e) => {
                 tx.execute(&sql!("ROLLBACK TO SAVEPOINT member")).await?;
                 tx.execute(&sql!("RELEASE SAVEPOINT member")).await?;
-                let name: Option<(String,)> =
-                    tx.fetch_optional(&sql!("SELECT name FROM memberships WHERE id = $1", id)).await?;
-                result.refused.push((name.map(|(n,)| n).unwrap_or_else(|| format!("#{id}")), e.to_string()));
+                let name: Option<(String,)> = tx
+                    .fetch_optional(&sql!(
+                        "SELECT name FROM memberships WHERE id = $1 AND account_id = $2",
+                        id,
+                        admin.account
+                    ))
+                    .await?;
+                match name {
+                    Some((name,)) => result.refused.push((name, e.to_string())),
+                    None => result.not_members += 1,
+                }
             }
         }
     }
@@ -728,14 +803,49 @@ pub async fn bulk(db: &Db, admin: &AccountAdmin, selection: &Selection, action: 
     Ok(result)
 }
 
+/// `n` with a comma every three digits, as the messages write numbers.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn numbers_are_written_with_thousands_separators() {
+        assert_eq!(super::thousands(7), "7");
+        assert_eq!(super::thousands(1_000), "1,000");
+        assert_eq!(super::thousands(10_000), "10,000");
+        assert_eq!(super::thousands(1_234_567), "1,234,567");
+    }
+
     #[test]
     fn emails_are_checked_for_shape() {
         for ok in ["a@b.co", " Ann.Lee@Example.COM "] {
             assert!(super::valid_email(ok), "{ok}");
         }
-        for bad in ["", "ann", "@b.co", "a@b", "a@.b", "a@b.", "a b@c.d", "a@b@c.d", "a@b.co,c@d.e"] {
+        for bad in [
+            "",
+            "ann",
+            "@b.co",
+            "a@b",
+            "a@.b",
+            "a@b.",
+            "a b@c.d",
+            "a@b@c.d",
+            "a@b.co,c@d.e",
+            "a\u{0}@b.co",
+            "a@b.co\u{7f}",
+            "a\u{202E}oc.b@a",
+            "a@b\u{2066}.co",
+        ] {
             assert!(!super::valid_email(bad), "{bad}");
         }
     }

@@ -10,12 +10,14 @@ pub mod console;
 pub mod contacts;
 pub mod db;
 pub mod invitations;
+pub mod limits;
 pub mod members;
 pub mod membership;
 pub mod memo;
 pub mod outbox;
 pub mod password_reset;
 pub mod people;
+pub mod registration;
 pub mod roles;
 pub mod token;
 
@@ -52,14 +54,40 @@ pub fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// What a refusal of hidden characters adds to the field's own message.
+const VISIBLE_ONLY: &str = "Use visible characters only: control characters and text-direction marks are not accepted.";
+
+/// Refuses one-line text that holds a control character or a text-direction mark (see
+/// `model::is_hidden_char`), with the field's `message` and why.
+pub fn refuse_hidden(text: &str, message: &str) -> Result<(), AppError> {
+    if text.chars().any(crate::model::is_hidden_char) {
+        return Err(AppError::invalid(format!("{message} {VISIBLE_ONLY}")));
+    }
+    Ok(())
+}
+
 /// `text` as `one_line` makes it, or `message` as the refusal when that is empty or
-/// longer than `max` characters.
+/// longer than `max` characters, or holds hidden characters. Those are refused, not
+/// dropped: a name that showed differently from what was typed would be a surprise.
 pub fn checked_text(text: &str, max: usize, message: impl Into<String>) -> Result<String, AppError> {
+    let message = message.into();
+    // White space around the text is trimmed away, so only hidden characters within count.
+    refuse_hidden(text.trim(), &message)?;
     let t = one_line(text);
     if t.is_empty() || t.chars().count() > max {
         return Err(AppError::invalid(message));
     }
     Ok(t)
+}
+
+/// `email` trimmed, when it is one full address (`membership::valid_email`); else
+/// `message` as the refusal, saying why when it holds hidden characters.
+pub fn checked_email(email: &str, message: &str) -> Result<String, AppError> {
+    refuse_hidden(email.trim(), message)?;
+    if !membership::valid_email(email) {
+        return Err(AppError::invalid(message));
+    }
+    Ok(email.trim().to_string())
 }
 
 static SITE_URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
@@ -88,11 +116,49 @@ impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::RowNotFound => AppError::not_found("Not found."),
+            // Only a write that skipped the account's lock (see `membership::begin_change`)
+            // gets here; the others are refused, with the holder named, before they write.
+            sqlx::Error::Database(d) if roles::is_unique_role_violation(d.as_ref()) => {
+                AppError::Conflict(roles::UNIQUE_ROLE_HELD.into())
+            }
             sqlx::Error::Database(d) if d.is_unique_violation() => AppError::Conflict("That already exists.".into()),
             _ => {
                 tracing::error!(error = %e, "database error");
                 AppError::Internal
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_line_text_is_tidied_or_refused_with_the_fields_message() {
+        let name = "Enter your name (at most 100 characters).";
+        assert_eq!(checked_text("  Ann   Lee \n", 100, name), Ok("Ann Lee".to_string()));
+        assert_eq!(checked_text(" ", 100, name), Err(AppError::invalid(name)));
+        assert_eq!(checked_text(&"x".repeat(101), 100, name), Err(AppError::invalid(name)));
+        for hidden in
+            ["Ann\u{0}Lee", "Ann\tLee", "Ann\nLee", "Ann\u{202E}eeL", "Ann \u{2066}Lee", "Ann\u{85}Lee", "A\u{7f}"]
+        {
+            assert_eq!(
+                checked_text(hidden, 100, name),
+                Err(AppError::invalid(format!("{name} {VISIBLE_ONLY}"))),
+                "{hidden:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn emails_are_trimmed_or_refused_with_the_fields_message() {
+        let message = "Enter a full email address, like name@example.com.";
+        assert_eq!(checked_email(" Ann@Example.com ", message), Ok("Ann@Example.com".to_string()));
+        assert_eq!(checked_email("ann@", message), Err(AppError::invalid(message)));
+        assert_eq!(
+            checked_email("ann\u{200F}@example.com", message),
+            Err(AppError::invalid(format!("{message} {VISIBLE_ONLY}")))
+        );
     }
 }

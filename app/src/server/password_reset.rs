@@ -4,7 +4,7 @@
 use super::audit::{self, Record};
 use super::db::Db;
 use super::outbox::{self, html_escape, Email};
-use super::{auth, now, site_url, token};
+use super::{auth, limits, now, site_url, token};
 use crate::error::{AppError, Result};
 use crate::sql;
 
@@ -12,12 +12,17 @@ use crate::sql;
 pub const VALID_SECS: i64 = 60 * 60;
 /// Links sent to one person per hour, at most: the form cannot be used to flood a mailbox.
 const PER_HOUR: i64 = 3;
+/// Requests from one address per hour, at most (whatever the emails).
+const PER_ADDRESS_PER_HOUR: i64 = 10;
 
-/// Emails a reset link to `email` if it belongs to a registered person.
-pub async fn request(db: &Db, email: &str) -> Result<()> {
+/// Emails a reset link to `email` if it belongs to a registered person. Requests from
+/// one address are limited too (`ip`), so that the form cannot be used to try a list of
+/// emails against the per-person limit.
+pub async fn request(db: &Db, email: &str, ip: Option<&str>) -> Result<()> {
     if !super::membership::valid_email(email) {
         return Err(AppError::invalid("Enter a full email address, like name@example.com."));
     }
+    limits::tried(db, &limits::PASSWORD_RESET, &[limits::address(ip, PER_ADDRESS_PER_HOUR)]).await?;
     let key = email.trim().to_lowercase();
     let mut tx = db.begin().await?;
     let person: Option<(i64, String, String)> = tx

@@ -56,12 +56,9 @@ impl Catalogue {
 
     /// The role bits for a set of role keys, always including the default roles.
     pub fn bits(&self, keys: &[String]) -> Result<i64> {
+        checked_key_count(keys)?;
         keys.iter().try_fold(self.default_mask(), |bits, key| {
-            self.0
-                .iter()
-                .find(|d| &d.role.key == key)
-                .map(|d| bits | d.mask())
-                .ok_or_else(|| AppError::invalid(format!("There is no role \"{key}\".")))
+            self.0.iter().find(|d| &d.role.key == key).map(|d| bits | d.mask()).ok_or_else(|| unknown_role(key))
         })
     }
 
@@ -84,8 +81,80 @@ impl Catalogue {
     }
 }
 
+/// The most role keys one request may name: each role owns one of 63 bits, so a longer
+/// list can only repeat or invent keys.
+pub const MAX_ROLE_KEYS: usize = 63;
+
+fn checked_key_count(keys: &[String]) -> Result<()> {
+    if keys.len() > MAX_ROLE_KEYS {
+        return Err(AppError::invalid(format!("Choose at most {MAX_ROLE_KEYS} roles.")));
+    }
+    Ok(())
+}
+
+/// The refusal of a role key the catalogue does not have. The key is repeated only when
+/// it looks like one, so that the message never shows text Roster did not write.
+pub fn unknown_role(key: &str) -> AppError {
+    let key_like =
+        !key.is_empty() && key.len() <= 40 && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if key_like {
+        AppError::invalid(format!("There is no role \"{key}\"."))
+    } else {
+        AppError::invalid("There is no such role.")
+    }
+}
+
+/// The unique indexes that let at most one member of an account hold a role: the bit of
+/// each `unique_per_account` role of the catalogue, and the index of migration 0008 on
+/// `memberships(account_id) WHERE (role_bits & 1 << bit) <> 0` that enforces it.
+pub const UNIQUE_ROLE_INDEXES: [(i64, &str); 1] = [(6, "memberships_one_primary")];
+
+/// The refusal when the database itself stops a second holder of a unique role.
+pub const UNIQUE_ROLE_HELD: &str = "Only one member may hold the role Primary, and another member holds it.";
+
+/// Whether a database error is one of the `UNIQUE_ROLE_INDEXES` refusing a second holder.
+/// PostgreSQL names the index; SQLite names only its column, which no other unique
+/// index of `memberships` has alone.
+pub fn is_unique_role_violation(e: &dyn sqlx::error::DatabaseError) -> bool {
+    e.is_unique_violation()
+        && match e.constraint() {
+            Some(name) => UNIQUE_ROLE_INDEXES.iter().any(|(_, index)| *index == name),
+            None => e.message().ends_with("constraint failed: memberships.account_id"),
+        }
+}
+
+/// Start-up check that every `unique_per_account` role of the catalogue (which is data)
+/// has its unique index: a role added to the catalogue without one would be held "once
+/// per account" only as long as no two requests grant it at the same moment.
+pub async fn check_unique_roles_indexed(db: &Db) -> std::result::Result<(), String> {
+    let cat = Catalogue::load(db).await.map_err(|e| e.to_string())?;
+    for d in cat.unique_roles() {
+        let Some((_, index)) = UNIQUE_ROLE_INDEXES.iter().find(|(bit, _)| *bit == d.bit) else {
+            return Err(format!(
+                "the role {} is unique per account but no unique index enforces it: add one in a migration \
+                 (like memberships_one_primary) and list it in roles::UNIQUE_ROLE_INDEXES",
+                d.role.key
+            ));
+        };
+        let found: Option<(i64,)> = db
+            .fetch_optional(&match db.backend() {
+                super::Backend::Sqlite => {
+                    sql!("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = $1", *index)
+                }
+                super::Backend::Postgres => sql!("SELECT 1::BIGINT FROM pg_indexes WHERE indexname = $1", *index),
+            })
+            .await
+            .map_err(|e| e.to_string())?;
+        if found.is_none() {
+            return Err(format!("the unique index {index} of the role {} is missing", d.role.key));
+        }
+    }
+    Ok(())
+}
+
 /// The roles a change asks for, checked against the catalogue: known keys, no repeats.
 pub fn requested_bits(catalogue: &Catalogue, change: &RoleChange) -> Result<i64> {
+    checked_key_count(&change.roles)?;
     let mut keys = change.roles.clone();
     keys.sort();
     keys.dedup();

@@ -39,10 +39,41 @@ impl Reply {
     }
 }
 
+/// Which page a POST says it was sent from (its `Origin`, or `Referer`).
+#[derive(Clone, Copy, Debug)]
+pub enum Origin<'a> {
+    /// `Origin: http://{addr}`: a page of the site under test, as a browser names it.
+    Site,
+    /// Neither Origin nor Referer: a request not made by a browser page.
+    None,
+    /// This value as the `Origin` header: another site's, or a look-alike of this one
+    /// (another scheme or port).
+    Foreign(&'a str),
+    /// No Origin, this value as the `Referer` header (what older browsers send).
+    Referer(&'a str),
+}
+
 /// A minimal HTTP/1.1 client. `call` is `GET target`, `FORM target [body]` or
-/// `JSON target [body]` (both POST); `cookie` is `name=value`. No Origin header is sent:
-/// like any request not made by a browser page.
+/// `JSON target [body]` (both POST); `cookie` is `name=value`. POSTs say they come from
+/// a page of the site (`Origin: http://{addr}`), as a browser's do.
 pub async fn send(addr: SocketAddr, call: &str, cookie: Option<&str>) -> Reply {
+    send_with(addr, call, cookie, Origin::Site).await
+}
+
+/// `send`, with the POST's origin chosen (GETs send none).
+pub async fn send_with(addr: SocketAddr, call: &str, cookie: Option<&str>, origin: Origin<'_>) -> Reply {
+    send_headers(addr, call, cookie, origin, &[]).await
+}
+
+/// `send_with`, with extra request headers (`name`, `value`), e.g. a browser's
+/// `Accept: text/html` on a form posted without JavaScript.
+pub async fn send_headers(
+    addr: SocketAddr,
+    call: &str,
+    cookie: Option<&str>,
+    origin: Origin<'_>,
+    extra: &[(&str, &str)],
+) -> Reply {
     let (method, rest) = call.split_once(' ').expect("METHOD target");
     let (target, body) = rest.split_once(' ').unwrap_or((rest, ""));
     let (verb, content_type) = match method {
@@ -54,6 +85,17 @@ pub async fn send(addr: SocketAddr, call: &str, cookie: Option<&str>) -> Reply {
     let mut request = format!("{verb} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     if let Some(c) = cookie {
         request.push_str(&format!("Cookie: {c}\r\n"));
+    }
+    if verb == "POST" {
+        match origin {
+            Origin::Site => request.push_str(&format!("Origin: http://{addr}\r\n")),
+            Origin::None => {}
+            Origin::Foreign(o) => request.push_str(&format!("Origin: {o}\r\n")),
+            Origin::Referer(r) => request.push_str(&format!("Referer: {r}\r\n")),
+        }
+    }
+    for (name, value) in extra {
+        request.push_str(&format!("{name}: {value}\r\n"));
     }
     if let Some(t) = content_type {
         request.push_str(&format!("Content-Type: {t}\r\nContent-Length: {}\r\n", body.len()));

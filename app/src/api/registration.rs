@@ -1,0 +1,38 @@
+//! Server functions of proving a registration's email (SPEC F18): the page behind the
+//! emailed link shows what it confirms, and its button confirms it.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// A registration waiting for its email to be proven, as its link's page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRegistration {
+    pub name: String,
+    pub email: String,
+}
+
+/// The registration behind a link (the token is the credential). Changes nothing.
+#[server(prefix = "/api", endpoint = "registration/view")]
+pub async fn get_registration(token: String) -> Result<PendingRegistration, AppError> {
+    use crate::server::{db, registration, respond};
+    respond(async { registration::view(&db()?, &token).await }.await)
+}
+
+/// Confirms the email of the registration behind a link: registers the person, signs
+/// them in and goes to their accounts.
+#[server(prefix = "/api", endpoint = "registration/verify")]
+pub async fn verify_email(token: String) -> Result<(), AppError> {
+    use crate::server::{auth, db, registration, respond};
+    respond(
+        async {
+            let db = db()?;
+            let person = registration::verify(&db, &token).await?;
+            auth::start_session(&db, person).await?;
+            leptos_axum::redirect("/");
+            Ok(())
+        }
+        .await,
+    )
+}
