@@ -22,7 +22,8 @@ pub enum DialogKind {
 /// State the widgets of Manage Users share, provided by the page as context.
 #[derive(Clone, Copy)]
 pub struct ManageUsersUi {
-    pub account: i64,
+    /// The view of the current route, its account included: the account switchers change
+    /// it without leaving the page.
     pub query: Memo<Option<MemberQuery>>,
     pub dialog: RwSignal<Option<DialogKind>>,
     /// Selected membership ids (on any page).

@@ -85,7 +85,8 @@ pub fn MemberTable(query: MemberQuery, page: MemberPage, caption: String) -> imp
             };
             let open_details = move |_| ui.open(DialogKind::Details { membership: id });
             let invite_name = r.name.clone();
-            let invite = (!r.registered).then(|| view! { <InviteToCommunity membership=id name=invite_name/> });
+            let invite = (!r.registered)
+                .then(|| view! { <InviteToCommunity account=query.account membership=id name=invite_name/> });
             let login_label = format!("Active Login for {}", r.name);
             let toggle_name = r.name.clone();
             let active_login = query.status == crate::model::MemberStatus::Active;
@@ -157,17 +158,17 @@ pub fn MemberTable(query: MemberQuery, page: MemberPage, caption: String) -> imp
 }
 
 /// "Invite to Community" (SPEC F15) in the row of a contact who has not registered: sends
-/// them an invitation for the membership they have.
+/// them an invitation for the membership they have in `account`, the account of the list
+/// that shows the row.
 #[component]
-fn InviteToCommunity(membership: i64, name: String) -> impl IntoView {
-    let ui = use_ui();
+fn InviteToCommunity(account: i64, membership: i64, name: String) -> impl IntoView {
     let toasts = use_toasts();
     let busy = RwSignal::new(false);
     let label = format!("Invite {name} to Community");
     let invite = move |_| {
         busy.set(true);
         leptos::task::spawn_local(async move {
-            match crate::api::invite_to_community(ui.account, membership).await {
+            match crate::api::invite_to_community(account, membership).await {
                 Ok(message) => toasts.ok(message),
                 Err(e) => toasts.error(e.to_string()),
             }

@@ -81,7 +81,6 @@ pub fn ManageUsers() -> impl IntoView {
     let loading = RwSignal::new(false);
     Toasts::provide();
     let ui = ManageUsersUi {
-        account: account_id.get_untracked().unwrap_or_default(),
         query,
         dialog: RwSignal::new(None),
         selected: RwSignal::new(BTreeSet::new()),
