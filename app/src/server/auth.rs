@@ -154,13 +154,9 @@ const MAX_PER_IP: i64 = 20;
 /// right password clears its email's wrong ones.
 pub async fn sign_in(db: &Db, email: &str, password: &str, ip: Option<String>) -> Result<Actor> {
     let email = email.trim().to_lowercase();
-    let by_email = limits::email(&email, MAX_PER_EMAIL);
-    let attempt = limits::tried(
-        db,
-        &limits::SIGN_IN,
-        &[limits::email(&email, MAX_PER_EMAIL), limits::address(ip.as_deref(), MAX_PER_IP)],
-    )
-    .await?;
+    let counted = [limits::email(&email, MAX_PER_EMAIL), limits::address(ip.as_deref(), MAX_PER_IP)];
+    let by_email = &counted[0];
+    let attempt = limits::tried(db, &limits::SIGN_IN, &counted).await?;
     let found: Option<(i64, Option<String>)> = db
         .fetch_optional(&sql!(
             "SELECT id, password_hash FROM people WHERE email_key = $1 AND registered_at IS NOT NULL",
@@ -179,14 +175,14 @@ pub async fn sign_in(db: &Db, email: &str, password: &str, ip: Option<String>) -
     };
     match checked {
         Ok(Checked::Right(person)) => {
-            attempt.succeeded(db, &by_email).await?;
+            attempt.succeeded(db, by_email).await?;
             start_session(db, person).await?;
             signed_in(db).await?.ok_or(AppError::Internal)
         }
         Ok(Checked::Wrong) => Err(AppError::invalid(WRONG)),
         // The right password, of a registration still to be proven: not a wrong try.
         Ok(Checked::Unproven(email)) => {
-            attempt.succeeded(db, &by_email).await?;
+            attempt.succeeded(db, by_email).await?;
             Err(AppError::Forbidden(format!(
                 "Confirm your email first: follow the link we sent to {email}. \
                  If it has expired, register again for a new one."
