@@ -32,16 +32,45 @@ export default async function globalSetup() {
       fail(new Error(`server exited with ${code} before it was ready:\n${out}`));
     });
   });
-  for (let i = 0; i < 100; i++) {
+  let healthy = false;
+  for (let i = 0; i < 100 && !healthy; i++) {
     const res = await fetch(`${url}/healthz`).catch(() => null);
-    if (res?.ok) break;
-    await new Promise((r) => setTimeout(r, 100));
+    healthy = res?.ok ?? false;
+    if (!healthy) await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!healthy) {
+    server.kill('SIGINT');
+    throw new Error(`the server at ${url} did not answer /healthz within 10 s`);
   }
   process.env.ROSTER_URL = url;
+  // Tests find the demo account by name, never by a database id.
+  process.env.ROSTER_DEMO_ACCOUNT = String(await accountId(url, 'Northwind Production'));
   // Tests read the outbox of this database (tests/outbox.ts).
   process.env.ROSTER_E2E_DB_URL = databaseUrl;
   console.log(`Roster under test at ${url} (${databaseUrl})`);
   return async () => {
     server.kill('SIGINT');
   };
+}
+
+/** The id of the account named `name`, as the demo vendor operator lists them. */
+async function accountId(url: string, name: string): Promise<number> {
+  const origin = new URL(url).origin;
+  const signIn = await fetch(`${url}/api/sign_in`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: origin },
+    body: new URLSearchParams({ email: 'olivia.operator@roster.example', password: 'roster-demo-2026', next: '/' }),
+    redirect: 'manual',
+  });
+  const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0];
+  if (!cookie) throw new Error(`signing in the demo operator answered ${signIn.status}`);
+  const res = await fetch(`${url}/api/accounts`, {
+    method: 'POST',
+    headers: { Cookie: cookie, Origin: origin, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: '',
+  });
+  const accounts = (await res.json()) as { id: number; name: string }[];
+  const found = accounts.find((a) => a.name === name);
+  if (!found) throw new Error(`no account named ${name} in ${JSON.stringify(accounts)}`);
+  return found.id;
 }

@@ -5,6 +5,8 @@ import { defineConfig } from '@playwright/test';
 export default defineConfig({
   testDir: './tests',
   timeout: 45_000,
+  // A hang fails the run in bounded time instead of using up CI's.
+  globalTimeout: 15 * 60_000,
   expect: { timeout: 15_000 },
   fullyParallel: false,
   workers: 1,

@@ -6,12 +6,12 @@
 #![recursion_limit = "512"]
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod backend;
 pub mod components;
 pub mod error;
 pub mod model;
 pub mod pages;
-#[cfg(feature = "ssr")]
-pub mod server;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

@@ -28,8 +28,28 @@ export async function signIn(page: Page, email: string = USERS.admin) {
   expect(res.status(), await res.text()).toBeLessThan(400);
 }
 
-/** The demo account seeded first in every fresh database. */
-export const DEMO_ACCOUNT = { id: 1, name: 'Northwind Production' };
+/** The demo account; global-setup.ts looks its id up by name. */
+export const DEMO_ACCOUNT = { id: Number(process.env.ROSTER_DEMO_ACCOUNT), name: 'Northwind Production' };
+if (!Number.isInteger(DEMO_ACCOUNT.id)) throw new Error('ROSTER_DEMO_ACCOUNT is not set: run through global-setup.ts');
+
+/**
+ * Creates a contact of the demo account (New Contact's server function) with only the
+ * default role, named `first last` with a unique email, so that a test has members of
+ * its own whatever ran before it. Returns the email.
+ */
+export async function createContact(page: Page, first: string, last: string): Promise<string> {
+  const email = `${first}.${last}.${Date.now()}${Math.floor(Math.random() * 1e6)}@northwind.example`.toLowerCase();
+  const res = await page.request.post('/api/contacts/new', {
+    headers: { ...fromSite(), 'Content-Type': 'application/json' },
+    data: {
+      account: DEMO_ACCOUNT.id,
+      contact: { first_name: first, last_name: last, email },
+      change: { roles: [], cloud: null },
+    },
+  });
+  expect(res.status(), await res.text()).toBe(200);
+  return email;
+}
 
 /** Waits until the WASM has hydrated the page (the app marks <body> when it has). */
 export async function hydrated(page: Page) {

@@ -4,8 +4,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use app::server::Db;
-use sqlx::postgres::PgPoolOptions;
+use app::backend::Db;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 /// The embedded default: a SQLite file in `data/`.
@@ -39,10 +39,15 @@ pub async fn open(url: &str) -> anyhow::Result<Db> {
         sqlx::migrate!("migrations/sqlite").run(&pool).await.context("applying the SQLite migrations failed")?;
         Db::Sqlite(pool)
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        // A request never waits on a row lock or an abandoned transaction without end:
+        // past these it fails (a lock wait as "busy") and its connection is freed.
+        let options = PgConnectOptions::from_str(url)
+            .with_context(|| format!("invalid PostgreSQL URL {}", redact(url)))?
+            .options([("lock_timeout", "15s"), ("idle_in_transaction_session_timeout", "60s")]);
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
+            .connect_with(options)
             .await
             .with_context(|| format!("cannot connect to {}", redact(url)))?;
         sqlx::migrate!("migrations/postgres").run(&pool).await.context("applying the PostgreSQL migrations failed")?;
@@ -50,7 +55,7 @@ pub async fn open(url: &str) -> anyhow::Result<Db> {
     } else {
         bail!("DATABASE_URL must start with sqlite: or postgres: (got {})", redact(url));
     };
-    app::server::roles::check_unique_roles_indexed(&db)
+    app::backend::roles::check_unique_roles_indexed(&db)
         .await
         .map_err(|why| anyhow::anyhow!("the role catalogue does not match the schema: {why}"))?;
     Ok(db)

@@ -13,10 +13,10 @@
 
 use std::io::{self, Write};
 
+use app::backend::access::{AccountAdmin, Actor};
+use app::backend::{accounts, members, now, Db};
 use app::error::AppError;
 use app::model::{format_date, MemberQuery, MemberRow, PageCursor};
-use app::server::access::Actor;
-use app::server::{accounts, members, now, Db};
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -72,7 +72,7 @@ pub async fn xlsx(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ExportError> {
-    let (name, query) = prepare(&db, &session, &id, raw.as_deref()).await?;
+    let (admin, name, query) = prepare(&db, &session, &id, raw.as_deref()).await?;
 
     let (rows_tx, rows_rx) = mpsc::channel::<Feed>(2);
     let (ready_tx, ready_rx) = oneshot::channel::<Result<(), AppError>>();
@@ -85,7 +85,7 @@ pub async fn xlsx(
     let mut query = query;
     let mut written = 0_usize;
     loop {
-        let page = members::list(&db, &query, now).await?;
+        let page = members::read::list(&db, &admin, &query, now).await?;
         written += page.rows.len();
         if written > XLSX_MAX_ROWS {
             return Err(AppError::invalid(format!(
@@ -131,22 +131,22 @@ pub async fn csv(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ExportError> {
-    let (name, query) = prepare(&db, &session, &id, raw.as_deref()).await?;
+    let (admin, name, query) = prepare(&db, &session, &id, raw.as_deref()).await?;
     let now = now();
     // The first page is read before the response starts, so that a view the database
     // refuses (an unknown role, say) gets a proper error response.
-    let first = members::list(&db, &query, now).await?;
+    let first = members::read::list(&db, &admin, &query, now).await?;
     let mut head = csv_chunk(None)?;
     head.extend(csv_chunk(Some(&first.rows))?);
     let next = first.next.map(|c| MemberQuery { cursor: Some(PageCursor::After(c)), ..query });
 
     let first_chunk = stream::once(async move { Ok::<_, io::Error>(Bytes::from(head)) });
-    let rest = stream::unfold(next.map(|q| (db, q)), move |state| async move {
-        let (db, query) = state?;
-        match members::list(&db, &query, now).await {
+    let rest = stream::unfold(next.map(|q| (db, admin, q)), move |state| async move {
+        let (db, admin, query) = state?;
+        match members::read::list(&db, &admin, &query, now).await {
             Ok(page) => {
                 let chunk = csv_chunk(Some(&page.rows)).map_err(|e| io::Error::other(e.to_string()));
-                let next = page.next.map(|c| (db, MemberQuery { cursor: Some(PageCursor::After(c)), ..query }));
+                let next = page.next.map(|c| (db, admin, MemberQuery { cursor: Some(PageCursor::After(c)), ..query }));
                 Some((chunk.map(Bytes::from), next))
             }
             Err(e) => {
@@ -161,13 +161,18 @@ pub async fn csv(
     Ok(download(body, CSV_CONTENT_TYPE, &format!("{}-users.csv", slug(&name))))
 }
 
-/// Checks access, reads the view from the query string, and returns the account's
-/// name with the view from its first page at the export page size.
-async fn prepare(db: &Db, session: &Session, id: &str, raw: Option<&str>) -> Result<(String, MemberQuery), AppError> {
+/// Checks access, reads the view from the query string, and returns the proof of access
+/// and the account's name with the view from its first page at the export page size.
+async fn prepare(
+    db: &Db,
+    session: &Session,
+    id: &str,
+    raw: Option<&str>,
+) -> Result<(AccountAdmin, String, MemberQuery), AppError> {
     let actor = Actor::from_session(db, session).await?;
     let account: i64 = id.parse().map_err(|_| AppError::not_found(format!("There is no account with the id {id}.")))?;
-    actor.manage(db, account).await?;
-    let summary = accounts::get(db, account).await?;
+    let admin = actor.manage(db, account).await?;
+    let summary = accounts::get(db, &admin).await?;
 
     let pairs: Vec<(String, String)> =
         form_urlencoded::parse(raw.unwrap_or("").as_bytes()).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
@@ -177,7 +182,7 @@ async fn prepare(db: &Db, session: &Session, id: &str, raw: Option<&str>) -> Res
     // them, an export just uses the defaults.
     let (query, _notices) = MemberQuery::from_params(account, get, get_all);
     let query = MemberQuery { page_size: EXPORT_PAGE_SIZE, ..query.first_page() };
-    Ok((summary.name, query))
+    Ok((admin, summary.name, query))
 }
 
 fn download(body: Body, content_type: &'static str, filename: &str) -> Response {

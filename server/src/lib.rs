@@ -5,7 +5,6 @@
 // default 128 levels.
 #![recursion_limit = "256"]
 
-pub mod bench;
 pub mod database;
 pub mod export;
 pub mod mail;

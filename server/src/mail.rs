@@ -15,8 +15,8 @@
 use std::time::Duration;
 
 use anyhow::{anyhow, Context};
-use app::server::outbox::hide_link_tokens;
-use app::server::{now, Db};
+use app::backend::mail::outbox::hide_link_tokens;
+use app::backend::{now, Db};
 use app::sql;
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -238,7 +238,7 @@ impl Mailer {
 /// `pass`). Only mail young enough to hold a working link is read: none works longer
 /// than an invitation's. Returns how many messages changed.
 pub async fn hide_delivered_tokens(db: &Db) -> anyhow::Result<usize> {
-    let since = now() - app::server::invitations::VALID_SECS;
+    let since = now() - app::backend::invitations::VALID_SECS;
     let delivered: Vec<(i64, String, String)> = db
         .fetch_all(&sql!(
             "SELECT id, body_text, body_html FROM outbox WHERE sent_at IS NOT NULL AND created_at >= $1",

@@ -1,13 +1,13 @@
 //! `server` — run Roster, or manage its data.
 //!
-//! `server` / `server serve` serves the app; `server seed` creates demo data; `server
-//! bench` measures performance with large accounts.
+//! `server` / `server serve` serves the app; `server seed` creates demo data. (The
+//! benchmark is a binary of its own, `bench`.)
 
 use std::net::SocketAddr;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use server::{bench, database, seed, web};
+use server::{database, seed, web};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -43,28 +43,13 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
-    /// Measure list, overview, seeding, export and page-rendering performance with
-    /// large accounts (databases under bench/), print a table and write JSON.
-    Bench(bench::BenchArgs),
-    /// The export half of `bench`, run as a child process (internal).
-    #[command(hide = true)]
-    BenchExport {
-        #[arg(long)]
-        account: i64,
-        /// The view as a query string.
-        #[arg(long, default_value = "")]
-        view: String,
-    },
 }
 
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
-    // The bench's bulk statements would each be logged as slow, in full.
-    let default_filter =
-        if matches!(cli.command, Some(Command::Bench(_))) { "warn,sqlx=error" } else { "info,sqlx=warn" };
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter)))
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
         .init();
     if let Err(e) = run(cli).await {
         eprintln!("error: {e:#}");
@@ -78,15 +63,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         demo_members: 300,
         no_seed: false,
     });
-    // The bench opens its own databases.
-    if let Command::Bench(args) = command {
-        bench::run(args).await?;
-        return Ok(());
-    }
     let db = database::open(&cli.database_url).await?;
     match command {
-        Command::Bench(_) => unreachable!("handled above"),
-        Command::BenchExport { account, view } => bench::export_probe(db, account, &view).await?,
         Command::Serve { bind, demo_members, no_seed } => {
             server::mail::Mailer::from_env()?.spawn(db.clone());
             if !no_seed && seed::is_empty(&db).await? {
@@ -117,7 +95,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     tracing::debug!(error = %e, "cannot set TCP_NODELAY");
                 }
             });
-            app::server::set_site_url(&std::env::var("ROSTER_PUBLIC_URL").unwrap_or_else(|_| url.clone()));
+            app::backend::set_site_url(&std::env::var("ROSTER_PUBLIC_URL").unwrap_or_else(|_| url.clone()));
             println!("Roster is running at {url}");
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
                 .with_graceful_shutdown(async {
@@ -146,15 +124,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// Every hour, deletes the sign-in (and other) tries too old to count, lockouts that have
 /// ended, and registrations whose link was used or expired a day ago.
-fn spawn_cleanup(db: app::server::Db) {
+fn spawn_cleanup(db: app::backend::Db) {
     tokio::spawn(async move {
         let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
         loop {
             hourly.tick().await;
-            if let Err(e) = app::server::limits::prune(&db).await {
+            if let Err(e) = app::backend::limits::prune(&db).await {
                 tracing::warn!(error = %e, "pruning old tries failed");
             }
-            if let Err(e) = app::server::registration::prune(&db).await {
+            if let Err(e) = app::backend::registration::prune(&db).await {
                 tracing::warn!(error = %e, "pruning old registrations failed");
             }
         }
@@ -163,6 +141,6 @@ fn spawn_cleanup(db: app::server::Db) {
 
 /// Seeds relative to the start of today, so that one seed gives one data set per day.
 fn seed_options(members: usize, seed: u64) -> seed::SeedOptions {
-    let now = app::server::now();
+    let now = app::backend::now();
     seed::SeedOptions { members, seed, now: now - now % 86_400 }
 }

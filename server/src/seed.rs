@@ -6,8 +6,9 @@
 use std::collections::HashMap;
 
 use anyhow::Context;
+use app::backend::db::{Arg, Db, Sql, Tx};
+use app::backend::mail::EmailAddress;
 use app::on_db;
-use app::server::db::{Arg, Db, Sql, Tx};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
@@ -623,7 +624,7 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
                     text(p.name.clone()),
                     text(p.name.to_lowercase()),
                     text(p.email.clone()),
-                    text(p.email.to_lowercase()),
+                    text(EmailAddress::key_of(&p.email)),
                     text(p.email.rsplit('@').next().unwrap_or_default().to_lowercase()),
                     opt_int(p.registered.then_some(now - 1_000 * DAY + (i as i64 % 900) * DAY)),
                     opt_int((p.last_sign_in > 0).then_some(p.last_sign_in)),
@@ -770,7 +771,7 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
                         text(p.name.clone()),
                         text(p.name.to_lowercase()),
                         text(p.email.clone()),
-                        text(p.email.to_lowercase()),
+                        text(EmailAddress::key_of(&p.email)),
                         int(p.last_sign_in),
                         int(owned.get(&(ai, pi)).copied().unwrap_or(0)),
                         boolean(p.registered),
@@ -846,7 +847,7 @@ pub const DEMO_PASSWORD: &str = "roster-demo-2026";
 
 /// Gives the registered personas the demo password, hashed like any other.
 async fn set_demo_passwords(db: &Db) -> anyhow::Result<()> {
-    let hash = app::server::auth::hash_password_in_turn(DEMO_PASSWORD.to_string()).await?;
+    let hash = app::backend::auth::hash_password_in_turn(DEMO_PASSWORD.to_string()).await?;
     for (_, email, _, registered) in PERSONAS {
         if *registered {
             db.execute(&app::sql!("UPDATE people SET password_hash = $1 WHERE email_key = $2", &hash, *email)).await?;

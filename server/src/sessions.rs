@@ -1,6 +1,6 @@
 //! Server-side sessions in the application's own database, whichever it is.
 
-use app::server::Db;
+use app::backend::Db;
 use async_trait::async_trait;
 use tower_sessions::cookie::time::Duration;
 use tower_sessions::cookie::SameSite;
@@ -9,7 +9,7 @@ use tower_sessions::session_store::{self, ExpiredDeletion, SessionStore};
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
-/// A session ends after this much inactivity (the absolute limit is in `app::server::auth`).
+/// A session ends after this much inactivity (the absolute limit is in `app::backend::auth`).
 pub const IDLE_EXPIRY_HOURS: i64 = 8;
 pub const COOKIE: &str = "roster_session";
 

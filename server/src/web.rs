@@ -4,8 +4,8 @@
 use crate::export;
 use crate::security::{self, Site};
 use crate::sessions::Store;
+use app::backend::Db;
 use app::error::AppError;
-use app::server::Db;
 use app::{shell, App};
 use axum::body::Body;
 use axum::http::StatusCode;
@@ -31,8 +31,8 @@ pub fn router_at(db: Db, options: LeptosOptions, sessions: Store, site: Site) ->
     let context_db = db.clone();
     let context = move || {
         provide_context(context_db.clone());
-        // Answers shared by the server functions of one request (app::server::memo).
-        provide_context(app::server::memo::RequestMemo::default());
+        // Answers shared by the server functions of one request (app::backend::memo).
+        provide_context(app::backend::memo::RequestMemo::default());
         security::provide_page_policy(live_reload);
     };
     let (check_site, headers_site) = (site.clone(), site.clone());

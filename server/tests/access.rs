@@ -6,24 +6,18 @@
 mod common;
 
 use common::http::{send, sign_in, Reply};
+use common::personas::{ADMIN, INACTIVE, MEMBER, NEWCOMER, OPERATOR};
 use server::sessions::COOKIE;
 
 use std::net::SocketAddr;
 
+use app::backend::access::{Actor, NO_ACCESS};
+use app::backend::{accounts, members, Db};
 use app::model::{AccountSummary, MemberQuery, PersonRef, RoleChange};
-use app::server::access::{Actor, NO_ACCESS};
-use app::server::{accounts, membership, Db};
 use app::sql;
 use server::seed::{seed, SeedOptions};
 use tower_sessions::session::Id;
 use tower_sessions::session_store::SessionStore;
-
-const OPERATOR: &str = "olivia.operator@roster.example";
-const ADMIN: &str = "adam.admin@northwind.example";
-const MEMBER: &str = "carla.contact@northwind.example";
-const INACTIVE: &str = "ivan.inactive@northwind.example";
-/// A registered person in no account, whom the add call adds.
-const NEWCOMER: &str = "nina.newcomer@northwind.example";
 
 /// The columns of the matrix, in order.
 const PERSONAS: [&str; 6] = ["operator", "admin", "other admin", "member", "inactive", "anonymous"];
@@ -207,9 +201,9 @@ struct Site {
 /// Seeds the database, makes the personas what the matrix says they are, and serves the
 /// router on a random port.
 async fn serve(db: &Db) -> Site {
-    let now = app::server::now();
+    let now = app::backend::now();
     seed(db, &SeedOptions { members: 130, seed: 11, now: now - now % 86_400 }).await.expect("seed");
-    let all = accounts::list(db).await.unwrap();
+    let all = accounts::list(db, &common::operator(db).await).await.unwrap();
     let id_of = |name: &str| all.iter().find(|a| a.name == name).unwrap_or_else(|| panic!("no account {name}")).id;
     let (account, contoso) = (id_of("Northwind Production"), id_of("Contoso Health Cloud"));
 
@@ -272,7 +266,7 @@ fn check(expect: Expect, reply: &Reply) -> Result<(), String> {
         Status(code) => reply.status == code,
         Denied => reply.status == 403 && reply.text().contains(NO_ACCESS),
         SignIn => reply.status == 401,
-        NotAMember => reply.status == 403 && reply.text().contains(app::server::cases::NOT_A_MEMBER),
+        NotAMember => reply.status == 403 && reply.text().contains(app::backend::cases::NOT_A_MEMBER),
     };
     if fine {
         return Ok(());
@@ -303,7 +297,7 @@ async fn backdate(store: &server::sessions::Store, cookie: &str, age: i64) {
         .values_mut()
         .find(|v| v.get("signed_in_at").is_some())
         .expect("the session records when it was signed in");
-    signed_in["signed_in_at"] = serde_json::json!(app::server::now() - age);
+    signed_in["signed_in_at"] = serde_json::json!(app::backend::now() - age);
     store.save(&record).await.unwrap();
 }
 
@@ -335,7 +329,7 @@ backend_tests! {
         let mut tmp = Vec::new();
         for (email,) in &globex {
             let person = PersonRef::Email(email.clone());
-            tmp.push(membership::add(&db, &admin, &person, &RoleChange::default()).await.unwrap());
+            tmp.push(members::write::add(&db, &admin, &person, &RoleChange::default()).await.unwrap());
         }
 
         let query = |account| serde_json::to_string(&MemberQuery::new(account)).unwrap();
@@ -396,7 +390,7 @@ backend_tests! {
 
         // Everyone signed in lists their own accounts only: the operator all of them, the
         // others those they are an active member of.
-        let everything: Vec<String> = accounts::list(&db).await.unwrap().into_iter().map(|a| a.name).collect();
+        let everything: Vec<String> = accounts::list(&db, &common::operator(&db).await).await.unwrap().into_iter().map(|a| a.name).collect();
         for (p, email) in emails.iter().enumerate() {
             let (Some(email), Some(cookie)) = (email, &cookies[p]) else { continue };
             let reply = send(site.addr, "FORM /api/accounts", Some(cookie)).await;
@@ -487,14 +481,14 @@ backend_tests! {
         let operator_session = sign_in(addr, OPERATOR, None).await;
         backdate(&store, &admin_session, 5).await;
         assert_eq!(status(admin_session.clone()).await, 200);
-        app::server::password_reset::request(&db, ADMIN, None).await.unwrap();
+        app::backend::password_reset::request(&db, ADMIN, None).await.unwrap();
         let body: String = db
             .scalar(&sql!("SELECT body_text FROM outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1", ADMIN))
             .await
             .unwrap();
         let at = body.find("/reset-password/").expect("a reset link");
         let token = body[at + "/reset-password/".len()..].split_whitespace().next().unwrap().to_string();
-        app::server::password_reset::complete(&db, &token, "a brand new password").await.unwrap();
+        app::backend::password_reset::complete(&db, &token, "a brand new password").await.unwrap();
         assert_eq!(status(admin_session.clone()).await, 401);
         assert_eq!(send(addr, "FORM /api/me", Some(&admin_session)).await.text(), "null");
         assert_eq!(status(operator_session).await, 200);

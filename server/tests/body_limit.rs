@@ -6,7 +6,7 @@ mod common;
 
 use std::net::SocketAddr;
 
-use app::server::Db;
+use app::backend::Db;
 use server::web::MAX_BODY_BYTES;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

@@ -8,8 +8,8 @@ use common::http::{send, sign_in, Reply};
 
 use std::io::Cursor;
 
+use app::backend::{accounts, members, Db};
 use app::model::{format_date, MemberQuery, MemberRow, PageCursor, SortDir, SortKey};
-use app::server::{accounts, members, Db};
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 use server::seed::{seed, SeedOptions};
 
@@ -25,9 +25,9 @@ struct Signed {
 /// Seeds the database, serves the router on a random port with the demo administrator
 /// signed in, and returns it with the id of the large demo account.
 async fn serve(db: &Db, members: usize) -> (Signed, i64) {
-    let now = app::server::now();
+    let now = app::backend::now();
     seed(db, &SeedOptions { members, seed: 11, now: now - now % 86_400 }).await.expect("seed");
-    let account = accounts::list(db).await.unwrap().into_iter().find(|a| a.name == "Northwind Production").unwrap().id;
+    let account = common::account_named(db, "Northwind Production").await;
     let addr = common::serve_router(db, server::security::Site::default()).await;
     let cookie = sign_in(addr, "adam.admin@northwind.example", None).await;
     (Signed { addr, cookie }, account)
@@ -43,7 +43,9 @@ async fn view(db: &Db, mut q: MemberQuery) -> Vec<MemberRow> {
     q.page_size = 100;
     let mut rows = Vec::new();
     loop {
-        let page = members::list(db, &q, app::server::now()).await.expect("list");
+        let page = members::read::list(db, &common::as_operator(db, q.account).await, &q, app::backend::now())
+            .await
+            .expect("list");
         rows.extend(page.rows);
         match page.next {
             Some(c) => q.cursor = Some(PageCursor::After(c)),
@@ -215,23 +217,17 @@ backend_tests! {
             // To an administrator, an account that does not exist is one that is not theirs.
             let reply = get(&server, &format!("/accounts/999999/users/export.{ext}")).await;
             assert_eq!(reply.status, 403);
-            assert_eq!(reply.json_error(), app::server::access::NO_ACCESS);
+            assert_eq!(reply.json_error(), app::backend::access::NO_ACCESS);
 
             let reply = get(&server, &format!("/accounts/nope/users/export.{ext}")).await;
             assert_eq!(reply.status, 404);
             assert!(reply.json_error().contains("no account"));
 
             // The acting administrator does not administer Contoso.
-            let contoso = accounts::list(&db)
-                .await
-                .unwrap()
-                .into_iter()
-                .find(|a| a.name == "Contoso Health Cloud")
-                .unwrap()
-                .id;
+            let contoso = common::account_named(&db, "Contoso Health Cloud").await;
             let reply = get(&server, &format!("/accounts/{contoso}/users/export.{ext}")).await;
             assert_eq!(reply.status, 403);
-            assert_eq!(reply.json_error(), app::server::access::NO_ACCESS);
+            assert_eq!(reply.json_error(), app::backend::access::NO_ACCESS);
 
             // A role that does not exist is the caller's mistake, said plainly.
             let reply = get(&server, &format!("/accounts/{account}/users/export.{ext}?role=no_such_role")).await;
@@ -258,7 +254,7 @@ fn peak_rss_kib() -> Option<u64> {
 async fn a_hundred_thousand_members() {
     let t = common::TestDb::sqlite().await;
     let (server, account) = serve(&t.db, 100_000).await;
-    let want = accounts::get(&t.db, account).await.unwrap().members as usize;
+    let want = accounts::get(&t.db, &common::as_operator(&t.db, account).await).await.unwrap().members as usize;
     let before = peak_rss_kib();
     for ext in ["csv", "xlsx"] {
         let started = std::time::Instant::now();

@@ -9,20 +9,18 @@ mod common;
 use std::net::SocketAddr;
 
 use common::http::{send, send_headers, send_with, sign_in, Origin, Reply};
+use common::personas::{ADMIN, OPERATOR};
 
-use app::server::outbox::{enqueue, Email};
-use app::server::{accounts, Db};
+use app::backend::mail::outbox::{enqueue, Email};
+use app::backend::Db;
 use app::sql;
 use server::security::Site;
 use server::seed::{seed, SeedOptions};
 
-const OPERATOR: &str = "olivia.operator@roster.example";
-const ADMIN: &str = "adam.admin@northwind.example";
-
 /// Seeds the database and serves the router for `site` on a random port.
 async fn serve(db: &Db, site: Site) -> SocketAddr {
     if server::seed::is_empty(db).await.unwrap() {
-        let now = app::server::now();
+        let now = app::backend::now();
         seed(db, &SeedOptions { members: 40, seed: 11, now: now - now % 86_400 }).await.expect("seed");
     }
     let addr = common::serve_router(db, site).await;
@@ -31,7 +29,7 @@ async fn serve(db: &Db, site: Site) -> SocketAddr {
 
 /// Northwind Production, the account the demo administrator manages.
 async fn northwind(db: &Db) -> i64 {
-    accounts::list(db).await.unwrap().into_iter().find(|a| a.name == "Northwind Production").unwrap().id
+    common::account_named(db, "Northwind Production").await
 }
 
 /// A refusal of the same-origin check: 403 with a JSON error, nothing done.

@@ -8,19 +8,19 @@ mod common;
 
 use std::net::SocketAddr;
 
+use app::backend::access::Actor;
+use app::backend::{invitations, limits, password_reset, people, registration, Db};
 use app::error::AppError;
 use app::model::RoleChange;
-use app::server::access::Actor;
-use app::server::{invitations, limits, password_reset, people, registration, Db};
 use app::sql;
 use common::http::{send, Reply};
+use common::personas::ADMIN;
 use server::seed::{seed, SeedOptions, DEMO_PASSWORD};
 
-const ADMIN: &str = "adam.admin@northwind.example";
 const PASSWORD: &str = "a long enough password";
 
 async fn seeded(db: &Db) -> i64 {
-    let now = app::server::now();
+    let now = app::backend::now();
     seed(db, &SeedOptions { members: 130, seed: 11, now: now - now % 86_400 }).await.expect("seed");
     db.scalar(&sql!("SELECT id FROM accounts WHERE name = $1", "Northwind Production")).await.unwrap()
 }
@@ -179,11 +179,11 @@ backend_tests! {
         let sent_to = registration::start(&db, "Rex Rookie", email, PASSWORD, None).await.unwrap();
         assert_eq!(sent_to, email);
         assert_eq!(db.scalar::<i64>(&sql!("SELECT COUNT(*) FROM people WHERE email_key = $1", email)).await.unwrap(), 0);
-        assert!(people::suggest(&db, account, "rex").await.unwrap().is_empty());
+        assert!(people::suggest(&db, &common::as_operator(&db, account).await, "rex").await.unwrap().is_empty());
         assert!(Actor::by_email(&db, email).await.is_err());
 
         let person = registration::verify(&db, &link_token(&db, email).await).await.unwrap();
-        let offered = people::suggest(&db, account, "rex").await.unwrap();
+        let offered = people::suggest(&db, &common::as_operator(&db, account).await, "rex").await.unwrap();
         assert_eq!(offered.iter().map(|p| (p.id, p.name.as_str())).collect::<Vec<_>>(), vec![(person, "Rex Rookie")]);
         // A new person, not a contact: nothing claimed.
         assert_eq!(audits(&db, "email.verified").await, vec![(Some(person), None, Some(person))]);
@@ -208,7 +208,7 @@ backend_tests! {
         assert_eq!(count(&db, "pending_registrations").await, 1);
 
         // An expired link is refused and registers nobody.
-        db.execute(&sql!("UPDATE pending_registrations SET expires_at = $1", app::server::now() - 1)).await.unwrap();
+        db.execute(&sql!("UPDATE pending_registrations SET expires_at = $1", app::backend::now() - 1)).await.unwrap();
         let expired = registration::verify(&db, &second).await.unwrap_err();
         assert!(expired.to_string().contains("expired"), "{expired}");
         assert_eq!(db.scalar::<i64>(&sql!("SELECT COUNT(*) FROM people WHERE email_key = $1", "lena.link@example.org")).await.unwrap(), 0);
@@ -225,7 +225,7 @@ backend_tests! {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(stored, (app::server::token::hash(&third), String::new()));
+        assert_eq!(stored, (app::backend::token::hash(&third), String::new()));
 
         // Registering with a registered email keeps its answer.
         for taken in [email, "carla.contact@northwind.example"] {
@@ -305,7 +305,7 @@ backend_tests! {
         assert_eq!(counted, wrong as i64, "refused tries are not kept, checked ones are");
 
         // Once the window has passed the right password signs in, and clears the count.
-        let t = app::server::now();
+        let t = app::backend::now();
         db.execute(&sql!("UPDATE attempts SET at = at - $1", 16 * 60)).await.unwrap();
         db.execute(&sql!("UPDATE lockouts SET locked_until = $1", t - 1)).await.unwrap();
         let later = sign_in(other, ADMIN, DEMO_PASSWORD).await;
@@ -331,7 +331,7 @@ backend_tests! {
         assert_eq!(audits(&db, "registration.locked").await, vec![(None, None, None)]);
 
         // Twenty an hour from one address, whatever the emails.
-        let t = app::server::now();
+        let t = app::backend::now();
         for i in 0..20 {
             db.execute(&sql!(
                 "INSERT INTO attempts (action, limit_key, at) VALUES ('registration', 'ip:10.0.0.2', $1)",
@@ -363,9 +363,9 @@ backend_tests! {
 
         // An administrator sends at most 100 invitations an hour.
         let admin = Actor::by_email(&db, ADMIN).await.unwrap().manage(&db, account).await.unwrap();
-        let t = app::server::now();
+        let t = app::backend::now();
         for i in 0..100 {
-            db.execute(&sql!("INSERT INTO attempts (action, limit_key, at) VALUES ('invitation', $1, $2)", format!("person:{}", admin.actor.person_id), t - i))
+            db.execute(&sql!("INSERT INTO attempts (action, limit_key, at) VALUES ('invitation', $1, $2)", format!("person:{}", admin.actor().person_id), t - i))
                 .await
                 .unwrap();
         }
@@ -373,13 +373,13 @@ backend_tests! {
         let refused = invitations::invite(&db, &admin, "One Too Many", "one.too.many@northwind.example", &RoleChange::default()).await;
         assert!(too_many(refused));
         assert_eq!(count(&db, "invitations").await, invites);
-        let admin_id = admin.actor.person_id;
+        let admin_id = admin.actor().person_id;
         assert_eq!(audits(&db, "invitation.locked").await, vec![(None, None, Some(admin_id))]);
     }
 
     async fn old_tries_lockouts_and_registrations_are_pruned(db) {
         seeded(&db).await;
-        let t = app::server::now();
+        let t = app::backend::now();
         db.execute(&sql!(
             "INSERT INTO attempts (action, limit_key, at) VALUES ('sign_in', 'ip:old', $1), ('sign_in', 'ip:new', $2)",
             t - 2 * 3600,

@@ -4,10 +4,10 @@
 
 mod common;
 
+use app::backend::access::{AccountAdmin, Actor};
+use app::backend::{contacts, invitations, mail, members, password_reset, Db};
 use app::error::AppError;
-use app::model::{MemberQuery, NewContact, RoleChange};
-use app::server::access::{AccountAdmin, Actor};
-use app::server::{contacts, invitations, members, outbox, password_reset, Db};
+use app::model::{InvitationId, MemberQuery, MembershipId, NewContact, RoleChange};
 use app::sql;
 use server::seed::{seed, SeedOptions};
 
@@ -64,7 +64,7 @@ backend_tests! {
         assert!(body.contains("General Support, Security Contact"), "{body}");
         let token = token_in(&body, "/invitations/");
 
-        let listed = invitations::list(&db, account).await.unwrap();
+        let listed = invitations::list(&db, &common::as_operator(&db, account).await).await.unwrap();
         assert_eq!(listed[0].name, "Zoe Zed");
         assert_eq!(listed[0].state, app::model::InvitationState::Pending);
         assert_eq!(listed[0].invited_by.as_deref(), Some("Adam Admin"));
@@ -116,7 +116,7 @@ backend_tests! {
         // The link works once.
         let again = invitations::accept(&db, &token, "Zoe Zed", "a long enough password", None).await.unwrap_err();
         assert!(message(again).contains("already been accepted"));
-        assert_eq!(invitations::list(&db, account).await.unwrap()[0].state, app::model::InvitationState::Accepted);
+        assert_eq!(invitations::list(&db, &common::as_operator(&db, account).await).await.unwrap()[0].state, app::model::InvitationState::Accepted);
     }
 
     async fn refused_invitations_change_nothing(db) {
@@ -143,25 +143,25 @@ backend_tests! {
         let (account, admin) = setup(&db).await;
         invitations::invite(&db, &admin, "Rex Resend", "rex@northwind.example", &roles(&[])).await.unwrap();
         let first = token_in(&last_email(&db, "rex@northwind.example").await.1, "/invitations/");
-        let id = invitations::list(&db, account).await.unwrap()[0].id;
-        invitations::resend(&db, &admin, id).await.unwrap();
+        let id = invitations::list(&db, &common::as_operator(&db, account).await).await.unwrap()[0].id;
+        invitations::resend(&db, &admin, InvitationId(id)).await.unwrap();
         let second = token_in(&last_email(&db, "rex@northwind.example").await.1, "/invitations/");
         assert_ne!(first, second);
         assert!(matches!(invitations::view(&db, &first, None).await, Err(AppError::NotFound(_))));
         invitations::view(&db, &second, None).await.unwrap();
 
         // Expired: shown so, and can be sent again.
-        db.execute(&sql!("UPDATE invitations SET expires_at = $1 WHERE id = $2", app::server::now() - 1, id)).await.unwrap();
+        db.execute(&sql!("UPDATE invitations SET expires_at = $1 WHERE id = $2", app::backend::now() - 1, id)).await.unwrap();
         assert!(invitations::view(&db, &second, None).await.unwrap_err().to_string().contains("expired"));
-        assert_eq!(invitations::list(&db, account).await.unwrap()[0].state, app::model::InvitationState::Expired);
-        invitations::resend(&db, &admin, id).await.unwrap();
+        assert_eq!(invitations::list(&db, &common::as_operator(&db, account).await).await.unwrap()[0].state, app::model::InvitationState::Expired);
+        invitations::resend(&db, &admin, InvitationId(id)).await.unwrap();
         let third = token_in(&last_email(&db, "rex@northwind.example").await.1, "/invitations/");
 
-        invitations::revoke(&db, &admin, id).await.unwrap();
+        invitations::revoke(&db, &admin, InvitationId(id)).await.unwrap();
         let e = invitations::accept(&db, &third, "Rex", "a long enough password", None).await.unwrap_err();
         assert!(e.to_string().contains("withdrawn"), "{e}");
-        assert!(invitations::revoke(&db, &admin, id).await.unwrap_err().to_string().contains("already revoked"));
-        assert!(invitations::resend(&db, &admin, id).await.is_err());
+        assert!(invitations::revoke(&db, &admin, InvitationId(id)).await.unwrap_err().to_string().contains("already revoked"));
+        assert!(invitations::resend(&db, &admin, InvitationId(id)).await.is_err());
         let registered: i64 =
             db.scalar(&sql!("SELECT COUNT(*) FROM people WHERE email_key = $1", "rex@northwind.example")).await.unwrap();
         assert_eq!(registered, 0);
@@ -169,7 +169,7 @@ backend_tests! {
         // Another account's administrator cannot touch it.
         let contoso: i64 = db.scalar(&sql!("SELECT id FROM accounts WHERE name = $1", "Contoso Health Cloud")).await.unwrap();
         let operator = Actor::by_email(&db, "olivia.operator@roster.example").await.unwrap().manage(&db, contoso).await.unwrap();
-        assert!(matches!(invitations::resend(&db, &operator, id).await, Err(AppError::NotFound(_))));
+        assert!(matches!(invitations::resend(&db, &operator, InvitationId(id)).await, Err(AppError::NotFound(_))));
     }
 
     async fn a_registered_invitee_signs_in_to_accept(db) {
@@ -208,7 +208,7 @@ backend_tests! {
         assert_eq!((registered_at, org.as_str()), (None, "Northwind Traders"));
         let mut q = MemberQuery::new(account);
         q.search = "quinn".into();
-        let page = members::list(&db, &q, app::server::now()).await.unwrap();
+        let page = members::read::list(&db, &common::as_operator(&db, q.account).await, &q, app::backend::now()).await.unwrap();
         assert_eq!(page.rows.len(), 1);
         assert!(!page.rows[0].registered);
         assert_eq!(page.rows[0].additional_roles, 1);
@@ -228,14 +228,14 @@ backend_tests! {
         assert_eq!(none, 0);
 
         // Invite to Community: accepting completes the same membership.
-        invitations::invite_member(&db, &admin, membership).await.unwrap();
+        invitations::invite_member(&db, &admin, MembershipId(membership)).await.unwrap();
         let token = token_in(&last_email(&db, "quinn.quill@northwind.example").await.1, "/invitations/");
         let (_, joined) = invitations::accept(&db, &token, "Quinn Q. Quill", "a long enough password", None).await.unwrap();
         assert_eq!(joined, membership);
         let (registered, name): (bool, String) =
             db.fetch_optional(&sql!("SELECT registered, name FROM memberships WHERE id = $1", membership)).await.unwrap().unwrap();
         assert_eq!((registered, name.as_str()), (true, "Quinn Q. Quill"));
-        let e = invitations::invite_member(&db, &admin, membership).await.unwrap_err();
+        let e = invitations::invite_member(&db, &admin, MembershipId(membership)).await.unwrap_err();
         assert!(e.to_string().contains("already registered"), "{e}");
     }
 
@@ -268,7 +268,7 @@ backend_tests! {
         }
         assert_eq!(count(&db, "password_resets").await, 3);
         let token = token_in(&last_email(&db, carla).await.1, "/reset-password/");
-        db.execute(&sql!("UPDATE password_resets SET expires_at = $1 WHERE used_at IS NULL", app::server::now() - 1)).await.unwrap();
+        db.execute(&sql!("UPDATE password_resets SET expires_at = $1 WHERE used_at IS NULL", app::backend::now() - 1)).await.unwrap();
         assert!(password_reset::complete(&db, &token, "a long enough password").await.unwrap_err().to_string().contains("expired"));
     }
 
@@ -277,12 +277,12 @@ backend_tests! {
         for _ in 0..3 {
             password_reset::request(&db, "carla.contact@northwind.example", None).await.unwrap();
         }
-        let all = outbox::list(&db, None, None, 2).await.unwrap();
+        let all = mail::outbox::list(&db, &common::operator(&db).await, None, None, 2).await.unwrap();
         assert_eq!(all.rows.len(), 2);
         assert!(all.rows[0].id > all.rows[1].id);
-        let carla = outbox::list(&db, Some("CARLA.contact@northwind.example"), None, 2).await.unwrap();
+        let carla = mail::outbox::list(&db, &common::operator(&db).await, Some("CARLA.contact@northwind.example"), None, 2).await.unwrap();
         assert!(carla.rows.iter().all(|r| r.recipient == "carla.contact@northwind.example"));
-        let older = outbox::list(&db, Some("carla.contact@northwind.example"), carla.older, 2).await.unwrap();
+        let older = mail::outbox::list(&db, &common::operator(&db).await, Some("carla.contact@northwind.example"), carla.older, 2).await.unwrap();
         assert_eq!(older.rows.len(), 1);
         assert_eq!(older.older, None);
     }

@@ -7,8 +7,8 @@ mod common;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use app::server::outbox::{enqueue, Email};
-use app::server::{now, Db};
+use app::backend::mail::outbox::{enqueue, Email};
+use app::backend::{now, Db};
 use app::sql;
 use server::mail::{Mailer, MAX_ATTEMPTS};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};

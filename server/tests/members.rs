@@ -2,18 +2,18 @@
 
 mod common;
 
+use app::backend::members::read::Strategy;
+use app::backend::{accounts, members, Db};
 use app::error::AppError;
 use app::model::{MemberPage, MemberQuery, MemberStatus, PageCursor, SortDir, SortKey};
 use app::on_db;
-use app::server::members::Strategy;
-use app::server::{accounts, members, Db};
 use server::seed::{seed, SeedOptions};
 
 const NOW: i64 = 1_780_000_000 - 1_780_000_000 % 86_400;
 
 async fn seeded(db: &Db) -> i64 {
     seed(db, &SeedOptions { members: 130, seed: 7, now: NOW }).await.expect("seed");
-    accounts::list(db).await.unwrap().into_iter().find(|a| a.name == "Northwind Production").unwrap().id
+    common::account_named(db, "Northwind Production").await
 }
 
 /// Every page of a view, following `next` cursors.
@@ -26,7 +26,9 @@ async fn walk_with(db: &Db, q: &MemberQuery, strategy: Strategy) -> Vec<MemberPa
     let mut pages = Vec::new();
     let mut q = q.clone();
     loop {
-        let page = members::list_with(db, &q, NOW, strategy).await.expect("list");
+        let page = members::read::list_with(db, &common::as_operator(db, q.account).await, &q, NOW, strategy)
+            .await
+            .expect("list");
         let next = page.next.clone();
         pages.push(page);
         match next {
@@ -58,7 +60,7 @@ fn ids(pages: &[MemberPage]) -> Vec<i64> {
 backend_tests! {
     async fn accounts_are_listed_with_member_counts(db) {
         let account = seeded(&db).await;
-        let all = accounts::list(&db).await.unwrap();
+        let all = accounts::list(&db, &common::operator(&db).await).await.unwrap();
         assert_eq!(all.len(), 5);
         let nw = all.iter().find(|a| a.id == account).unwrap();
         let active: i64 = on_db!(&db, pool => sqlx::query_scalar(
@@ -66,8 +68,10 @@ backend_tests! {
             .bind(account).fetch_one(pool).await.unwrap());
         assert_eq!(nw.members, active);
         assert!(all.iter().any(|a| a.government_cloud && a.name == "Globex GovCloud"));
-        assert_eq!(accounts::get(&db, account).await.unwrap().name, "Northwind Production");
-        assert!(matches!(accounts::get(&db, 999_999).await, Err(AppError::NotFound(_))));
+        let admin = common::as_operator(&db, account).await;
+        assert_eq!(accounts::get(&db, &admin).await.unwrap().name, "Northwind Production");
+        let operator = common::operator(&db).await;
+        assert!(matches!(operator.actor().clone().manage(&db, 999_999).await, Err(AppError::NotFound(_))));
     }
 
     async fn every_sort_order_pages_through_all_members_once(db) {
@@ -92,7 +96,7 @@ backend_tests! {
         assert!(pages.len() >= 3);
         for i in (1..pages.len()).rev() {
             let prev = pages[i].prev.clone().expect("a page after the first has a previous one");
-            let back = members::list(&db, &MemberQuery { cursor: Some(PageCursor::Before(prev)), ..q.clone() }, NOW)
+            let back = members::read::list(&db, &common::as_operator(&db, q.account).await, &MemberQuery { cursor: Some(PageCursor::Before(prev)), ..q.clone() }, NOW)
                 .await
                 .unwrap();
             assert_eq!(back.rows, pages[i - 1].rows, "page {i} back");
@@ -121,7 +125,7 @@ backend_tests! {
         let account = seeded(&db).await;
         for term in ["'; DROP TABLE memberships; --", "\" OR 1=1", "%", "_", "\\", "NEAR(a b)", "a*", "\"\""] {
             let q = MemberQuery { search: term.into(), ..MemberQuery::new(account) };
-            let page = members::list(&db, &q, NOW).await.unwrap_or_else(|e| panic!("{term:?}: {e}"));
+            let page = members::read::list(&db, &common::as_operator(&db, q.account).await, &q, NOW).await.unwrap_or_else(|e| panic!("{term:?}: {e}"));
             assert!(page.rows.is_empty(), "{term:?} matched {:?}", page.rows.first());
         }
         let n: i64 = on_db!(&db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM memberships").fetch_one(pool).await.unwrap());
@@ -141,7 +145,7 @@ backend_tests! {
         assert!(!want.is_empty());
         assert_eq!(got, want);
 
-        let bad = members::list(&db, &MemberQuery { role: Some("root".into()), ..MemberQuery::new(account) }, NOW).await;
+        let bad = members::read::list(&db, &common::as_operator(&db, account).await, &MemberQuery { role: Some("root".into()), ..MemberQuery::new(account) }, NOW).await;
         assert_eq!(bad, Err(AppError::Invalid("There is no role \"root\".".into())));
 
         let inactive = MemberQuery { status: MemberStatus::Inactive, page_size: 100, ..MemberQuery::new(account) };
@@ -153,7 +157,7 @@ backend_tests! {
     async fn rows_carry_what_the_table_shows(db) {
         let account = seeded(&db).await;
         let q = MemberQuery { search: "adam.admin@".into(), ..MemberQuery::new(account) };
-        let page = members::list(&db, &q, NOW).await.unwrap();
+        let page = members::read::list(&db, &common::as_operator(&db, q.account).await, &q, NOW).await.unwrap();
         let adam = &page.rows[0];
         assert_eq!(adam.name, "Adam Admin");
         assert_eq!(adam.email, "adam.admin@northwind.example");
@@ -191,8 +195,9 @@ backend_tests! {
             if walked.len() > 1 {
                 let last = walked.last().unwrap().prev.clone().unwrap();
                 for strategy in [Strategy::Walk, Strategy::Drive] {
-                    let back = members::list_with(
+                    let back = members::read::list_with(
                         &db,
+                        &common::as_operator(&db, q.account).await,
                         &MemberQuery { cursor: Some(PageCursor::Before(last.clone())), ..q.clone() },
                         NOW,
                         strategy,

@@ -7,13 +7,14 @@ mod common;
 
 use std::collections::BTreeMap;
 
+use app::backend::access::{AccountAdmin, Actor, NO_ACCESS};
+use app::backend::members::write::NOT_REGISTERED;
+use app::backend::{members, Db};
 use app::error::AppError;
 use app::model::{
-    BulkAction, CloudAffiliation, Environment, MemberQuery, MemberStatus, PersonRef, RoleChange, Selection,
+    BulkAction, CloudAffiliation, Environment, MemberQuery, MemberStatus, MembershipId, PersonRef, RoleChange,
+    Selection, Version,
 };
-use app::server::access::{AccountAdmin, Actor, NO_ACCESS};
-use app::server::membership::{self, NOT_REGISTERED};
-use app::server::{members, Db};
 use app::sql;
 use server::seed::{seed, SeedOptions};
 
@@ -109,7 +110,7 @@ async fn setup(db: &Db) -> (i64, AccountAdmin) {
     seed(db, &SeedOptions { members: 60, seed: 3, now: NOW }).await.expect("seed");
     let account = account_id(db, "Northwind Production").await;
     let admin = Actor::by_email(db, "adam.admin@northwind.example").await.unwrap().manage(db, account).await.unwrap();
-    assert_eq!(admin.actor.name, "Adam Admin");
+    assert_eq!(admin.actor().name, "Adam Admin");
     (account, admin)
 }
 
@@ -220,8 +221,8 @@ async fn audits(db: &Db, account: i64, person: i64) -> Vec<Audit> {
 
 fn audit(admin: &AccountAdmin, person: i64, action: &str, before: Option<&str>, after: Option<&str>) -> Audit {
     Audit {
-        actor_id: Some(admin.actor.person_id),
-        account_id: Some(admin.account),
+        actor_id: Some(admin.actor().person_id),
+        account_id: Some(admin.account()),
         subject_person_id: Some(person),
         action: action.to_string(),
         before: before.map(str::to_string),
@@ -249,28 +250,34 @@ async fn make_sole_admin(db: &Db, admin: &AccountAdmin) {
     let others: Vec<(i64,)> = db
         .fetch_all(&sql!(
             "SELECT id FROM memberships WHERE account_id = $1 AND person_id <> $2 AND (role_bits & $3) <> 0",
-            admin.account,
-            admin.actor.person_id,
+            admin.account(),
+            admin.actor().person_id,
             ADMIN
         ))
         .await
         .unwrap();
     for (id,) in others {
-        let d = membership::details(db, admin, id).await.unwrap();
+        let d = members::write::details(db, admin, MembershipId(id)).await.unwrap();
         let keep = d.roles.iter().filter(|r| !r.is_default && !r.is_admin).map(|r| r.key.clone()).collect();
-        membership::update(db, admin, id, d.version, &RoleChange { roles: keep, cloud: d.cloud.clone() })
-            .await
-            .unwrap();
+        members::write::update(
+            db,
+            admin,
+            MembershipId(id),
+            Version(d.version),
+            &RoleChange { roles: keep, cloud: d.cloud.clone() },
+        )
+        .await
+        .unwrap();
     }
     let admins: Vec<(i64,)> = db
         .fetch_all(&sql!(
             "SELECT person_id FROM memberships WHERE account_id = $1 AND (role_bits & $2) <> 0",
-            admin.account,
+            admin.account(),
             ADMIN
         ))
         .await
         .unwrap();
-    assert_eq!(admins, vec![(admin.actor.person_id,)]);
+    assert_eq!(admins, vec![(admin.actor().person_id,)]);
 }
 
 async fn insert_case(db: &Db, account: i64, number: &str, status: &str, primary: Option<i64>) -> i64 {
@@ -345,7 +352,7 @@ backend_tests! {
         let outbox_before = max_id(&db, "outbox").await;
 
         let typed = format!("  {}  ", email.to_uppercase());
-        let id = membership::add(
+        let id = members::write::add(
             &db,
             &admin,
             &PersonRef::Email(typed),
@@ -359,7 +366,7 @@ backend_tests! {
         assert_eq!(m.status, "active");
         assert_eq!(m.role_bits, GENERAL | SECURITY | BILLING);
         assert_eq!(m.additional_roles, 2);
-        assert_eq!(m.added_by, Some(admin.actor.person_id));
+        assert_eq!(m.added_by, Some(admin.actor().person_id));
         assert_eq!(
             (m.name.as_str(), m.email.as_str()),
             (name.as_str(), email.as_str())
@@ -406,8 +413,9 @@ backend_tests! {
         );
 
         // The person is now listed, and the type-ahead no longer offers them.
-        let page = members::list(
+        let page = members::read::list(
             &db,
+            &common::as_operator(&db, account).await,
             &MemberQuery {
                 search: email.clone(),
                 ..MemberQuery::new(account)
@@ -444,7 +452,7 @@ backend_tests! {
                 environment: Environment::Production,
             }),
         };
-        let id = membership::add(&db, &admin, &PersonRef::Email(email.clone()), &change)
+        let id = members::write::add(&db, &admin, &PersonRef::Email(email.clone()), &change)
             .await
             .unwrap();
 
@@ -481,7 +489,7 @@ backend_tests! {
 
         // Cloud Specialist with defaults: all projects, non-production, no project rows.
         let (_, _, other) = people[1].clone();
-        let id = membership::add(
+        let id = members::write::add(
             &db,
             &admin,
             &PersonRef::Email(other),
@@ -514,13 +522,13 @@ backend_tests! {
             }),
         };
         assert_eq!(
-            membership::add(&db, &admin, &PersonRef::Email(third.clone()), &bad(vec![web, foreign])).await,
+            members::write::add(&db, &admin, &PersonRef::Email(third.clone()), &bad(vec![web, foreign])).await,
             Err(AppError::Invalid(format!(
                 "Project {foreign} is not a project of this account."
             )))
         );
         assert_eq!(
-            membership::add(&db, &admin, &PersonRef::Email(third.clone()), &bad(vec![])).await,
+            members::write::add(&db, &admin, &PersonRef::Email(third.clone()), &bad(vec![])).await,
             Err(AppError::Invalid(
                 "Choose at least one project, or All projects.".into()
             ))
@@ -548,11 +556,11 @@ backend_tests! {
             "This user must be registered in the Community"
         );
         assert_eq!(
-            membership::add(&db, &admin, &PersonRef::Email(email), &roles(&[])).await,
+            members::write::add(&db, &admin, &PersonRef::Email(email), &roles(&[])).await,
             not_registered
         );
         assert_eq!(
-            membership::add(
+            members::write::add(
                 &db,
                 &admin,
                 &PersonRef::Id(id),
@@ -562,7 +570,7 @@ backend_tests! {
             not_registered
         );
         assert_eq!(
-            membership::add(
+            members::write::add(
                 &db,
                 &admin,
                 &PersonRef::Email("nobody.known@elsewhere.example".into()),
@@ -572,7 +580,7 @@ backend_tests! {
             not_registered
         );
         assert_eq!(
-            membership::add(&db, &admin, &PersonRef::Id(9_999_999), &roles(&[])).await,
+            members::write::add(&db, &admin, &PersonRef::Id(9_999_999), &roles(&[])).await,
             not_registered
         );
         assert_eq!(snapshot(&db).await, before, "a refused add writes nothing");
@@ -586,12 +594,12 @@ backend_tests! {
         // Already a member: active, and with a deactivated login.
         let carla = PersonRef::Email("carla.contact@northwind.example".into());
         assert_eq!(
-            membership::add(&db, &admin, &carla, &roles(&[])).await,
+            members::write::add(&db, &admin, &carla, &roles(&[])).await,
             Err(AppError::Conflict(
                 "Carla Contact is already a member of this account.".into()
             ))
         );
-        let ivan = membership::add(
+        let ivan = members::write::add(
             &db,
             &admin,
             &PersonRef::Email("Ivan.Inactive@northwind.example".into()),
@@ -612,7 +620,7 @@ backend_tests! {
             "",
         ] {
             assert_eq!(
-                membership::add(&db, &admin, &PersonRef::Email(bad.into()), &roles(&[])).await,
+                members::write::add(&db, &admin, &PersonRef::Email(bad.into()), &roles(&[])).await,
                 Err(AppError::Invalid(
                     "Enter a full email address, like name@example.com.".into()
                 )),
@@ -622,7 +630,7 @@ backend_tests! {
 
         // A role that does not exist.
         assert_eq!(
-            membership::add(
+            members::write::add(
                 &db,
                 &admin,
                 &PersonRef::Email(outsider.2.clone()),
@@ -634,7 +642,7 @@ backend_tests! {
 
         // Primary is Adam's already.
         assert_eq!(
-            membership::add(
+            members::write::add(
                 &db,
                 &admin,
                 &PersonRef::Email(outsider.2.clone()),
@@ -664,7 +672,7 @@ backend_tests! {
             .expect("the first GovCloud member administers it");
         let newcomer = outsiders(&db, gov).await[0].2.clone();
         assert_eq!(
-            membership::add(
+            members::write::add(
                 &db,
                 &gov_admin,
                 &PersonRef::Email(newcomer.clone()),
@@ -677,7 +685,7 @@ backend_tests! {
         );
         assert_eq!(snapshot(&db).await, before, "a refused add writes nothing");
         // Other roles are fine there.
-        let id = membership::add(
+        let id = members::write::add(
             &db,
             &gov_admin,
             &PersonRef::Email(newcomer.clone()),
@@ -694,11 +702,11 @@ backend_tests! {
         let m = members_with(&db, account, GENERAL).await[0].clone();
         let before_counts = counts(&db, account).await;
 
-        membership::update(
+        members::write::update(
             &db,
             &admin,
-            m.id,
-            m.version,
+            MembershipId(m.id),
+            Version(m.version),
             &roles(&["license_contact", "security_contact"]),
         )
         .await
@@ -727,7 +735,7 @@ backend_tests! {
                 environment: Environment::All,
             }),
         };
-        membership::update(&db, &admin, m.id, after.version, &change)
+        members::write::update(&db, &admin, MembershipId(m.id), Version(after.version), &change)
             .await
             .unwrap();
         let third = membership(&db, m.id).await.unwrap();
@@ -752,13 +760,13 @@ backend_tests! {
 
         // The same change again is no change: nothing written, no audit entry.
         let unchanged = snapshot(&db).await;
-        membership::update(&db, &admin, m.id, third.version, &change)
+        members::write::update(&db, &admin, MembershipId(m.id), Version(third.version), &change)
             .await
             .unwrap();
         assert_eq!(snapshot(&db).await, unchanged);
 
         // Back to General Support only: the project rows go.
-        membership::update(&db, &admin, m.id, third.version, &roles(&[]))
+        members::write::update(&db, &admin, MembershipId(m.id), Version(third.version), &roles(&[]))
             .await
             .unwrap();
         let last = membership(&db, m.id).await.unwrap();
@@ -806,12 +814,12 @@ backend_tests! {
     async fn update_with_a_stale_version_changes_nothing(db) {
         let (account, admin) = setup(&db).await;
         let m = members_with(&db, account, GENERAL).await[0].clone();
-        membership::update(&db, &admin, m.id, m.version, &roles(&["billing_contact"]))
+        members::write::update(&db, &admin, MembershipId(m.id), Version(m.version), &roles(&["billing_contact"]))
             .await
             .unwrap();
         let before = snapshot(&db).await;
         let stale =
-            membership::update(&db, &admin, m.id, m.version, &roles(&["security_contact"])).await;
+            members::write::update(&db, &admin, MembershipId(m.id), Version(m.version), &roles(&["security_contact"])).await;
         assert!(
             matches!(&stale, Err(AppError::Conflict(msg)) if msg.starts_with(&format!("{} was changed by someone else", m.name))),
             "{stale:?}"
@@ -826,7 +834,7 @@ backend_tests! {
         let other = account_id(&db, "Contoso Health Cloud").await;
         let foreign = members_with(&db, other, GENERAL).await[0].clone();
         assert!(matches!(
-            membership::update(&db, &admin, foreign.id, foreign.version, &roles(&[])).await,
+            members::write::update(&db, &admin, MembershipId(foreign.id), Version(foreign.version), &roles(&[])).await,
             Err(AppError::NotFound(_))
         ));
         assert_eq!(snapshot(&db).await, before);
@@ -835,12 +843,12 @@ backend_tests! {
     async fn the_last_administrator_cannot_be_demoted(db) {
         let (account, admin) = setup(&db).await;
         make_sole_admin(&db, &admin).await;
-        let adam = membership_of(&db, account, admin.actor.person_id)
+        let adam = membership_of(&db, account, admin.actor().person_id)
             .await
             .unwrap();
         assert_eq!(adam.role_bits & (ADMIN | PRIMARY), ADMIN | PRIMARY);
         // Adam's roles without Account Administrator.
-        let d = membership::details(&db, &admin, adam.id).await.unwrap();
+        let d = members::write::details(&db, &admin, MembershipId(adam.id)).await.unwrap();
         let keys: Vec<&str> = d
             .roles
             .iter()
@@ -850,7 +858,7 @@ backend_tests! {
         let step_down = roles(&keys);
         let before = snapshot(&db).await;
         assert_eq!(
-            membership::update(&db, &admin, adam.id, adam.version, &step_down).await,
+            members::write::update(&db, &admin, MembershipId(adam.id), Version(adam.version), &step_down).await,
             Err(AppError::Conflict(
                 "Adam Admin is the last Account Administrator of this account. Give another member that role first.".into()
             ))
@@ -859,10 +867,10 @@ backend_tests! {
 
         // With a second administrator, Adam may step down.
         let m = members_with(&db, account, GENERAL).await[0].clone();
-        membership::update(&db, &admin, m.id, m.version, &roles(&["account_admin"]))
+        members::write::update(&db, &admin, MembershipId(m.id), Version(m.version), &roles(&["account_admin"]))
             .await
             .unwrap();
-        membership::update(&db, &admin, adam.id, adam.version, &step_down)
+        members::write::update(&db, &admin, MembershipId(adam.id), Version(adam.version), &step_down)
             .await
             .unwrap();
         assert_eq!(
@@ -873,7 +881,7 @@ backend_tests! {
         // And now the other one is the last.
         let m = membership(&db, m.id).await.unwrap();
         assert!(matches!(
-            membership::update(&db, &admin, m.id, m.version, &roles(&[])).await,
+            members::write::update(&db, &admin, MembershipId(m.id), Version(m.version), &roles(&[])).await,
             Err(AppError::Conflict(_))
         ));
     }
@@ -881,7 +889,7 @@ backend_tests! {
     async fn remove_takes_the_member_off_every_case_of_the_account(db) {
         let (account, admin) = setup(&db).await;
         let on_prem = account_id(&db, "Northwind On-Premises").await;
-        let adam = admin.actor.person_id;
+        let adam = admin.actor().person_id;
         // A plain member of Northwind Production who also works on the on-premises account.
         let plain = members_with(&db, account, GENERAL).await;
         let mut shared = None;
@@ -942,7 +950,7 @@ backend_tests! {
             .await
             .unwrap();
 
-        assert_eq!(membership::remove(&db, &admin, v.id).await.unwrap(), v.name);
+        assert_eq!(members::write::remove(&db, &admin, MembershipId(v.id)).await.unwrap(), v.name);
 
         // The membership is gone, counted out and audited.
         assert_eq!(membership(&db, v.id).await, None);
@@ -1042,18 +1050,18 @@ backend_tests! {
     async fn the_last_administrator_cannot_be_removed_or_deactivated(db) {
         let (account, admin) = setup(&db).await;
         make_sole_admin(&db, &admin).await;
-        let adam = membership_of(&db, account, admin.actor.person_id)
+        let adam = membership_of(&db, account, admin.actor().person_id)
             .await
             .unwrap();
-        let case = insert_case(&db, account, "T-1", "open", Some(admin.actor.person_id)).await;
-        link(&db, "case_followers", case, admin.actor.person_id).await;
+        let case = insert_case(&db, account, "T-1", "open", Some(admin.actor().person_id)).await;
+        link(&db, "case_followers", case, admin.actor().person_id).await;
         let before = snapshot(&db).await;
         let last: Result<String, AppError> = Err(AppError::Conflict(
             "Adam Admin is the last Account Administrator of this account. Give another member that role first.".into(),
         ));
-        assert_eq!(membership::remove(&db, &admin, adam.id).await, last.clone());
+        assert_eq!(members::write::remove(&db, &admin, MembershipId(adam.id)).await, last.clone());
         assert_eq!(
-            membership::set_active(&db, &admin, adam.id, false).await,
+            members::write::set_active(&db, &admin, MembershipId(adam.id), false).await,
             last
         );
         assert_eq!(snapshot(&db).await, before);
@@ -1085,7 +1093,7 @@ backend_tests! {
                     status,
                     ..MemberQuery::new(account)
                 };
-                members::list(&db, &q, NOW)
+                members::read::list(&db, &common::as_operator(&db, q.account).await, &q, NOW)
                     .await
                     .unwrap()
                     .rows
@@ -1097,7 +1105,7 @@ backend_tests! {
         assert_eq!(listed(MemberStatus::Active).await, vec![m.id]);
 
         assert_eq!(
-            membership::set_active(&db, &admin, m.id, false)
+            members::write::set_active(&db, &admin, MembershipId(m.id), false)
                 .await
                 .unwrap(),
             m.name
@@ -1119,12 +1127,12 @@ backend_tests! {
 
         // Deactivating again changes nothing.
         let same = snapshot(&db).await;
-        membership::set_active(&db, &admin, m.id, false)
+        members::write::set_active(&db, &admin, MembershipId(m.id), false)
             .await
             .unwrap();
         assert_eq!(snapshot(&db).await, same);
 
-        membership::set_active(&db, &admin, m.id, true)
+        members::write::set_active(&db, &admin, MembershipId(m.id), true)
             .await
             .unwrap();
         let on = membership(&db, m.id).await.unwrap();
@@ -1163,7 +1171,7 @@ backend_tests! {
             .unwrap();
         let ivan_m = membership_of(&db, account, ivan).await.unwrap();
         assert_eq!(ivan_m.status, "inactive");
-        membership::set_active(&db, &admin, ivan_m.id, true)
+        members::write::set_active(&db, &admin, MembershipId(ivan_m.id), true)
             .await
             .unwrap();
         assert_eq!(membership(&db, ivan_m.id).await.unwrap().status, "active");
@@ -1182,10 +1190,10 @@ backend_tests! {
                 environment: Environment::Production,
             }),
         };
-        let id = membership::add(&db, &admin, &PersonRef::Email(email.clone()), &change)
+        let id = members::write::add(&db, &admin, &PersonRef::Email(email.clone()), &change)
             .await
             .unwrap();
-        let d = membership::details(&db, &admin, id).await.unwrap();
+        let d = members::write::details(&db, &admin, MembershipId(id)).await.unwrap();
         assert_eq!(
             (d.membership_id, d.account, d.person_id),
             (id, account, person)
@@ -1221,21 +1229,21 @@ backend_tests! {
             .unwrap();
         assert_eq!(d.open_cases_owned, open);
         assert_eq!(d.history.len(), 1);
-        assert_eq!(d.history[0].action, "member.added");
+        assert_eq!(d.history[0].action, app::model::AuditAction::MemberAdded);
         assert_eq!(d.history[0].actor.as_deref(), Some("Adam Admin"));
         assert_eq!(d.history[0].subject.as_deref(), Some(name.as_str()));
 
-        membership::update(&db, &admin, id, d.version, &roles(&["security_contact"]))
+        members::write::update(&db, &admin, MembershipId(id), Version(d.version), &roles(&["security_contact"]))
             .await
             .unwrap();
-        membership::set_active(&db, &admin, id, false)
+        members::write::set_active(&db, &admin, MembershipId(id), false)
             .await
             .unwrap();
-        let d = membership::details(&db, &admin, id).await.unwrap();
+        let d = members::write::details(&db, &admin, MembershipId(id)).await.unwrap();
         assert!(!d.active_login);
         assert_eq!(d.cloud, None);
         assert_eq!(d.version, 3);
-        let actions: Vec<&str> = d.history.iter().map(|e| e.action.as_str()).collect();
+        let actions: Vec<&str> = d.history.iter().map(|e| e.action.key()).collect();
         assert_eq!(
             actions,
             vec!["member.deactivated", "member.roles_changed", "member.added"],
@@ -1248,10 +1256,10 @@ backend_tests! {
         );
 
         // Adam: the seed's first member, added by nobody, owning the open cases he is primary of.
-        let adam = membership_of(&db, account, admin.actor.person_id)
+        let adam = membership_of(&db, account, admin.actor().person_id)
             .await
             .unwrap();
-        let d = membership::details(&db, &admin, adam.id).await.unwrap();
+        let d = members::write::details(&db, &admin, MembershipId(adam.id)).await.unwrap();
         assert!(
             d.has_role("account_admin") && d.has_role("primary") && d.has_role("general_support")
         );
@@ -1264,14 +1272,14 @@ backend_tests! {
         let (account, admin) = setup(&db).await;
         let plain = members_with(&db, account, GENERAL).await;
         let (a, b, c) = (plain[0].clone(), plain[1].clone(), plain[2].clone());
-        let adam = membership_of(&db, account, admin.actor.person_id)
+        let adam = membership_of(&db, account, admin.actor().person_id)
             .await
             .unwrap();
-        membership::update(&db, &admin, c.id, c.version, &roles(&["billing_contact"]))
+        members::write::update(&db, &admin, MembershipId(c.id), Version(c.version), &roles(&["billing_contact"]))
             .await
             .unwrap();
 
-        let r = membership::bulk(
+        let r = members::write::bulk(
             &db,
             &admin,
             &Selection::Members(vec![c.id, a.id, b.id, a.id]),
@@ -1292,7 +1300,7 @@ backend_tests! {
 
         // Primary is Adam's: Adam keeps it and gets the other role, `a` is refused whole.
         let before_a = membership(&db, a.id).await.unwrap();
-        let r = membership::bulk(
+        let r = members::write::bulk(
             &db,
             &admin,
             &Selection::Members(vec![adam.id, a.id]),
@@ -1330,16 +1338,16 @@ backend_tests! {
 
         // With Primary free, the first selected member takes it and the others are refused.
         let adam = membership(&db, adam.id).await.unwrap();
-        membership::update(
+        members::write::update(
             &db,
             &admin,
-            adam.id,
-            adam.version,
+            MembershipId(adam.id),
+            Version(adam.version),
             &roles(&["account_admin", "license_contact"]),
         )
         .await
         .unwrap();
-        let r = membership::bulk(
+        let r = members::write::bulk(
             &db,
             &admin,
             &Selection::Members(vec![b.id, a.id]),
@@ -1362,7 +1370,7 @@ backend_tests! {
         assert_derived_counts(&db, account).await;
 
         // RemoveRoles takes them away again; bad role keys and empty role sets are refused.
-        let r = membership::bulk(
+        let r = members::write::bulk(
             &db,
             &admin,
             &Selection::Members(vec![a.id, b.id, c.id]),
@@ -1374,7 +1382,7 @@ backend_tests! {
         assert_eq!(membership(&db, c.id).await.unwrap().role_bits, GENERAL);
         let before = snapshot(&db).await;
         assert_eq!(
-            membership::bulk(
+            members::write::bulk(
                 &db,
                 &admin,
                 &Selection::Members(vec![a.id]),
@@ -1384,7 +1392,7 @@ backend_tests! {
             Err(AppError::Invalid("There is no role \"root\".".into()))
         );
         assert_eq!(
-            membership::bulk(
+            members::write::bulk(
                 &db,
                 &admin,
                 &Selection::Members(vec![a.id]),
@@ -1396,7 +1404,7 @@ backend_tests! {
             ))
         );
         assert_eq!(
-            membership::bulk(
+            members::write::bulk(
                 &db,
                 &admin,
                 &Selection::Members(vec![]),
@@ -1411,7 +1419,7 @@ backend_tests! {
 
     async fn bulk_deactivate_all_matching_changes_exactly_the_matching_members(db) {
         let (account, admin) = setup(&db).await;
-        let adam = membership_of(&db, account, admin.actor.person_id)
+        let adam = membership_of(&db, account, admin.actor().person_id)
             .await
             .unwrap();
         for term in ["son", "ar"] {
@@ -1438,7 +1446,7 @@ backend_tests! {
                 search: term.into(),
                 ..MemberQuery::new(account)
             };
-            let r = membership::bulk(
+            let r = members::write::bulk(
                 &db,
                 &admin,
                 &Selection::AllMatching(q),
@@ -1476,7 +1484,7 @@ backend_tests! {
         let other = account_id(&db, "Contoso Health Cloud").await;
         let before = snapshot(&db).await;
         assert_eq!(
-            membership::bulk(
+            members::write::bulk(
                 &db,
                 &admin,
                 &Selection::AllMatching(MemberQuery::new(other)),
@@ -1491,7 +1499,7 @@ backend_tests! {
             ..MemberQuery::new(account)
         };
         assert_eq!(
-            membership::bulk(
+            members::write::bulk(
                 &db,
                 &admin,
                 &Selection::AllMatching(q),
@@ -1506,7 +1514,7 @@ backend_tests! {
     async fn bulk_remove_refuses_the_last_administrator(db) {
         let (account, admin) = setup(&db).await;
         make_sole_admin(&db, &admin).await;
-        let adam = membership_of(&db, account, admin.actor.person_id)
+        let adam = membership_of(&db, account, admin.actor().person_id)
             .await
             .unwrap();
         let plain = members_with(&db, account, GENERAL).await;
@@ -1515,7 +1523,7 @@ backend_tests! {
         link(&db, "case_followers", case, b.person_id).await;
         let counts_before = counts(&db, account).await;
 
-        let r = membership::bulk(
+        let r = members::write::bulk(
             &db,
             &admin,
             &Selection::Members(vec![a.id, adam.id, b.id]),
@@ -1608,13 +1616,13 @@ backend_tests! {
         // An administrator of one account has no say over another.
         let contoso = account_id(&db, "Contoso Health Cloud").await;
         assert_eq!(
-            admin.actor.clone().manage(&db, contoso).await.map(|_| ()),
+            admin.actor().clone().manage(&db, contoso).await.map(|_| ()),
             forbidden
         );
 
         // A deactivated administrator neither.
         let m = members_with(&db, account, GENERAL).await[0].clone();
-        membership::update(&db, &admin, m.id, m.version, &roles(&["account_admin"]))
+        members::write::update(&db, &admin, MembershipId(m.id), Version(m.version), &roles(&["account_admin"]))
             .await
             .unwrap();
         let person: Actor = db
@@ -1623,7 +1631,7 @@ backend_tests! {
             .unwrap()
             .unwrap();
         assert!(person.clone().manage(&db, account).await.is_ok());
-        membership::set_active(&db, &admin, m.id, false)
+        members::write::set_active(&db, &admin, MembershipId(m.id), false)
             .await
             .unwrap();
         assert_eq!(person.manage(&db, account).await.map(|_| ()), forbidden);

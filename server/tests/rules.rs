@@ -10,27 +10,16 @@ mod common;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use app::backend::access::{AccountAdmin, Actor};
+use app::backend::{contacts, invitations, members, roles, Db};
 use app::error::AppError;
-use app::model::{encode_component, BulkAction, MemberQuery, NewContact, RoleChange, Selection};
-use app::server::access::{AccountAdmin, Actor};
-use app::server::{contacts, invitations, membership, roles, Db};
+use app::model::{encode_component, BulkAction, MemberQuery, MembershipId, NewContact, RoleChange, Selection, Version};
 use app::sql;
 use common::http::{send, sign_in, Reply};
+use common::personas::{ADMIN, MEMBER, NEWCOMER, OPERATOR, OUTSIDER, PARTNER, UNREGISTERED};
 use serde_json::{json, Value};
 use server::seed::{seed, SeedOptions};
 use tokio::sync::Barrier;
-
-const OPERATOR: &str = "olivia.operator@roster.example";
-const ADMIN: &str = "adam.admin@northwind.example";
-const MEMBER: &str = "carla.contact@northwind.example";
-/// Registered, of Northwind's domain, in no account: the type-ahead offers her.
-const NEWCOMER: &str = "nina.newcomer@northwind.example";
-/// Registered, of no customer's domain, in no account: added by full email only.
-const OUTSIDER: &str = "oscar.outsider@contractors.example";
-/// Of Northwind's domain, not registered.
-const UNREGISTERED: &str = "uma.unregistered@northwind.example";
-/// Registered, a member of the partner's account.
-const PARTNER: &str = "paula.partner@initech.example";
 
 const ADMIN_BIT: i64 = 1 << 1;
 const PRIMARY: i64 = 1 << 6;
@@ -43,7 +32,7 @@ fn roles(keys: &[&str]) -> RoleChange {
 }
 
 async fn seeded(db: &Db) {
-    let now = app::server::now();
+    let now = app::backend::now();
     seed(db, &SeedOptions { members: 60, seed: 17, now: now - now % 86_400 }).await.expect("seed");
 }
 
@@ -195,7 +184,7 @@ async fn primaries(db: &Db, account: i64) -> (Vec<i64>, i64) {
 
 /// A member's current roles without `drop`, plus `add`, keeping the cloud affiliation.
 async fn changed_roles(db: &Db, admin: &AccountAdmin, membership: i64, drop: &str, add: &[&str]) -> (i64, RoleChange) {
-    let d = membership::details(db, admin, membership).await.unwrap();
+    let d = members::write::details(db, admin, MembershipId(membership)).await.unwrap();
     let mut keys: Vec<String> =
         d.roles.iter().filter(|r| !r.is_default && r.key != drop).map(|r| r.key.clone()).collect();
     keys.extend(add.iter().map(|k| k.to_string()));
@@ -283,7 +272,7 @@ backend_tests! {
         // Registered people of other organisations, an unregistered person and an id that
         // is nobody's: one and the same answer, and nothing written or sent.
         let nobody = site.json("/api/members/add", &add(json!({ "Id": missing })), &site.admin).await;
-        refused(&nobody, 400, membership::NOT_REGISTERED, "a missing id");
+        refused(&nobody, 400, members::write::NOT_REGISTERED, "a missing id");
         for (who, id) in [("Oscar Outsider", oscar), ("Paula Partner", paula), ("Uma Unregistered", uma)] {
             let reply = site.json("/api/members/add", &add(json!({ "Id": id })), &site.admin).await;
             assert_eq!((reply.status, reply.text()), (nobody.status, nobody.text()), "adding {who} by id");
@@ -401,10 +390,10 @@ backend_tests! {
         let adam = admin_of(&db, ADMIN, site.account).await;
         let adam_m = membership_of(&db, site.account, ADMIN).await;
         let (v, without) = changed_roles(&db, &adam, adam_m, "primary", &[]).await;
-        membership::update(&db, &adam, adam_m, v, &without).await.unwrap();
+        members::write::update(&db, &adam, MembershipId(adam_m), Version(v), &without).await.unwrap();
         invitations::invite(&db, &adam, "Ian Invitee", "ian.invitee@example.com", &roles(&["primary"])).await.unwrap();
         let (v, with) = changed_roles(&db, &adam, adam_m, "", &["primary"]).await;
-        membership::update(&db, &adam, adam_m, v, &with).await.unwrap();
+        members::write::update(&db, &adam, MembershipId(adam_m), Version(v), &with).await.unwrap();
         let text: String = db
             .scalar(&sql!(
                 "SELECT body_text FROM outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1",
@@ -416,7 +405,7 @@ backend_tests! {
         let token = text[at..].split_whitespace().next().unwrap();
         let members = count(&db, "SELECT COUNT(*) FROM memberships").await;
         let accepted = invitations::accept(&db, token, "Ian Invitee", "a long enough password", None).await;
-        assert_eq!(accepted, Err(AppError::Conflict(membership::INVITED_ROLE_TAKEN.into())));
+        assert_eq!(accepted, Err(AppError::Conflict(members::write::INVITED_ROLE_TAKEN.into())));
         assert_eq!(count(&db, "SELECT COUNT(*) FROM memberships").await, members);
         assert_eq!(primaries(&db, site.account).await, (vec![adam_m], 1));
     }
@@ -432,7 +421,7 @@ backend_tests! {
         let xavier_email: String =
             db.scalar(&sql!("SELECT email_key FROM memberships WHERE id = $1", xavier_m)).await.unwrap();
         let (v, change) = changed_roles(&db, &adam, xavier_m, "", &["account_admin"]).await;
-        membership::update(&db, &adam, xavier_m, v, &change).await.unwrap();
+        members::write::update(&db, &adam, MembershipId(xavier_m), Version(v), &change).await.unwrap();
         let others: Vec<(i64,)> = db
             .fetch_all(&sql!(
                 "SELECT id FROM memberships WHERE account_id = $1 AND (role_bits & $2) <> 0 AND id NOT IN ($3, $4)",
@@ -445,7 +434,7 @@ backend_tests! {
             .unwrap();
         for (id,) in others {
             let (v, change) = changed_roles(&db, &adam, id, "account_admin", &[]).await;
-            membership::update(&db, &adam, id, v, &change).await.unwrap();
+            members::write::update(&db, &adam, MembershipId(id), Version(v), &change).await.unwrap();
         }
         assert_eq!(active_admins(&db, account).await, 2);
 
@@ -462,9 +451,9 @@ backend_tests! {
                 tokio::spawn(async move {
                     barrier.wait().await;
                     if demote {
-                        membership::update(&db, &by, target, version, &keeps).await
+                        members::write::update(&db, &by, MembershipId(target), Version(version), &keeps).await
                     } else {
-                        membership::set_active(&db, &by, target, false).await.map(|_| ())
+                        members::write::set_active(&db, &by, MembershipId(target), false).await.map(|_| ())
                     }
                 })
             };
@@ -484,13 +473,13 @@ backend_tests! {
 
             // The operator makes both administrators again for the next round.
             for m in [adam_m, xavier_m] {
-                let d = membership::details(&db, &operator, m).await.unwrap();
+                let d = members::write::details(&db, &operator, MembershipId(m)).await.unwrap();
                 if !d.active_login {
-                    membership::set_active(&db, &operator, m, true).await.unwrap();
+                    members::write::set_active(&db, &operator, MembershipId(m), true).await.unwrap();
                 }
                 if !d.has_role("account_admin") {
                     let (v, change) = changed_roles(&db, &operator, m, "", &["account_admin"]).await;
-                    membership::update(&db, &operator, m, v, &change).await.unwrap();
+                    members::write::update(&db, &operator, MembershipId(m), Version(v), &change).await.unwrap();
                 }
             }
             assert_eq!(active_admins(&db, account).await, 2);
@@ -512,7 +501,7 @@ backend_tests! {
         let adam = admin_of(&db, ADMIN, account).await;
         let adam_m = membership_of(&db, account, ADMIN).await;
         let (v, change) = changed_roles(&db, &adam, adam_m, "primary", &[]).await;
-        membership::update(&db, &adam, adam_m, v, &change).await.unwrap();
+        members::write::update(&db, &adam, MembershipId(adam_m), Version(v), &change).await.unwrap();
         assert_eq!(primaries(&db, account).await, (vec![], 0));
         let plain = plain_members(&db, account).await;
         let (p, q) = (plain[0], plain[1]);
@@ -533,14 +522,14 @@ backend_tests! {
                         e => Err(e),
                     };
                     match way {
-                        0 => membership::update(&db, &adam, target, version, &roles(&["primary"]))
+                        0 => members::write::update(&db, &adam, MembershipId(target), Version(version), &roles(&["primary"]))
                             .await
                             .map(|_| true)
                             .or_else(unique),
                         1 => {
                             let selection = Selection::Members(vec![target]);
                             let action = BulkAction::AddRoles(vec!["primary".into()]);
-                            membership::bulk(&db, &adam, &selection, &action).await.map(|r| {
+                            members::write::bulk(&db, &adam, &selection, &action).await.map(|r| {
                                 assert!(r.refused.iter().all(|(_, why)| why.contains("Only one member")), "{r:?}");
                                 r.changed == 1
                             })
@@ -570,7 +559,7 @@ backend_tests! {
 
             // Primary is free again for the next round.
             let (v, change) = changed_roles(&db, &adam, holders[0], "primary", &[]).await;
-            membership::update(&db, &adam, holders[0], v, &change).await.unwrap();
+            members::write::update(&db, &adam, MembershipId(holders[0]), Version(v), &change).await.unwrap();
         }
     }
 
@@ -755,7 +744,7 @@ backend_tests! {
         for reply in &nul_lookups {
             assert!((400..500).contains(&reply.status), "{} {}", reply.status, reply.text());
         }
-        refused(&nul_lookups[3], 400, app::server::db::NUL_REFUSED, "a NUL in a filter value");
+        refused(&nul_lookups[3], 400, app::backend::db::NUL_REFUSED, "a NUL in a filter value");
 
         // Search Text and the type-ahead drop hidden characters instead.
         let mut q = query(site.account, vec![], vec![]);

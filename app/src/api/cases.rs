@@ -8,13 +8,13 @@ use crate::error::AppError;
 /// Returns the case number.
 #[server(prefix = "/api", endpoint = "cases/raise")]
 pub async fn raise_case(account: i64, title: String) -> Result<String, AppError> {
-    use crate::server::access::Actor;
-    use crate::server::{cases, db, respond};
+    use crate::backend::access::Actor;
+    use crate::backend::{cases, db, respond};
     respond(
         async {
             let db = db()?;
-            let actor = Actor::current(&db).await?;
-            let number = cases::raise(&db, &actor, account, &title).await?;
+            let member = Actor::current(&db).await?.member_of(&db, account).await?;
+            let number = cases::raise(&db, &member, &title).await?;
             leptos_axum::redirect(&format!("/accounts/{account}/cases/new?raised={number}"));
             Ok(number)
         }

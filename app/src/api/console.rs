@@ -8,19 +8,19 @@ use crate::error::AppError;
 use crate::model::ConsoleOrganisation;
 
 #[cfg(feature = "ssr")]
-async fn operator(db: &crate::server::Db) -> Result<crate::server::access::Actor, AppError> {
-    crate::server::access::Actor::current(db).await?.operator()
+async fn operator(db: &crate::backend::Db) -> Result<crate::backend::access::Operator, AppError> {
+    crate::backend::access::Actor::current(db).await?.operator()
 }
 
 /// Every customer and partner organisation with its domains and accounts.
 #[server(prefix = "/api", endpoint = "console")]
 pub async fn console_overview() -> Result<Vec<ConsoleOrganisation>, AppError> {
-    use crate::server::{console, db, respond};
+    use crate::backend::{console, db, respond};
     respond(
         async {
             let db = db()?;
-            operator(&db).await?;
-            console::overview(&db).await
+            let op = operator(&db).await?;
+            console::overview(&db, &op).await
         }
         .await,
     )
@@ -28,12 +28,13 @@ pub async fn console_overview() -> Result<Vec<ConsoleOrganisation>, AppError> {
 
 #[server(prefix = "/api", endpoint = "console/organisations/new")]
 pub async fn create_organisation(name: String, kind: String, domains: String) -> Result<String, AppError> {
-    use crate::server::{console, db, respond};
+    use crate::backend::{console, db, respond};
     respond(
         async {
             let db = db()?;
             let op = operator(&db).await?;
-            console::create_organisation(&db, &op, &name, &kind, &domains).await
+            let fields = console::OrganisationFields { name: &name, kind: &kind, domains: &domains };
+            console::create_organisation(&db, &op, &fields).await
         }
         .await,
     )
@@ -46,12 +47,13 @@ pub async fn update_organisation(
     kind: String,
     domains: String,
 ) -> Result<String, AppError> {
-    use crate::server::{console, db, respond};
+    use crate::backend::{console, db, respond};
     respond(
         async {
             let db = db()?;
             let op = operator(&db).await?;
-            console::update_organisation(&db, &op, organisation, &name, &kind, &domains).await
+            let fields = console::OrganisationFields { name: &name, kind: &kind, domains: &domains };
+            console::update_organisation(&db, &op, organisation, &fields).await
         }
         .await,
     )
@@ -68,8 +70,8 @@ pub async fn save_account(
     government_cloud: Option<String>,
     projects: Option<String>,
 ) -> Result<String, AppError> {
-    use crate::server::console::{self, AccountFields};
-    use crate::server::{db, respond};
+    use crate::backend::console::{self, AccountFields};
+    use crate::backend::{db, respond};
     respond(
         async {
             let db = db()?;
@@ -94,7 +96,7 @@ pub async fn save_account(
 /// Grants (`grant` = "grant") or revokes ("revoke") the Account Administrator role.
 #[server(prefix = "/api", endpoint = "console/admins")]
 pub async fn set_account_admin(account: i64, email: String, grant: String) -> Result<String, AppError> {
-    use crate::server::{console, db, respond};
+    use crate::backend::{console, db, respond};
     respond(
         async {
             let db = db()?;

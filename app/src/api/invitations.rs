@@ -6,7 +6,7 @@ use leptos::server_fn::codec::Json;
 #[cfg(feature = "ssr")]
 use super::admin_of;
 use crate::error::AppError;
-use crate::model::{InvitationRow, InvitationView, NewContact, RoleChange};
+use crate::model::{InvitationId, InvitationRow, InvitationView, MembershipId, NewContact, RoleChange};
 
 /// "+ Invite New Users": emails `name` <`email`> an invitation with the roles of `change`.
 /// Returns the confirmation to show.
@@ -17,7 +17,7 @@ pub async fn invite_new_user(
     email: String,
     change: RoleChange,
 ) -> Result<String, AppError> {
-    use crate::server::{db, invitations, respond};
+    use crate::backend::{db, invitations, respond};
     respond(
         async {
             let db = db()?;
@@ -30,8 +30,8 @@ pub async fn invite_new_user(
 
 /// "Invite to Community" for a contact of the account who has not registered.
 #[server(prefix = "/api", endpoint = "invitations/member")]
-pub async fn invite_to_community(account: i64, membership: i64) -> Result<String, AppError> {
-    use crate::server::{db, invitations, respond};
+pub async fn invite_to_community(account: i64, membership: MembershipId) -> Result<String, AppError> {
+    use crate::backend::{db, invitations, respond};
     respond(
         async {
             let db = db()?;
@@ -45,12 +45,12 @@ pub async fn invite_to_community(account: i64, membership: i64) -> Result<String
 /// The account's invitations, newest first.
 #[server(prefix = "/api", endpoint = "invitations")]
 pub async fn list_invitations(account: i64) -> Result<Vec<InvitationRow>, AppError> {
-    use crate::server::{db, invitations, respond};
+    use crate::backend::{db, invitations, respond};
     respond(
         async {
             let db = db()?;
-            admin_of(&db, account).await?;
-            invitations::list(&db, account).await
+            let admin = admin_of(&db, account).await?;
+            invitations::list(&db, &admin).await
         }
         .await,
     )
@@ -58,8 +58,8 @@ pub async fn list_invitations(account: i64) -> Result<Vec<InvitationRow>, AppErr
 
 /// Sends an invitation again, with a new link.
 #[server(prefix = "/api", endpoint = "invitations/resend")]
-pub async fn resend_invitation(account: i64, invitation: i64) -> Result<String, AppError> {
-    use crate::server::{db, invitations, respond};
+pub async fn resend_invitation(account: i64, invitation: InvitationId) -> Result<String, AppError> {
+    use crate::backend::{db, invitations, respond};
     respond(
         async {
             let db = db()?;
@@ -72,8 +72,8 @@ pub async fn resend_invitation(account: i64, invitation: i64) -> Result<String, 
 
 /// Withdraws an invitation.
 #[server(prefix = "/api", endpoint = "invitations/revoke")]
-pub async fn revoke_invitation(account: i64, invitation: i64) -> Result<String, AppError> {
-    use crate::server::{db, invitations, respond};
+pub async fn revoke_invitation(account: i64, invitation: InvitationId) -> Result<String, AppError> {
+    use crate::backend::{db, invitations, respond};
     respond(
         async {
             let db = db()?;
@@ -87,7 +87,7 @@ pub async fn revoke_invitation(account: i64, invitation: i64) -> Result<String, 
 /// The invitation behind a link (the token is the credential).
 #[server(prefix = "/api", endpoint = "invitations/view")]
 pub async fn get_invitation(token: String) -> Result<InvitationView, AppError> {
-    use crate::server::{auth, db, invitations, respond};
+    use crate::backend::{auth, db, invitations, respond};
     respond(
         async {
             let db = db()?;
@@ -102,7 +102,7 @@ pub async fn get_invitation(token: String) -> Result<InvitationView, AppError> {
 /// needs them signed in. Signs them in and goes to their accounts.
 #[server(prefix = "/api", endpoint = "invitations/accept")]
 pub async fn accept_invitation(token: String, name: Option<String>, password: Option<String>) -> Result<(), AppError> {
-    use crate::server::{auth, db, invitations, respond};
+    use crate::backend::{auth, db, invitations, respond};
     respond(
         async {
             let db = db()?;
@@ -129,7 +129,7 @@ pub async fn accept_invitation(token: String, name: Option<String>, password: Op
 /// and relates them to the account. Returns the contact's name.
 #[server(prefix = "/api", endpoint = "contacts/new", input = Json)]
 pub async fn create_contact(account: i64, contact: NewContact, change: RoleChange) -> Result<String, AppError> {
-    use crate::server::{contacts, db, respond};
+    use crate::backend::{contacts, db, respond};
     respond(
         async {
             let db = db()?;

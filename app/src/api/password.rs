@@ -8,7 +8,7 @@ use crate::error::AppError;
 /// the same either way.
 #[server(prefix = "/api", endpoint = "password/forgot")]
 pub async fn request_password_reset(email: String) -> Result<(), AppError> {
-    use crate::server::{auth, db, password_reset, respond};
+    use crate::backend::{auth, db, password_reset, respond};
     respond(
         async {
             let ip = auth::client_ip().await;
@@ -23,7 +23,7 @@ pub async fn request_password_reset(email: String) -> Result<(), AppError> {
 /// Sets a new password with a link's token, signs the person in and goes home.
 #[server(prefix = "/api", endpoint = "password/reset")]
 pub async fn reset_password(token: String, password: String, confirm: String) -> Result<(), AppError> {
-    use crate::server::{auth, db, password_reset, respond};
+    use crate::backend::{auth, db, password_reset, respond};
     respond(
         async {
             if password != confirm {

@@ -16,7 +16,7 @@ pub struct PendingRegistration {
 /// The registration behind a link (the token is the credential). Changes nothing.
 #[server(prefix = "/api", endpoint = "registration/view")]
 pub async fn get_registration(token: String) -> Result<PendingRegistration, AppError> {
-    use crate::server::{db, registration, respond};
+    use crate::backend::{db, registration, respond};
     respond(async { registration::view(&db()?, &token).await }.await)
 }
 
@@ -24,7 +24,7 @@ pub async fn get_registration(token: String) -> Result<PendingRegistration, AppE
 /// them in and goes to their accounts.
 #[server(prefix = "/api", endpoint = "registration/verify")]
 pub async fn verify_email(token: String) -> Result<(), AppError> {
-    use crate::server::{auth, db, registration, respond};
+    use crate::backend::{auth, db, registration, respond};
     respond(
         async {
             let db = db()?;
@@ -32,6 +32,23 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
             auth::start_session(&db, person).await?;
             leptos_axum::redirect("/");
             Ok(())
+        }
+        .await,
+    )
+}
+
+/// Registers with name, email and password: emails a link that proves the email, to be
+/// followed before signing in. Returns the address the link went to.
+#[server(prefix = "/api", endpoint = "register")]
+pub async fn register(name: String, email: String, password: String) -> Result<String, AppError> {
+    use crate::backend::{auth, db, registration, respond};
+    respond(
+        async {
+            let ip = auth::client_ip().await;
+            let sent_to = registration::start(&db()?, &name, &email, &password, ip.as_deref()).await?;
+            // Without JavaScript the form lands here; the address is not put in the URL.
+            leptos_axum::redirect("/register?sent=1");
+            Ok(sent_to)
         }
         .await,
     )

@@ -17,7 +17,7 @@ pub fn ErrorView(errors: ArcRwSignal<Errors>) -> impl IntoView {
     #[cfg(feature = "ssr")]
     {
         let status = found().iter().map(AppError::status).max().unwrap_or(500);
-        crate::server::set_status(status);
+        crate::backend::set_status(status);
     }
     move || {
         let errors = found();

@@ -97,6 +97,19 @@ impl MemberStatus {
     }
 }
 
+/// As stored in `memberships.status`.
+impl TryFrom<String> for MemberStatus {
+    type Error = super::UnknownKey;
+
+    fn try_from(stored: String) -> Result<Self, Self::Error> {
+        match stored.as_str() {
+            "active" => Ok(MemberStatus::Active),
+            "inactive" => Ok(MemberStatus::Inactive),
+            _ => Err(super::UnknownKey(stored)),
+        }
+    }
+}
+
 /// The value a page boundary sits on: the sort column's value and the membership id,
 /// which breaks ties so that paging is stable.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -2,12 +2,14 @@
 
 mod audit;
 mod console;
+mod ids;
 mod invitation;
 mod list;
 mod membership;
 
 pub use audit::*;
 pub use console::*;
+pub use ids::*;
 pub use invitation::*;
 pub use list::*;
 pub use membership::*;

@@ -4,9 +4,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{account_audit, get_account};
 use crate::components::error_view::ErrorView;
-use crate::components::member_dialogs::audit_change;
+use crate::components::manage_users::member_dialogs::audit_change;
 use crate::error::AppError;
-use crate::model::{action_label, format_date};
+use crate::model::format_date;
 
 /// The account's audit history (SPEC F14): who did what to whom and when, newest
 /// first, optionally for one member, a page at a time.
@@ -52,7 +52,8 @@ pub fn AuditPage() -> impl IntoView {
                             view! { <p class="empty">"Nothing recorded yet."</p> }.into_any()
                         } else {
                             view! {
-                                <div class="table-wrap">
+                                // Scrolls sideways on a narrow screen; the keyboard must reach it too.
+                                <div class="table-wrap" tabindex="0" role="region" aria-label="Audit history">
                                     <table class="audit">
                                         <caption>"Changes to " {summary.name.clone()} ", newest first"</caption>
                                         <thead>
@@ -69,7 +70,7 @@ pub fn AuditPage() -> impl IntoView {
                                                 <tr>
                                                     <td>{format_date(e.at).unwrap_or_default()}</td>
                                                     <td>{e.actor.clone().unwrap_or_else(|| "—".into())}</td>
-                                                    <td>{action_label(&e.action).to_string()}</td>
+                                                    <td>{e.action.label()}</td>
                                                     <td>{e.subject.clone().unwrap_or_else(|| "—".into())}</td>
                                                     <td>{audit_change(e.before.as_deref(), e.after.as_deref())}</td>
                                                 </tr>

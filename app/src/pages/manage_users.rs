@@ -5,21 +5,21 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{account_overview, get_account, list_accounts, list_members};
-use crate::components::{
+use crate::components::error_view::ErrorView;
+use crate::components::manage_users::{
     account_picker::AccountPicker,
     add_member_dialog::AddMemberDialog,
     bulk_actions::{BulkBar, BulkDialog, BulkKind},
-    error_view::ErrorView,
     invite_dialog::InviteDialog,
-    manage_state::{DialogKind, ManageUsersUi},
     member_dialogs::{MemberDetailsDialog, RemoveMemberDialog, SetActiveDialog, UpdateMemberDialog},
     member_table::MemberTable,
     new_contact_dialog::NewContactDialog,
     overview_panel::{FilterChips, OverviewPanel},
     pager::Pager,
     search_box::SearchBox,
-    toast::{ToastRegion, Toasts},
+    state::{DialogKind, ManageUsersUi},
 };
+use crate::components::toast::{ToastRegion, Toasts};
 use crate::error::AppError;
 use crate::model::{MemberPage, MemberQuery, MemberStatus, Overview};
 
@@ -151,7 +151,7 @@ pub fn ManageUsers() -> impl IntoView {
 /// Add, invite, export and audit links above the list.
 #[component]
 fn Toolbar(account: i64) -> impl IntoView {
-    let ui = crate::components::manage_state::use_ui();
+    let ui = crate::components::manage_users::state::use_ui();
     let export = move |ext: &str| {
         let q = ui.query.get().map(|q| q.first_page().to_query()).unwrap_or_default();
         format!("/accounts/{account}/users/export.{ext}?{q}")
@@ -172,7 +172,7 @@ fn Toolbar(account: i64) -> impl IntoView {
 /// Renders the open dialog, if any, with the account's overview data.
 #[component]
 fn DialogHost(overview: Resource<Result<Overview, AppError>>) -> impl IntoView {
-    let ui = crate::components::manage_state::use_ui();
+    let ui = crate::components::manage_users::state::use_ui();
     move || {
         ui.dialog.get().map(|d| {
             view! {

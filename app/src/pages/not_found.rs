@@ -5,7 +5,7 @@ use leptos_meta::Title;
 #[component]
 pub fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]
-    crate::server::set_status(404);
+    crate::backend::set_status(404);
     view! {
         <Title text="Page not found"/>
         <h1>"Page not found"</h1>

@@ -1,10 +1,15 @@
 //! A minimal HTTP/1.1 client for black-box tests of the real router: enough to sign in
-//! and to call pages, server functions and downloads with a session cookie.
+//! and to call pages, server functions and downloads with a session cookie. The `bench`
+//! binary uses it too (by path), so the project has one such client.
 
 use std::net::SocketAddr;
 
 use server::sessions::COOKIE;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// How long a test waits for one answer: far beyond any request of the suite (a debug
+/// build's password hash takes about a second), short of a hang.
+pub const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(60);
 
 pub struct Reply {
     pub status: u16,
@@ -74,6 +79,24 @@ pub async fn send_headers(
     origin: Origin<'_>,
     extra: &[(&str, &str)],
 ) -> Reply {
+    try_send_headers(addr, call, cookie, origin, extra)
+        .await
+        .unwrap_or_else(|e| panic!("{call}: the connection failed: {e}"))
+}
+
+/// `send`, with a failed connection as an error instead of a panic (waiting for a server
+/// to come up).
+pub async fn try_send(addr: SocketAddr, call: &str, cookie: Option<&str>) -> std::io::Result<Reply> {
+    try_send_headers(addr, call, cookie, Origin::Site, &[]).await
+}
+
+async fn try_send_headers(
+    addr: SocketAddr,
+    call: &str,
+    cookie: Option<&str>,
+    origin: Origin<'_>,
+    extra: &[(&str, &str)],
+) -> std::io::Result<Reply> {
     let (method, rest) = call.split_once(' ').expect("METHOD target");
     let (target, body) = rest.split_once(' ').unwrap_or((rest, ""));
     let (verb, content_type) = match method {
@@ -102,10 +125,18 @@ pub async fn send_headers(
     }
     request.push_str("\r\n");
     request.push_str(body);
-    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
-    conn.write_all(request.as_bytes()).await.unwrap();
-    let mut raw = Vec::new();
-    conn.read_to_end(&mut raw).await.unwrap();
+    // A server that never answers fails the test that asked, saying what it asked,
+    // instead of holding up the whole suite.
+    let exchange = async {
+        let mut conn = tokio::net::TcpStream::connect(addr).await?;
+        conn.write_all(request.as_bytes()).await?;
+        let mut raw = Vec::new();
+        conn.read_to_end(&mut raw).await?;
+        Ok::<_, std::io::Error>(raw)
+    };
+    let raw = tokio::time::timeout(ANSWER_WITHIN, exchange)
+        .await
+        .unwrap_or_else(|_| panic!("no complete answer to {verb} {target} within {ANSWER_WITHIN:?}"))?;
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("end of headers");
     let head = String::from_utf8(raw[..split].to_vec()).unwrap();
     let mut lines = head.split("\r\n");
@@ -118,7 +149,7 @@ pub async fn send_headers(
     if chunked {
         body = dechunk(&body);
     }
-    Reply { status, headers, body }
+    Ok(Reply { status, headers, body })
 }
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {

@@ -7,7 +7,7 @@ pub mod http;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use app::server::Db;
+use app::backend::Db;
 use server::database;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::Connection;
@@ -69,7 +69,12 @@ impl TestDb {
     }
 
     pub async fn finish(self) {
-        self.db.close().await;
+        // `close` waits for every connection to come back; one still held by the test's
+        // server (a request it was left working on) must not keep the suite waiting. The
+        // database is dropped with FORCE below either way.
+        if tokio::time::timeout(std::time::Duration::from_secs(10), self.db.close()).await.is_err() {
+            eprintln!("the test's pool did not close within 10 s; dropping its database anyway");
+        }
         match self.cleanup {
             Cleanup::File(path) => {
                 for suffix in ["", "-wal", "-shm"] {
@@ -103,6 +108,16 @@ pub async fn serve_router(db: &Db, site: server::security::Site) -> std::net::So
     addr
 }
 
+/// The longest a test body may run: a hang fails its test, not the suite's time budget.
+pub const TEST_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// Runs a test body, failing it when it takes longer than `TEST_LIMIT`.
+pub async fn within_limit(body: impl std::future::Future<Output = ()>) {
+    if tokio::time::timeout(TEST_LIMIT, body).await.is_err() {
+        panic!("the test did not finish within {TEST_LIMIT:?}");
+    }
+}
+
 /// Defines `mod $name { sqlite, postgres }`: the body runs once per backend with `$db`
 /// bound to a fresh, migrated database.
 #[macro_export]
@@ -113,23 +128,63 @@ macro_rules! backend_tests {
                 #[allow(unused_imports)]
                 use super::*;
 
-                async fn run($db: app::server::Db) $body
+                async fn run($db: app::backend::Db) $body
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
                     let t = $crate::common::TestDb::sqlite().await;
-                    run(t.db.clone()).await;
+                    $crate::common::within_limit(run(t.db.clone())).await;
                     t.finish().await;
                 }
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
                     if let Some(t) = $crate::common::TestDb::postgres().await {
-                        run(t.db.clone()).await;
+                        $crate::common::within_limit(run(t.db.clone())).await;
                         t.finish().await;
                     }
                 }
             }
         )*
     };
+}
+
+/// The demo people the tests act as (seeded by `server::seed`), in one place.
+pub mod personas {
+    /// A vendor operator.
+    pub const OPERATOR: &str = "olivia.operator@roster.example";
+    /// Account Administrator of Northwind Production.
+    pub const ADMIN: &str = "adam.admin@northwind.example";
+    /// A plain member of Northwind Production.
+    pub const MEMBER: &str = "carla.contact@northwind.example";
+    /// A deactivated member of Northwind Production.
+    pub const INACTIVE: &str = "ivan.inactive@northwind.example";
+    /// Registered, of Northwind's domain, in no account: the type-ahead offers her.
+    pub const NEWCOMER: &str = "nina.newcomer@northwind.example";
+    /// Registered, of no customer's domain, in no account: added by full email only.
+    pub const OUTSIDER: &str = "oscar.outsider@contractors.example";
+    /// Of Northwind's domain, not registered.
+    pub const UNREGISTERED: &str = "uma.unregistered@northwind.example";
+    /// Registered, a member of the partner's account.
+    pub const PARTNER: &str = "paula.partner@initech.example";
+}
+
+pub use personas::OPERATOR;
+
+/// The demo vendor operator's proof, for storage calls that need one.
+pub async fn operator(db: &Db) -> app::backend::access::Operator {
+    let actor = app::backend::access::Actor::by_email(db, OPERATOR).await.expect("the demo operator");
+    actor.operator().expect("the demo operator is an operator")
+}
+
+/// The demo vendor operator's proof of managing `account`: for storage tests that are
+/// about the data, not about who may see it (`access.rs` and `rules.rs` are).
+pub async fn as_operator(db: &Db, account: i64) -> app::backend::access::AccountAdmin {
+    operator(db).await.actor().clone().manage(db, account).await.expect("the operator manages every account")
+}
+
+/// The id of the demo account named `name`.
+pub async fn account_named(db: &Db, name: &str) -> i64 {
+    let all = app::backend::accounts::list(db, &operator(db).await).await.expect("accounts");
+    all.into_iter().find(|a| a.name == name).unwrap_or_else(|| panic!("no account named {name}")).id
 }

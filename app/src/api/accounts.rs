@@ -1,0 +1,52 @@
+//! Server functions of accounts: which a person sees, one account's header, its audit.
+
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use super::admin_of;
+use crate::error::AppError;
+use crate::model::{AccountSummary, AuditPage};
+
+/// The accounts the signed-in person may see: all for a vendor operator, else the
+/// accounts they are an active member of.
+#[server(prefix = "/api", endpoint = "accounts")]
+pub async fn list_accounts() -> Result<Vec<AccountSummary>, AppError> {
+    use crate::backend::access::Actor;
+    use crate::backend::{accounts, db, respond};
+    respond(
+        async {
+            let db = db()?;
+            let actor = Actor::current(&db).await?;
+            accounts::list_for(&db, &actor).await
+        }
+        .await,
+    )
+}
+
+/// One account's header data, for its administrators.
+#[server(prefix = "/api", endpoint = "account")]
+pub async fn get_account(account: i64) -> Result<AccountSummary, AppError> {
+    use crate::backend::{accounts, db, respond};
+    respond(
+        async {
+            let db = db()?;
+            let admin = admin_of(&db, account).await?;
+            accounts::get(&db, &admin).await
+        }
+        .await,
+    )
+}
+
+/// The account's audit history, newest first, optionally of one person (SPEC F14).
+#[server(prefix = "/api", endpoint = "audit")]
+pub async fn account_audit(account: i64, person: Option<i64>, before: Option<i64>) -> Result<AuditPage, AppError> {
+    use crate::backend::{audit, db, respond};
+    respond(
+        async {
+            let db = db()?;
+            let admin = admin_of(&db, account).await?;
+            audit::list(&db, &admin, person, before, 25).await
+        }
+        .await,
+    )
+}

@@ -1,0 +1,150 @@
+//! Who is acting, and what they may do. Storage that reads or writes an account's data
+//! takes a proof, never a bare account id: an `AccountAdmin` (from `Actor::manage`), an
+//! `AccountMember` (from `Actor::member_of`) or an `Operator` (from `Actor::operator`).
+//! Their fields are private, so only the checks in this file can make one: code that
+//! forgets the check does not compile.
+
+use super::db::Db;
+use crate::error::{AppError, Result};
+use crate::sql;
+
+/// The refusal SPEC F18 words for anyone who may not manage contacts.
+pub const NO_ACCESS: &str = "You do not have access to this feature.";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Actor {
+    pub person_id: i64,
+    pub name: String,
+    pub email: String,
+    pub is_operator: bool,
+}
+
+/// Proof that `actor` may manage the contacts of `account`.
+#[derive(Clone, Debug)]
+pub struct AccountAdmin {
+    actor: Actor,
+    account: i64,
+}
+
+impl AccountAdmin {
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// The account this proof is for.
+    pub fn account(&self) -> i64 {
+        self.account
+    }
+}
+
+/// Proof that `actor` is an active member of `account` (SPEC F12: raising and following
+/// cases). Writes that depend on it check the membership again in their transaction.
+#[derive(Clone, Debug)]
+pub struct AccountMember {
+    actor: Actor,
+    account: i64,
+    membership: i64,
+}
+
+impl AccountMember {
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    pub fn account(&self) -> i64 {
+        self.account
+    }
+
+    /// The membership that makes them a member.
+    pub fn membership(&self) -> i64 {
+        self.membership
+    }
+}
+
+/// Proof that `actor` is a vendor operator (SPEC F19).
+#[derive(Clone, Debug)]
+pub struct Operator {
+    actor: Actor,
+}
+
+impl Operator {
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+}
+
+impl Actor {
+    /// The signed-in person of this server-function call or page render.
+    pub async fn current(db: &Db) -> Result<Actor> {
+        super::memo::once("actor", || async { super::auth::signed_in(db).await?.ok_or(AppError::SignInRequired) }).await
+    }
+
+    /// The signed-in person of a plain axum request.
+    pub async fn from_session(db: &Db, session: &tower_sessions::Session) -> Result<Actor> {
+        super::auth::signed_in_with(db, session).await?.ok_or(AppError::SignInRequired)
+    }
+
+    /// A registered person by email, acting outside a request (seeding, tests, tools).
+    pub async fn by_email(db: &Db, email: &str) -> Result<Actor> {
+        db.fetch_optional::<Actor>(&sql!(
+            "SELECT id AS person_id, display_name AS name, email, is_operator FROM people WHERE email_key = $1",
+            super::mail::EmailAddress::key_of(email)
+        ))
+        .await?
+        .ok_or_else(|| AppError::not_found(format!("There is no person with the email {email}.")))
+    }
+
+    /// This person, if they are a vendor operator (SPEC F19); else the refusal.
+    pub fn operator(self) -> Result<Operator> {
+        if self.is_operator {
+            Ok(Operator { actor: self })
+        } else {
+            Err(AppError::Forbidden(NO_ACCESS.into()))
+        }
+    }
+
+    /// Checks that this person may manage the account's contacts: a vendor operator, or
+    /// an active member holding a role flagged admin.
+    ///
+    /// An account that does not exist is "not found" only to a vendor operator; anyone
+    /// else is refused as for any account that is not theirs, so that nobody can probe
+    /// which accounts exist.
+    pub async fn manage(self, db: &Db, account: i64) -> Result<AccountAdmin> {
+        if self.is_operator {
+            super::accounts::find(db, account).await?;
+            return Ok(AccountAdmin { actor: self, account });
+        }
+        // The mask comes from the catalogue: PostgreSQL has no `integer << bigint`, and
+        // its SUM of bigints is numeric, which `&` with a bigint does not take.
+        let mask = super::roles::Catalogue::load(db).await?.admin_mask();
+        let admin: Option<(i64,)> = db
+            .fetch_optional(&sql!(
+                "SELECT m.id FROM memberships m WHERE m.account_id = $1 AND m.person_id = $2 AND m.status = 'active' \
+                 AND (m.role_bits & $3) <> 0",
+                account,
+                self.person_id,
+                mask
+            ))
+            .await?;
+        match admin {
+            Some(_) => Ok(AccountAdmin { actor: self, account }),
+            None => Err(AppError::Forbidden(NO_ACCESS.into())),
+        }
+    }
+
+    /// Checks that this person is an active member of the account; anyone else, a
+    /// deactivated member included, gets SPEC F12's refusal.
+    pub async fn member_of(self, db: &Db, account: i64) -> Result<AccountMember> {
+        let found: Option<(i64,)> = db
+            .fetch_optional(&sql!(
+                "SELECT id FROM memberships WHERE account_id = $1 AND person_id = $2 AND status = 'active'",
+                account,
+                self.person_id
+            ))
+            .await?;
+        match found {
+            Some((membership,)) => Ok(AccountMember { actor: self, account, membership }),
+            None => Err(AppError::Forbidden(super::cases::NOT_A_MEMBER.into())),
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Accounts as the pages list and show them.
+
+use super::access::{AccountAdmin, Actor, Operator};
+use super::db::Db;
+use super::roles::Catalogue;
+use crate::error::{AppError, Result};
+use crate::model::{AccountSummary, Overview, Project, RoleCount};
+use crate::{on_db, sql};
+
+// Every member holds the default role, so its active count is the member count, read
+// from the maintained counts instead of counting memberships.
+const SUMMARY: &str = "SELECT a.id, a.name, o.name AS organisation, a.kind, a.government_cloud, a.org_id, \
+     COALESCE((SELECT c.n FROM role_counts c JOIN roles r ON r.key = c.role_key AND r.is_default \
+       WHERE c.account_id = a.id AND c.status = 'active'), 0) AS members \
+     FROM accounts a JOIN organisations o ON o.id = a.organisation_id";
+
+/// Every account, for a vendor operator.
+pub async fn list(db: &Db, _operator: &Operator) -> Result<Vec<AccountSummary>> {
+    all(db).await
+}
+
+async fn all(db: &Db) -> Result<Vec<AccountSummary>> {
+    let sql = format!("{SUMMARY} ORDER BY o.name, a.name, a.id");
+    Ok(on_db!(db, pool => sqlx::query_as::<_, AccountSummary>(&sql).fetch_all(pool).await?))
+}
+
+/// The accounts `actor` may see: every account for a vendor operator, else those they
+/// are an active member of.
+/// Read once per request (see `backend::memo`): the header and the account picker both ask.
+pub async fn list_for(db: &Db, actor: &Actor) -> Result<Vec<AccountSummary>> {
+    super::memo::once(format!("accounts_for:{}", actor.person_id), || async {
+        if actor.is_operator {
+            return all(db).await;
+        }
+        let sql = format!(
+            "{SUMMARY} WHERE a.id IN (SELECT account_id FROM memberships WHERE person_id = $1 AND status = 'active') \
+             ORDER BY o.name, a.name, a.id"
+        );
+        db.fetch_all(&sql!(sql, actor.person_id)).await
+    })
+    .await
+}
+
+/// The account an administrator manages.
+pub async fn get(db: &Db, admin: &AccountAdmin) -> Result<AccountSummary> {
+    find(db, admin.account()).await
+}
+
+/// One account; read once per request (see `backend::memo`): a page's server functions
+/// each check that the account exists. Only the access rules look accounts up by id.
+pub(super) async fn find(db: &Db, id: i64) -> Result<AccountSummary> {
+    super::memo::once(format!("account:{id}"), || async {
+        let sql = format!("{SUMMARY} WHERE a.id = $1");
+        let found = on_db!(db, pool => sqlx::query_as::<_, AccountSummary>(&sql)
+            .bind(id)
+            .fetch_optional(pool)
+            .await?);
+        found.ok_or_else(|| AppError::not_found(format!("There is no account with the id {id}.")))
+    })
+    .await
+}
+
+/// Members per role (active members), inactive members, and the account's projects.
+pub async fn overview(db: &Db, admin: &AccountAdmin) -> Result<Overview> {
+    let id = admin.account();
+    let account = get(db, admin).await?;
+    let cat = Catalogue::load(db).await?;
+    let counts: Vec<(String, String, i64)> =
+        db.fetch_all(&sql!("SELECT status, role_key, n FROM role_counts WHERE account_id = $1", id)).await?;
+    let count = |status: &str, key: &str| {
+        counts.iter().find(|(s, k, _)| s == status && k == key).map(|(_, _, n)| *n).unwrap_or(0)
+    };
+    let inactive =
+        cat.0.iter().filter(|d| d.role.is_default).map(|d| count("inactive", &d.role.key)).max().unwrap_or(0);
+    let roles = cat.roles().into_iter().map(|role| RoleCount { count: count("active", &role.key), role }).collect();
+    let projects: Vec<Project> =
+        db.fetch_all(&sql!("SELECT id, name FROM account_projects WHERE account_id = $1 ORDER BY name", id)).await?;
+    Ok(Overview { account, roles, inactive, projects })
+}

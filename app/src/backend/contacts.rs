@@ -1,0 +1,90 @@
+//! New Contact (SPEC F16): a person the account's organisation knows by name and email,
+//! related to the account with roles, who has not registered (yet). Their row offers
+//! "Invite to Community".
+
+use super::access::AccountAdmin;
+use super::audit::{self, Record};
+use super::db::Db;
+use super::mail::EmailAddress;
+use super::members;
+use super::roles::Catalogue;
+use crate::error::{AppError, Result};
+use crate::model::AuditAction;
+use crate::model::{NewContact, RoleChange};
+use crate::sql;
+
+fn checked_part(value: &str, what: &str) -> Result<String> {
+    super::refuse_hidden(value.trim(), &format!("Check the {what}."))?;
+    let v = super::one_line(value);
+    if v.is_empty() {
+        return Err(AppError::invalid(format!("Enter the {what}.")));
+    }
+    if v.chars().count() > 50 {
+        return Err(AppError::invalid(format!("The {what} may have at most 50 characters.")));
+    }
+    Ok(v)
+}
+
+/// Creates the contact in the account's organisation and relates them to the account
+/// with the roles of `change`. The primary email must be new to the organisation.
+/// Returns the new membership and the contact's name.
+pub async fn create(db: &Db, admin: &AccountAdmin, contact: &NewContact, change: &RoleChange) -> Result<(i64, String)> {
+    let first = checked_part(&contact.first_name, "first name")?;
+    let last = checked_part(&contact.last_name, "last name")?;
+    let address = EmailAddress::parse(&contact.email, "Enter a full primary email address, like name@example.com.")?;
+    let (email, key) = (address.as_str().to_string(), address.key().to_string());
+    let name = format!("{first} {last}");
+    let mut tx = members::write::begin_change(db, admin.account()).await?;
+    let cat = Catalogue::load_tx(&mut tx).await?;
+    // Relating a contact to an account needs a role; the default one always counts.
+    let (bits, cloud) = members::write::checked_change(&mut tx, &cat, admin.account(), change).await?;
+    if bits == 0 {
+        return Err(AppError::invalid("Choose at least one role."));
+    }
+    let (organisation, org_name): (i64, String) = tx
+        .fetch_optional(&sql!(
+            "SELECT o.id, o.name FROM accounts a JOIN organisations o ON o.id = a.organisation_id WHERE a.id = $1",
+            admin.account()
+        ))
+        .await?
+        .ok_or_else(|| AppError::not_found("There is no such account."))?;
+    // Who has the email is not said: outside the organisation it is none of the
+    // account's business, and inside it the contact may belong to another of its
+    // accounts, which are kept apart too.
+    let existing: Option<(Option<i64>,)> =
+        tx.fetch_optional(&sql!("SELECT organisation_id FROM people WHERE email_key = $1", &key)).await?;
+    if let Some((org,)) = existing {
+        return Err(AppError::Conflict(if org == Some(organisation) {
+            format!("{org_name} already has a contact with the email {email}.")
+        } else {
+            format!("The email {email} belongs to someone outside {org_name}. Use Add new user instead.")
+        }));
+    }
+    let domain = key.rsplit('@').next().unwrap_or_default().to_string();
+    let person: i64 = tx
+        .scalar(&sql!(
+            "INSERT INTO people (display_name, name_key, email, email_key, email_domain, organisation_id) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            &name,
+            name.to_lowercase(),
+            &email,
+            &key,
+            &domain,
+            organisation
+        ))
+        .await?;
+    let id = members::write::join_with(&mut tx, &cat, admin.account(), person, bits, cloud.as_ref(), admin).await?;
+    audit::record(
+        &mut tx,
+        admin,
+        Record {
+            subject: Some(person),
+            action: AuditAction::ContactCreated,
+            before: None,
+            after: Some(format!("{name} <{email}>: {}", cat.describe(bits))),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((id, name))
+}

@@ -1,0 +1,331 @@
+//! One handle over either database. Queries are written once, with `$1`-style
+//! placeholders that both SQLite and PostgreSQL accept, and run through `on_db!`, which
+//! expands the same code for each backend's native driver (so each keeps its own types,
+//! prepared-statement cache and connection options).
+
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+use crate::error::Result;
+
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Db {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(p) => p.close().await,
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// A transaction on either database. Storage code that writes takes `&mut Tx` and runs
+/// `Sql` through it; nothing is stored unless `commit` is reached.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// A row type both drivers can decode.
+pub trait Row: Send + Unpin + for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> {}
+impl<T> Row for T where T: Send + Unpin + for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> {}
+
+/// The query methods, the same on a pool (`Db`) and in a transaction (`Tx`).
+macro_rules! query_methods {
+    ([$($m:tt)?] $conn:ident => $exec:expr) => {
+        /// Runs a statement; returns the number of rows it changed.
+        pub async fn execute(&$($m)? self, sql: &Sql) -> Result<u64> {
+            sql.refuse_nul()?;
+            Ok(match self {
+                Self::Sqlite($conn) => crate::bind_args!(sqlx::query(&sql.text), &sql.args).execute($exec).await?.rows_affected(),
+                Self::Postgres($conn) => crate::bind_args!(sqlx::query(&sql.text), &sql.args).execute($exec).await?.rows_affected(),
+            })
+        }
+
+        pub async fn fetch_all<T: Row>(&$($m)? self, sql: &Sql) -> Result<Vec<T>> {
+            sql.refuse_nul()?;
+            Ok(match self {
+                Self::Sqlite($conn) => crate::bind_args!(sqlx::query_as::<_, T>(&sql.text), &sql.args).fetch_all($exec).await?,
+                Self::Postgres($conn) => crate::bind_args!(sqlx::query_as::<_, T>(&sql.text), &sql.args).fetch_all($exec).await?,
+            })
+        }
+
+        pub async fn fetch_optional<T: Row>(&$($m)? self, sql: &Sql) -> Result<Option<T>> {
+            sql.refuse_nul()?;
+            Ok(match self {
+                Self::Sqlite($conn) => crate::bind_args!(sqlx::query_as::<_, T>(&sql.text), &sql.args).fetch_optional($exec).await?,
+                Self::Postgres($conn) => crate::bind_args!(sqlx::query_as::<_, T>(&sql.text), &sql.args).fetch_optional($exec).await?,
+            })
+        }
+
+        /// The first column of the only row; a missing row is an internal error.
+        pub async fn scalar<T>(&$($m)? self, sql: &Sql) -> Result<T>
+        where
+            (T,): Row,
+        {
+            match self.fetch_optional::<(T,)>(sql).await? {
+                Some((v,)) => Ok(v),
+                None => {
+                    tracing::error!(sql = %sql.text, "expected a row");
+                    Err(crate::error::AppError::Internal)
+                }
+            }
+        }
+    };
+}
+
+impl Db {
+    query_methods!([] pool => pool);
+}
+
+impl Tx {
+    query_methods!([mut] tx => &mut **tx);
+
+    pub async fn commit(self) -> Result<()> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// `sql!("… $1 … $2", a, b)`: a `Sql` with its arguments, each converted by `Arg::from`.
+#[macro_export]
+macro_rules! sql {
+    ($text:expr $(, $arg:expr)* $(,)?) => {
+        $crate::backend::db::Sql {
+            text: ::std::string::String::from($text),
+            args: ::std::vec![$($crate::backend::db::Arg::from($arg)),*],
+        }
+    };
+}
+
+/// Runs `$body` with `$pool` bound to the backend's own pool type.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::backend::db::Db::Sqlite($pool) => $body,
+            $crate::backend::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// A value bound to a query built at run time.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Arg {
+    Int(i64),
+    /// An integer column's NULL (PostgreSQL types parameters, so a NULL has one too).
+    NullInt,
+    Text(String),
+    NullText,
+    Bool(bool),
+}
+
+impl From<Option<i64>> for Arg {
+    fn from(v: Option<i64>) -> Self {
+        v.map_or(Arg::NullInt, Arg::Int)
+    }
+}
+
+impl From<Option<String>> for Arg {
+    fn from(v: Option<String>) -> Self {
+        v.map_or(Arg::NullText, Arg::Text)
+    }
+}
+
+impl From<i64> for Arg {
+    fn from(v: i64) -> Self {
+        Arg::Int(v)
+    }
+}
+
+impl From<crate::model::MembershipId> for Arg {
+    fn from(v: crate::model::MembershipId) -> Self {
+        Arg::Int(v.0)
+    }
+}
+
+impl From<crate::model::InvitationId> for Arg {
+    fn from(v: crate::model::InvitationId) -> Self {
+        Arg::Int(v.0)
+    }
+}
+
+impl From<crate::model::Version> for Arg {
+    fn from(v: crate::model::Version) -> Self {
+        Arg::Int(v.0)
+    }
+}
+
+impl From<bool> for Arg {
+    fn from(v: bool) -> Self {
+        Arg::Bool(v)
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(v: &str) -> Self {
+        Arg::Text(v.to_string())
+    }
+}
+
+impl From<String> for Arg {
+    fn from(v: String) -> Self {
+        Arg::Text(v)
+    }
+}
+
+impl From<&String> for Arg {
+    fn from(v: &String) -> Self {
+        Arg::Text(v.clone())
+    }
+}
+
+/// SQL assembled from pieces, with its arguments numbered as they are pushed.
+#[derive(Clone, Debug, Default)]
+pub struct Sql {
+    pub text: String,
+    pub args: Vec<Arg>,
+}
+
+impl Sql {
+    pub fn new(text: &str) -> Self {
+        Sql { text: text.to_string(), args: Vec::new() }
+    }
+
+    pub fn push(&mut self, text: &str) -> &mut Self {
+        self.text.push_str(text);
+        self
+    }
+
+    /// Appends a placeholder for `arg`.
+    pub fn bind(&mut self, arg: Arg) -> &mut Self {
+        self.args.push(arg);
+        self.text.push_str(&format!("${}", self.args.len()));
+        self
+    }
+
+    pub fn bind_int(&mut self, v: i64) -> &mut Self {
+        self.bind(Arg::Int(v))
+    }
+
+    pub fn bind_text(&mut self, v: impl Into<String>) -> &mut Self {
+        self.bind(Arg::Text(v.into()))
+    }
+
+    /// Refuses text arguments holding NUL. PostgreSQL cannot store or even compare such
+    /// text (the query fails, which would be a 500), and SQLite would store it: refused
+    /// the same way on both, as bad input, whichever argument of whichever query it is.
+    pub fn refuse_nul(&self) -> Result<()> {
+        refuse_nul(&self.args)
+    }
+
+    /// Appends `(p1, p2, …)` for a non-empty list.
+    pub fn bind_list(&mut self, values: impl IntoIterator<Item = Arg>) -> &mut Self {
+        self.text.push('(');
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.text.push_str(", ");
+            }
+            self.bind(v);
+        }
+        self.text.push(')');
+        self
+    }
+}
+
+/// The refusal of text holding NUL, for queries bound outside `Sql` too.
+pub fn refuse_nul(args: &[Arg]) -> Result<()> {
+    if args.iter().any(|a| matches!(a, Arg::Text(t) if t.contains('\0'))) {
+        return Err(crate::error::AppError::invalid(NUL_REFUSED));
+    }
+    Ok(())
+}
+
+/// Why text holding NUL is refused; only a request made by hand sends one.
+pub const NUL_REFUSED: &str =
+    "The text you sent holds a NUL character, which Roster does not accept. Remove it and try again.";
+
+/// Binds every argument of a `Sql` to a sqlx query (of either backend).
+#[macro_export]
+macro_rules! bind_args {
+    ($query:expr, $args:expr) => {{
+        let mut q = $query;
+        for a in $args {
+            q = match a {
+                $crate::backend::db::Arg::Int(v) => q.bind(*v),
+                $crate::backend::db::Arg::NullInt => q.bind(None::<i64>),
+                $crate::backend::db::Arg::NullText => q.bind(None::<String>),
+                $crate::backend::db::Arg::Text(v) => q.bind(v.clone()),
+                $crate::backend::db::Arg::Bool(v) => q.bind(*v),
+            };
+        }
+        q
+    }};
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern.
+pub fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_in_order() {
+        let mut s = Sql::new("SELECT 1 WHERE a = ");
+        s.bind_int(1).push(" AND b IN ").bind_list([Arg::Int(2), Arg::Text("x".into())]);
+        assert_eq!(s.text, "SELECT 1 WHERE a = $1 AND b IN ($2, $3)");
+        assert_eq!(s.args.len(), 3);
+    }
+
+    #[test]
+    fn text_with_nul_is_refused_before_any_query() {
+        let mut s = Sql::new("SELECT 1 WHERE a = ");
+        s.bind_text("fine");
+        assert!(s.refuse_nul().is_ok());
+        s.push(" AND b = ").bind_text("a\0b");
+        assert_eq!(s.refuse_nul(), Err(crate::error::AppError::invalid(NUL_REFUSED)));
+    }
+
+    #[test]
+    fn like_patterns_are_escaped() {
+        assert_eq!(like_escape(r"50%_a\b"), r"50\%\_a\\b");
+    }
+}

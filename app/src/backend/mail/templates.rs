@@ -1,0 +1,121 @@
+//! What Roster's emails say, in plain text and HTML. Every value put into the HTML
+//! part is escaped.
+
+use super::outbox::Email;
+
+/// The welcome email: who added them, where, and with which roles.
+pub fn welcome(name: &str, email: &str, admin: &str, account: &str, roles: &str) -> Email {
+    Email {
+        to: email.to_string(),
+        subject: format!("You are now a support contact of {account}"),
+        text: format!(
+            "Hello {name},\n\n{admin} added you as a support contact of {account}.\n\nYour roles: {roles}.\n\n\
+             You can now open and follow support cases for {account}.\n"
+        ),
+        html: format!(
+            "<p>Hello {},</p><p>{} added you as a support contact of <strong>{}</strong>.</p>\
+             <p>Your roles: {}.</p><p>You can now open and follow support cases for {}.</p>",
+            html_escape(name),
+            html_escape(admin),
+            html_escape(account),
+            html_escape(roles),
+            html_escape(account)
+        ),
+    }
+}
+
+/// The invitation: who invites them, where, with which roles, and the single-use link.
+pub fn invitation(
+    name: &str,
+    email: &str,
+    admin: &str,
+    account: &str,
+    organisation: &str,
+    roles: &str,
+    link: &str,
+) -> Email {
+    Email {
+        to: email.to_string(),
+        subject: format!("{admin} invites you to {account}"),
+        text: format!(
+            "Hello {name},\n\n{admin} invites you to join {account} ({organisation}) as a support contact, \
+             with the roles: {roles}.\n\nAccept the invitation here (the link works once, for 14 days):\n{link}\n\n\
+             If you did not expect this email, you can ignore it.\n"
+        ),
+        html: format!(
+            "<p>Hello {},</p><p>{} invites you to join <strong>{}</strong> ({}) as a support contact, with the roles: \
+             {}.</p><p><a href=\"{}\">Accept the invitation</a> (the link works once, for 14 days).</p>\
+             <p>If you did not expect this email, you can ignore it.</p>",
+            html_escape(name),
+            html_escape(admin),
+            html_escape(account),
+            html_escape(organisation),
+            html_escape(roles),
+            html_escape(link)
+        ),
+    }
+}
+
+/// The link that proves a registrant owns their mailbox.
+pub fn email_proof(name: &str, email: &str, link: &str) -> Email {
+    Email {
+        to: email.to_string(),
+        subject: "Confirm your email for Roster".into(),
+        text: format!(
+            "Hello {name},\n\nSomeone (we hope you) registered with Roster using this email address.\n\n\
+             Confirm it here to finish registering (the link works once, for 24 hours):\n{link}\n\n\
+             If you did not register, ignore this email: nothing happens without the link.\n"
+        ),
+        html: format!(
+            "<p>Hello {},</p><p>Someone (we hope you) registered with Roster using this email address.</p>\
+             <p><a href=\"{}\">Confirm your email</a> to finish registering (the link works once, for 24 hours).</p>\
+             <p>If you did not register, ignore this email: nothing happens without the link.</p>",
+            html_escape(name),
+            html_escape(link)
+        ),
+    }
+}
+
+/// The single-use link for choosing a new password.
+pub fn password_reset(to: String, name: &str, link: &str) -> Email {
+    Email {
+        to,
+        subject: "Choose a new Roster password".into(),
+        text: format!(
+            "Hello {name},\n\nSomeone (we hope you) asked to choose a new password for Roster.\n\n\
+             Choose it here (the link works once, for one hour):\n{link}\n\n\
+             If you did not ask, ignore this email: your password stays as it is.\n"
+        ),
+        html: format!(
+            "<p>Hello {},</p><p>Someone (we hope you) asked to choose a new password for Roster.</p>\
+             <p><a href=\"{}\">Choose a new password</a> (the link works once, for one hour).</p>\
+             <p>If you did not ask, ignore this email: your password stays as it is.</p>",
+            html_escape(name),
+            html_escape(link)
+        ),
+    }
+}
+
+/// Escapes text for an HTML body.
+pub fn html_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(super::html_escape("<b>O'Neil & co</b>"), "&lt;b&gt;O&#39;Neil &amp; co&lt;/b&gt;");
+    }
+}

@@ -1,0 +1,557 @@
+//! Memberships of an account: the Manage Users list.
+
+use crate::backend::access::{AccountAdmin, NO_ACCESS};
+use crate::backend::db::{like_escape, Arg, Backend, Db, Sql};
+use crate::backend::ACTIVE_WINDOW_SECS;
+use crate::error::{AppError, Result};
+use crate::model::{
+    clean_search, ColumnValues, Cursor, CursorKey, FilterColumn, MemberPage, MemberQuery, MemberRow, PageCursor,
+    SortDir, SortKey, MAX_FILTER_VALUES,
+};
+use crate::{bind_args, on_db, sql};
+
+/// A listed row together with the values its page cursor is made of.
+#[derive(sqlx::FromRow)]
+struct Listed {
+    #[sqlx(flatten)]
+    row: MemberRow,
+    name_key: String,
+    email_key: String,
+}
+
+impl Listed {
+    fn cursor(&self, sort: SortKey) -> Cursor {
+        let key = match sort {
+            SortKey::Name => CursorKey::Text(self.name_key.clone()),
+            SortKey::Email => CursorKey::Text(self.email_key.clone()),
+            SortKey::Roles => CursorKey::Int(self.row.additional_roles),
+            SortKey::Active | SortKey::LastSignOn => CursorKey::Int(self.row.last_sign_in_at),
+            SortKey::CasesOwned => CursorKey::Int(self.row.cases_owned),
+        };
+        Cursor { key, id: self.row.membership_id }
+    }
+}
+
+/// The indexed column each sort order walks. "Active" is a coarse view of the last
+/// sign-in, so it sorts by it too.
+pub fn sort_column(sort: SortKey) -> &'static str {
+    match sort {
+        SortKey::Name => "m.name_key",
+        SortKey::Email => "m.email_key",
+        SortKey::Roles => "m.additional_roles",
+        SortKey::Active | SortKey::LastSignOn => "m.last_sign_in_at",
+        SortKey::CasesOwned => "m.cases_owned",
+    }
+}
+
+/// The bit of `memberships.role_bits` that a role key owns, and the role's label.
+pub async fn role_bit(db: &Db, role: &str) -> Result<(i64, String)> {
+    if role.contains('\0') || role.chars().count() > 100 {
+        return Err(crate::backend::roles::unknown_role(role));
+    }
+    let found: Option<(i64, String)> = on_db!(db, pool => sqlx::query_as("SELECT bit, label FROM roles WHERE key = $1")
+        .bind(role)
+        .fetch_optional(pool)
+        .await?);
+    found.ok_or_else(|| crate::backend::roles::unknown_role(role))
+}
+
+/// Holds a view to the account its proof is for: a query naming another account is
+/// refused as that account's data would be.
+fn checked_scope(admin: &AccountAdmin, q: &MemberQuery) -> Result<()> {
+    if q.account != admin.account() {
+        return Err(AppError::Forbidden(NO_ACCESS.into()));
+    }
+    checked_query(q)
+}
+
+/// Refuses a view whose column filters list more values than a view can hold
+/// (`MAX_FILTER_VALUES`, as links are cut to): a request made by hand could otherwise
+/// send thousands, each a query parameter and an index seek.
+pub fn checked_query(q: &MemberQuery) -> Result<()> {
+    if q.names.len() > MAX_FILTER_VALUES {
+        return Err(AppError::invalid(format!("The Name filter may hold at most {MAX_FILTER_VALUES} names.")));
+    }
+    if q.emails.len() > MAX_FILTER_VALUES {
+        return Err(AppError::invalid(format!(
+            "The Email filter may hold at most {MAX_FILTER_VALUES} email addresses."
+        )));
+    }
+    Ok(())
+}
+
+/// Appends the filter part of a query over a view's members (everything but paging) to
+/// `sql`, for work on a whole view (bulk actions, exports, the filter popover's values).
+/// It is the list's own filter builder (`Plan`), with Search Text served by the search
+/// index where there is one, so the two cannot disagree about which rows a view holds.
+pub async fn push_filter(db: &Db, admin: &AccountAdmin, q: &MemberQuery, sql: &mut Sql) -> Result<()> {
+    checked_scope(admin, q)?;
+    let mask = match &q.role {
+        Some(role) => Some(1_i64 << role_bit(db, role).await?.0),
+        None => None,
+    };
+    let search = clean_search(&q.search).to_lowercase();
+    let backend = db.backend();
+    let driver = (backend == Backend::Sqlite && searchable(&search)).then_some(Driver::Search);
+    let plan = Plan { q, backend, driver, search: &search, mask, role_values: &[], active_since: 0, ascending: true };
+    sql.push(" FROM memberships m WHERE ");
+    plan.push_view(sql);
+    if let Some(driver) = driver {
+        plan.push_driver(sql, driver);
+    }
+    plan.push_filters(sql);
+    Ok(())
+}
+
+/// How `list` reads a page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    /// The cheaper of the two below for this view, judged from the sizes of its filters
+    /// (what the app uses).
+    Auto,
+    /// Walk the sort order's index from the cursor and test each row against the
+    /// filters, until a page is full. Cheap when the filters keep many rows; a filter
+    /// that keeps few rows makes it walk far.
+    Walk,
+    /// Collect the rows of the most selective filter through that filter's own index
+    /// (the search index, the role index, the name or email index), then test the
+    /// other filters and sort. Cheap when that filter keeps few rows.
+    Drive,
+}
+
+/// The filter a `Drive` starts from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Driver {
+    /// The exact names or emails of the column filters.
+    Values,
+    /// Search Text, through SQLite's trigram index (three characters or more).
+    /// PostgreSQL makes this choice itself (see `list_with`).
+    Search,
+    /// The role filter, through the index on role bits.
+    Role,
+}
+
+/// One page of an account's members, by keyset pagination on the chosen sort order.
+pub async fn list(db: &Db, admin: &AccountAdmin, q: &MemberQuery, now: i64) -> Result<MemberPage> {
+    list_with(db, admin, q, now, Strategy::Auto).await
+}
+
+/// `list` with the way of reading the page forced; every strategy gives the same page.
+pub async fn list_with(
+    db: &Db,
+    admin: &AccountAdmin,
+    q: &MemberQuery,
+    now: i64,
+    strategy: Strategy,
+) -> Result<MemberPage> {
+    checked_scope(admin, q)?;
+    let backend = db.backend();
+    let role = match &q.role {
+        Some(role) => Some(role_bit(db, role).await?),
+        None => None,
+    };
+    let mask = role.as_ref().map(|(bit, _)| 1_i64 << bit);
+    let search = clean_search(&q.search).to_lowercase();
+    let driver = choose(db, q, &search, mask, strategy).await?;
+    let role_values = match driver {
+        Some(Driver::Role) => role_values(db, q, mask.unwrap_or(0)).await?,
+        _ => Vec::new(),
+    };
+    // Walking backwards (to the previous page) flips the comparison and the order; the
+    // rows are turned around again below.
+    let backwards = matches!(q.cursor, Some(PageCursor::Before(_)));
+    let plan = Plan {
+        q,
+        backend,
+        driver,
+        search: &search,
+        mask,
+        role_values: &role_values,
+        active_since: now - ACTIVE_WINDOW_SECS,
+        ascending: (q.dir == SortDir::Asc) != backwards,
+    };
+
+    let mut sql = Sql::default();
+    let cursor = match &q.cursor {
+        Some(PageCursor::After(c) | PageCursor::Before(c)) => Some(c),
+        None => None,
+    };
+    match (cursor, backend, driver) {
+        (Some(c), Backend::Sqlite, None) => {
+            // SQLite seeks on the first column of `(key, id) > (…)` only and steps over
+            // the rest, which deep in a long run of equal keys (most members own no
+            // case) is thousands of rows. Two exact ranges instead: the rest of the
+            // cursor's key, then the keys after it; each is one index seek.
+            let order = plan.order();
+            sql.push("SELECT * FROM (");
+            plan.push_select(&mut sql, Bound::SameKey(c));
+            sql.push(") UNION ALL SELECT * FROM (");
+            plan.push_select(&mut sql, Bound::LaterKey(c));
+            sql.push(&format!(") ORDER BY {} {order}, membership_id {order} LIMIT ", output_column(q.sort)))
+                .bind_int(i64::from(q.page_size) + 1);
+        }
+        (cursor, _, _) => {
+            if let (Some(driver), Backend::Postgres) = (driver, backend) {
+                // PostgreSQL collects the driving filter's rows first (materialised,
+                // whatever the planner thinks of walking the sort index), then sorts them.
+                sql.push("WITH d AS MATERIALIZED (SELECT m.* FROM memberships m WHERE ");
+                plan.push_view(&mut sql);
+                plan.push_driver(&mut sql, driver);
+                sql.push(") ");
+            }
+            plan.push_select(&mut sql, cursor.map_or(Bound::None, Bound::After));
+        }
+    }
+
+    // PostgreSQL settles on a generic plan for a prepared statement after a few runs,
+    // planned without the values; for a filtered view that plan can be the wrong one
+    // for the next search text or role (a full sort, say). Such a view is planned for
+    // its values every time instead (about a tenth of a millisecond).
+    let filtered = driver.is_some() || mask.is_some() || !search.is_empty();
+    let persistent = backend == Backend::Sqlite || !filtered;
+    sql.refuse_nul()?;
+    let mut rows: Vec<Listed> = on_db!(db, pool => bind_args!(sqlx::query_as::<_, Listed>(&sql.text), &sql.args)
+        .persistent(persistent)
+        .fetch_all(pool)
+        .await?);
+    let more = rows.len() > q.page_size as usize;
+    rows.truncate(q.page_size as usize);
+    if backwards {
+        rows.reverse();
+    }
+    let (has_prev, has_next) = match q.cursor {
+        None => (false, more),
+        Some(PageCursor::After(_)) => (true, more),
+        Some(PageCursor::Before(_)) => (more, true),
+    };
+    let prev = if has_prev { rows.first().map(|r| r.cursor(q.sort)) } else { None };
+    let next = if has_next { rows.last().map(|r| r.cursor(q.sort)) } else { None };
+    let role_label = role.map(|(_, label)| label);
+    Ok(MemberPage { rows: rows.into_iter().map(|l| l.row).collect(), next, prev, role_label })
+}
+
+/// Where a page starts, relative to the cursor (in the direction of reading).
+#[derive(Clone, Copy)]
+enum Bound<'a> {
+    None,
+    /// `(key, id)` past the cursor's.
+    After(&'a Cursor),
+    /// The cursor's key, with an id past the cursor's.
+    SameKey(&'a Cursor),
+    /// A key past the cursor's.
+    LaterKey(&'a Cursor),
+}
+
+/// Everything the page's SQL is made from.
+struct Plan<'a> {
+    q: &'a MemberQuery,
+    backend: Backend,
+    driver: Option<Driver>,
+    search: &'a str,
+    mask: Option<i64>,
+    role_values: &'a [i64],
+    active_since: i64,
+    /// The direction rows are read in (the view's, flipped when reading backwards).
+    ascending: bool,
+}
+
+impl Plan<'_> {
+    fn order(&self) -> &'static str {
+        if self.ascending {
+            "ASC"
+        } else {
+            "DESC"
+        }
+    }
+
+    /// The table, and on SQLite the index to read it by (so that no statistics can talk
+    /// SQLite into another).
+    fn from(&self) -> String {
+        let q = self.q;
+        match (self.driver, self.backend) {
+            (None, Backend::Sqlite) => format!("memberships m INDEXED BY {}", sort_index(q.sort)),
+            (None, Backend::Postgres) => "memberships m".to_string(),
+            // By rowid from the search index, not by walking another index.
+            (Some(Driver::Search), Backend::Sqlite) => "memberships m NOT INDEXED".to_string(),
+            (Some(Driver::Role), Backend::Sqlite) => "memberships m INDEXED BY memberships_by_role_bits".to_string(),
+            (Some(Driver::Values), Backend::Sqlite) => {
+                let index = if q.names.is_empty() { "memberships_by_email" } else { "memberships_by_name" };
+                format!("memberships m INDEXED BY {index}")
+            }
+            // The rows the driving filter collected (see `list_with`).
+            (Some(_), Backend::Postgres) => "d m".to_string(),
+        }
+    }
+
+    /// One `SELECT … ORDER BY … LIMIT …` of the page's rows from `bound` on.
+    fn push_select(&self, sql: &mut Sql, bound: Bound) {
+        let q = self.q;
+        let col = sort_column(q.sort);
+        sql.push(
+            "SELECT m.id AS membership_id, m.person_id, m.name, m.email, m.additional_roles, \
+             (m.last_sign_in_at >= ",
+        );
+        sql.bind_int(self.active_since)
+            .push(") AS active, m.last_sign_in_at, m.cases_owned, m.registered, m.name_key, m.email_key FROM ")
+            .push(&self.from())
+            .push(" WHERE ");
+        self.push_view(sql);
+        if let (Some(driver), Backend::Sqlite) = (self.driver, self.backend) {
+            self.push_driver(sql, driver);
+        }
+        self.push_filters(sql);
+        let later = if self.ascending { ">" } else { "<" };
+        let push_key = |sql: &mut Sql, c: &Cursor| {
+            match &c.key {
+                CursorKey::Int(v) => sql.bind_int(*v),
+                CursorKey::Text(t) => sql.bind_text(t.clone()),
+            };
+        };
+        match bound {
+            Bound::None => {}
+            Bound::After(c) => {
+                sql.push(&format!(" AND ({col}, m.id) {later} ("));
+                push_key(sql, c);
+                sql.push(", ").bind_int(c.id).push(")");
+            }
+            Bound::SameKey(c) => {
+                sql.push(&format!(" AND {col} = "));
+                push_key(sql, c);
+                sql.push(&format!(" AND m.id {later} ")).bind_int(c.id);
+            }
+            Bound::LaterKey(c) => {
+                sql.push(&format!(" AND {col} {later} "));
+                push_key(sql, c);
+            }
+        }
+        let order = self.order();
+        sql.push(&format!(" ORDER BY {col} {order}, m.id {order} LIMIT ")).bind_int(i64::from(q.page_size) + 1);
+    }
+
+    /// `m.account_id = … AND m.status = …`
+    fn push_view(&self, sql: &mut Sql) {
+        sql.push("m.account_id = ").bind_int(self.q.account).push(" AND m.status = ").bind_text(self.q.status.as_str());
+    }
+
+    /// ` AND <the driving filter>`, in the form its index serves.
+    fn push_driver(&self, sql: &mut Sql, driver: Driver) {
+        let q = self.q;
+        match driver {
+            Driver::Values if q.names.is_empty() => {
+                sql.push(" AND m.email_key IN ").bind_list(q.emails.iter().map(|e| Arg::Text(e.to_lowercase())));
+            }
+            Driver::Values => {
+                sql.push(" AND m.name_key IN ").bind_list(q.names.iter().map(|n| Arg::Text(n.to_lowercase())));
+            }
+            Driver::Role => {
+                // The role_bits values that have the role's bit, as a list the role
+                // index is searched for (and PostgreSQL's statistics can weigh).
+                let mut values: Vec<Arg> = self.role_values.iter().map(|v| Arg::Int(*v)).collect();
+                if values.is_empty() {
+                    values.push(Arg::NullInt);
+                }
+                sql.push(" AND m.role_bits IN ").bind_list(values);
+            }
+            Driver::Search => {
+                sql.push(" AND m.id IN (SELECT rowid FROM membership_search WHERE membership_search MATCH ")
+                    .bind_text(fts_phrase(self.search))
+                    .push(")");
+            }
+        }
+    }
+
+    /// The filters other than the driving one, tested row by row.
+    fn push_filters(&self, sql: &mut Sql) {
+        let (q, driver, search) = (self.q, self.driver, self.search);
+        if let Some(mask) = self.mask.filter(|_| driver != Some(Driver::Role)) {
+            sql.push(" AND (m.role_bits & ").bind_int(mask).push(") <> 0");
+        }
+        if !search.is_empty() && driver.is_none() && self.backend == Backend::Postgres && searchable(search) {
+            // PostgreSQL weighs Search Text itself: its statistics estimate how many rows
+            // a substring matches, and it walks the sort index for a common one or
+            // collects a rare one's rows from the trigram indexes, whichever costs less.
+            let pattern = format!("%{}%", like_escape(search));
+            sql.push(" AND (m.name_key LIKE ")
+                .bind_text(pattern.clone())
+                .push(" ESCAPE '\\' OR m.email_key LIKE ")
+                .bind_text(pattern)
+                .push(" ESCAPE '\\')");
+        } else if !search.is_empty() && driver != Some(Driver::Search) {
+            let f = if self.backend == Backend::Sqlite { "instr" } else { "strpos" };
+            sql.push(&format!(" AND ({f}(m.name_key, "))
+                .bind_text(search)
+                .push(&format!(") > 0 OR {f}(m.email_key, "))
+                .bind_text(search)
+                .push(") > 0)");
+        }
+        // A `Values` drive goes by the names when there are any, else by the emails.
+        let by_values = driver == Some(Driver::Values);
+        let by_names = by_values && !q.names.is_empty();
+        let by_emails = by_values && q.names.is_empty();
+        if !q.names.is_empty() && !by_names {
+            sql.push(" AND m.name_key IN ").bind_list(q.names.iter().map(|n| Arg::Text(n.to_lowercase())));
+        }
+        if !q.emails.is_empty() && !by_emails {
+            sql.push(" AND m.email_key IN ").bind_list(q.emails.iter().map(|e| Arg::Text(e.to_lowercase())));
+        }
+    }
+}
+
+/// The sort column as the list query's output names it.
+fn output_column(sort: SortKey) -> &'static str {
+    match sort {
+        SortKey::Name => "name_key",
+        SortKey::Email => "email_key",
+        SortKey::Roles => "additional_roles",
+        SortKey::Active | SortKey::LastSignOn => "last_sign_in_at",
+        SortKey::CasesOwned => "cases_owned",
+    }
+}
+
+/// The distinct role_bits values in the view that have `mask`'s bit: a skip scan of the
+/// role index, one index seek per distinct value (a few dozen), never a scan of rows.
+async fn role_values(db: &Db, q: &MemberQuery, mask: i64) -> Result<Vec<i64>> {
+    let rows: Vec<(i64,)> = db
+        .fetch_all(&sql!(
+            "WITH RECURSIVE v(b) AS (\
+             SELECT MIN(role_bits) FROM memberships WHERE account_id = $1 AND status = $2 \
+             UNION ALL SELECT (SELECT MIN(role_bits) FROM memberships \
+             WHERE account_id = $1 AND status = $2 AND role_bits > v.b) FROM v WHERE v.b IS NOT NULL) \
+             SELECT b FROM v WHERE b IS NOT NULL AND (b & $3) <> 0",
+            q.account,
+            q.status.as_str(),
+            mask
+        ))
+        .await?;
+    Ok(rows.into_iter().map(|(b,)| b).collect())
+}
+
+/// The index each sort order walks (SQLite is told which, so that no statistics can
+/// talk it into another).
+fn sort_index(sort: SortKey) -> &'static str {
+    match sort {
+        SortKey::Name => "memberships_by_name",
+        SortKey::Email => "memberships_by_email",
+        SortKey::Roles => "memberships_by_roles",
+        SortKey::Active | SortKey::LastSignOn => "memberships_by_sign_in",
+        SortKey::CasesOwned => "memberships_by_cases",
+    }
+}
+
+/// Search Text as an FTS5 phrase: the trigram index finds substrings, and a phrase keeps
+/// the text literal.
+fn fts_phrase(search: &str) -> String {
+    format!("\"{}\"", search.replace('"', "\"\""))
+}
+
+/// Below this many rows, a filter's rows are collected and sorted (`Drive`); above it,
+/// walking the sort index finds a page sooner. Walking visits about
+/// `page × view / matches` rows and driving about `matches`; this is where the two meet.
+fn drive_threshold(view: i64, page_size: u32) -> i64 {
+    ((view.max(1) as f64) * f64::from(page_size + 1)).sqrt().clamp(200.0, 20_000.0) as i64
+}
+
+/// The filter to drive from, if any, for this view and strategy.
+async fn choose(
+    db: &Db,
+    q: &MemberQuery,
+    search: &str,
+    mask: Option<i64>,
+    strategy: Strategy,
+) -> Result<Option<Driver>> {
+    if strategy == Strategy::Walk {
+        return Ok(None);
+    }
+    // A column filter names at most a hundred values, each found by an index seek.
+    if !q.names.is_empty() || !q.emails.is_empty() {
+        return Ok(Some(Driver::Values));
+    }
+    // SQLite's trigram index needs three characters, and PostgreSQL picks its own way
+    // to a search (see `list_with`).
+    let searchable = searchable(search) && db.backend() == Backend::Sqlite;
+    if mask.is_none() && !searchable {
+        return Ok(None);
+    }
+    // Members of the view, and of the role in it, from the maintained counts.
+    let (view, in_role): (Option<i64>, Option<i64>) = db
+        .fetch_optional(&sql!(
+            "SELECT MAX(CASE WHEN r.is_default THEN c.n END), MAX(CASE WHEN r.key = $3 THEN c.n END) \
+             FROM role_counts c JOIN roles r ON r.key = c.role_key WHERE c.account_id = $1 AND c.status = $2",
+            q.account,
+            q.status.as_str(),
+            q.role.clone().unwrap_or_default()
+        ))
+        .await?
+        .unwrap_or((None, None));
+    let limit = if strategy == Strategy::Drive { i64::MAX } else { drive_threshold(view.unwrap_or(0), q.page_size) };
+    // SQLite's sort indexes carry role_bits, so a walk tests the role on index entries
+    // alone, several times cheaper per row than collecting rows; it pays to walk
+    // further before driving from the role.
+    let role_limit = if db.backend() == Backend::Sqlite { limit / 3 } else { limit };
+    let role = mask.map(|_| in_role.unwrap_or(0)).filter(|n| *n <= role_limit);
+    // Count search matches only as far as they could beat the role (or the limit).
+    let search_n = if searchable {
+        let cap = role.unwrap_or(limit).saturating_add(1);
+        let n = count_matches(db, search, cap).await?;
+        Some(n).filter(|n| *n < cap)
+    } else {
+        None
+    };
+    Ok(match (search_n, role) {
+        (Some(_), _) => Some(Driver::Search),
+        (None, Some(_)) => Some(Driver::Role),
+        (None, None) => None,
+    })
+}
+
+/// Whether Search Text is long enough for the trigram indexes.
+fn searchable(search: &str) -> bool {
+    search.chars().count() >= 3
+}
+
+/// Rows SQLite's search index matches for Search Text, counted up to `cap`. The index
+/// covers every account and status: enough to judge by, and cheap to count.
+async fn count_matches(db: &Db, search: &str, cap: i64) -> Result<i64> {
+    db.scalar::<i64>(&sql!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM membership_search WHERE membership_search MATCH $1 LIMIT $2)",
+        fts_phrase(search),
+        cap.min(1_000_000_000)
+    ))
+    .await
+}
+
+/// How many values the filter popover loads at a time.
+pub const VALUES_PAGE: i64 = 50;
+
+/// Distinct names or emails of the account's members (in the view's status and role),
+/// containing `text`, after `after`, in order.
+pub async fn column_values(
+    db: &Db,
+    admin: &AccountAdmin,
+    q: &MemberQuery,
+    column: FilterColumn,
+    text: &str,
+    after: Option<&str>,
+) -> Result<ColumnValues> {
+    let (key, shown) = match column {
+        FilterColumn::Name => ("m.name_key", "m.name"),
+        FilterColumn::Email => ("m.email_key", "m.email"),
+    };
+    checked_scope(admin, q)?;
+    let scope = MemberQuery { search: String::new(), names: Vec::new(), emails: Vec::new(), ..q.clone() };
+    let mut sql = Sql::new(&format!("SELECT {key} AS k, MIN({shown}) AS v"));
+    push_filter(db, admin, &scope, &mut sql).await?;
+    let text = clean_search(text).to_lowercase();
+    if !text.is_empty() {
+        sql.push(&format!(" AND {key} LIKE ")).bind_text(format!("%{}%", like_escape(&text))).push(" ESCAPE '\\'");
+    }
+    if let Some(after) = after {
+        sql.push(&format!(" AND {key} > ")).bind_text(after.to_string());
+    }
+    sql.push(&format!(" GROUP BY {key} ORDER BY {key} LIMIT ")).bind_int(VALUES_PAGE + 1);
+    let mut rows: Vec<(String, String)> = db.fetch_all(&sql).await?;
+    let more = rows.len() as i64 > VALUES_PAGE;
+    rows.truncate(VALUES_PAGE as usize);
+    let next = if more { rows.last().map(|(k, _)| k.clone()) } else { None };
+    Ok(ColumnValues { values: rows.into_iter().map(|(_, v)| v).collect(), next })
+}

@@ -1,0 +1,186 @@
+use leptos::prelude::*;
+
+use super::column_filter::ColumnFilter;
+use super::row_actions::RowActions;
+use super::state::{use_ui, DialogKind};
+use crate::components::toast::use_toasts;
+use crate::model::{format_date, FilterColumn, MemberPage, MemberQuery, SortDir, SortKey};
+
+/// The Manage Users table. Column headers are links that sort by their column (again
+/// to reverse), and say how the table is sorted through `aria-sort`.
+#[component]
+pub fn MemberTable(query: MemberQuery, page: MemberPage, caption: String) -> impl IntoView {
+    let ui = use_ui();
+    let header = |key: SortKey| {
+        let sorted = query.sort == key;
+        let aria = if !sorted {
+            "none"
+        } else if query.dir == SortDir::Asc {
+            "ascending"
+        } else {
+            "descending"
+        };
+        let arrow = match (sorted, query.dir) {
+            (false, _) => "",
+            (true, SortDir::Asc) => " ▲",
+            (true, SortDir::Desc) => " ▼",
+        };
+        let href = query.sorted_by(key).href();
+        let filter = match key {
+            SortKey::Name => Some(FilterColumn::Name),
+            SortKey::Email => Some(FilterColumn::Email),
+            _ => None,
+        };
+        let q = query.clone();
+        view! {
+            <th scope="col" aria-sort=aria>
+                <span class="th-inner">
+                    <a href=href class="sort">
+                        {key.label()}
+                        <span aria-hidden="true">{arrow}</span>
+                    </a>
+                    {filter.map(|column| view! { <ColumnFilter column query=q.clone()/> })}
+                </span>
+            </th>
+        }
+    };
+    let page_ids: Vec<i64> = page.rows.iter().map(|r| r.membership_id).collect();
+    let ids_for_all = page_ids.clone();
+    let all_on_page = move || {
+        ui.all_matching.get()
+            || ui.selected.with(|s| !ids_for_all.is_empty() && ids_for_all.iter().all(|i| s.contains(i)))
+    };
+    let toggle_page = move |ev: leptos::ev::Event| {
+        let on = event_target_checked(&ev);
+        ui.all_matching.set(false);
+        ui.selected.update(|s| {
+            for id in &page_ids {
+                if on {
+                    s.insert(*id);
+                } else {
+                    s.remove(id);
+                }
+            }
+        });
+    };
+    let rows = page
+        .rows
+        .into_iter()
+        .map(|r| {
+            let id = r.membership_id;
+            let last = format_date(r.last_sign_in_at).unwrap_or_else(|| "Never".into());
+            let name = r.name.clone();
+            let select_label = format!("Select {}", r.name);
+            let checked = move || ui.all_matching.get() || ui.selected.with(|s| s.contains(&id));
+            let on_select = move |ev: leptos::ev::Event| {
+                let on = event_target_checked(&ev);
+                ui.all_matching.set(false);
+                ui.selected.update(|s| {
+                    if on {
+                        s.insert(id);
+                    } else {
+                        s.remove(&id);
+                    }
+                });
+            };
+            let open_details = move |_| ui.open(DialogKind::Details { membership: id });
+            let invite_name = r.name.clone();
+            let invite = (!r.registered)
+                .then(|| view! { <InviteToCommunity account=query.account membership=id name=invite_name/> });
+            let login_label = format!("Active Login for {}", r.name);
+            let toggle_name = r.name.clone();
+            let active_login = query.status == crate::model::MemberStatus::Active;
+            let toggle_login = move |_| {
+                ui.open(DialogKind::SetActive { membership: id, name: toggle_name.clone(), active: !active_login })
+            };
+            view! {
+                <tr>
+                    <td class="select">
+                        <input type="checkbox" aria-label=select_label prop:checked=checked on:change=on_select/>
+                    </td>
+                    <th scope="row">
+                        <button type="button" class="link" on:click=open_details>{r.name}</button>
+                    </th>
+                    <td>
+                        {r.email}
+                        {invite}
+                    </td>
+                    <td class="num">{r.additional_roles}</td>
+                    <td>
+                        {if r.active {
+                            view! { <span class="badge ok">"Active"</span> }.into_any()
+                        } else {
+                            view! { <span class="badge muted">"Inactive"</span> }.into_any()
+                        }}
+                    </td>
+                    <td>{last}</td>
+                    <td class="num">{r.cases_owned}</td>
+                    <td>
+                        <button
+                            type="button"
+                            role="switch"
+                            class="switch"
+                            aria-checked=active_login.to_string()
+                            aria-label=login_label
+                            on:click=toggle_login
+                        >
+                            <span class="knob" aria-hidden="true"></span>
+                        </button>
+                    </td>
+                    <td class="actions">
+                        <RowActions membership=id name=name active=active_login/>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="members">
+            <caption>{caption}</caption>
+            <thead>
+                <tr>
+                    <td class="select">
+                        <input
+                            type="checkbox"
+                            aria-label="Select all users on this page"
+                            prop:checked=all_on_page
+                            on:change=toggle_page
+                        />
+                    </td>
+                    {SortKey::ALL.into_iter().map(header).collect_view()}
+                    <th scope="col">"Active Login"</th>
+                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
+/// "Invite to Community" (SPEC F15) in the row of a contact who has not registered: sends
+/// them an invitation for the membership they have in `account`, the account of the list
+/// that shows the row.
+#[component]
+fn InviteToCommunity(account: i64, membership: i64, name: String) -> impl IntoView {
+    let toasts = use_toasts();
+    let busy = RwSignal::new(false);
+    let label = format!("Invite {name} to Community");
+    let invite = move |_| {
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            match crate::api::invite_to_community(account, crate::model::MembershipId(membership)).await {
+                Ok(message) => toasts.ok(message),
+                Err(e) => toasts.error(e.to_string()),
+            }
+            busy.set(false);
+        });
+    };
+    view! {
+        <span class="not-registered">
+            " · Not registered "
+            <button type="button" class="link small" aria-label=label disabled=move || busy.get() on:click=invite>
+                "Invite to Community"
+            </button>
+        </span>
+    }
+}

@@ -1,0 +1,56 @@
+//! `bench`: how Roster performs with large accounts (see `measure`). A binary of its own,
+//! so that the server binary carries no load generator; it drives the same storage code
+//! and router the server runs.
+
+#[allow(dead_code)]
+#[path = "../../../tests/common/http.rs"]
+mod http;
+mod measure;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(name = "bench", about = "Measure Roster with large accounts (databases under bench/)")]
+struct Cli {
+    #[command(flatten)]
+    args: measure::BenchArgs,
+    #[command(subcommand)]
+    probe: Option<Probe>,
+}
+
+#[derive(Subcommand)]
+enum Probe {
+    /// The export half of the bench, run as a child process so that its memory growth
+    /// is its own (internal).
+    #[command(hide = true)]
+    ExportProbe {
+        #[arg(long, env = "DATABASE_URL")]
+        database_url: String,
+        #[arg(long)]
+        account: i64,
+        /// The view as a query string.
+        #[arg(long, default_value = "")]
+        view: String,
+    },
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    // The bench's bulk statements would each be logged as slow, in full.
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,sqlx=error")))
+        .init();
+    let done = match cli.probe {
+        Some(Probe::ExportProbe { database_url, account, view }) => match server::database::open(&database_url).await {
+            Ok(db) => measure::export_probe(db, account, &view).await,
+            Err(e) => Err(e),
+        },
+        None => measure::run(cli.args).await.map(|_| ()),
+    };
+    if let Err(e) = done {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
