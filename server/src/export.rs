@@ -171,7 +171,7 @@ async fn prepare(
 ) -> Result<(AccountAdmin, String, MemberQuery), AppError> {
     let actor = Actor::from_session(db, session).await?;
     let account: i64 = id.parse().map_err(|_| AppError::not_found(format!("There is no account with the id {id}.")))?;
-    let admin = actor.manage(db, account).await?;
+    let admin = actor.manage(db, app::model::AccountId(account)).await?;
     let summary = accounts::get(db, &admin).await?;
 
     let pairs: Vec<(String, String)> =

@@ -325,7 +325,7 @@ backend_tests! {
             .await
             .unwrap();
         assert_eq!(globex.len(), 6);
-        let admin = Actor::by_email(&db, ADMIN).await.unwrap().manage(&db, site.account).await.unwrap();
+        let admin = Actor::by_email(&db, ADMIN).await.unwrap().manage(&db, app::model::AccountId(site.account)).await.unwrap();
         let mut tmp = Vec::new();
         for (email,) in &globex {
             let person = PersonRef::Email(email.clone());

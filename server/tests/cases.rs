@@ -5,6 +5,7 @@ mod common;
 use app::backend::access::Actor;
 use app::backend::cases::{self, NOT_A_MEMBER};
 use app::error::AppError;
+use app::model::AccountId;
 use app::sql;
 use server::seed::{seed, SeedOptions};
 
@@ -28,7 +29,7 @@ backend_tests! {
             }
         };
         let before = owned(carla.person_id).await;
-        let member = carla.clone().member_of(&db, account).await.unwrap();
+        let member = carla.clone().member_of(&db, AccountId(account)).await.unwrap();
         let number = cases::raise(&db, &member, "  Login page   times out ").await.unwrap();
         let (title, status, primary): (String, String, Option<i64>) = db
             .fetch_optional(&sql!("SELECT title, status, primary_contact_id FROM cases WHERE number = $1", &number))
@@ -42,7 +43,7 @@ backend_tests! {
         let cases_before: i64 = db.scalar(&sql!("SELECT COUNT(*) FROM cases")).await.unwrap();
         for email in ["ivan.inactive@northwind.example", "nina.newcomer@northwind.example", "olivia.operator@roster.example"] {
             let who = Actor::by_email(&db, email).await.unwrap();
-            let e = who.member_of(&db, account).await.unwrap_err();
+            let e = who.member_of(&db, AccountId(account)).await.unwrap_err();
             assert_eq!(e, AppError::Forbidden(NOT_A_MEMBER.into()), "{email}");
         }
         // A member deactivated after the proof was made is refused by the write itself.

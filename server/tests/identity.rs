@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use app::backend::access::Actor;
 use app::backend::{invitations, limits, password_reset, people, registration, Db};
 use app::error::AppError;
-use app::model::RoleChange;
+use app::model::{AccountId, RoleChange};
 use app::sql;
 use common::http::{send, Reply};
 use common::personas::ADMIN;
@@ -239,7 +239,7 @@ backend_tests! {
 
     async fn an_invitation_link_proves_the_email(db) {
         let account = seeded(&db).await;
-        let admin = Actor::by_email(&db, ADMIN).await.unwrap().manage(&db, account).await.unwrap();
+        let admin = Actor::by_email(&db, ADMIN).await.unwrap().manage(&db, AccountId(account)).await.unwrap();
         let email = "ivy.invited@northwind.example";
         // A registration waiting for its link, then an invitation to the same address.
         registration::start(&db, "Ivy Early", email, PASSWORD, None).await.unwrap();
@@ -362,7 +362,7 @@ backend_tests! {
         assert_eq!(audits(&db, "password_reset.locked").await, vec![(None, None, None)]);
 
         // An administrator sends at most 100 invitations an hour.
-        let admin = Actor::by_email(&db, ADMIN).await.unwrap().manage(&db, account).await.unwrap();
+        let admin = Actor::by_email(&db, ADMIN).await.unwrap().manage(&db, AccountId(account)).await.unwrap();
         let t = app::backend::now();
         for i in 0..100 {
             db.execute(&sql!("INSERT INTO attempts (action, limit_key, at) VALUES ('invitation', $1, $2)", format!("person:{}", admin.actor().person_id), t - i))

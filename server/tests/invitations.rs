@@ -7,7 +7,7 @@ mod common;
 use app::backend::access::{AccountAdmin, Actor};
 use app::backend::{contacts, invitations, mail, members, password_reset, Db};
 use app::error::AppError;
-use app::model::{InvitationId, MemberQuery, MembershipId, NewContact, RoleChange};
+use app::model::{AccountId, InvitationId, MemberQuery, MembershipId, NewContact, RoleChange};
 use app::sql;
 use server::seed::{seed, SeedOptions};
 
@@ -19,7 +19,12 @@ async fn setup(db: &Db) -> (i64, AccountAdmin) {
     seed(db, &SeedOptions { members: 60, seed: 5, now: NOW }).await.expect("seed");
     let account: i64 =
         db.scalar(&sql!("SELECT id FROM accounts WHERE name = $1", "Northwind Production")).await.unwrap();
-    let admin = Actor::by_email(db, "adam.admin@northwind.example").await.unwrap().manage(db, account).await.unwrap();
+    let admin = Actor::by_email(db, "adam.admin@northwind.example")
+        .await
+        .unwrap()
+        .manage(db, AccountId(account))
+        .await
+        .unwrap();
     (account, admin)
 }
 
@@ -168,7 +173,7 @@ backend_tests! {
 
         // Another account's administrator cannot touch it.
         let contoso: i64 = db.scalar(&sql!("SELECT id FROM accounts WHERE name = $1", "Contoso Health Cloud")).await.unwrap();
-        let operator = Actor::by_email(&db, "olivia.operator@roster.example").await.unwrap().manage(&db, contoso).await.unwrap();
+        let operator = Actor::by_email(&db, "olivia.operator@roster.example").await.unwrap().manage(&db, AccountId(contoso)).await.unwrap();
         assert!(matches!(invitations::resend(&db, &operator, InvitationId(id)).await, Err(AppError::NotFound(_))));
     }
 

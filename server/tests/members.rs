@@ -71,7 +71,7 @@ backend_tests! {
         let admin = common::as_operator(&db, account).await;
         assert_eq!(accounts::get(&db, &admin).await.unwrap().name, "Northwind Production");
         let operator = common::operator(&db).await;
-        assert!(matches!(operator.actor().clone().manage(&db, 999_999).await, Err(AppError::NotFound(_))));
+        assert!(matches!(operator.actor().clone().manage(&db, app::model::AccountId(999_999)).await, Err(AppError::NotFound(_))));
     }
 
     async fn every_sort_order_pages_through_all_members_once(db) {

@@ -12,8 +12,8 @@ use app::backend::members::write::NOT_REGISTERED;
 use app::backend::{members, Db};
 use app::error::AppError;
 use app::model::{
-    BulkAction, CloudAffiliation, Environment, MemberQuery, MemberStatus, MembershipId, PersonRef, RoleChange,
-    Selection, Version,
+    AccountId, BulkAction, CloudAffiliation, Environment, MemberQuery, MemberStatus, MembershipId, PersonRef,
+    RoleChange, Selection, Version,
 };
 use app::sql;
 use server::seed::{seed, SeedOptions};
@@ -109,7 +109,12 @@ async fn account_id(db: &Db, name: &str) -> i64 {
 async fn setup(db: &Db) -> (i64, AccountAdmin) {
     seed(db, &SeedOptions { members: 60, seed: 3, now: NOW }).await.expect("seed");
     let account = account_id(db, "Northwind Production").await;
-    let admin = Actor::by_email(db, "adam.admin@northwind.example").await.unwrap().manage(db, account).await.unwrap();
+    let admin = Actor::by_email(db, "adam.admin@northwind.example")
+        .await
+        .unwrap()
+        .manage(db, AccountId(account))
+        .await
+        .unwrap();
     assert_eq!(admin.actor().name, "Adam Admin");
     (account, admin)
 }
@@ -222,7 +227,7 @@ async fn audits(db: &Db, account: i64, person: i64) -> Vec<Audit> {
 fn audit(admin: &AccountAdmin, person: i64, action: &str, before: Option<&str>, after: Option<&str>) -> Audit {
     Audit {
         actor_id: Some(admin.actor().person_id),
-        account_id: Some(admin.account()),
+        account_id: Some(admin.account().0),
         subject_person_id: Some(person),
         action: action.to_string(),
         before: before.map(str::to_string),
@@ -667,7 +672,7 @@ backend_tests! {
             .unwrap()
             .unwrap();
         let gov_admin = gov_actor
-            .manage(&db, gov)
+            .manage(&db, AccountId(gov))
             .await
             .expect("the first GovCloud member administers it");
         let newcomer = outsiders(&db, gov).await[0].2.clone();
@@ -1609,14 +1614,14 @@ backend_tests! {
             is_operator: false,
         };
         assert_eq!(
-            actor.clone().manage(&db, account).await.map(|_| ()),
+            actor.clone().manage(&db, AccountId(account)).await.map(|_| ()),
             forbidden
         );
 
         // An administrator of one account has no say over another.
         let contoso = account_id(&db, "Contoso Health Cloud").await;
         assert_eq!(
-            admin.actor().clone().manage(&db, contoso).await.map(|_| ()),
+            admin.actor().clone().manage(&db, AccountId(contoso)).await.map(|_| ()),
             forbidden
         );
 
@@ -1630,11 +1635,11 @@ backend_tests! {
             .await
             .unwrap()
             .unwrap();
-        assert!(person.clone().manage(&db, account).await.is_ok());
+        assert!(person.clone().manage(&db, AccountId(account)).await.is_ok());
         members::write::set_active(&db, &admin, MembershipId(m.id), false)
             .await
             .unwrap();
-        assert_eq!(person.manage(&db, account).await.map(|_| ()), forbidden);
+        assert_eq!(person.manage(&db, AccountId(account)).await.map(|_| ()), forbidden);
 
         // A vendor operator may manage any account.
         let operator: Actor = db
@@ -1642,6 +1647,6 @@ backend_tests! {
             .await
             .unwrap()
             .unwrap();
-        assert!(operator.manage(&db, contoso).await.is_ok());
+        assert!(operator.manage(&db, AccountId(contoso)).await.is_ok());
     }
 }

@@ -13,7 +13,9 @@ use std::sync::Arc;
 use app::backend::access::{AccountAdmin, Actor};
 use app::backend::{contacts, invitations, members, roles, Db};
 use app::error::AppError;
-use app::model::{encode_component, BulkAction, MemberQuery, MembershipId, NewContact, RoleChange, Selection, Version};
+use app::model::{
+    encode_component, AccountId, BulkAction, MemberQuery, MembershipId, NewContact, RoleChange, Selection, Version,
+};
 use app::sql;
 use common::http::{send, sign_in, Reply};
 use common::personas::{ADMIN, MEMBER, NEWCOMER, OPERATOR, OUTSIDER, PARTNER, UNREGISTERED};
@@ -57,7 +59,7 @@ async fn membership_of(db: &Db, account: i64, email: &str) -> i64 {
 }
 
 async fn admin_of(db: &Db, email: &str, account: i64) -> AccountAdmin {
-    Actor::by_email(db, email).await.unwrap().manage(db, account).await.unwrap()
+    Actor::by_email(db, email).await.unwrap().manage(db, AccountId(account)).await.unwrap()
 }
 
 async fn count(db: &Db, query: &str) -> i64 {

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use super::admin_of;
 use crate::error::AppError;
-use crate::model::{AccountSummary, AuditPage};
+use crate::model::{AccountSummary, AuditPage, PersonId};
 
 /// The accounts the signed-in person may see: all for a vendor operator, else the
 /// accounts they are an active member of.
@@ -39,7 +39,7 @@ pub async fn get_account(account: i64) -> Result<AccountSummary, AppError> {
 
 /// The account's audit history, newest first, optionally of one person (SPEC F14).
 #[server(prefix = "/api", endpoint = "audit")]
-pub async fn account_audit(account: i64, person: Option<i64>, before: Option<i64>) -> Result<AuditPage, AppError> {
+pub async fn account_audit(account: i64, person: Option<PersonId>, before: Option<i64>) -> Result<AuditPage, AppError> {
     use crate::backend::{audit, db, respond};
     respond(
         async {

@@ -13,7 +13,7 @@ pub async fn raise_case(account: i64, title: String) -> Result<String, AppError>
     respond(
         async {
             let db = db()?;
-            let member = Actor::current(&db).await?.member_of(&db, account).await?;
+            let member = Actor::current(&db).await?.member_of(&db, crate::model::AccountId(account)).await?;
             let number = cases::raise(&db, &member, &title).await?;
             leptos_axum::redirect(&format!("/accounts/{account}/cases/new?raised={number}"));
             Ok(number)

@@ -84,7 +84,9 @@ pub async fn save_account(
                 projects: projects.as_deref().unwrap_or_default(),
             };
             match (account, organisation) {
-                (Some(account), _) => console::update_account(&db, &op, account, &fields).await,
+                (Some(account), _) => {
+                    console::update_account(&db, &op, crate::model::AccountId(account), &fields).await
+                }
                 (None, Some(organisation)) => console::create_account(&db, &op, organisation, &fields).await,
                 (None, None) => Err(AppError::invalid("Choose the organisation of the new account.")),
             }
@@ -102,8 +104,8 @@ pub async fn set_account_admin(account: i64, email: String, grant: String) -> Re
             let db = db()?;
             let op = operator(&db).await?;
             match grant.as_str() {
-                "grant" => console::grant_admin(&db, &op, account, &email).await,
-                "revoke" => console::revoke_admin(&db, &op, account, &email).await,
+                "grant" => console::grant_admin(&db, &op, crate::model::AccountId(account), &email).await,
+                "revoke" => console::revoke_admin(&db, &op, crate::model::AccountId(account), &email).await,
                 _ => Err(AppError::invalid("Choose Grant or Revoke.")),
             }
         }

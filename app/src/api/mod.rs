@@ -33,7 +33,7 @@ pub(crate) async fn admin_of(
 ) -> Result<crate::backend::access::AccountAdmin, AppError> {
     // Once per request: a page's server functions all ask (see `backend::memo`).
     crate::backend::memo::once(format!("admin_of:{account}"), || async {
-        crate::backend::access::Actor::current(db).await?.manage(db, account).await
+        crate::backend::access::Actor::current(db).await?.manage(db, crate::model::AccountId(account)).await
     })
     .await
 }

@@ -6,6 +6,7 @@
 
 use super::db::Db;
 use crate::error::{AppError, Result};
+use crate::model::{AccountId, MembershipId};
 use crate::sql;
 
 /// The refusal SPEC F18 words for anyone who may not manage contacts.
@@ -23,7 +24,7 @@ pub struct Actor {
 #[derive(Clone, Debug)]
 pub struct AccountAdmin {
     actor: Actor,
-    account: i64,
+    account: AccountId,
 }
 
 impl AccountAdmin {
@@ -32,7 +33,7 @@ impl AccountAdmin {
     }
 
     /// The account this proof is for.
-    pub fn account(&self) -> i64 {
+    pub fn account(&self) -> AccountId {
         self.account
     }
 }
@@ -42,8 +43,8 @@ impl AccountAdmin {
 #[derive(Clone, Debug)]
 pub struct AccountMember {
     actor: Actor,
-    account: i64,
-    membership: i64,
+    account: AccountId,
+    membership: MembershipId,
 }
 
 impl AccountMember {
@@ -51,12 +52,12 @@ impl AccountMember {
         &self.actor
     }
 
-    pub fn account(&self) -> i64 {
+    pub fn account(&self) -> AccountId {
         self.account
     }
 
     /// The membership that makes them a member.
-    pub fn membership(&self) -> i64 {
+    pub fn membership(&self) -> MembershipId {
         self.membership
     }
 }
@@ -109,7 +110,7 @@ impl Actor {
     /// An account that does not exist is "not found" only to a vendor operator; anyone
     /// else is refused as for any account that is not theirs, so that nobody can probe
     /// which accounts exist.
-    pub async fn manage(self, db: &Db, account: i64) -> Result<AccountAdmin> {
+    pub async fn manage(self, db: &Db, account: AccountId) -> Result<AccountAdmin> {
         if self.is_operator {
             super::accounts::find(db, account).await?;
             return Ok(AccountAdmin { actor: self, account });
@@ -134,7 +135,7 @@ impl Actor {
 
     /// Checks that this person is an active member of the account; anyone else, a
     /// deactivated member included, gets SPEC F12's refusal.
-    pub async fn member_of(self, db: &Db, account: i64) -> Result<AccountMember> {
+    pub async fn member_of(self, db: &Db, account: AccountId) -> Result<AccountMember> {
         let found: Option<(i64,)> = db
             .fetch_optional(&sql!(
                 "SELECT id FROM memberships WHERE account_id = $1 AND person_id = $2 AND status = 'active'",
@@ -143,7 +144,7 @@ impl Actor {
             ))
             .await?;
         match found {
-            Some((membership,)) => Ok(AccountMember { actor: self, account, membership }),
+            Some((membership,)) => Ok(AccountMember { actor: self, account, membership: MembershipId(membership) }),
             None => Err(AppError::Forbidden(super::cases::NOT_A_MEMBER.into())),
         }
     }

@@ -4,7 +4,7 @@ use super::access::{AccountAdmin, Actor, Operator};
 use super::db::Db;
 use super::roles::Catalogue;
 use crate::error::{AppError, Result};
-use crate::model::{AccountSummary, Overview, Project, RoleCount};
+use crate::model::{AccountId, AccountSummary, Overview, Project, RoleCount};
 use crate::{on_db, sql};
 
 // Every member holds the default role, so its active count is the member count, read
@@ -48,11 +48,11 @@ pub async fn get(db: &Db, admin: &AccountAdmin) -> Result<AccountSummary> {
 
 /// One account; read once per request (see `backend::memo`): a page's server functions
 /// each check that the account exists. Only the access rules look accounts up by id.
-pub(super) async fn find(db: &Db, id: i64) -> Result<AccountSummary> {
+pub(super) async fn find(db: &Db, id: AccountId) -> Result<AccountSummary> {
     super::memo::once(format!("account:{id}"), || async {
         let sql = format!("{SUMMARY} WHERE a.id = $1");
         let found = on_db!(db, pool => sqlx::query_as::<_, AccountSummary>(&sql)
-            .bind(id)
+            .bind(id.0)
             .fetch_optional(pool)
             .await?);
         found.ok_or_else(|| AppError::not_found(format!("There is no account with the id {id}.")))

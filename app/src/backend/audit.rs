@@ -4,7 +4,7 @@ use super::access::AccountAdmin;
 use super::db::{Db, Tx};
 use super::now;
 use crate::error::Result;
-use crate::model::{AuditAction, AuditEntry, AuditPage};
+use crate::model::{AccountId, AuditAction, AuditEntry, AuditPage, PersonId};
 use crate::sql;
 
 pub struct Record {
@@ -20,13 +20,13 @@ pub async fn record(tx: &mut Tx, admin: &AccountAdmin, r: Record) -> Result<()> 
 
 /// An entry by someone who is not acting as an account's administrator (a person
 /// accepting an invitation, a vendor operator in the console, a password reset).
-pub async fn record_as(tx: &mut Tx, actor: Option<i64>, account: Option<i64>, r: Record) -> Result<()> {
+pub async fn record_as(tx: &mut Tx, actor: Option<i64>, account: Option<AccountId>, r: Record) -> Result<()> {
     tx.execute(&sql!(
         "INSERT INTO audit_log (at, actor_id, account_id, subject_person_id, action, before, after) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
         now(),
         actor,
-        account,
+        account.map(|a| a.0),
         r.subject,
         r.action.key(),
         r.before,
@@ -45,14 +45,14 @@ const ENTRY: &str = "SELECT a.id, a.at, actor.display_name AS actor, subject.dis
 pub async fn list(
     db: &Db,
     admin: &AccountAdmin,
-    subject: Option<i64>,
+    subject: Option<PersonId>,
     before_id: Option<i64>,
     limit: i64,
 ) -> Result<AuditPage> {
     let mut sql = crate::backend::db::Sql::new(ENTRY);
-    sql.push(" WHERE a.account_id = ").bind_int(admin.account());
+    sql.push(" WHERE a.account_id = ").bind_int(admin.account().0);
     if let Some(s) = subject {
-        sql.push(" AND a.subject_person_id = ").bind_int(s);
+        sql.push(" AND a.subject_person_id = ").bind_int(s.0);
     }
     if let Some(b) = before_id {
         sql.push(" AND a.id < ").bind_int(b);

@@ -16,7 +16,7 @@ use super::db::{Db, Tx};
 use super::mail::EmailAddress;
 use super::{limits, now};
 use crate::error::{AppError, Result};
-use crate::model::AuditAction;
+use crate::model::{AccountId, AuditAction};
 use crate::sql;
 
 const SESSION_KEY: &str = "user";
@@ -281,7 +281,7 @@ pub async fn register_proven(tx: &mut Tx, name: &str, email: &str, hash: &str) -
             audit::record_as(
                 tx,
                 Some(person),
-                Some(account),
+                Some(AccountId(account)),
                 Record {
                     subject: Some(person),
                     action: AuditAction::ContactClaimed,

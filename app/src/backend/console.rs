@@ -10,8 +10,8 @@ use super::roles::Catalogue;
 use super::{members, now};
 use crate::error::{AppError, Result};
 use crate::model::{
-    split_list, AuditAction, ConsoleAccount, ConsoleOrganisation, MembershipId, PersonRef, RoleChange, Version,
-    ACCOUNT_KINDS, ORGANISATION_KINDS,
+    split_list, AccountId, AuditAction, ConsoleAccount, ConsoleOrganisation, MembershipId, PersonRef, RoleChange,
+    Version, ACCOUNT_KINDS, ORGANISATION_KINDS,
 };
 use crate::sql;
 
@@ -90,7 +90,13 @@ async fn store_domains(tx: &mut Tx, organisation: i64, domains: &[String]) -> Re
     Ok(())
 }
 
-async fn log(tx: &mut Tx, operator: &Operator, account: Option<i64>, action: AuditAction, after: String) -> Result<()> {
+async fn log(
+    tx: &mut Tx,
+    operator: &Operator,
+    account: Option<AccountId>,
+    action: AuditAction,
+    after: String,
+) -> Result<()> {
     audit::record_as(
         tx,
         Some(operator.actor().person_id),
@@ -212,7 +218,7 @@ fn checked_projects(text: &str) -> Result<Vec<String>> {
     Ok(projects)
 }
 
-async fn add_projects(tx: &mut Tx, account: i64, projects: &[String]) -> Result<()> {
+async fn add_projects(tx: &mut Tx, account: AccountId, projects: &[String]) -> Result<()> {
     for p in projects {
         let known: Option<(i64,)> = tx
             .fetch_optional(&sql!("SELECT id FROM account_projects WHERE account_id = $1 AND name = $2", account, p))
@@ -241,8 +247,8 @@ pub async fn create_account(db: &Db, operator: &Operator, organisation: i64, f: 
         Some(_) => {}
     }
     ensure_org_id_free(&mut tx, &org_id, None).await?;
-    let id: i64 = tx
-        .scalar(&sql!(
+    let id: AccountId = tx
+        .scalar::<i64>(&sql!(
             "INSERT INTO accounts (organisation_id, name, org_id, kind, government_cloud, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
             organisation,
@@ -252,7 +258,8 @@ pub async fn create_account(db: &Db, operator: &Operator, organisation: i64, f: 
             f.government_cloud,
             now()
         ))
-        .await?;
+        .await?
+        .into();
     add_projects(&mut tx, id, &projects).await?;
     let gov = if f.government_cloud { ", government cloud" } else { "" };
     log(&mut tx, operator, Some(id), AuditAction::AccountCreated, format!("{name} ({org_id}, {kind}{gov})")).await?;
@@ -261,7 +268,7 @@ pub async fn create_account(db: &Db, operator: &Operator, organisation: i64, f: 
 }
 
 /// Changes an account's name, Org ID, kind or government-cloud flag, and adds projects.
-pub async fn update_account(db: &Db, operator: &Operator, account: i64, f: &AccountFields<'_>) -> Result<String> {
+pub async fn update_account(db: &Db, operator: &Operator, account: AccountId, f: &AccountFields<'_>) -> Result<String> {
     let name = checked_name(f.name, "account's name")?;
     let org_id = checked_org_id(f.org_id)?;
     let kind = checked_kind(f.kind, &ACCOUNT_KINDS, "kind of account")?;
@@ -274,7 +281,7 @@ pub async fn update_account(db: &Db, operator: &Operator, account: i64, f: &Acco
     let Some((old_name, was_gov)) = found else {
         return Err(AppError::not_found(format!("There is no account with the id {account}.")));
     };
-    ensure_org_id_free(&mut tx, &org_id, Some(account)).await?;
+    ensure_org_id_free(&mut tx, &org_id, Some(account.0)).await?;
     if f.government_cloud && !was_gov {
         // Cloud affiliations are not available on a government cloud (SPEC F8).
         let cat = Catalogue::load_tx(&mut tx).await?;
@@ -321,16 +328,16 @@ pub async fn update_account(db: &Db, operator: &Operator, account: i64, f: &Acco
 
 /// Makes the registered person with `email` an Account Administrator of `account`:
 /// adds them with that role, or gives a member the role.
-pub async fn grant_admin(db: &Db, operator: &Operator, account: i64, email: &str) -> Result<String> {
+pub async fn grant_admin(db: &Db, operator: &Operator, account: AccountId, email: &str) -> Result<String> {
     set_admin(db, operator, account, email, true).await
 }
 
 /// Takes the Account Administrator role from a member (never from the last one).
-pub async fn revoke_admin(db: &Db, operator: &Operator, account: i64, email: &str) -> Result<String> {
+pub async fn revoke_admin(db: &Db, operator: &Operator, account: AccountId, email: &str) -> Result<String> {
     set_admin(db, operator, account, email, false).await
 }
 
-async fn set_admin(db: &Db, operator: &Operator, account: i64, email: &str, admin: bool) -> Result<String> {
+async fn set_admin(db: &Db, operator: &Operator, account: AccountId, email: &str, admin: bool) -> Result<String> {
     let email = EmailAddress::parse(email, "Enter the person's full email address, like name@example.com.")?;
     let as_admin = operator.actor().clone().manage(db, account).await?;
     let cat = Catalogue::load(db).await?;

@@ -166,6 +166,18 @@ impl From<i64> for Arg {
     }
 }
 
+impl From<crate::model::AccountId> for Arg {
+    fn from(v: crate::model::AccountId) -> Self {
+        Arg::Int(v.0)
+    }
+}
+
+impl From<crate::model::PersonId> for Arg {
+    fn from(v: crate::model::PersonId) -> Self {
+        Arg::Int(v.0)
+    }
+}
+
 impl From<crate::model::MembershipId> for Arg {
     fn from(v: crate::model::MembershipId) -> Self {
         Arg::Int(v.0)

@@ -12,7 +12,7 @@ use super::roles::Catalogue;
 use super::{auth, limits, members, now, site_url, token};
 use crate::error::{AppError, Result};
 use crate::model::{
-    AuditAction, InvitationId, InvitationRow, InvitationState, InvitationView, MembershipId, RoleChange,
+    AccountId, AuditAction, InvitationId, InvitationRow, InvitationState, InvitationView, MembershipId, RoleChange,
 };
 use crate::sql;
 
@@ -27,7 +27,8 @@ const LISTED: i64 = 200;
 #[derive(Clone, Debug, sqlx::FromRow)]
 struct Stored {
     id: i64,
-    account_id: i64,
+    #[sqlx(try_from = "i64")]
+    account_id: AccountId,
     name: String,
     email: String,
     role_bits: i64,
@@ -67,7 +68,7 @@ fn no_such_link() -> AppError {
     AppError::not_found("This invitation link is not valid. Check that you copied all of it.")
 }
 
-async fn account_name(tx: &mut Tx, account: i64) -> Result<(String, String)> {
+async fn account_name(tx: &mut Tx, account: AccountId) -> Result<(String, String)> {
     tx.fetch_optional(&sql!(
         "SELECT a.name, o.name FROM accounts a JOIN organisations o ON o.id = a.organisation_id WHERE a.id = $1",
         account
@@ -145,7 +146,7 @@ async fn sending(db: &Db, admin: &AccountAdmin) -> Result<()> {
     Ok(())
 }
 
-async fn pending_for(tx: &mut Tx, account: i64, email: &str) -> Result<Option<i64>> {
+async fn pending_for(tx: &mut Tx, account: AccountId, email: &str) -> Result<Option<i64>> {
     let found: Option<(i64,)> = tx
         .fetch_optional(&sql!(
             "SELECT id FROM invitations WHERE account_id = $1 AND email = $2 AND accepted_at IS NULL \

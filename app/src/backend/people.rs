@@ -3,7 +3,7 @@
 use super::access::AccountAdmin;
 use super::db::{Db, Tx};
 use crate::error::Result;
-use crate::model::{clean_search, PersonMatch};
+use crate::model::{clean_search, AccountId, PersonMatch};
 use crate::sql;
 
 /// How many suggestions the type-ahead offers at most.
@@ -40,7 +40,7 @@ pub async fn suggest(db: &Db, admin: &AccountAdmin, text: &str) -> Result<Vec<Pe
 }
 
 /// Whether the type-ahead may offer `person` for `account` (members aside).
-pub(super) async fn offered(tx: &mut Tx, account: i64, person: i64) -> Result<bool> {
+pub(super) async fn offered(tx: &mut Tx, account: AccountId, person: i64) -> Result<bool> {
     let found: Option<(i64,)> = tx
         .fetch_optional(&sql!(format!("SELECT p.id FROM people p WHERE {OFFERED} AND p.id = $2"), account, person))
         .await?;

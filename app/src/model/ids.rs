@@ -1,5 +1,6 @@
 //! Ids that storage functions take, so that a membership id cannot be passed where an
-//! invitation id or a version is meant. On the wire they are plain numbers.
+//! account id, an invitation id or a version is meant. On the wire, in URLs and in the
+//! database they are plain numbers.
 
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +11,12 @@ macro_rules! id {
         #[serde(transparent)]
         pub struct $name(pub i64);
 
+        impl From<i64> for $name {
+            fn from(id: i64) -> Self {
+                $name(id)
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 self.0.fmt(f)
@@ -18,6 +25,14 @@ macro_rules! id {
     };
 }
 
+id!(
+    /// A row of `accounts`: one customer deployment.
+    AccountId
+);
+id!(
+    /// A row of `people`: someone Roster knows, registered or not.
+    PersonId
+);
 id!(
     /// A row of `memberships`: one person's membership of one account.
     MembershipId

@@ -8,6 +8,7 @@ pub mod http;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use app::backend::Db;
+use app::model::AccountId;
 use server::database;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::Connection;
@@ -180,7 +181,7 @@ pub async fn operator(db: &Db) -> app::backend::access::Operator {
 /// The demo vendor operator's proof of managing `account`: for storage tests that are
 /// about the data, not about who may see it (`access.rs` and `rules.rs` are).
 pub async fn as_operator(db: &Db, account: i64) -> app::backend::access::AccountAdmin {
-    operator(db).await.actor().clone().manage(db, account).await.expect("the operator manages every account")
+    operator(db).await.actor().clone().manage(db, AccountId(account)).await.expect("the operator manages every account")
 }
 
 /// The id of the demo account named `name`.

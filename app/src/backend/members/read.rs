@@ -59,7 +59,7 @@ pub async fn role_bit(db: &Db, role: &str) -> Result<(i64, String)> {
 /// Holds a view to the account its proof is for: a query naming another account is
 /// refused as that account's data would be.
 fn checked_scope(admin: &AccountAdmin, q: &MemberQuery) -> Result<()> {
-    if q.account != admin.account() {
+    if q.account != admin.account().0 {
         return Err(AppError::Forbidden(NO_ACCESS.into()));
     }
     checked_query(q)

@@ -9,8 +9,8 @@ use crate::backend::mail::{outbox, templates, EmailAddress, FULL_EMAIL};
 use crate::backend::roles::{requested_bits, Catalogue};
 use crate::error::{AppError, Result};
 use crate::model::{
-    AuditAction, BulkAction, BulkResult, CloudAffiliation, Environment, MemberDetails, MemberStatus, MembershipId,
-    PersonRef, RoleChange, Selection, Version,
+    AccountId, AuditAction, BulkAction, BulkResult, CloudAffiliation, Environment, MemberDetails, MemberStatus,
+    MembershipId, PersonId, PersonRef, RoleChange, Selection, Version,
 };
 use crate::sql;
 
@@ -39,7 +39,8 @@ struct Member {
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 struct Account {
-    id: i64,
+    #[sqlx(try_from = "i64")]
+    id: AccountId,
     name: String,
     government_cloud: bool,
 }
@@ -61,7 +62,7 @@ const PERSON: &str = "SELECT id, display_name, email, email_key, name_key, regis
 /// until it ends (`lock_account`). Every write that could take the last administrator
 /// away or give a role held once per account starts here, so that its check sees every
 /// change made before it and none is made between its check and its write.
-pub(in crate::backend) async fn begin_change(db: &Db, account: i64) -> Result<Tx> {
+pub(in crate::backend) async fn begin_change(db: &Db, account: AccountId) -> Result<Tx> {
     let mut tx = db.begin().await?;
     lock_account(&mut tx, account).await?;
     Ok(tx)
@@ -76,7 +77,7 @@ pub(in crate::backend) async fn begin_change(db: &Db, account: i64) -> Result<Tx
 /// after a read does when another write came between them. The name is written, not
 /// the id: SQLite would look through every row referring to an id it writes, a million
 /// memberships in a large account.
-pub(in crate::backend) async fn lock_account(tx: &mut Tx, account: i64) -> Result<()> {
+pub(in crate::backend) async fn lock_account(tx: &mut Tx, account: AccountId) -> Result<()> {
     let locked = tx.execute(&sql!("UPDATE accounts SET name = name WHERE id = $1", account)).await?;
     if locked == 0 {
         return Err(AppError::not_found(format!("There is no account with the id {account}.")));
@@ -84,7 +85,7 @@ pub(in crate::backend) async fn lock_account(tx: &mut Tx, account: i64) -> Resul
     Ok(())
 }
 
-async fn account(tx: &mut Tx, id: i64) -> Result<Account> {
+async fn account(tx: &mut Tx, id: AccountId) -> Result<Account> {
     tx.fetch_optional(&sql!("SELECT id, name, government_cloud FROM accounts WHERE id = $1", id))
         .await?
         .ok_or_else(|| AppError::not_found(format!("There is no account with the id {id}.")))
@@ -119,7 +120,7 @@ async fn cloud_of(tx: &mut Tx, m: &Member) -> Result<CloudAffiliation> {
 async fn adjust_counts(
     tx: &mut Tx,
     cat: &Catalogue,
-    account: i64,
+    account: AccountId,
     status: MemberStatus,
     bits: i64,
     delta: i64,
@@ -139,7 +140,7 @@ async fn adjust_counts(
 }
 
 /// Refuses to leave an account without an active administrator.
-async fn ensure_another_admin(tx: &mut Tx, cat: &Catalogue, m: &Member, account: i64) -> Result<()> {
+async fn ensure_another_admin(tx: &mut Tx, cat: &Catalogue, m: &Member, account: AccountId) -> Result<()> {
     let admin = cat.admin_mask();
     if m.status != MemberStatus::Active || m.role_bits & admin == 0 {
         return Ok(());
@@ -166,7 +167,7 @@ async fn ensure_another_admin(tx: &mut Tx, cat: &Catalogue, m: &Member, account:
 pub(in crate::backend) async fn ensure_unique_free(
     tx: &mut Tx,
     cat: &Catalogue,
-    account: i64,
+    account: AccountId,
     new_bits: i64,
     old_bits: i64,
 ) -> Result<()> {
@@ -264,7 +265,7 @@ async fn describe(tx: &mut Tx, cat: &Catalogue, bits: i64, cloud: Option<&CloudA
 pub(in crate::backend) async fn checked_change(
     tx: &mut Tx,
     cat: &Catalogue,
-    account_id: i64,
+    account_id: AccountId,
     change: &RoleChange,
 ) -> Result<(i64, Option<CloudAffiliation>)> {
     let acc = account(tx, account_id).await?;
@@ -359,7 +360,7 @@ pub async fn add(db: &Db, admin: &AccountAdmin, who: &PersonRef, change: &RoleCh
 async fn insert(
     tx: &mut Tx,
     cat: &Catalogue,
-    account: i64,
+    account: AccountId,
     person: &Person,
     bits: i64,
     cloud: Option<&CloudAffiliation>,
@@ -402,7 +403,7 @@ async fn insert(
 /// invitation). Returns the membership, new or found.
 pub(in crate::backend) async fn join(
     tx: &mut Tx,
-    account: i64,
+    account: AccountId,
     person_id: i64,
     bits: i64,
     invited_by: Option<i64>,
@@ -442,7 +443,7 @@ pub const INVITED_ROLE_TAKEN: &str = "This invitation gives a role that only one
 pub(in crate::backend) async fn join_with(
     tx: &mut Tx,
     cat: &Catalogue,
-    account: i64,
+    account: AccountId,
     person_id: i64,
     bits: i64,
     cloud: Option<&CloudAffiliation>,
@@ -667,10 +668,10 @@ pub async fn details(db: &Db, admin: &AccountAdmin, membership_id: MembershipId)
         .await?;
     let cloud = if m.role_bits & cat.cloud_mask() != 0 { Some(cloud_of(&mut tx, &m).await?) } else { None };
     tx.commit().await?;
-    let history = audit::list(db, admin, Some(m.person_id), None, 20).await?.entries;
+    let history = audit::list(db, admin, Some(PersonId(m.person_id)), None, 20).await?.entries;
     Ok(MemberDetails {
         membership_id: m.id,
-        account: admin.account(),
+        account: admin.account().0,
         person_id: m.person_id,
         name: m.name,
         email: m.email,

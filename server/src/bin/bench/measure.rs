@@ -29,7 +29,7 @@ use anyhow::{bail, Context};
 use app::backend::access::{AccountAdmin, Actor};
 use app::backend::db::{like_escape, Arg, Sql};
 use app::backend::{accounts, members, Db};
-use app::model::{Cursor, CursorKey, MemberQuery, MemberRow, MemberStatus, PageCursor, SortDir, SortKey};
+use app::model::{AccountId, Cursor, CursorKey, MemberQuery, MemberRow, MemberStatus, PageCursor, SortDir, SortKey};
 use app::{on_db, sql};
 use serde::Serialize;
 use sqlx::Connection;
@@ -579,7 +579,7 @@ async fn measure(
         .find(|a| a.name == "Northwind Production")
         .context("the bench database has no Northwind Production account")?
         .id;
-    let admin = operator.actor().clone().manage(db, account).await?;
+    let admin = operator.actor().clone().manage(db, AccountId(account)).await?;
     ensure_password(db).await?;
     let now = app::backend::now();
     let budget = Duration::from_secs(args.budget);
@@ -766,7 +766,7 @@ fn latency(times: &mut [Duration]) -> Latency {
 
 /// The view closest to `EXPORT_ROWS` rows (of a few with many), as a query string.
 async fn export_view(db: &Db, admin: &AccountAdmin) -> anyhow::Result<(String, i64)> {
-    let account = admin.account();
+    let account = admin.account().0;
     let mut best: Option<(String, i64)> = None;
     for (params, q) in [
         ("", MemberQuery::new(account)),
@@ -789,7 +789,7 @@ async fn export(
     url: &str,
     size: usize,
 ) -> anyhow::Result<Option<ExportStats>> {
-    let account = admin.account();
+    let account = admin.account().0;
     let (view, rows) = if args.smoke {
         (String::new(), count_view(db, admin, &MemberQuery::new(account)).await?)
     } else {
