@@ -19,12 +19,7 @@ async fn setup(db: &Db) -> (i64, AccountAdmin) {
     seed(db, &SeedOptions { members: 60, seed: 5, now: NOW }).await.expect("seed");
     let account: i64 =
         db.scalar(&sql!("SELECT id FROM accounts WHERE name = $1", "Northwind Production")).await.unwrap();
-    let admin = Actor::by_email(db, "adam.admin@northwind.example")
-        .await
-        .unwrap()
-        .manage(db, AccountId(account))
-        .await
-        .unwrap();
+    let admin = common::admin_of(db, "adam.admin@northwind.example", account).await;
     (account, admin)
 }
 

@@ -109,12 +109,7 @@ async fn account_id(db: &Db, name: &str) -> i64 {
 async fn setup(db: &Db) -> (i64, AccountAdmin) {
     seed(db, &SeedOptions { members: 60, seed: 3, now: NOW }).await.expect("seed");
     let account = account_id(db, "Northwind Production").await;
-    let admin = Actor::by_email(db, "adam.admin@northwind.example")
-        .await
-        .unwrap()
-        .manage(db, AccountId(account))
-        .await
-        .unwrap();
+    let admin = common::admin_of(db, "adam.admin@northwind.example", account).await;
     assert_eq!(admin.actor().name, "Adam Admin");
     (account, admin)
 }

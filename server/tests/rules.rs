@@ -10,12 +10,10 @@ mod common;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use app::backend::access::{AccountAdmin, Actor};
+use app::backend::access::AccountAdmin;
 use app::backend::{contacts, invitations, members, roles, Db};
 use app::error::AppError;
-use app::model::{
-    encode_component, AccountId, BulkAction, MemberQuery, MembershipId, NewContact, RoleChange, Selection, Version,
-};
+use app::model::{encode_component, BulkAction, MemberQuery, MembershipId, NewContact, RoleChange, Selection, Version};
 use app::sql;
 use common::http::{send, sign_in, Reply};
 use common::personas::{ADMIN, MEMBER, NEWCOMER, OPERATOR, OUTSIDER, PARTNER, UNREGISTERED};
@@ -56,10 +54,6 @@ async fn membership_of(db: &Db, account: i64, email: &str) -> i64 {
     ))
     .await
     .unwrap()
-}
-
-async fn admin_of(db: &Db, email: &str, account: i64) -> AccountAdmin {
-    Actor::by_email(db, email).await.unwrap().manage(db, AccountId(account)).await.unwrap()
 }
 
 async fn count(db: &Db, query: &str) -> i64 {
@@ -308,7 +302,7 @@ backend_tests! {
             ))
             .await
             .unwrap();
-        let contoso_admin = admin_of(&db, &contoso_admin_email, site.contoso).await;
+        let contoso_admin = common::admin_of(&db, &contoso_admin_email, site.contoso).await;
         invitations::invite(
             &db,
             &contoso_admin,
@@ -376,7 +370,7 @@ backend_tests! {
         // A contact of another account of the same organisation is not named either:
         // accounts are kept apart inside a company too.
         let on_prem = account_id(&db, "Northwind On-Premises").await;
-        let adam_on_prem = admin_of(&db, ADMIN, on_prem).await;
+        let adam_on_prem = common::admin_of(&db, ADMIN, on_prem).await;
         let quinn = NewContact {
             first_name: "Quentin".into(),
             last_name: "Onprem".into(),
@@ -389,7 +383,7 @@ backend_tests! {
 
         // An invitation to be Primary, accepted after Primary went to someone else: the
         // invitee, not a member, is not told who holds it.
-        let adam = admin_of(&db, ADMIN, site.account).await;
+        let adam = common::admin_of(&db, ADMIN, site.account).await;
         let adam_m = membership_of(&db, site.account, ADMIN).await;
         let (v, without) = changed_roles(&db, &adam, adam_m, "primary", &[]).await;
         members::write::update(&db, &adam, MembershipId(adam_m), Version(v), &without).await.unwrap();
@@ -415,8 +409,8 @@ backend_tests! {
     async fn two_administrators_taking_each_other_away_at_once_leave_one(db) {
         seeded(&db).await;
         let account = account_id(&db, "Northwind Production").await;
-        let adam = admin_of(&db, ADMIN, account).await;
-        let operator = admin_of(&db, OPERATOR, account).await;
+        let adam = common::admin_of(&db, ADMIN, account).await;
+        let operator = common::admin_of(&db, OPERATOR, account).await;
         let adam_m = membership_of(&db, account, ADMIN).await;
         // Xavier: a plain member made the only other administrator.
         let xavier_m = plain_members(&db, account).await[0];
@@ -443,7 +437,7 @@ backend_tests! {
         for round in 0..ROUNDS {
             // Both are administrators as the round starts, as each request found when it
             // was let in.
-            let xavier = admin_of(&db, &xavier_email, account).await;
+            let xavier = common::admin_of(&db, &xavier_email, account).await;
             let demote = round % 2 == 1;
             let (adam_v, adam_keeps) = changed_roles(&db, &adam, adam_m, "account_admin", &[]).await;
             let (xavier_v, xavier_keeps) = changed_roles(&db, &adam, xavier_m, "account_admin", &[]).await;
@@ -500,7 +494,7 @@ backend_tests! {
     async fn two_grants_of_primary_at_once_give_it_to_one_member(db) {
         seeded(&db).await;
         let account = account_id(&db, "Northwind Production").await;
-        let adam = admin_of(&db, ADMIN, account).await;
+        let adam = common::admin_of(&db, ADMIN, account).await;
         let adam_m = membership_of(&db, account, ADMIN).await;
         let (v, change) = changed_roles(&db, &adam, adam_m, "primary", &[]).await;
         members::write::update(&db, &adam, MembershipId(adam_m), Version(v), &change).await.unwrap();

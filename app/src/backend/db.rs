@@ -166,35 +166,17 @@ impl From<i64> for Arg {
     }
 }
 
-impl From<crate::model::AccountId> for Arg {
-    fn from(v: crate::model::AccountId) -> Self {
-        Arg::Int(v.0)
-    }
+/// The typed ids bind as the integers they are.
+macro_rules! id_args {
+    ($($id:ident),*) => {
+        $(impl From<crate::model::$id> for Arg {
+            fn from(v: crate::model::$id) -> Self {
+                Arg::Int(v.0)
+            }
+        })*
+    };
 }
-
-impl From<crate::model::PersonId> for Arg {
-    fn from(v: crate::model::PersonId) -> Self {
-        Arg::Int(v.0)
-    }
-}
-
-impl From<crate::model::MembershipId> for Arg {
-    fn from(v: crate::model::MembershipId) -> Self {
-        Arg::Int(v.0)
-    }
-}
-
-impl From<crate::model::InvitationId> for Arg {
-    fn from(v: crate::model::InvitationId) -> Self {
-        Arg::Int(v.0)
-    }
-}
-
-impl From<crate::model::Version> for Arg {
-    fn from(v: crate::model::Version) -> Self {
-        Arg::Int(v.0)
-    }
-}
+id_args!(AccountId, PersonId, MembershipId, InvitationId, Version);
 
 impl From<bool> for Arg {
     fn from(v: bool) -> Self {

@@ -184,6 +184,12 @@ pub async fn as_operator(db: &Db, account: i64) -> app::backend::access::Account
     operator(db).await.actor().clone().manage(db, AccountId(account)).await.expect("the operator manages every account")
 }
 
+/// `email`'s proof of managing `account`: they must be its administrator (or an operator).
+pub async fn admin_of(db: &Db, email: &str, account: i64) -> app::backend::access::AccountAdmin {
+    let actor = app::backend::access::Actor::by_email(db, email).await.expect("a demo person");
+    actor.manage(db, AccountId(account)).await.unwrap_or_else(|e| panic!("{email} may not manage {account}: {e}"))
+}
+
 /// The id of the demo account named `name`.
 pub async fn account_named(db: &Db, name: &str) -> i64 {
     let all = app::backend::accounts::list(db, &operator(db).await).await.expect("accounts");
