@@ -108,15 +108,34 @@ pub fn page_policy(nonce: &str, live_reload: bool) -> String {
 /// The policy of every other answer (JSON, files, redirects): nothing runs, nothing frames it.
 const LOCKED_POLICY: &str = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/// Sets the page policy on the page being rendered, with its nonce (leptos_axum gives
-/// every rendered page one, and puts it on the page's inline scripts). Runs in the
+/// Where the page being rendered leaves its policy for `headers`: a slot in the
+/// request's extensions, read when the response comes back. (Set through leptos_axum's
+/// response options instead, the header was once lost: a CI run served a page with the
+/// locked policy, which blocked the page's own scripts.)
+#[derive(Clone, Default)]
+pub struct PagePolicy(std::sync::Arc<std::sync::Mutex<Option<String>>>);
+
+impl PagePolicy {
+    fn set(&self, policy: String) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(policy);
+    }
+
+    fn take(&self) -> Option<String> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
+/// Leaves the page policy, with the page's nonce (leptos_axum gives every rendered page
+/// one, and puts it on the page's inline scripts), for `headers` to set. Runs in the
 /// app's per-request context; outside a page render (server functions) it does nothing.
 pub fn provide_page_policy(live_reload: bool) {
     use leptos::prelude::use_context;
-    if let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) {
-        if let Ok(value) = HeaderValue::from_str(&page_policy(&nonce, live_reload)) {
-            response.insert_header(header::CONTENT_SECURITY_POLICY, value);
-        }
+    let Some(nonce) = leptos::nonce::use_nonce() else { return };
+    let policy = page_policy(&nonce, live_reload);
+    if let Some(slot) =
+        use_context::<axum::http::request::Parts>().and_then(|p| p.extensions.get::<PagePolicy>().cloned())
+    {
+        slot.set(policy);
     }
 }
 
@@ -127,14 +146,15 @@ pub fn provide_page_policy(live_reload: bool) {
 /// their path never name it to another site either way, but under `no-referrer` a
 /// browser sends `Origin: null` with a form posted without JavaScript, which the
 /// same-origin check must refuse, and no Referer to send a failed form back to its page.
-pub async fn headers(site: Site, req: Request, next: Next) -> Response {
+pub async fn headers(site: Site, mut req: Request, next: Next) -> Response {
+    let page = PagePolicy::default();
+    req.extensions_mut().insert(page.clone());
     let mut resp = next.run(req).await;
     let headers = resp.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
-    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(LOCKED_POLICY));
-    }
+    let policy = page.take().and_then(|p| HeaderValue::from_str(&p).ok());
+    headers.insert(header::CONTENT_SECURITY_POLICY, policy.unwrap_or(HeaderValue::from_static(LOCKED_POLICY)));
     if site.https {
         // A year, this host only: the operator's other hosts are not ours to decide for.
         headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
