@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { PASSWORD, USERS } from './tests/demo';
 
 // Starts the real server binary on a free port with a fresh SQLite database (or the
 // database in ROSTER_E2E_DATABASE_URL), waits until it is healthy, and returns the
@@ -59,7 +60,7 @@ async function accountId(url: string, name: string): Promise<number> {
   const signIn = await fetch(`${url}/api/sign_in`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: origin },
-    body: new URLSearchParams({ email: 'olivia.operator@roster.example', password: 'roster-demo-2026', next: '/' }),
+    body: new URLSearchParams({ email: USERS.operator, password: PASSWORD, next: '/' }),
     redirect: 'manual',
   });
   const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0];

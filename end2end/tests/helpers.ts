@@ -1,14 +1,8 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, Page } from '@playwright/test';
+import { PASSWORD, USERS } from './demo';
 
-/** Demo people (see server/src/seed.rs) and their local-only password. */
-export const PASSWORD = 'roster-demo-2026';
-export const USERS = {
-  admin: 'adam.admin@northwind.example',
-  operator: 'olivia.operator@roster.example',
-  contact: 'carla.contact@northwind.example',
-  inactive: 'ivan.inactive@northwind.example',
-};
+export { PASSWORD, USERS };
 
 /**
  * The Origin header a page of the site sends with a POST. Playwright's `page.request`

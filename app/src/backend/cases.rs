@@ -7,7 +7,7 @@ use super::audit::{self, Record};
 use super::db::Db;
 use super::{now, token};
 use crate::error::{AppError, Result};
-use crate::model::AuditAction;
+use crate::model::{AuditAction, MemberStatus};
 use crate::sql;
 
 /// The product's wording (SPEC F12).
@@ -21,7 +21,7 @@ pub async fn raise(db: &Db, member: &AccountMember, title: &str) -> Result<Strin
     // Still active now, in this transaction: a deactivation since the proof was made wins.
     let status: Option<(String,)> =
         tx.fetch_optional(&sql!("SELECT status FROM memberships WHERE id = $1", membership)).await?;
-    if !matches!(status, Some((s,)) if s == "active") {
+    if !matches!(status, Some((s,)) if s == MemberStatus::Active.as_str()) {
         return Err(AppError::Forbidden(NOT_A_MEMBER.into()));
     }
     let title = super::checked_text(title, 200, "Describe the problem in a title of at most 200 characters.")?;

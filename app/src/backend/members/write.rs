@@ -296,26 +296,32 @@ async fn store_cloud(tx: &mut Tx, membership_id: i64, cloud: Option<&CloudAffili
     Ok(())
 }
 
+/// Whom `add` looks for: the person with a checked address, or one offered by id.
+enum Wanted {
+    Email(EmailAddress),
+    Id(i64),
+}
+
 /// Adds a registered person to the account (SPEC F8). Returns the new membership id.
 pub async fn add(db: &Db, admin: &AccountAdmin, who: &PersonRef, change: &RoleChange) -> Result<i64> {
-    let address = match who {
-        PersonRef::Email(email) => Some(EmailAddress::parse(email, FULL_EMAIL)?),
-        PersonRef::Id(_) => None,
+    // A typed address is checked before the account is locked.
+    let wanted = match who {
+        PersonRef::Email(email) => Wanted::Email(EmailAddress::parse(email, FULL_EMAIL)?),
+        PersonRef::Id(id) => Wanted::Id(*id),
     };
     let mut tx = begin_change(db, admin.account()).await?;
     let cat = Catalogue::load_tx(&mut tx).await?;
     let account = account(&mut tx, admin.account()).await?;
     let bits = requested_bits(&cat, change)?;
     let cloud = checked_cloud(&mut tx, &cat, &account, bits, change.cloud.as_ref()).await?;
-    let person: Option<Person> = match (who, &address) {
-        (_, Some(email)) => tx.fetch_optional(&sql!(format!("{PERSON} WHERE email_key = $1"), email.key())).await?,
+    let person: Option<Person> = match wanted {
+        Wanted::Email(email) => tx.fetch_optional(&sql!(format!("{PERSON} WHERE email_key = $1"), email.key())).await?,
         // Only someone the type-ahead offers, and one answer for everyone else, whether
         // or not the id exists: ids must not be a way to find people.
-        (PersonRef::Id(id), _) => match crate::backend::people::offered(&mut tx, account.id, *id).await? {
-            true => tx.fetch_optional(&sql!(format!("{PERSON} WHERE id = $1"), *id)).await?,
+        Wanted::Id(id) => match crate::backend::people::offered(&mut tx, account.id, id).await? {
+            true => tx.fetch_optional(&sql!(format!("{PERSON} WHERE id = $1"), id)).await?,
             false => None,
         },
-        (PersonRef::Email(_), None) => None,
     };
     let person = match person {
         Some(p) if p.registered_at.is_some() => p,

@@ -55,16 +55,11 @@ impl Mutation {
         spawn_local(async move {
             match call.await {
                 Ok(answer) => {
-                    let close = match done(answer) {
-                        Done::Close(message) => {
-                            self.toasts.ok(message);
-                            true
-                        }
-                        Done::StayOpen(message) => {
-                            self.toasts.ok(message);
-                            false
-                        }
+                    let (message, close) = match done(answer) {
+                        Done::Close(message) => (message, true),
+                        Done::StayOpen(message) => (message, false),
                     };
+                    self.toasts.ok(message);
                     self.ui.refresh.run(());
                     if close {
                         self.ui.close();
