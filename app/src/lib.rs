@@ -42,6 +42,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    components::site_header::Header::provide();
     // Effects run only in the browser: this marks the page as live once hydrated, which
     // end-to-end tests wait for before they interact.
     Effect::new(|_| {
@@ -69,7 +70,11 @@ pub fn App() -> impl IntoView {
                         view=pages::invitations::InvitationsPage
                         ssr=SsrMode::Async
                     />
+                    <Route path=path!("/accounts/:account/cases") view=pages::cases::CasesPage ssr=SsrMode::Async/>
                     <Route path=path!("/accounts/:account/cases/new") view=pages::raise_case::RaiseCasePage/>
+                    <Route path=path!("/accounts/:account/cases/:case") view=pages::case::CasePage ssr=SsrMode::Async/>
+                    <Route path=path!("/notifications") view=pages::notifications::NotificationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings") view=pages::settings::SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/invitations/:token") view=pages::invitation::InvitationPage ssr=SsrMode::Async/>
                     <Route path=path!("/mail") view=pages::sent_mail::SentMailPage ssr=SsrMode::Async/>
                     <Route path=path!("/operator") view=pages::console::ConsolePage ssr=SsrMode::Async/>

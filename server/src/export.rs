@@ -16,7 +16,7 @@ use std::io::{self, Write};
 use app::backend::access::{AccountAdmin, Actor};
 use app::backend::{accounts, members, now, Db};
 use app::error::AppError;
-use app::model::{format_date, MemberQuery, MemberRow, PageCursor};
+use app::model::{format_date, ListView, MemberQuery, MemberRow, PageCursor};
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};

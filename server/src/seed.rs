@@ -195,6 +195,13 @@ const CASE_TITLES: &[&str] = &[
     "API rate limit increase",
 ];
 
+/// What the demo's pulse feeds say after "Case opened." (a case has the first few).
+const PULSE_REPLIES: &[&str] = &[
+    "We can reproduce this on our side too. Logs attached to the case.",
+    "Thanks, the support engineer is looking into it.",
+    "A workaround is in place; we are waiting for the fix.",
+];
+
 pub struct SeedOptions {
     /// Members of the large demo account (Northwind Production).
     pub members: usize,
@@ -640,7 +647,21 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
     let case_base = next_id(tx, "cases").await?;
     let mut cases = Batch::new(
         "cases",
-        &["id", "account_id", "number", "title", "status", "primary_contact_id", "opened_at", "resolved_at"],
+        &[
+            "id",
+            "account_id",
+            "number",
+            "title",
+            "title_key",
+            "description",
+            "status",
+            "primary_contact_id",
+            "primary_name",
+            "primary_name_key",
+            "opened_at",
+            "resolved_at",
+            "updated_at",
+        ],
     );
     let mut contacts = Batch::new("case_contacts", &["case_id", "person_id"]);
     let mut followers = Batch::new("case_followers", &["case_id", "person_id"]);
@@ -658,6 +679,10 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
             if open {
                 *owned.entry((ai, primary)).or_insert(0) += 1;
             }
+            let title = CASE_TITLES[rng.gen_range(0..CASE_TITLES.len())];
+            let resolved = (!open).then_some(opened + rng.gen_range(1..60) * DAY);
+            let replies = rng.gen_range(0..PULSE_REPLIES.len());
+            let updated = resolved.unwrap_or(opened + replies as i64 * DAY / 2);
             cases
                 .push(
                     tx,
@@ -665,11 +690,16 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
                         int(id),
                         int(account_base + ai as i64),
                         text(format!("C-{:07}", id)),
-                        text(CASE_TITLES[rng.gen_range(0..CASE_TITLES.len())]),
+                        text(title),
+                        text(title.to_lowercase()),
+                        text(format!("{title}. Reported by {} on behalf of the account.", people[primary].name)),
                         text(if open { "open" } else { "resolved" }),
                         int(people[primary].id),
+                        text(people[primary].name.clone()),
+                        text(people[primary].name.to_lowercase()),
                         int(opened),
-                        opt_int((!open).then_some(opened + rng.gen_range(1..60) * DAY)),
+                        opt_int(resolved),
+                        int(updated),
                     ],
                 )
                 .await?;
@@ -686,6 +716,10 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
                 }
             }
             pulse.push(tx, vec![int(id), int(people[primary].id), text("Case opened."), int(opened)]).await?;
+            for (k, reply) in PULSE_REPLIES.iter().take(replies).enumerate() {
+                let at = opened + (k as i64 + 1) * DAY / 2;
+                pulse.push(tx, vec![int(id), int(people[primary].id), text(*reply), int(at)]).await?;
+            }
         }
     }
     // Cases must exist before their contacts (foreign keys).

@@ -49,6 +49,15 @@ const CONTOSO: [Expect; 6] = [Served, Denied, Served, Denied, Denied, SignIn];
 /// Reaching a Northwind member through Contoso: let in, but there is no such member there.
 const CONTOSO_MISSING: [Expect; 6] = [Status(404), Denied, Status(404), Denied, Denied, SignIn];
 
+/// Reading Northwind Production's cases: its administrators, vendor operators, and a
+/// member on the case; anyone else is told they are not a member (SPEC F12).
+const CASES: [Expect; 6] = [Served, Served, NotAMember, Served, NotAMember, SignIn];
+/// A Contoso case through Northwind Production: not found by whoever may read there.
+const CASE_MISSING: [Expect; 6] = [Status(404), Status(404), NotAMember, Status(404), NotAMember, SignIn];
+/// An administrator's case change, let through and refused for its arguments.
+const MANAGE_400: [Expect; 6] = [Status(400), Status(400), Denied, Denied, Denied, SignIn];
+const MANAGE_404: [Expect; 6] = [Status(404), Status(404), Denied, Denied, Denied, SignIn];
+
 /// A vendor operator's call, let through and refused for its arguments.
 const OPERATOR_400: [Expect; 6] = [Status(400), Denied, Denied, Denied, Denied, SignIn];
 const OPERATOR_404: [Expect; 6] = [Status(404), Denied, Denied, Denied, Denied, SignIn];
@@ -149,6 +158,37 @@ const MATRIX: &[(&str, [Expect; 6])] = &[
         "FORM /api/cases/raise account=$ACCOUNT&title=",
         [NotAMember, Status(400), NotAMember, Status(400), NotAMember, SignIn],
     ),
+    // Cases of Northwind Production: its administrators and vendor operators read all
+    // of them, a member those they are on ($CASE: Carla is its primary contact); a case
+    // of another account ($CCASE) is not found through this one. Writes with refused
+    // arguments, or changing nothing, so that the matrix stays about who gets through.
+    (r#"JSON /api/cases {"query":$CASEQ}"#, CASES),
+    (r#"JSON /api/cases/view {"account":$ACCOUNT,"case":$CASE,"at":null}"#, CASES),
+    (r#"JSON /api/cases/view {"account":$ACCOUNT,"case":$CCASE,"at":null}"#, CASE_MISSING),
+    (
+        r#"JSON /api/cases/view {"account":$CONTOSO,"case":$CASE,"at":null}"#,
+        [Status(404), NotAMember, Status(404), NotAMember, NotAMember, SignIn],
+    ),
+    ("FORM /api/cases/follow account=$ACCOUNT&case=$CASE&follow=false", CASES),
+    ("FORM /api/cases/follow account=$ACCOUNT&case=$CCASE&follow=true", CASE_MISSING),
+    ("FORM /api/cases/status account=$ACCOUNT&case=$CASE&resolved=false", CASES),
+    ("FORM /api/cases/status account=$ACCOUNT&case=$CCASE&resolved=true", CASE_MISSING),
+    (
+        "FORM /api/cases/post account=$ACCOUNT&case=$CASE&body=",
+        [Status(400), Status(400), NotAMember, Status(400), NotAMember, SignIn],
+    ),
+    ("FORM /api/cases/post account=$ACCOUNT&case=$CCASE&body=Hello", CASE_MISSING),
+    ("FORM /api/cases/primary account=$ACCOUNT&case=$CASE&email=nobody%40example.com", MANAGE_400),
+    ("FORM /api/cases/primary account=$ACCOUNT&case=$CCASE&email=adam.admin%40northwind.example", MANAGE_404),
+    ("FORM /api/cases/contact account=$ACCOUNT&case=$CASE&email=nobody%40example.com&add=true", MANAGE_400),
+    (
+        "FORM /api/cases/contact account=$ACCOUNT&case=$CCASE&email=carla.contact%40northwind.example&add=true",
+        MANAGE_404,
+    ),
+    // Everyone's own notifications and settings.
+    ("FORM /api/notifications", [Served, Served, Served, Served, Served, SignIn]),
+    ("FORM /api/notifications/read", [Served, Served, Served, Served, Served, SignIn]),
+    ("FORM /api/settings", [Served, Served, Served, Served, Served, SignIn]),
     // The outbox and the vendor console: vendor operators only (refused arguments for
     // the writes, so that the operator's call changes nothing).
     ("FORM /api/mail", [Served, Denied, Denied, Denied, Denied, SignIn]),
@@ -333,6 +373,10 @@ backend_tests! {
         }
 
         let query = |account| serde_json::to_string(&MemberQuery::new(account)).unwrap();
+        // A case Carla raised on Northwind Production, and one of Contoso Health Cloud.
+        let carla = Actor::by_email(&db, MEMBER).await.unwrap().member_of(&db, app::model::AccountId(site.account)).await.unwrap();
+        let (case, _) = app::backend::cases::raise(&db, &carla, "Matrix case", "").await.unwrap();
+        let ccase: i64 = db.scalar(&sql!("SELECT MIN(id) FROM cases WHERE account_id = $1", site.contoso)).await.unwrap();
         let vars = [
             ("$ACCOUNT", site.account.to_string()),
             ("$CONTOSO", site.contoso.to_string()),
@@ -340,6 +384,9 @@ backend_tests! {
             ("$PERSON", site.carla_person.to_string()),
             ("$QUERY", query(site.account)),
             ("$CQUERY", query(site.contoso)),
+            ("$CASEQ", serde_json::to_string(&app::model::CaseQuery::new(site.account)).unwrap()),
+            ("$CCASE", ccase.to_string()),
+            ("$CASE", case.to_string()),
         ];
         let mut mismatches = Vec::new();
         let mut table = String::new();

@@ -5,7 +5,7 @@ mod common;
 use app::backend::members::read::Strategy;
 use app::backend::{accounts, members, Db};
 use app::error::AppError;
-use app::model::{MemberPage, MemberQuery, MemberStatus, PageCursor, SortDir, SortKey};
+use app::model::{MemberPage, MemberQuery, MemberStatus, PageCursor, SortColumn, SortDir, SortKey};
 use app::on_db;
 use server::seed::{seed, SeedOptions};
 
@@ -76,7 +76,7 @@ backend_tests! {
 
     async fn every_sort_order_pages_through_all_members_once(db) {
         let account = seeded(&db).await;
-        for sort in SortKey::ALL {
+        for sort in SortKey::ALL.iter().copied() {
             for dir in [SortDir::Asc, SortDir::Desc] {
                 let q = MemberQuery { sort, dir, page_size: 10, ..MemberQuery::new(account) };
                 let pages = walk(&db, &q).await;

@@ -16,7 +16,9 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
                 return Ok(None);
             };
             let accounts = crate::backend::accounts::list_for(&db, &actor).await?;
+            let unread = crate::backend::cases::pulse::unread(&db, &actor).await?;
             Ok(Some(CurrentUser {
+                unread,
                 accounts: accounts.into_iter().take(CurrentUser::SWITCHER_MAX + 1).map(|a| (a.id, a.name)).collect(),
                 name: actor.name,
                 email: actor.email,

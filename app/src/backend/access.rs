@@ -1,12 +1,13 @@
 //! Who is acting, and what they may do. Storage that reads or writes an account's data
 //! takes a proof, never a bare account id: an `AccountAdmin` (from `Actor::manage`), an
-//! `AccountMember` (from `Actor::member_of`) or an `Operator` (from `Actor::operator`).
+//! `AccountMember` (from `Actor::member_of`), a `CaseReader` (from `Actor::read_case`) or
+//! an `Operator` (from `Actor::operator`).
 //! Their fields are private, so only the checks in this file can make one: code that
 //! forgets the check does not compile.
 
 use super::db::Db;
 use crate::error::{AppError, Result};
-use crate::model::{AccountId, MembershipId};
+use crate::model::{AccountId, CaseId, MembershipId};
 use crate::sql;
 
 /// The refusal SPEC F18 words for anyone who may not manage contacts.
@@ -59,6 +60,36 @@ impl AccountMember {
     /// The membership that makes them a member.
     pub fn membership(&self) -> MembershipId {
         self.membership
+    }
+}
+
+/// Proof that `actor` may read one case of an account (SPEC F20): an administrator of
+/// the account reads all its cases, an active member those they are primary contact,
+/// additional contact or follower of.
+#[derive(Clone, Debug)]
+pub struct CaseReader {
+    actor: Actor,
+    account: AccountId,
+    case: CaseId,
+    admin: bool,
+}
+
+impl CaseReader {
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    pub fn account(&self) -> AccountId {
+        self.account
+    }
+
+    pub fn case(&self) -> CaseId {
+        self.case
+    }
+
+    /// They administer the account (and so read every case of it).
+    pub fn is_admin(&self) -> bool {
+        self.admin
     }
 }
 
@@ -147,5 +178,22 @@ impl Actor {
             Some((membership,)) => Ok(AccountMember { actor: self, account, membership: MembershipId(membership) }),
             None => Err(AppError::Forbidden(super::cases::NOT_A_MEMBER.into())),
         }
+    }
+
+    /// Checks that this person may read the case: it is a case of `account`, and they
+    /// administer the account or are on the case as an active member. A case they may
+    /// not read is "not found", whether it exists or not, so that nobody learns of other
+    /// accounts' cases; a deactivated member gets SPEC F12's refusal.
+    pub async fn read_case(self, db: &Db, account: AccountId, case: CaseId) -> Result<CaseReader> {
+        let (actor, admin) = match self.clone().manage(db, account).await {
+            Ok(admin) => (admin.actor, true),
+            Err(AppError::Forbidden(_)) => (self.member_of(db, account).await?.actor, false),
+            Err(e) => return Err(e),
+        };
+        let person = if admin { None } else { Some(actor.person_id) };
+        if !super::cases::visible(db, account, case, person).await? {
+            return Err(AppError::not_found(super::cases::NO_SUCH_CASE));
+        }
+        Ok(CaseReader { actor, account, case, admin })
     }
 }

@@ -1,6 +1,6 @@
 //! Accounts as the pages list and show them.
 
-use super::access::{AccountAdmin, Actor, Operator};
+use super::access::{AccountAdmin, AccountMember, Actor, Operator};
 use super::db::Db;
 use super::roles::Catalogue;
 use crate::error::{AppError, Result};
@@ -44,6 +44,11 @@ pub async fn list_for(db: &Db, actor: &Actor) -> Result<Vec<AccountSummary>> {
 /// The account an administrator manages.
 pub async fn get(db: &Db, admin: &AccountAdmin) -> Result<AccountSummary> {
     find(db, admin.account()).await
+}
+
+/// The name of the account a member belongs to.
+pub async fn name(db: &Db, member: &AccountMember) -> Result<String> {
+    Ok(find(db, member.account()).await?.name)
 }
 
 /// One account; read once per request (see `backend::memo`): a page's server functions

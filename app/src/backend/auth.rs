@@ -328,6 +328,13 @@ async fn register_in(tx: &mut Tx, name: &str, email: &str, hash: &str) -> Result
                 id
             ))
             .await?;
+            tx.execute(&sql!(
+                "UPDATE cases SET primary_name = $1, primary_name_key = $2 WHERE primary_contact_id = $3",
+                name,
+                name.to_lowercase(),
+                id
+            ))
+            .await?;
             Ok((id, true))
         }
         None => {

@@ -176,7 +176,7 @@ macro_rules! id_args {
         })*
     };
 }
-id_args!(AccountId, PersonId, MembershipId, InvitationId, Version);
+id_args!(AccountId, PersonId, MembershipId, InvitationId, Version, CaseId);
 
 impl From<bool> for Arg {
     fn from(v: bool) -> Self {

@@ -10,6 +10,7 @@ pub mod console;
 pub mod contacts;
 pub mod db;
 pub mod invitations;
+pub mod keyset;
 pub mod limits;
 pub mod mail;
 pub mod members;

@@ -1,9 +1,10 @@
-//! Widgets used by the pages, one file each: the shared ones here, those of Manage
-//! Users in `manage_users`.
+//! Widgets used by the pages, one file each: the shared ones here, the paged tables'
+//! in `table`, those of Manage Users in `manage_users`.
 
 pub mod error_view;
 pub mod form_feedback;
 pub mod manage_users;
 pub mod modal;
 pub mod site_header;
+pub mod table;
 pub mod toast;

@@ -3,11 +3,31 @@ use leptos::prelude::*;
 use crate::api::{get_current_user, SignOut};
 use crate::model::CurrentUser;
 
-/// The site header: who is signed in, a switcher to their accounts, the operators' Sent
-/// mail, and sign-out; or a sign-in link.
+/// Asks the header to read who is signed in again (their unread notifications changed).
+#[derive(Clone, Copy)]
+pub struct Header(RwSignal<u32>);
+
+impl Header {
+    /// Provided by the app around every page.
+    pub fn provide() {
+        provide_context(Header(RwSignal::new(0)));
+    }
+
+    pub fn refresh(self) {
+        self.0.update(|v| *v += 1);
+    }
+}
+
+pub fn use_header() -> Header {
+    use_context::<Header>().unwrap_or_else(|| Header(RwSignal::new(0)))
+}
+
+/// The site header: who is signed in, a switcher to their accounts, their
+/// notifications, the operators' Sent mail, and sign-out; or a sign-in link.
 #[component]
 pub fn SiteHeader() -> impl IntoView {
-    let me = Resource::new(|| (), |_| get_current_user());
+    let header = use_header();
+    let me = Resource::new(move || header.0.get(), |_| get_current_user());
     let sign_out = ServerAction::<SignOut>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = sign_out.value().get() {
@@ -21,10 +41,13 @@ pub fn SiteHeader() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let user = me.await.ok().flatten();
                     let operator = user.as_ref().is_some_and(|u| u.is_operator);
+                    let signed_in = user.is_some();
+                    let unread = user.as_ref().map_or(0, |u| u.unread);
                     let accounts = user.map(|u| u.accounts).unwrap_or_default();
                     view! {
                         <nav aria-label="Main">
                             <a href="/">"Accounts"</a>
+                            {signed_in.then(|| view! { <NotificationsLink unread/> })}
                             {operator.then(|| view! {
                                 <a href="/operator">"Vendor console"</a>
                                 <a href="/mail">"Sent mail"</a>
@@ -55,6 +78,22 @@ pub fn SiteHeader() -> impl IntoView {
                 </Transition>
             </div>
         </header>
+    }
+}
+
+/// "Notifications" with a badge counting the unread ones.
+#[component]
+fn NotificationsLink(unread: i64) -> impl IntoView {
+    let label = match unread {
+        0 => "Notifications".to_string(),
+        1 => "Notifications, 1 unread".to_string(),
+        n => format!("Notifications, {n} unread"),
+    };
+    view! {
+        <a href="/notifications" aria-label=label>
+            "Notifications"
+            {(unread > 0).then(|| view! { <span class="count-badge" aria-hidden="true">{unread.min(99)}{(unread > 99).then_some("+")}</span> })}
+        </a>
     }
 }
 

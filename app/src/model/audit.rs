@@ -48,10 +48,18 @@ pub enum AuditAction {
     PasswordResetLocked,
     InvitationsLocked,
     CaseRaised,
+    CaseFollowed,
+    CaseUnfollowed,
+    CasePrimaryChanged,
+    CaseContactAdded,
+    CaseContactRemoved,
+    CaseResolved,
+    CaseReopened,
+    PulsePosted,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 22] = [
+    pub const ALL: [AuditAction; 30] = [
         AuditAction::MemberAdded,
         AuditAction::MemberRolesChanged,
         AuditAction::MemberRemoved,
@@ -74,6 +82,14 @@ impl AuditAction {
         AuditAction::PasswordResetLocked,
         AuditAction::InvitationsLocked,
         AuditAction::CaseRaised,
+        AuditAction::CaseFollowed,
+        AuditAction::CaseUnfollowed,
+        AuditAction::CasePrimaryChanged,
+        AuditAction::CaseContactAdded,
+        AuditAction::CaseContactRemoved,
+        AuditAction::CaseResolved,
+        AuditAction::CaseReopened,
+        AuditAction::PulsePosted,
     ];
 
     /// The key stored in `audit_log.action`.
@@ -101,6 +117,14 @@ impl AuditAction {
             AuditAction::PasswordResetLocked => "password_reset.locked",
             AuditAction::InvitationsLocked => "invitation.locked",
             AuditAction::CaseRaised => "case.raised",
+            AuditAction::CaseFollowed => "case.followed",
+            AuditAction::CaseUnfollowed => "case.unfollowed",
+            AuditAction::CasePrimaryChanged => "case.primary_changed",
+            AuditAction::CaseContactAdded => "case.contact_added",
+            AuditAction::CaseContactRemoved => "case.contact_removed",
+            AuditAction::CaseResolved => "case.resolved",
+            AuditAction::CaseReopened => "case.reopened",
+            AuditAction::PulsePosted => "pulse.posted",
         }
     }
 
@@ -129,6 +153,14 @@ impl AuditAction {
             AuditAction::PasswordResetLocked => "Password reset locked",
             AuditAction::InvitationsLocked => "Invitations locked",
             AuditAction::CaseRaised => "Raised a case",
+            AuditAction::CaseFollowed => "Followed a case",
+            AuditAction::CaseUnfollowed => "Stopped following a case",
+            AuditAction::CasePrimaryChanged => "Case primary contact changed",
+            AuditAction::CaseContactAdded => "Added as a case contact",
+            AuditAction::CaseContactRemoved => "Removed as a case contact",
+            AuditAction::CaseResolved => "Case resolved",
+            AuditAction::CaseReopened => "Case reopened",
+            AuditAction::PulsePosted => "Posted on a case",
         }
     }
 

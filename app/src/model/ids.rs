@@ -46,3 +46,7 @@ id!(
     /// refused instead of overwriting someone else's.
     Version
 );
+id!(
+    /// A row of `cases`: one support case of one account.
+    CaseId
+);

@@ -3,9 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Page sizes offered in the UI; anything else in a URL falls back to the default.
-pub const PAGE_SIZES: [u32; 4] = [10, 25, 50, 100];
-pub const DEFAULT_PAGE_SIZE: u32 = 25;
+use super::table::{ListParams, ListView, SortColumn, DEFAULT_PAGE_SIZE};
+
 /// The longest Search Text we accept; longer input is cut, not rejected.
 pub const MAX_SEARCH_CHARS: usize = 100;
 /// The most values one Name or Email column filter holds.
@@ -22,11 +21,11 @@ pub enum SortKey {
     CasesOwned,
 }
 
-impl SortKey {
-    pub const ALL: [SortKey; 6] =
-        [SortKey::Name, SortKey::Email, SortKey::Roles, SortKey::Active, SortKey::LastSignOn, SortKey::CasesOwned];
+impl SortColumn for SortKey {
+    const ALL: &'static [SortKey] =
+        &[SortKey::Name, SortKey::Email, SortKey::Roles, SortKey::Active, SortKey::LastSignOn, SortKey::CasesOwned];
 
-    pub fn as_str(self) -> &'static str {
+    fn as_str(self) -> &'static str {
         match self {
             SortKey::Name => "name",
             SortKey::Email => "email",
@@ -37,11 +36,7 @@ impl SortKey {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
-    pub fn label(self) -> &'static str {
+    fn label(self) -> &'static str {
         match self {
             SortKey::Name => "Name",
             SortKey::Email => "Email",
@@ -52,8 +47,7 @@ impl SortKey {
         }
     }
 
-    /// Text keys page by a string, the others by a number.
-    pub fn is_text(self) -> bool {
+    fn is_text(self) -> bool {
         matches!(self, SortKey::Name | SortKey::Email)
     }
 }
@@ -200,11 +194,9 @@ impl MemberQuery {
         get: impl Fn(&str) -> Option<String>,
         get_all: impl Fn(&str) -> Vec<String>,
     ) -> (Self, Vec<String>) {
-        let mut q = MemberQuery::new(account);
         let mut notices = Vec::new();
-        if let Some(s) = get("q") {
-            q.search = clean_search(&s);
-        }
+        let list = ListParams::<SortKey>::read(&get, SortDir::Asc, &mut notices);
+        let mut q = MemberQuery::new(account).with_list(list);
         if let Some(r) = get("role").filter(|r| !r.trim().is_empty()) {
             q.role = Some(r.trim().to_string());
         }
@@ -213,110 +205,49 @@ impl MemberQuery {
             Some("inactive") => q.status = MemberStatus::Inactive,
             Some(_) => notices.push("Unknown status in the link; showing active members.".into()),
         }
-        match get("sort").as_deref() {
-            None | Some("") => {}
-            Some(s) => match SortKey::parse(s) {
-                Some(k) => q.sort = k,
-                None => notices.push("Unknown sort column in the link; sorted by Name.".into()),
-            },
-        }
-        match get("dir").as_deref() {
-            None | Some("") | Some("asc") => {}
-            Some("desc") => q.dir = SortDir::Desc,
-            Some(_) => notices.push("Unknown sort direction in the link; sorted ascending.".into()),
-        }
-        match get("size").as_deref() {
-            None | Some("") => {}
-            Some(s) => match s.parse::<u32>() {
-                Ok(n) if PAGE_SIZES.contains(&n) => q.page_size = n,
-                _ => notices.push(format!(
-                    "Page size must be one of {}; showing {DEFAULT_PAGE_SIZE} per page.",
-                    PAGE_SIZES.map(|n| n.to_string()).join(", ")
-                )),
-            },
-        }
-        let after = get("after").filter(|s| !s.is_empty());
-        let before = get("before").filter(|s| !s.is_empty());
-        let cursor = match (after, before) {
-            (None, None) => Some(None),
-            (Some(a), None) => Cursor::decode(&a).map(|c| Some(PageCursor::After(c))),
-            (None, Some(b)) => Cursor::decode(&b).map(|c| Some(PageCursor::Before(c))),
-            (Some(_), Some(_)) => None,
-        };
-        match cursor {
-            Some(c) => q.cursor = c,
-            None => notices.push("The page position in the link is not valid; showing the first page.".into()),
-        }
-        // A cursor only makes sense for the sort it was made for.
-        if let Some(PageCursor::After(c) | PageCursor::Before(c)) = &q.cursor {
-            if matches!(c.key, CursorKey::Text(_)) != q.sort.is_text() {
-                q.cursor = None;
-                notices.push("The page position in the link is not valid; showing the first page.".into());
-            }
-        }
         q.names = clean_list(get_all("name"));
         q.emails = clean_list(get_all("email"));
         (q, notices)
     }
 
-    /// The query string for this view (without `?`), leaving out defaults.
-    pub fn to_query(&self) -> String {
-        let mut pairs: Vec<(&str, String)> = Vec::new();
-        if !self.search.is_empty() {
-            pairs.push(("q", self.search.clone()));
+    pub fn is_filtered(&self) -> bool {
+        !self.search.is_empty() || self.role.is_some() || !self.names.is_empty() || !self.emails.is_empty()
+    }
+}
+
+impl ListView for MemberQuery {
+    type Sort = SortKey;
+
+    fn list(&self) -> ListParams<SortKey> {
+        ListParams {
+            search: self.search.clone(),
+            sort: self.sort,
+            dir: self.dir,
+            page_size: self.page_size,
+            cursor: self.cursor.clone(),
         }
+    }
+
+    fn with_list(&self, list: ListParams<SortKey>) -> Self {
+        let ListParams { search, sort, dir, page_size, cursor } = list;
+        MemberQuery { search, sort, dir, page_size, cursor, ..self.clone() }
+    }
+
+    fn filter_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut pairs = Vec::new();
         if let Some(r) = &self.role {
             pairs.push(("role", r.clone()));
         }
         if self.status == MemberStatus::Inactive {
             pairs.push(("status", "inactive".into()));
         }
-        for n in &self.names {
-            pairs.push(("name", n.clone()));
-        }
-        for e in &self.emails {
-            pairs.push(("email", e.clone()));
-        }
-        if self.sort != SortKey::Name {
-            pairs.push(("sort", self.sort.as_str().into()));
-        }
-        if self.dir != SortDir::Asc {
-            pairs.push(("dir", self.dir.as_str().into()));
-        }
-        if self.page_size != DEFAULT_PAGE_SIZE {
-            pairs.push(("size", self.page_size.to_string()));
-        }
-        match &self.cursor {
-            Some(PageCursor::After(c)) => pairs.push(("after", c.encode())),
-            Some(PageCursor::Before(c)) => pairs.push(("before", c.encode())),
-            None => {}
-        }
-        pairs.iter().map(|(k, v)| format!("{k}={}", encode_component(v))).collect::<Vec<_>>().join("&")
+        pairs.extend(self.names.iter().map(|n| ("name", n.clone())));
+        pairs.extend(self.emails.iter().map(|e| ("email", e.clone())));
+        pairs
     }
 
-    /// The link to this view of the account's Manage Users page.
-    pub fn href(&self) -> String {
-        let q = self.to_query();
-        if q.is_empty() {
-            format!("/accounts/{}/users", self.account)
-        } else {
-            format!("/accounts/{}/users?{q}", self.account)
-        }
-    }
-
-    /// The same view from its first page: any change of filter or sort starts over.
-    pub fn first_page(&self) -> Self {
-        MemberQuery { cursor: None, ..self.clone() }
-    }
-
-    /// The view sorted by `key`: a second click on the current column flips direction.
-    pub fn sorted_by(&self, key: SortKey) -> Self {
-        let dir = if self.sort == key { self.dir.flipped() } else { SortDir::Asc };
-        MemberQuery { sort: key, dir, ..self.first_page() }
-    }
-
-    pub fn is_filtered(&self) -> bool {
-        !self.search.is_empty() || self.role.is_some() || !self.names.is_empty() || !self.emails.is_empty()
+    fn path(&self) -> String {
+        format!("/accounts/{}/users", self.account)
     }
 }
 
@@ -397,6 +328,8 @@ pub struct CurrentUser {
     /// (id, name) of the accounts they may open, for the header's switcher; at most
     /// `CurrentUser::SWITCHER_MAX + 1` (one more says there are more).
     pub accounts: Vec<(i64, String)>,
+    /// Notifications they have not read.
+    pub unread: i64,
 }
 
 impl CurrentUser {

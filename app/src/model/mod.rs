@@ -1,15 +1,19 @@
 //! Types shared by the browser and the server.
 
 mod audit;
+mod case;
 mod console;
 mod ids;
 mod invitation;
 mod list;
 mod membership;
+mod table;
 
 pub use audit::*;
+pub use case::*;
 pub use console::*;
 pub use ids::*;
 pub use invitation::*;
 pub use list::*;
 pub use membership::*;
+pub use table::*;

@@ -15,13 +15,12 @@ use crate::components::manage_users::{
     member_table::MemberTable,
     new_contact_dialog::NewContactDialog,
     overview_panel::{FilterChips, OverviewPanel},
-    pager::Pager,
-    search_box::SearchBox,
     state::{DialogKind, ManageUsersUi},
 };
+use crate::components::table::{pager::Pager, search_box::SearchBox};
 use crate::components::toast::{ToastRegion, Toasts};
 use crate::error::AppError;
-use crate::model::{MemberPage, MemberQuery, MemberStatus, Overview};
+use crate::model::{ListView, MemberPage, MemberQuery, MemberStatus, Overview};
 
 /// Manage Users: one account's members, searched, filtered, sorted and paged by the
 /// server, with the administrator's actions. The URL holds the whole view, so a reload
@@ -134,7 +133,7 @@ pub fn ManageUsers() -> impl IntoView {
                             </aside>
                             <div class="main-column">
                                 <Toolbar account=id/>
-                                <SearchBox query/>
+                                <SearchBox query placeholder="Name or email"/>
                                 {move || query.get().map(|q| view! { <FilterChips query=q/> })}
                                 <BulkBar/>
                                 <MemberList members loading/>
@@ -257,7 +256,7 @@ fn MemberList(members: MembersResource, loading: RwSignal<bool>) -> impl IntoVie
                                 <div class="table-wrap">
                                     <MemberTable query=q.clone() page=page.clone() caption/>
                                 </div>
-                                <Pager query=q page/>
+                                <Pager query=q prev=page.prev next=page.next/>
                             }
                             .into_any()
                         };

@@ -1,6 +1,8 @@
 //! One file per page; the route table is in `crate::App`.
 
 pub mod audit;
+pub mod case;
+pub mod cases;
 pub mod console;
 pub mod forgot_password;
 pub mod help;
@@ -9,9 +11,11 @@ pub mod invitation;
 pub mod invitations;
 pub mod manage_users;
 pub mod not_found;
+pub mod notifications;
 pub mod raise_case;
 pub mod register;
 pub mod reset_password;
 pub mod sent_mail;
+pub mod settings;
 pub mod sign_in;
 pub mod verify_email;

@@ -96,6 +96,30 @@ pub fn password_reset(to: String, name: &str, link: &str) -> Email {
     }
 }
 
+/// A pulse message on a case the recipient is on (sent to those who asked for pulse
+/// emails in their settings).
+pub fn pulse_message(to: &str, name: &str, author: &str, case: &str, title: &str, body: &str, link: &str) -> Email {
+    Email {
+        to: to.to_string(),
+        subject: format!("{author} posted on {case}: {title}"),
+        text: format!(
+            "Hello {name},\n\n{author} posted on {case} ({title}):\n\n{body}\n\nOpen the case: {link}\n\n\
+             You get these emails because you asked for pulse emails in your Roster settings.\n"
+        ),
+        html: format!(
+            "<p>Hello {},</p><p>{} posted on <strong>{}</strong> ({}):</p><blockquote style=\"white-space: pre-wrap\">{}</blockquote>\
+             <p><a href=\"{}\">Open the case</a></p>\
+             <p>You get these emails because you asked for pulse emails in your Roster settings.</p>",
+            html_escape(name),
+            html_escape(author),
+            html_escape(case),
+            html_escape(title),
+            html_escape(body),
+            html_escape(link)
+        ),
+    }
+}
+
 /// Escapes text for an HTML body.
 pub fn html_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

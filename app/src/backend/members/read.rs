@@ -2,11 +2,12 @@
 
 use crate::backend::access::{AccountAdmin, NO_ACCESS};
 use crate::backend::db::{like_escape, Arg, Backend, Db, Sql};
+use crate::backend::keyset;
 use crate::backend::ACTIVE_WINDOW_SECS;
 use crate::error::{AppError, Result};
 use crate::model::{
     clean_search, ColumnValues, Cursor, CursorKey, FilterColumn, MemberPage, MemberQuery, MemberRow, PageCursor,
-    SortDir, SortKey, MAX_FILTER_VALUES,
+    SortKey, MAX_FILTER_VALUES,
 };
 use crate::{bind_args, on_db, sql};
 
@@ -157,9 +158,6 @@ pub async fn list_with(
         Some(Driver::Role) => role_values(db, q, mask.unwrap_or(0)).await?,
         _ => Vec::new(),
     };
-    // Walking backwards (to the previous page) flips the comparison and the order; the
-    // rows are turned around again below.
-    let backwards = matches!(q.cursor, Some(PageCursor::Before(_)));
     let plan = Plan {
         q,
         backend,
@@ -168,7 +166,7 @@ pub async fn list_with(
         mask,
         role_values: &role_values,
         active_since: now - ACTIVE_WINDOW_SECS,
-        ascending: (q.dir == SortDir::Asc) != backwards,
+        ascending: keyset::ascending(q.dir, q.cursor.as_ref()),
     };
 
     let mut sql = Sql::default();
@@ -210,22 +208,11 @@ pub async fn list_with(
     let filtered = driver.is_some() || mask.is_some() || !search.is_empty();
     let persistent = backend == Backend::Sqlite || !filtered;
     sql.refuse_nul()?;
-    let mut rows: Vec<Listed> = on_db!(db, pool => bind_args!(sqlx::query_as::<_, Listed>(&sql.text), &sql.args)
+    let rows: Vec<Listed> = on_db!(db, pool => bind_args!(sqlx::query_as::<_, Listed>(&sql.text), &sql.args)
         .persistent(persistent)
         .fetch_all(pool)
         .await?);
-    let more = rows.len() > q.page_size as usize;
-    rows.truncate(q.page_size as usize);
-    if backwards {
-        rows.reverse();
-    }
-    let (has_prev, has_next) = match q.cursor {
-        None => (false, more),
-        Some(PageCursor::After(_)) => (true, more),
-        Some(PageCursor::Before(_)) => (more, true),
-    };
-    let prev = if has_prev { rows.first().map(|r| r.cursor(q.sort)) } else { None };
-    let next = if has_next { rows.last().map(|r| r.cursor(q.sort)) } else { None };
+    let (rows, prev, next) = keyset::finish(rows, q.page_size, q.cursor.as_ref(), |r| r.cursor(q.sort));
     let role_label = role.map(|(_, label)| label);
     Ok(MemberPage { rows: rows.into_iter().map(|l| l.row).collect(), next, prev, role_label })
 }
@@ -301,31 +288,20 @@ impl Plan<'_> {
         }
         self.push_filters(sql);
         let later = if self.ascending { ">" } else { "<" };
-        let push_key = |sql: &mut Sql, c: &Cursor| {
-            match &c.key {
-                CursorKey::Int(v) => sql.bind_int(*v),
-                CursorKey::Text(t) => sql.bind_text(t.clone()),
-            };
-        };
         match bound {
             Bound::None => {}
-            Bound::After(c) => {
-                sql.push(&format!(" AND ({col}, m.id) {later} ("));
-                push_key(sql, c);
-                sql.push(", ").bind_int(c.id).push(")");
-            }
+            Bound::After(c) => keyset::push_past(sql, col, "m.id", self.ascending, c),
             Bound::SameKey(c) => {
                 sql.push(&format!(" AND {col} = "));
-                push_key(sql, c);
+                keyset::bind_key(sql, c);
                 sql.push(&format!(" AND m.id {later} ")).bind_int(c.id);
             }
             Bound::LaterKey(c) => {
                 sql.push(&format!(" AND {col} {later} "));
-                push_key(sql, c);
+                keyset::bind_key(sql, c);
             }
         }
-        let order = self.order();
-        sql.push(&format!(" ORDER BY {col} {order}, m.id {order} LIMIT ")).bind_int(i64::from(q.page_size) + 1);
+        keyset::push_order(sql, col, "m.id", self.ascending, q.page_size);
     }
 
     /// `m.account_id = … AND m.status = …`

@@ -570,17 +570,22 @@ async fn remove_member(tx: &mut Tx, admin: &AccountAdmin, cat: &Catalogue, m: &M
     let taken_over = if person == actor {
         0
     } else {
+        let name = &admin.actor().name;
         tx.execute(&sql!(
-            "UPDATE cases SET primary_contact_id = $1 WHERE account_id = $2 AND status = 'open' \
-             AND primary_contact_id = $3",
+            "UPDATE cases SET primary_contact_id = $1, primary_name = $2, primary_name_key = $3, updated_at = $4 \
+             WHERE account_id = $5 AND status = 'open' AND primary_contact_id = $6",
             actor,
+            name,
+            name.to_lowercase(),
+            crate::backend::now(),
             account,
             person
         ))
         .await?
     };
     tx.execute(&sql!(
-        "UPDATE cases SET primary_contact_id = NULL WHERE account_id = $1 AND primary_contact_id = $2",
+        "UPDATE cases SET primary_contact_id = NULL, primary_name = '', primary_name_key = '' \
+         WHERE account_id = $1 AND primary_contact_id = $2",
         account,
         person
     ))

@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::list_column_values;
-use crate::model::{FilterColumn, MemberQuery};
+use crate::model::{FilterColumn, ListView, MemberQuery};
 
 /// The filter button over the Name or Email column (SPEC F4): a popover with a
 /// searchable checkbox list of the column's values, loaded page by page from the server,

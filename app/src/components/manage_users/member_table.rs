@@ -3,45 +3,29 @@ use leptos::prelude::*;
 use super::column_filter::ColumnFilter;
 use super::row_actions::RowActions;
 use super::state::{use_ui, DialogKind};
+use crate::components::table::sort_header::SortHeader;
 use crate::components::toast::use_toasts;
-use crate::model::{format_date, FilterColumn, MemberPage, MemberQuery, SortDir, SortKey};
+use crate::model::{format_date, FilterColumn, MemberPage, MemberQuery, SortColumn, SortKey};
 
-/// The Manage Users table. Column headers are links that sort by their column (again
-/// to reverse), and say how the table is sorted through `aria-sort`.
+/// The Manage Users table, with sortable column headers (`SortHeader`).
 #[component]
 pub fn MemberTable(query: MemberQuery, page: MemberPage, caption: String) -> impl IntoView {
     let ui = use_ui();
     let header = |key: SortKey| {
-        let sorted = query.sort == key;
-        let aria = if !sorted {
-            "none"
-        } else if query.dir == SortDir::Asc {
-            "ascending"
-        } else {
-            "descending"
-        };
-        let arrow = match (sorted, query.dir) {
-            (false, _) => "",
-            (true, SortDir::Asc) => " ▲",
-            (true, SortDir::Desc) => " ▼",
-        };
-        let href = query.sorted_by(key).href();
         let filter = match key {
             SortKey::Name => Some(FilterColumn::Name),
             SortKey::Email => Some(FilterColumn::Email),
             _ => None,
         };
         let q = query.clone();
-        view! {
-            <th scope="col" aria-sort=aria>
-                <span class="th-inner">
-                    <a href=href class="sort">
-                        {key.label()}
-                        <span aria-hidden="true">{arrow}</span>
-                    </a>
-                    {filter.map(|column| view! { <ColumnFilter column query=q.clone()/> })}
-                </span>
-            </th>
+        match filter {
+            Some(column) => view! {
+                <SortHeader query=query.clone() key>
+                    <ColumnFilter column query=q.clone()/>
+                </SortHeader>
+            }
+            .into_any(),
+            None => view! { <SortHeader query=query.clone() key/> }.into_any(),
         }
     };
     let page_ids: Vec<i64> = page.rows.iter().map(|r| r.membership_id).collect();
@@ -147,7 +131,7 @@ pub fn MemberTable(query: MemberQuery, page: MemberPage, caption: String) -> imp
                             on:change=toggle_page
                         />
                     </td>
-                    {SortKey::ALL.into_iter().map(header).collect_view()}
+                    {SortKey::ALL.iter().copied().map(header).collect_view()}
                     <th scope="col">"Active Login"</th>
                     <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                 </tr>

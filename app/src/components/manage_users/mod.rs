@@ -11,8 +11,6 @@ pub mod member_table;
 pub mod mutation;
 pub mod new_contact_dialog;
 pub mod overview_panel;
-pub mod pager;
 pub mod role_picker;
 pub mod row_actions;
-pub mod search_box;
 pub mod state;

@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
-use crate::model::{MemberQuery, MemberStatus, Overview};
+use crate::model::{ListView, MemberQuery, MemberStatus, Overview};
 
 /// Account overview (SPEC F2): members per role, each a link that filters the list to
 /// that role, and the "Show inactive" switch.

@@ -29,7 +29,9 @@ use anyhow::{bail, Context};
 use app::backend::access::{AccountAdmin, Actor};
 use app::backend::db::{like_escape, Arg, Sql};
 use app::backend::{accounts, members, Db};
-use app::model::{AccountId, Cursor, CursorKey, MemberQuery, MemberRow, MemberStatus, PageCursor, SortDir, SortKey};
+use app::model::{
+    AccountId, Cursor, CursorKey, MemberQuery, MemberRow, MemberStatus, PageCursor, SortColumn, SortDir, SortKey,
+};
 use app::{on_db, sql};
 use serde::Serialize;
 use sqlx::Connection;
@@ -509,7 +511,7 @@ async fn create_database(backend: Backend, admin_url: &str, size: usize) -> anyh
 fn views(account: i64, page_size: u32) -> Vec<(String, MemberQuery)> {
     let base = MemberQuery { page_size, ..MemberQuery::new(account) };
     let mut v = vec![("no filter".to_string(), base.clone())];
-    for sort in SortKey::ALL {
+    for sort in SortKey::ALL.iter().copied() {
         for dir in [SortDir::Asc, SortDir::Desc] {
             if (sort, dir) != (SortKey::Name, SortDir::Asc) {
                 v.push((format!("sort {} {}", sort.as_str(), dir.as_str()), MemberQuery { sort, dir, ..base.clone() }));

@@ -3,23 +3,24 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
-use crate::model::{clean_search, MemberQuery, PAGE_SIZES};
+use crate::model::{clean_search, ListView, PAGE_SIZES};
 
 /// How long typing must pause before the list is asked for again.
 const DEBOUNCE_MS: u64 = 250;
 
 /// "Search Text" and the page size. A plain GET form that works without JavaScript;
-/// once hydrated, typing updates the URL (and so the list) as you go.
+/// once hydrated, typing updates the URL (and so the list) as you go. `placeholder`
+/// says what the text is matched against.
 #[component]
-pub fn SearchBox(query: Memo<Option<MemberQuery>>) -> impl IntoView {
+pub fn SearchBox<Q: ListView>(query: Memo<Option<Q>>, placeholder: &'static str) -> impl IntoView {
     let input = NodeRef::<Input>::new();
     let initial = query.get_untracked();
-    let initial_text = initial.as_ref().map(|q| q.search.clone()).unwrap_or_default();
-    let initial_size = initial.as_ref().map(|q| q.page_size).unwrap_or_default();
+    let initial_text = initial.as_ref().map(|q| q.list().search).unwrap_or_default();
+    let initial_size = initial.as_ref().map(|q| q.list().page_size).unwrap_or_default();
     let pending = StoredValue::new(None::<TimeoutHandle>);
     let navigate = use_navigate();
 
-    let go = move |q: MemberQuery| {
+    let go = move |q: Q| {
         navigate(&q.href(), NavigateOptions { replace: true, scroll: false, ..Default::default() });
     };
     let go_typed = go.clone();
@@ -33,8 +34,8 @@ pub fn SearchBox(query: Memo<Option<MemberQuery>>) -> impl IntoView {
             move || {
                 if let Some(q) = query.get_untracked() {
                     let cleaned = clean_search(&text);
-                    if cleaned != q.search {
-                        go(MemberQuery { search: cleaned, ..q.first_page() });
+                    if cleaned != q.list().search {
+                        go(q.with_search(cleaned));
                     }
                 }
             },
@@ -50,19 +51,19 @@ pub fn SearchBox(query: Memo<Option<MemberQuery>>) -> impl IntoView {
             h.clear();
         }
         if let (Some(q), Some(el)) = (query.get_untracked(), input.get_untracked()) {
-            go_submit(MemberQuery { search: clean_search(&el.value()), ..q.first_page() });
+            go_submit(q.with_search(clean_search(&el.value())));
         }
     };
     let on_size = move |ev: leptos::ev::Event| {
         if let (Some(q), Ok(size)) = (query.get_untracked(), event_target_value(&ev).parse::<u32>()) {
-            go(MemberQuery { page_size: size, ..q.first_page() });
+            go(q.with_page_size(size));
         }
     };
 
     // Back/forward and links change the search from outside: show it, unless the
     // person is typing in the box right now.
     Effect::new(move |_| {
-        let text = query.get().map(|q| q.search).unwrap_or_default();
+        let text = query.get().map(|q| q.list().search).unwrap_or_default();
         if let Some(el) = input.get() {
             let typing = document().active_element().is_some_and(|a| {
                 let a: &web_sys::Element = &a;
@@ -78,17 +79,7 @@ pub fn SearchBox(query: Memo<Option<MemberQuery>>) -> impl IntoView {
     // Hidden fields keep the rest of the view when the form is submitted without JS.
     let hidden = move || {
         query.get().map(|q| {
-            let mut fields: Vec<(&'static str, String)> =
-                vec![("sort", q.sort.as_str().to_string()), ("dir", q.dir.as_str().to_string())];
-            if let Some(r) = q.role {
-                fields.push(("role", r));
-            }
-            if q.status == crate::model::MemberStatus::Inactive {
-                fields.push(("status", "inactive".into()));
-            }
-            fields.extend(q.names.into_iter().map(|n| ("name", n)));
-            fields.extend(q.emails.into_iter().map(|e| ("email", e)));
-            fields.into_iter().map(|(k, v)| view! { <input type="hidden" name=k value=v/> }).collect_view()
+            q.hidden_fields().into_iter().map(|(k, v)| view! { <input type="hidden" name=k value=v/> }).collect_view()
         })
     };
 
@@ -103,7 +94,7 @@ pub fn SearchBox(query: Memo<Option<MemberQuery>>) -> impl IntoView {
                     type="search"
                     node_ref=input
                     value=initial_text
-                    placeholder="Name or email"
+                    placeholder=placeholder
                     autocomplete="off"
                     maxlength=crate::model::MAX_SEARCH_CHARS.to_string()
                     on:input=on_input

@@ -1,14 +1,13 @@
 use leptos::prelude::*;
 
-use crate::model::{MemberPage, MemberQuery, PageCursor};
+use crate::model::{Cursor, ListView, PageCursor};
 
-/// "Previous" / "Next" links. They are plain links carrying the page cursor, so paging
-/// works without JavaScript and every page has its own address.
+/// "First page", "Previous" and "Next" links carrying the page cursor.
 #[component]
-pub fn Pager(query: MemberQuery, page: MemberPage) -> impl IntoView {
-    let prev = page.prev.map(|c| MemberQuery { cursor: Some(PageCursor::Before(c)), ..query.clone() });
-    let next = page.next.map(|c| MemberQuery { cursor: Some(PageCursor::After(c)), ..query.clone() });
-    let first = query.cursor.is_some().then(|| query.first_page());
+pub fn Pager<Q: ListView>(query: Q, prev: Option<Cursor>, next: Option<Cursor>) -> impl IntoView {
+    let prev = prev.map(|c| query.at(Some(PageCursor::Before(c))));
+    let next = next.map(|c| query.at(Some(PageCursor::After(c))));
+    let first = query.list().cursor.is_some().then(|| query.first_page());
     view! {
         <nav class="pager" aria-label="Pages">
             {first.map(|q| view! { <a href=q.href()>"First page"</a> })}

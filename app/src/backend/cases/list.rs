@@ -1,0 +1,136 @@
+//! The case list of an account (SPEC F20): searched, filtered, sorted and paged in SQL,
+//! by the keyset paging every table shares.
+
+use crate::backend::access::{AccountAdmin, AccountMember, NO_ACCESS};
+use crate::backend::db::{Backend, Db, Sql};
+use crate::backend::keyset;
+use crate::error::{AppError, Result};
+use crate::model::{
+    clean_search, CaseId, CasePage, CaseQuery, CaseRow, CaseSort, CaseStatus, Cursor, CursorKey, PageCursor,
+};
+use crate::{bind_args, on_db};
+
+/// Who is listing: an administrator sees every case of the account, a member the cases
+/// they are on.
+pub enum Lister<'a> {
+    Admin(&'a AccountAdmin),
+    Member(&'a AccountMember),
+}
+
+impl Lister<'_> {
+    fn account(&self) -> i64 {
+        match self {
+            Lister::Admin(a) => a.account().0,
+            Lister::Member(m) => m.account().0,
+        }
+    }
+
+    fn person(&self) -> i64 {
+        match self {
+            Lister::Admin(a) => a.actor().person_id,
+            Lister::Member(m) => m.actor().person_id,
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Listed {
+    id: i64,
+    number: String,
+    title: String,
+    #[sqlx(try_from = "String")]
+    status: CaseStatus,
+    primary_name: String,
+    updated_at: i64,
+    title_key: String,
+    primary_name_key: String,
+}
+
+impl Listed {
+    fn cursor(&self, sort: CaseSort) -> Cursor {
+        let key = match sort {
+            CaseSort::Number => CursorKey::Int(self.id),
+            CaseSort::Title => CursorKey::Text(self.title_key.clone()),
+            CaseSort::Status => CursorKey::Text(self.status.as_str().to_string()),
+            CaseSort::Primary => CursorKey::Text(self.primary_name_key.clone()),
+            CaseSort::Updated => CursorKey::Int(self.updated_at),
+        };
+        Cursor { key, id: self.id }
+    }
+}
+
+/// The indexed column each order walks (`cases_by_*`).
+fn sort_column(sort: CaseSort) -> &'static str {
+    match sort {
+        CaseSort::Number => "c.id",
+        CaseSort::Title => "c.title_key",
+        CaseSort::Status => "c.status",
+        CaseSort::Primary => "c.primary_name_key",
+        CaseSort::Updated => "c.updated_at",
+    }
+}
+
+/// One page of the account's cases that `lister` may see.
+pub async fn list(db: &Db, lister: &Lister<'_>, q: &CaseQuery) -> Result<CasePage> {
+    if q.account != lister.account() {
+        return Err(AppError::Forbidden(NO_ACCESS.into()));
+    }
+    let p = &q.list;
+    let ascending = keyset::ascending(p.dir, p.cursor.as_ref());
+    let col = sort_column(p.sort);
+    let mut sql = Sql::new(
+        "SELECT c.id, c.number, c.title, c.status, c.primary_name, c.updated_at, c.title_key, c.primary_name_key \
+         FROM cases c WHERE c.account_id = ",
+    );
+    sql.bind_int(q.account);
+    if let Some(status) = q.status {
+        sql.push(" AND c.status = ").bind_text(status.as_str());
+    }
+    // A member only ever sees their own cases; "mine" asks the same of an administrator.
+    if q.mine || matches!(lister, Lister::Member(_)) {
+        let person = lister.person();
+        sql.push(" AND c.id IN (SELECT id FROM cases WHERE account_id = ")
+            .bind_int(q.account)
+            .push(" AND primary_contact_id = ")
+            .bind_int(person)
+            .push(" UNION SELECT case_id FROM case_contacts WHERE person_id = ")
+            .bind_int(person)
+            .push(" UNION SELECT case_id FROM case_followers WHERE person_id = ")
+            .bind_int(person)
+            .push(")");
+    }
+    let search = clean_search(&p.search).to_lowercase();
+    if !search.is_empty() {
+        push_search(&mut sql, db.backend(), &search);
+    }
+    if let Some(PageCursor::After(c) | PageCursor::Before(c)) = &p.cursor {
+        keyset::push_past(&mut sql, col, "c.id", ascending, c);
+    }
+    keyset::push_order(&mut sql, col, "c.id", ascending, p.page_size);
+    sql.refuse_nul()?;
+    let rows: Vec<Listed> = on_db!(db, pool => bind_args!(sqlx::query_as::<_, Listed>(&sql.text), &sql.args)
+        .fetch_all(pool)
+        .await?);
+    let (rows, prev, next) = keyset::finish(rows, p.page_size, p.cursor.as_ref(), |r| r.cursor(p.sort));
+    let rows = rows
+        .into_iter()
+        .map(|r| CaseRow {
+            id: CaseId(r.id),
+            number: r.number,
+            title: r.title,
+            status: r.status,
+            primary_name: r.primary_name,
+            updated_at: r.updated_at,
+        })
+        .collect();
+    Ok(CasePage { rows, prev, next })
+}
+
+/// Search Text matches a case whose number holds it (`C-0000042` by "42" or "c-00000")
+/// or whose title holds it, letter case aside.
+fn push_search(sql: &mut Sql, backend: Backend, search: &str) {
+    let f = if backend == Backend::Sqlite { "instr" } else { "strpos" };
+    let number = search.to_uppercase();
+    sql.push(&format!(" AND ({f}(c.title_key, ")).bind_text(search).push(&format!(") > 0 OR {f}(c.number, "));
+    sql.bind_text(number).push(") > 0)");
+}

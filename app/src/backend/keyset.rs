@@ -1,0 +1,87 @@
+//! Keyset paging, as every table of Roster pages: a page starts after (or before) the
+//! sort value and id of its neighbour's last (or first) row, so that reading page 1,000
+//! costs what reading page 1 does, and rows added meanwhile never shift a page.
+
+use super::db::Sql;
+use crate::model::{Cursor, CursorKey, PageCursor, SortDir};
+
+/// The direction rows are read in: the view's, flipped when reading backwards (towards
+/// the previous page; `finish` turns those rows around again).
+pub fn ascending(dir: SortDir, cursor: Option<&PageCursor>) -> bool {
+    (dir == SortDir::Asc) != matches!(cursor, Some(PageCursor::Before(_)))
+}
+
+/// Binds a cursor's sort value.
+pub fn bind_key(sql: &mut Sql, c: &Cursor) {
+    match &c.key {
+        CursorKey::Int(v) => sql.bind_int(*v),
+        CursorKey::Text(t) => sql.bind_text(t.clone()),
+    };
+}
+
+/// ` AND (col, id_col) > (value, id)`: the rows past the cursor in the reading direction.
+pub fn push_past(sql: &mut Sql, col: &str, id_col: &str, ascending: bool, c: &Cursor) {
+    let later = if ascending { ">" } else { "<" };
+    sql.push(&format!(" AND ({col}, {id_col}) {later} ("));
+    bind_key(sql, c);
+    sql.push(", ").bind_int(c.id).push(")");
+}
+
+/// ` ORDER BY col, id_col LIMIT page_size + 1`: one row more than a page says whether
+/// another page follows.
+pub fn push_order(sql: &mut Sql, col: &str, id_col: &str, ascending: bool, page_size: u32) {
+    let order = if ascending { "ASC" } else { "DESC" };
+    sql.push(&format!(" ORDER BY {col} {order}, {id_col} {order} LIMIT ")).bind_int(i64::from(page_size) + 1);
+}
+
+/// A page from the rows read (up to `page_size + 1` of them, in reading direction): the
+/// rows in the view's order, and the cursors of the previous and the next page.
+pub fn finish<R>(
+    mut rows: Vec<R>,
+    page_size: u32,
+    cursor: Option<&PageCursor>,
+    key: impl Fn(&R) -> Cursor,
+) -> (Vec<R>, Option<Cursor>, Option<Cursor>) {
+    let more = rows.len() > page_size as usize;
+    rows.truncate(page_size as usize);
+    let (has_prev, has_next) = match cursor {
+        None => (false, more),
+        Some(PageCursor::After(_)) => (true, more),
+        Some(PageCursor::Before(_)) => {
+            rows.reverse();
+            (more, true)
+        }
+    };
+    let prev = if has_prev { rows.first().map(&key) } else { None };
+    let next = if has_next { rows.last().map(&key) } else { None };
+    (rows, prev, next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(id: i64) -> Cursor {
+        Cursor { key: CursorKey::Int(id), id }
+    }
+
+    #[test]
+    fn a_page_knows_its_neighbours() {
+        let key = |r: &i64| at(*r);
+        assert_eq!(finish(vec![1, 2, 3], 2, None, key), (vec![1, 2], None, Some(at(2))));
+        assert_eq!(finish(vec![1, 2], 2, None, key), (vec![1, 2], None, None));
+        let after = PageCursor::After(at(0));
+        assert_eq!(finish(vec![1, 2], 2, Some(&after), key), (vec![1, 2], Some(at(1)), None));
+        // Read backwards from 5: 4, 3, 2 (one more than a page).
+        let before = PageCursor::Before(at(5));
+        assert_eq!(finish(vec![4, 3, 2], 2, Some(&before), key), (vec![3, 4], Some(at(3)), Some(at(4))));
+        assert_eq!(finish(vec![4, 3], 2, Some(&before), key), (vec![3, 4], None, Some(at(4))));
+    }
+
+    #[test]
+    fn reading_backwards_flips_the_direction() {
+        assert!(ascending(SortDir::Asc, None));
+        assert!(!ascending(SortDir::Asc, Some(&PageCursor::Before(at(1)))));
+        assert!(ascending(SortDir::Desc, Some(&PageCursor::Before(at(1)))));
+    }
+}

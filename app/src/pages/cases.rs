@@ -1,0 +1,154 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::{case_href, list_cases};
+use crate::components::error_view::ErrorView;
+use crate::components::table::{pager::Pager, search_box::SearchBox, sort_header::SortHeader};
+use crate::error::AppError;
+use crate::model::{format_date, CaseList, CaseQuery, CaseSort, CaseStatus, ListView, SortColumn};
+
+/// An account's cases (SPEC F20): every case for its administrators, the cases they
+/// are on for other members; searched, filtered, sorted and paged by the server, the
+/// whole view in the URL.
+#[component]
+pub fn CasesPage() -> impl IntoView {
+    let params = use_params_map();
+    let query_map = use_query_map();
+    let parsed = Memo::new(move |_| {
+        let account = params.with(|p| p.get("account").and_then(|a| a.parse::<i64>().ok()))?;
+        Some(query_map.with(|m| CaseQuery::from_params(account, |k| m.get(k))))
+    });
+    let query = Memo::new(move |_| parsed.get().map(|(q, _)| q));
+    let notices = move || parsed.get().map(|(_, n)| n).unwrap_or_default();
+    let cases = Resource::new(
+        move || query.get(),
+        |q| async move {
+            match q {
+                Some(q) => list_cases(q.clone()).await.map(|list| (q, list)),
+                None => Err(AppError::not_found("There is no such account.")),
+            }
+        },
+    );
+    let loading = RwSignal::new(false);
+    view! {
+        <Title text="Cases"/>
+        <Transition fallback=|| view! { <p role="status">"Loading cases…"</p> } set_pending=loading.write_only()>
+            <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                {move || Suspend::new(async move {
+                    let (q, list) = cases.await?;
+                    Ok::<_, AppError>(view! { <CaseListView q list query notices=notices() loading/> })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn CaseListView(
+    q: CaseQuery,
+    list: CaseList,
+    query: Memo<Option<CaseQuery>>,
+    notices: Vec<String>,
+    loading: RwSignal<bool>,
+) -> impl IntoView {
+    let account = q.account;
+    let status_link = |status: Option<CaseStatus>, label: &'static str| {
+        let current = q.status == status;
+        let href = CaseQuery { status, ..q.first_page() }.href();
+        view! { <a href=href aria-current=current.then_some("page")>{label}</a> }
+    };
+    let mine_link = list.sees_all.then(|| {
+        let href = CaseQuery { mine: !q.mine, ..q.first_page() }.href();
+        let label = if q.mine { "Show every case of the account" } else { "Only my cases" };
+        view! { <a href=href>{label}</a> }
+    });
+    let caption = caption(&q, list.sees_all);
+    let page = list.page;
+    let body = if page.rows.is_empty() {
+        let clear = CaseQuery::new(account).href();
+        view! {
+            <div class="empty" role="status">
+                <p>{if q.is_filtered() { "No cases match this view." } else { "There are no cases to show here yet." }}</p>
+                {q.is_filtered().then(|| view! { <a href=clear>"Clear search and filters"</a> })}
+            </div>
+        }
+        .into_any()
+    } else {
+        let rows = page
+            .rows
+            .iter()
+            .map(|r| {
+                let status_class = if r.status == CaseStatus::Open { "badge ok" } else { "badge muted" };
+                view! {
+                    <tr>
+                        <th scope="row"><a href=case_href(account, r.id)>{r.number.clone()}</a></th>
+                        <td>{r.title.clone()}</td>
+                        <td><span class=status_class>{r.status.label()}</span></td>
+                        <td>{if r.primary_name.is_empty() { "—".to_string() } else { r.primary_name.clone() }}</td>
+                        <td>{format_date(r.updated_at).unwrap_or_default()}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <div class="table-wrap">
+                <table class="cases">
+                    <caption>{caption}</caption>
+                    <thead>
+                        <tr>
+                            {CaseSort::ALL
+                                .iter()
+                                .map(|key| view! { <SortHeader query=q.clone() key=*key/> })
+                                .collect_view()}
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+            <Pager query=q.clone() prev=page.prev.clone() next=page.next.clone()/>
+        }
+        .into_any()
+    };
+    view! {
+        <Title text=format!("Cases: {}", list.account_name)/>
+        <div class="page-head">
+            <div>
+                <p class="eyebrow">"Support cases"</p>
+                <h1>{list.account_name.clone()}</h1>
+            </div>
+            <div class="toolbar">
+                <a class="button" href=format!("/accounts/{account}/cases/new")>"Raise a case"</a>
+            </div>
+        </div>
+        {(!notices.is_empty()).then(|| view! {
+            <div class="notice" role="status">
+                <ul>{notices.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
+            </div>
+        })}
+        <nav class="filters" aria-label="Case status">
+            {status_link(None, "All cases")}
+            {status_link(Some(CaseStatus::Open), "Open")}
+            {status_link(Some(CaseStatus::Resolved), "Resolved")}
+            {mine_link}
+        </nav>
+        <SearchBox query placeholder="Case number or title"/>
+        <section class="case-list" aria-busy=move || loading.get().to_string()>{body}</section>
+    }
+}
+
+/// The table's heading: which cases it lists.
+fn caption(q: &CaseQuery, sees_all: bool) -> String {
+    let mut c = match q.status {
+        Some(CaseStatus::Open) => "Open cases".to_string(),
+        Some(CaseStatus::Resolved) => "Resolved cases".to_string(),
+        None => "Cases".to_string(),
+    };
+    if q.mine || !sees_all {
+        c.push_str(" you are on");
+    }
+    if !q.list.search.is_empty() {
+        c.push_str(&format!(" matching \u{201c}{}\u{201d}", q.list.search));
+    }
+    c
+}
