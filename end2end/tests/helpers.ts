@@ -79,3 +79,23 @@ export async function expectNoAxeViolations(page: Page, include?: string) {
   const { violations } = await builder.analyze();
   expect(violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`)).toEqual([]);
 }
+
+/**
+ * Registers `name` with `email` and proves the email through the link in the outbox, in
+ * `page`'s browser context, which is then signed in as them.
+ */
+export async function registerPerson(page: Page, name: string, email: string) {
+  const reg = await page.request.post('/api/register', {
+    form: { name, email, password: PASSWORD },
+    maxRedirects: 0,
+  });
+  expect(reg.status(), await reg.text()).toBeLessThan(400);
+  const { linkFromOutbox } = await import('./outbox');
+  const proof = linkFromOutbox(email, '/verify-email/');
+  const verified = await page.request.post('/api/registration/verify', {
+    headers: fromSite(),
+    form: { token: proof.slice(proof.indexOf('/verify-email/') + '/verify-email/'.length) },
+    maxRedirects: 0,
+  });
+  expect(verified.status(), await verified.text()).toBeLessThan(400);
+}

@@ -45,6 +45,8 @@ pub fn HomePage() -> impl IntoView {
                                         .map(|a| {
                                             let href = format!("/accounts/{}/users", a.id);
                                             let raise = format!("/accounts/{}/cases/new", a.id);
+                                            let cases = format!("/accounts/{}/cases", a.id);
+                                            let cases_label = format!("Cases of {}", a.name);
                                             let raise_label = format!("Raise a case on {}", a.name);
                                             let kind = if a.government_cloud {
                                                 format!("{} (government cloud)", a.kind)
@@ -58,7 +60,11 @@ pub fn HomePage() -> impl IntoView {
                                                     <td>{a.org_id}</td>
                                                     <td>{kind}</td>
                                                     <td class="num">{a.members}</td>
-                                                    <td><a href=raise aria-label=raise_label>"Raise a case"</a></td>
+                                                    <td>
+                                                        <a href=cases aria-label=cases_label>"Cases"</a>
+                                                        " · "
+                                                        <a href=raise aria-label=raise_label>"Raise a case"</a>
+                                                    </td>
                                                 </tr>
                                             }
                                         })

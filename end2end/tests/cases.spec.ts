@@ -1,0 +1,114 @@
+import { expect, test } from '@playwright/test';
+import { DEMO_ACCOUNT, expectNoAxeViolations, fromSite, hydrated, registerPerson, signIn, USERS } from './helpers';
+
+/**
+ * The life of a case (SPEC F20, F11): a new member raises it, the administrator follows
+ * it and asks for pulse emails, the member posts, the administrator is notified and
+ * emailed; the administrator posts back, then removes the member, who loses the case,
+ * its pulse feed and their notifications while the administrator becomes its primary
+ * contact.
+ */
+test('raise, follow, post, be notified; removal takes the member off the case', async ({ page, browser }) => {
+  test.setTimeout(120_000);
+  const stamp = `${Date.now()}`;
+  const name = `Rita Raiser${stamp}`;
+  const email = `rita.${stamp}@northwind.example`;
+  const title = `Printer on fire ${stamp}`;
+
+  // Rita registers; the administrator adds her to the demo account.
+  const rita = await browser.newPage();
+  await registerPerson(rita, name, email);
+  await signIn(page);
+  const added = await page.request.post('/api/members/add', {
+    headers: { ...fromSite(), 'Content-Type': 'application/json' },
+    data: { account: DEMO_ACCOUNT.id, person: { Email: email }, change: { roles: [], cloud: null } },
+  });
+  expect(added.status(), await added.text()).toBe(200);
+
+  // Rita raises a case and lands on its page.
+  await rita.goto('/');
+  await rita.getByRole('link', { name: `Raise a case on ${DEMO_ACCOUNT.name}` }).click();
+  await hydrated(rita);
+  await rita.getByLabel('What is the problem?').fill(title);
+  await rita.getByLabel('Details (optional)').fill('Smoke since this morning.');
+  await rita.getByRole('button', { name: 'Raise case' }).click();
+  await expect(rita.getByRole('heading', { level: 1, name: new RegExp(`C-\\d+: ${title}`) })).toBeVisible();
+  await expect(rita.getByRole('status').filter({ hasText: /Case C-\d+ is open\. You are its primary contact\./ })).toBeVisible();
+  const caseUrl = new URL(rita.url());
+  caseUrl.search = '';
+  const number = (await rita.getByRole('heading', { level: 1 }).textContent())!.split(':')[0];
+
+  // The administrator finds it in the case list, follows it and asks for pulse emails.
+  await page.goto(`/accounts/${DEMO_ACCOUNT.id}/cases`);
+  await hydrated(page);
+  await page.getByLabel('Search Text').fill(stamp);
+  const row = page.getByRole('row', { name: new RegExp(title) });
+  await expect(row).toContainText('Open');
+  await expect(row).toContainText(name);
+  await expectNoAxeViolations(page);
+  await row.getByRole('link', { name: number }).click();
+  await expect(page.getByRole('heading', { level: 1, name: `${number}: ${title}` })).toBeVisible();
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Follow', exact: true }).click();
+  await expect(page.getByRole('button', { name: 'Unfollow' })).toBeVisible();
+  await expect(page.getByRole('region', { name: 'People on this case' })).toContainText('Adam Admin');
+  await expectNoAxeViolations(page);
+  await page.goto('/settings');
+  await hydrated(page);
+  await page.getByLabel('Email me each pulse message on cases I am on or follow').check();
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'You will get an email' })).toBeVisible();
+
+  // Rita posts; the administrator is notified and emailed, Rita is not.
+  await rita.goto(caseUrl.href);
+  await hydrated(rita);
+  await rita.getByLabel('Message').fill(`Still on fire ${stamp}`);
+  await rita.getByRole('button', { name: 'Post' }).click();
+  await expect(rita.getByRole('list', { name: 'Messages, oldest first' })).toContainText(`Still on fire ${stamp}`);
+  await expect(rita.getByRole('link', { name: /^Notifications, \d+ unread$/ })).toHaveCount(0);
+
+  await page.goto('/notifications');
+  await hydrated(page);
+  await expect(page.getByRole('link', { name: /^Notifications, \d+ unread$/ })).toBeVisible();
+  const note = page.getByRole('listitem').filter({ hasText: `Still on fire ${stamp}` });
+  await expect(note).toContainText(name);
+  await expectNoAxeViolations(page);
+  await note.getByRole('link', { name: `${number} ${title}` }).click();
+  await expect(page.getByRole('list', { name: 'Messages, oldest first' })).toContainText(`Still on fire ${stamp}`);
+
+  const operator = await browser.newPage();
+  await signIn(operator, USERS.operator);
+  await operator.goto(`/mail?to=${encodeURIComponent(USERS.admin)}`);
+  await expect(operator.getByRole('table')).toContainText(`${name} posted on ${number}: ${title}`);
+
+  // The administrator answers, which notifies Rita.
+  await hydrated(page);
+  await page.getByLabel('Message').fill(`On our way ${stamp}`);
+  await page.getByRole('button', { name: 'Post' }).click();
+  await expect(page.getByRole('list', { name: 'Messages, oldest first' })).toContainText(`On our way ${stamp}`);
+  await rita.goto('/notifications');
+  await expect(rita.getByRole('listitem').filter({ hasText: `On our way ${stamp}` })).toBeVisible();
+
+  // The administrator removes Rita in Manage Users.
+  await page.goto(`/accounts/${DEMO_ACCOUNT.id}/users?q=${encodeURIComponent(email)}`);
+  await hydrated(page);
+  const member = page.getByRole('row').filter({ hasText: email });
+  await member.getByRole('button', { name: `Actions for ${name}` }).click();
+  await member.getByRole('menuitem', { name: 'Remove' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Remove user' });
+  await dialog.getByRole('button', { name: 'Remove' }).click();
+  await expect(page.getByRole('status').filter({ hasText: `Removed ${name}.` })).toBeVisible();
+
+  // Rita lost the case, its pulse feed and her notifications.
+  await rita.goto(caseUrl.href);
+  await expect(rita.getByRole('alert')).toContainText('You are not a member of an Account');
+  await expect(rita.getByText(`Still on fire ${stamp}`)).toHaveCount(0);
+  await rita.goto('/notifications');
+  await expect(rita.getByText(`On our way ${stamp}`)).toHaveCount(0);
+
+  // The open case's primary contact is now the administrator.
+  await page.goto(caseUrl.href);
+  const people = page.getByRole('region', { name: 'People on this case' });
+  await expect(people.getByRole('definition').first()).toContainText('Adam Admin');
+  await expect(people).not.toContainText(name);
+});
