@@ -122,7 +122,7 @@ test('after switching accounts, Add, Invite, Invite to Community and Update act 
   await expect(newContact).toHaveCount(0);
   await expect(toast(page, `Saved ${contactName}`)).toBeVisible();
   expect(await search(page, contact.email)).toEqual([contactName]);
-  await page.getByRole('button', { name: `Invite ${contactName} to Community` }).click();
+  await page.getByRole('button', { name: `Invite to Community: ${contactName}` }).click();
   await expect(toast(page, 'Invitation to the Community sent')).toBeVisible();
   await expectSameDocument(page);
 

@@ -62,14 +62,14 @@ test('raise, follow, post, be notified; removal takes the member off the case', 
   // Rita posts; the administrator is notified and emailed, Rita is not.
   await rita.goto(caseUrl.href);
   await hydrated(rita);
-  await rita.getByLabel('Message').fill(`Still on fire ${stamp}`);
+  await rita.getByLabel('Write a message').fill(`Still on fire ${stamp}`);
   await rita.getByRole('button', { name: 'Post' }).click();
   await expect(rita.getByRole('list', { name: 'Messages, oldest first' })).toContainText(`Still on fire ${stamp}`);
-  await expect(rita.getByRole('link', { name: /^Notifications, \d+ unread$/ })).toHaveCount(0);
+  await expect(rita.getByRole('link', { name: /^Notifications\s*,\s*\d+ unread$/ })).toHaveCount(0);
 
   await page.goto('/notifications');
   await hydrated(page);
-  await expect(page.getByRole('link', { name: /^Notifications, \d+ unread$/ })).toBeVisible();
+  await expect(page.getByRole('link', { name: /^Notifications\s*,\s*\d+ unread$/ })).toBeVisible();
   const note = page.getByRole('listitem').filter({ hasText: `Still on fire ${stamp}` });
   await expect(note).toContainText(name);
   await expectNoAxeViolations(page);
@@ -79,11 +79,11 @@ test('raise, follow, post, be notified; removal takes the member off the case', 
   const operator = await browser.newPage();
   await signIn(operator, USERS.operator);
   await operator.goto(`/mail?to=${encodeURIComponent(USERS.admin)}`);
-  await expect(operator.getByRole('table')).toContainText(`${name} posted on ${number}: ${title}`);
+  await expect(operator.getByRole('heading', { level: 2, name: `${name} posted on ${number}: ${title}` })).toBeVisible();
 
   // The administrator answers, which notifies Rita.
   await hydrated(page);
-  await page.getByLabel('Message').fill(`On our way ${stamp}`);
+  await page.getByLabel('Write a message').fill(`On our way ${stamp}`);
   await page.getByRole('button', { name: 'Post' }).click();
   await expect(page.getByRole('list', { name: 'Messages, oldest first' })).toContainText(`On our way ${stamp}`);
   await rita.goto('/notifications');

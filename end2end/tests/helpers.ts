@@ -1,6 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { expect, Page } from '@playwright/test';
 import { PASSWORD, USERS } from './demo';
+import { linkFromOutbox } from './outbox';
 
 export { PASSWORD, USERS };
 
@@ -90,7 +91,6 @@ export async function registerPerson(page: Page, name: string, email: string) {
     maxRedirects: 0,
   });
   expect(reg.status(), await reg.text()).toBeLessThan(400);
-  const { linkFromOutbox } = await import('./outbox');
   const proof = linkFromOutbox(email, '/verify-email/');
   const verified = await page.request.post('/api/registration/verify', {
     headers: fromSite(),

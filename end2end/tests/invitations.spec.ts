@@ -118,7 +118,7 @@ test('a new contact is saved, invited to the Community, and the invitation revok
   await expect.poll(async () => (await tableRows(page)).length).toBe(1);
   const row = page.getByRole('row', { name: new RegExp(`Contact${stamp}`) });
   await expect(row).toContainText('Not registered');
-  await row.getByRole('button', { name: `Invite Cora Contact${stamp} to Community` }).click();
+  await row.getByRole('button', { name: `Invite to Community: Cora Contact${stamp}` }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Invitation to the Community sent' })).toBeVisible();
 
   await page.goto(`/accounts/${DEMO_ACCOUNT.id}/invitations`);

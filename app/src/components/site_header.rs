@@ -84,15 +84,19 @@ pub fn SiteHeader() -> impl IntoView {
 /// "Notifications" with a badge counting the unread ones.
 #[component]
 fn NotificationsLink(unread: i64) -> impl IntoView {
-    let label = match unread {
-        0 => "Notifications".to_string(),
-        1 => "Notifications, 1 unread".to_string(),
-        n => format!("Notifications, {n} unread"),
+    // The name says the count in words; the badge shows it.
+    let words = match unread {
+        0 => None,
+        1 => Some(", 1 unread".to_string()),
+        n => Some(format!(", {n} unread")),
     };
     view! {
-        <a href="/notifications" aria-label=label>
+        <a href="/notifications">
             "Notifications"
-            {(unread > 0).then(|| view! { <span class="count-badge" aria-hidden="true">{unread.min(99)}{(unread > 99).then_some("+")}</span> })}
+            {words.map(|w| view! {
+                <span class="count-badge" aria-hidden="true">{unread.min(99)}{(unread > 99).then_some("+")}</span>
+                <span class="visually-hidden">{w}</span>
+            })}
         </a>
     }
 }

@@ -158,7 +158,7 @@ fn CasePeople(c: crate::model::CaseView, actions: CaseActions) -> impl IntoView 
                         <input type="hidden" name="account" value=account/>
                         <input type="hidden" name="case" value=id.0/>
                         <input type="hidden" name="email" value=email.clone()/>
-                        <button type="submit" class="link small" aria-label=format!("Make {name} the primary contact")>
+                        <button type="submit" class="link small" aria-label=format!("Make primary: {name}")>
                             "Make primary"
                         </button>
                     </ActionForm>
@@ -167,7 +167,7 @@ fn CasePeople(c: crate::model::CaseView, actions: CaseActions) -> impl IntoView 
                         <input type="hidden" name="case" value=id.0/>
                         <input type="hidden" name="email" value=email2/>
                         <input type="hidden" name="add" value="false"/>
-                        <button type="submit" class="link small" aria-label=format!("Remove {name2} from the case's contacts")>
+                        <button type="submit" class="link small" aria-label=format!("Remove contact: {name2}")>
                             "Remove"
                         </button>
                     </ActionForm>
@@ -278,7 +278,7 @@ fn Pulse(
                         <input type="hidden" name="account" value=account/>
                         <input type="hidden" name="case" value=case_id.0/>
                         <div class="field">
-                            <label for="pulse-body">"Message"</label>
+                            <label for="pulse-body">"Write a message"</label>
                             <textarea id="pulse-body" name="body" rows="4" required maxlength=MAX_PULSE_MESSAGE.to_string()></textarea>
                         </div>
                         <p class="field-error" role="alert">{error}</p>

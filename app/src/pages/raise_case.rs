@@ -11,6 +11,7 @@ use crate::model::{MAX_CASE_DESCRIPTION, MAX_CASE_TITLE};
 #[component]
 pub fn RaiseCasePage() -> impl IntoView {
     let account = use_params_map().with_untracked(|p| p.get("account")).unwrap_or_default();
+    let back = format!("/accounts/{account}/cases");
     let action = ServerAction::<RaiseCase>::new();
     let error = form_error(action);
     view! {
@@ -18,7 +19,7 @@ pub fn RaiseCasePage() -> impl IntoView {
         <section class="auth">
             <h1>"Raise a support case"</h1>
             <ActionForm action>
-                <input type="hidden" name="account" value=account.clone()/>
+                <input type="hidden" name="account" value=account/>
                 <div class="field">
                     <label for="case-title">"What is the problem?"</label>
                     <input id="case-title" name="title" type="text" required maxlength=MAX_CASE_TITLE.to_string()/>
@@ -30,7 +31,7 @@ pub fn RaiseCasePage() -> impl IntoView {
                 <p class="field-error" role="alert">{error}</p>
                 <button type="submit" disabled=move || action.pending().get()>"Raise case"</button>
             </ActionForm>
-            <p><a href=format!("/accounts/{account}/cases")>"Back to the cases"</a></p>
+            <p><a href=back>"Back to the cases"</a></p>
         </section>
     }
 }

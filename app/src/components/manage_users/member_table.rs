@@ -148,7 +148,7 @@ pub fn MemberTable(query: MemberQuery, page: MemberPage, caption: String) -> imp
 fn InviteToCommunity(account: i64, membership: i64, name: String) -> impl IntoView {
     let toasts = use_toasts();
     let busy = RwSignal::new(false);
-    let label = format!("Invite {name} to Community");
+    let label = format!("Invite to Community: {name}");
     let invite = move |_| {
         busy.set(true);
         leptos::task::spawn_local(async move {
