@@ -416,7 +416,7 @@ fn sort_index(sort: SortKey) -> &'static str {
 
 /// Search Text as an FTS5 phrase: the trigram index finds substrings, and a phrase keeps
 /// the text literal.
-fn fts_phrase(search: &str) -> String {
+pub(crate) fn fts_phrase(search: &str) -> String {
     format!("\"{}\"", search.replace('"', "\"\""))
 }
 
@@ -481,7 +481,7 @@ async fn choose(
 }
 
 /// Whether Search Text is long enough for the trigram indexes.
-fn searchable(search: &str) -> bool {
+pub(crate) fn searchable(search: &str) -> bool {
     search.chars().count() >= 3
 }
 

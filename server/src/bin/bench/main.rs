@@ -2,6 +2,7 @@
 //! so that the server binary carries no load generator; it drives the same storage code
 //! and router the server runs.
 
+mod cases;
 #[allow(dead_code)]
 #[path = "../../../tests/common/http.rs"]
 mod http;
@@ -21,6 +22,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Probe {
+    /// The case side at scale: the case list, a case's pulse pages, and posting to a
+    /// case with many followers (issue 14).
+    Cases(cases::CaseArgs),
     /// The export half of the bench, run as a child process so that its memory growth
     /// is its own (internal).
     #[command(hide = true)]
@@ -47,6 +51,7 @@ async fn main() {
             Ok(db) => measure::export_probe(db, account, &view).await,
             Err(e) => Err(e),
         },
+        Some(Probe::Cases(args)) => cases::run(args).await,
         None => measure::run(cli.args).await.map(|_| ()),
     };
     if let Err(e) = done {

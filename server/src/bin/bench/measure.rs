@@ -62,7 +62,7 @@ pub enum Backend {
 }
 
 impl Backend {
-    fn name(self) -> &'static str {
+    pub fn name(self) -> &'static str {
         match self {
             Backend::Sqlite => "sqlite",
             Backend::Postgres => "postgres",
@@ -353,19 +353,13 @@ fn today() -> String {
 /// Opens the database of one backend and size, seeding it unless it holds a complete
 /// seed already (a `bench_info` row, written last, says so).
 async fn prepare(args: &BenchArgs, backend: Backend, size: usize) -> anyhow::Result<(Db, String, SeedStats)> {
-    let url = match backend {
-        Backend::Sqlite => {
-            std::fs::create_dir_all(&args.dir).with_context(|| format!("cannot create {}", args.dir.display()))?;
-            format!("sqlite://{}", args.dir.join(format!("sqlite-{size}.db")).display())
-        }
-        Backend::Postgres => {
-            let name = format!("roster_bench_{size}");
-            match args.postgres_url.rfind('/') {
-                Some(i) => format!("{}/{name}", &args.postgres_url[..i]),
-                None => bail!("--postgres-url has no database name"),
-            }
-        }
-    };
+    let url = database_url(
+        backend,
+        &args.dir,
+        &args.postgres_url,
+        &format!("sqlite-{size}.db"),
+        &format!("roster_bench_{size}"),
+    )?;
     if !args.reseed {
         if let Some(db) = open_existing(backend, &url, &args.postgres_url, size).await? {
             if let Some(stats) = seed_info(&db).await? {
@@ -381,8 +375,9 @@ async fn prepare(args: &BenchArgs, backend: Backend, size: usize) -> anyhow::Res
             db.close().await;
         }
     }
-    remove_database(backend, &url, &args.postgres_url, size).await?;
-    create_database(backend, &args.postgres_url, size).await?;
+    let name = format!("roster_bench_{size}");
+    remove_database(backend, &url, &args.postgres_url, &name).await?;
+    create_database(backend, &args.postgres_url, &name).await?;
     let db = database::open(&url).await?;
     println!("   seeding {} …", database::redact(&url));
     let now = app::backend::now();
@@ -412,20 +407,7 @@ async fn prepare(args: &BenchArgs, backend: Backend, size: usize) -> anyhow::Res
 }
 
 async fn open_existing(backend: Backend, url: &str, admin_url: &str, size: usize) -> anyhow::Result<Option<Db>> {
-    let exists = match backend {
-        Backend::Sqlite => Path::new(url.trim_start_matches("sqlite://")).exists(),
-        Backend::Postgres => {
-            let mut admin = sqlx::PgConnection::connect(admin_url)
-                .await
-                .with_context(|| format!("cannot connect to {}", database::redact(admin_url)))?;
-            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pg_database WHERE datname = $1")
-                .bind(format!("roster_bench_{size}"))
-                .fetch_one(&mut admin)
-                .await?;
-            n > 0
-        }
-    };
-    if !exists {
+    if !database_exists(backend, url, admin_url, &format!("roster_bench_{size}")).await? {
         return Ok(None);
     }
     // A database whose migrations no longer apply (the schema changed) is seeded again.
@@ -436,6 +418,45 @@ async fn open_existing(backend: Backend, url: &str, admin_url: &str, size: usize
             Ok(None)
         }
     }
+}
+
+/// Where a bench database is: the SQLite file `file` in `dir`, or the PostgreSQL
+/// database `name` on the server of `postgres_url`.
+pub fn database_url(
+    backend: Backend,
+    dir: &Path,
+    postgres_url: &str,
+    file: &str,
+    name: &str,
+) -> anyhow::Result<String> {
+    Ok(match backend {
+        Backend::Sqlite => {
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            format!("sqlite://{}", dir.join(file).display())
+        }
+        Backend::Postgres => match postgres_url.rfind('/') {
+            Some(i) => format!("{}/{name}", &postgres_url[..i]),
+            None => bail!("--postgres-url has no database name"),
+        },
+    })
+}
+
+/// Whether the bench database `name` (PostgreSQL) or the file of `url` (SQLite) is there.
+pub async fn database_exists(backend: Backend, url: &str, admin_url: &str, name: &str) -> anyhow::Result<bool> {
+    let exists = match backend {
+        Backend::Sqlite => Path::new(url.trim_start_matches("sqlite://")).exists(),
+        Backend::Postgres => {
+            let mut admin = sqlx::PgConnection::connect(admin_url)
+                .await
+                .with_context(|| format!("cannot connect to {}", database::redact(admin_url)))?;
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pg_database WHERE datname = $1")
+                .bind(name)
+                .fetch_one(&mut admin)
+                .await?;
+            n > 0
+        }
+    };
+    Ok(exists)
 }
 
 async fn seed_info(db: &Db) -> anyhow::Result<Option<SeedStats>> {
@@ -474,7 +495,8 @@ struct SeedInfo {
     at: String,
 }
 
-async fn remove_database(backend: Backend, url: &str, admin_url: &str, size: usize) -> anyhow::Result<()> {
+/// Removes the bench database `name` (PostgreSQL) or the files of `url` (SQLite).
+pub async fn remove_database(backend: Backend, url: &str, admin_url: &str, name: &str) -> anyhow::Result<()> {
     match backend {
         Backend::Sqlite => {
             let path = url.trim_start_matches("sqlite://");
@@ -487,18 +509,16 @@ async fn remove_database(backend: Backend, url: &str, admin_url: &str, size: usi
         }
         Backend::Postgres => {
             let mut admin = sqlx::PgConnection::connect(admin_url).await?;
-            sqlx::query(&format!("DROP DATABASE IF EXISTS roster_bench_{size} WITH (FORCE)"))
-                .execute(&mut admin)
-                .await?;
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await?;
         }
     }
     Ok(())
 }
 
-async fn create_database(backend: Backend, admin_url: &str, size: usize) -> anyhow::Result<()> {
+pub async fn create_database(backend: Backend, admin_url: &str, name: &str) -> anyhow::Result<()> {
     if backend == Backend::Postgres {
         let mut admin = sqlx::PgConnection::connect(admin_url).await?;
-        sqlx::query(&format!("CREATE DATABASE roster_bench_{size}")).execute(&mut admin).await?;
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await?;
     }
     Ok(())
 }
@@ -744,7 +764,7 @@ async fn naive(db: &Db, q: &MemberQuery, offset: usize, now: i64) -> anyhow::Res
     Ok(sql)
 }
 
-fn latency(times: &mut [Duration]) -> Latency {
+pub fn latency(times: &mut [Duration]) -> Latency {
     if times.is_empty() {
         return Latency::default();
     }
