@@ -112,3 +112,37 @@ test('raise, follow, post, be notified; removal takes the member off the case', 
   await expect(people.getByRole('definition').first()).toContainText('Adam Admin');
   await expect(people).not.toContainText(name);
 });
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('a member raises a case, posts on it and finds it in the case list', async ({ page }) => {
+    const stamp = `${Date.now()}`;
+    const title = `Scanner jams ${stamp}`;
+    await signIn(page, USERS.contact);
+    await page.goto(`/accounts/${DEMO_ACCOUNT.id}/cases/new`);
+    await page.getByLabel('What is the problem?').fill(title);
+    await page.getByRole('button', { name: 'Raise case' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: new RegExp(`C-\\d+: ${title}`) })).toBeVisible();
+
+    await page.getByLabel('Write a message').fill(`Paper everywhere ${stamp}`);
+    await page.getByRole('button', { name: 'Post' }).click();
+    await expect(page.getByRole('list', { name: 'Messages, oldest first' })).toContainText(`Paper everywhere ${stamp}`);
+    // A resolved case takes no posts until it is reopened.
+    await page.getByRole('button', { name: 'Resolve case' }).click();
+    await expect(page.getByRole('paragraph').filter({ hasText: 'This case is resolved. Reopen it to post.' })).toBeVisible();
+    await page.getByRole('button', { name: 'Reopen case' }).click();
+    await expect(page.getByLabel('Write a message')).toBeVisible();
+
+    await page.goto(`/accounts/${DEMO_ACCOUNT.id}/cases`);
+    await expect(page.getByRole('table')).toHaveAccessibleName('Cases you are on');
+    await page.getByLabel('Search Text').fill(stamp);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect(page).toHaveURL(new RegExp(`q=${stamp}`));
+    await expect(page.getByRole('row', { name: new RegExp(title) })).toBeVisible();
+    await page.getByRole('link', { name: 'Title' }).click();
+    await expect(page).toHaveURL(/sort=title/);
+    await expect(page.getByRole('columnheader', { name: 'Title' })).toHaveAttribute('aria-sort', 'ascending');
+    await expect(page.getByRole('row', { name: new RegExp(title) })).toBeVisible();
+  });
+});
