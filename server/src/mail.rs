@@ -92,7 +92,9 @@ impl Mailer {
 
     /// Starts the background sender: a pass now and then every few seconds (at once again
     /// while passes come back full). Without a relay, only logs that mail stays unsent.
-    pub fn spawn(self, db: Db) {
+    /// Once `stop` turns true the sender finishes the message it is sending, if any, and
+    /// ends; the returned handle says when it has.
+    pub fn spawn(self, db: Db, stop: tokio::sync::watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
         let scrub_db = db.clone();
         tokio::spawn(async move {
             if let Err(e) = hide_delivered_tokens(&scrub_db).await {
@@ -101,15 +103,22 @@ impl Mailer {
         });
         if !self.is_enabled() {
             tracing::info!("SMTP_URL is not set: outgoing mail is kept in the outbox, unsent");
-            return;
+            return tokio::spawn(async {});
         }
         tokio::spawn(async move {
+            let mut stop = stop;
             let mut ticks = tokio::time::interval(INTERVAL);
             ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                ticks.tick().await;
+                tokio::select! {
+                    _ = ticks.tick() => {}
+                    _ = stop.wait_for(|s| *s) => return,
+                }
                 loop {
-                    match self.pass(&db).await {
+                    if *stop.borrow() {
+                        return;
+                    }
+                    match self.pass_until(&db, &stop).await {
                         Ok((taken, sent)) => {
                             if sent > 0 || taken > sent {
                                 tracing::info!(sent, failed = taken - sent, "outbox pass");
@@ -125,16 +134,18 @@ impl Mailer {
                     }
                 }
             }
-        });
+        })
     }
 
     /// One pass: sends the due messages of a batch; returns how many were sent.
     pub async fn send_due(&self, db: &Db) -> anyhow::Result<usize> {
-        Ok(self.pass(db).await?.1)
+        let (_keep, never) = tokio::sync::watch::channel(false);
+        Ok(self.pass_until(db, &never).await?.1)
     }
 
-    /// (messages taken, messages sent).
-    async fn pass(&self, db: &Db) -> anyhow::Result<(usize, usize)> {
+    /// (messages taken, messages sent). Stops between messages once `stop` is true: a
+    /// message not yet claimed stays due for the next start (or another instance).
+    async fn pass_until(&self, db: &Db, stop: &tokio::sync::watch::Receiver<bool>) -> anyhow::Result<(usize, usize)> {
         let Some(transport) = &self.transport else { return Ok((0, 0)) };
         let due: Vec<Due> = db
             .fetch_all(&sql!(
@@ -158,6 +169,9 @@ impl Mailer {
             next_attempt_at: due_at,
         } in due
         {
+            if *stop.borrow() {
+                break;
+            }
             // Claim it: a concurrent pass that took the same row finds it changed.
             let claimed = db
                 .execute(&sql!(

@@ -66,7 +66,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let db = database::open(&cli.database_url).await?;
     match command {
         Command::Serve { bind, demo_members, no_seed } => {
-            server::mail::Mailer::from_env()?.spawn(db.clone());
+            let (stop_mail, mail_stop) = tokio::sync::watch::channel(false);
+            let mailer = server::mail::Mailer::from_env()?.spawn(db.clone(), mail_stop);
             if !no_seed && seed::is_empty(&db).await? {
                 let started = std::time::Instant::now();
                 let report = seed::seed(&db, &seed_options(demo_members, 1)).await?;
@@ -83,7 +84,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             sessions.spawn_cleanup();
             spawn_cleanup(db.clone());
             let site = server::security::Site::at(std::env::var("ROSTER_PUBLIC_URL").ok().as_deref())?;
-            let app = web::router_at(db, options, sessions, site);
+            let app = web::router_at(db.clone(), options, sessions, site);
             let listener =
                 tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
             let url = format!("http://{}", listener.local_addr()?);
@@ -98,10 +99,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             app::backend::set_site_url(&std::env::var("ROSTER_PUBLIC_URL").unwrap_or_else(|_| url.clone()));
             println!("Roster is running at {url}");
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
+                .with_graceful_shutdown(shutdown_signal())
                 .await?;
+            // Requests in flight have had their answers; the sender finishes the message it
+            // is on (SMTP_TIMEOUT at most), and what it did not claim stays due.
+            let _ = stop_mail.send(true);
+            let _ = mailer.await;
+            db.close().await;
+            println!("Roster stopped");
         }
         Command::Seed { members, seed: s } => {
             if !seed::is_empty(&db).await? {
@@ -120,6 +125,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Resolves at Ctrl-C or SIGTERM (what service managers and container runtimes send),
+/// after which the server takes no new connections and finishes the requests in flight.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {}
+        _ = terminate => {}
+    }
+    tracing::info!("stopping: finishing the requests in flight");
 }
 
 /// Every hour, deletes the sign-in (and other) tries too old to count, lockouts that have

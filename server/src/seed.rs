@@ -668,6 +668,7 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
     let mut pulse = Batch::new("pulse_messages", &["case_id", "author_id", "body", "created_at"]);
     let mut owned: HashMap<(usize, usize), i64> = HashMap::new();
     let mut case_count = 0usize;
+    let (mut contact_rows, mut follower_rows, mut pulse_rows) = (Vec::new(), Vec::new(), Vec::new());
     for (ai, members) in members_of.iter().enumerate() {
         let n = (members.len() / 2).clamp(5, 5_000);
         for _ in 0..n {
@@ -710,20 +711,30 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
             for (k, p) in extra.into_iter().filter(|p| *p != primary).enumerate() {
                 let row = vec![int(id), int(people[p].id)];
                 if k % 2 == 0 {
-                    contacts.push(tx, row).await?;
+                    contact_rows.push(row);
                 } else {
-                    followers.push(tx, row).await?;
+                    follower_rows.push(row);
                 }
             }
-            pulse.push(tx, vec![int(id), int(people[primary].id), text("Case opened."), int(opened)]).await?;
+            pulse_rows.push(vec![int(id), int(people[primary].id), text("Case opened."), int(opened)]);
             for (k, reply) in PULSE_REPLIES.iter().take(replies).enumerate() {
                 let at = opened + (k as i64 + 1) * DAY / 2;
-                pulse.push(tx, vec![int(id), int(people[primary].id), text(*reply), int(at)]).await?;
+                pulse_rows.push(vec![int(id), int(people[primary].id), text(*reply), int(at)]);
             }
         }
     }
-    // Cases must exist before their contacts (foreign keys).
+    // Cases must exist before their contacts, followers and messages (foreign keys),
+    // which a batch of those could otherwise send first.
     cases.flush(tx).await?;
+    for row in contact_rows {
+        contacts.push(tx, row).await?;
+    }
+    for row in follower_rows {
+        followers.push(tx, row).await?;
+    }
+    for row in pulse_rows {
+        pulse.push(tx, row).await?;
+    }
     contacts.flush(tx).await?;
     followers.flush(tx).await?;
     pulse.flush(tx).await?;

@@ -222,7 +222,7 @@ fn CasePeople(c: crate::model::CaseView, actions: CaseActions) -> impl IntoView 
                 </ActionForm>
             })}
             <p class="field-error" role="alert">{move || contact_error().or_else(primary_error.clone())}</p>
-            <p class="toasts" role="status">
+            <p class="done" role="status">
                 {move || {
                     let done = |v: Option<Result<String, AppError>>| v.and_then(Result::ok);
                     done(actions.contact.value().get()).or_else(|| done(actions.primary.value().get()))
