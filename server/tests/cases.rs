@@ -147,6 +147,9 @@ backend_tests! {
         let some = &open_rows[0];
         let by_number = walk(&db, &as_admin, &CaseQuery::new(account.0).with_search(some.to_lowercase())).await;
         assert_eq!(by_number, vec![some.clone()]);
+        let digits = some.trim_start_matches("C-").trim_start_matches('0').to_string();
+        let by_digits = walk(&db, &as_admin, &CaseQuery::new(account.0).with_search(digits)).await;
+        assert!(by_digits.contains(some), "{some} by its digits: {by_digits:?}");
         let by_title = walk(&db, &as_admin, &CaseQuery::new(account.0).with_search("LICENCE key".into())).await;
         let licence: i64 = db
             .fetch_all::<(String,)>(&sql!("SELECT title FROM cases WHERE account_id = $1", account))

@@ -153,32 +153,52 @@ async fn count_matches(db: &Db, search: &str, cap: i64) -> Result<i64> {
     .await
 }
 
-/// Search Text matches a case whose number holds it (`C-0000042` by "42" or "c-00000")
-/// or whose title holds it, letter case aside.
+/// The case number Search Text names, if it names one: the number itself, letter case
+/// aside ("c-0000042"), or its digits ("42", "0000042").
+fn named_number(search: &str) -> Option<String> {
+    if search.len() <= 18 && !search.is_empty() && search.bytes().all(|b| b.is_ascii_digit()) {
+        return search.parse::<i64>().ok().map(|n| format!("C-{n:07}"));
+    }
+    let upper = search.to_uppercase();
+    (upper.len() <= 40 && upper.contains('-')).then_some(upper)
+}
+
+/// Search Text matches a case whose title holds it, letter case aside, or whose number
+/// it names (`named_number`): an exact match, found through the numbers' unique index.
 fn push_search(sql: &mut Sql, backend: Backend, search: &str, by_search_index: bool) {
+    sql.push(" AND (");
     match backend {
         Backend::Sqlite if by_search_index => {
-            sql.push(" AND c.id IN (SELECT rowid FROM case_search WHERE case_search MATCH ")
+            sql.push("c.id IN (SELECT rowid FROM case_search WHERE case_search MATCH ")
                 .bind_text(fts_phrase(search))
                 .push(")");
         }
-        // The trigram indexes serve LIKE, and PostgreSQL's statistics say how many rows
-        // a pattern matches, so it chooses between them and walking the sort order.
+        // The trigram index serves LIKE, and PostgreSQL's statistics say how many rows a
+        // pattern matches, so it chooses between it and walking the sort order.
         Backend::Postgres if searchable(search) => {
-            let pattern = format!("%{}%", like_escape(search));
-            sql.push(" AND (c.title_key LIKE ")
-                .bind_text(pattern.clone())
-                .push(" ESCAPE '\\' OR c.number LIKE ")
-                .bind_text(pattern.to_uppercase())
-                .push(" ESCAPE '\\')");
+            sql.push("c.title_key LIKE ").bind_text(format!("%{}%", like_escape(search))).push(" ESCAPE '\\'");
         }
         _ => {
             let f = if backend == Backend::Sqlite { "instr" } else { "strpos" };
-            sql.push(&format!(" AND ({f}(c.title_key, "))
-                .bind_text(search)
-                .push(&format!(") > 0 OR {f}(c.number, "))
-                .bind_text(search.to_uppercase())
-                .push(") > 0)");
+            sql.push(&format!("{f}(c.title_key, ")).bind_text(search).push(") > 0");
         }
+    }
+    if let Some(number) = named_number(search) {
+        sql.push(" OR c.number = ").bind_text(number);
+    }
+    sql.push(")");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::named_number;
+
+    #[test]
+    fn a_number_is_named_by_itself_or_its_digits() {
+        assert_eq!(named_number("42").as_deref(), Some("C-0000042"));
+        assert_eq!(named_number("0000042").as_deref(), Some("C-0000042"));
+        assert_eq!(named_number("c-0000042").as_deref(), Some("C-0000042"));
+        assert_eq!(named_number("login"), None);
+        assert_eq!(named_number("99999999999999999999"), None);
     }
 }
