@@ -166,13 +166,18 @@ fn named_number(search: &str) -> Option<String> {
 /// Search Text matches a case whose title holds it, letter case aside, or whose number
 /// it names (`named_number`): an exact match, found through the numbers' unique index.
 fn push_search(sql: &mut Sql, backend: Backend, search: &str, by_search_index: bool) {
+    let number = named_number(search);
+    if backend == Backend::Sqlite && by_search_index {
+        // One set of ids from both indexes: the outer query reads cases by rowid only.
+        sql.push(" AND c.id IN (SELECT rowid FROM case_search WHERE case_search MATCH ").bind_text(fts_phrase(search));
+        if let Some(number) = number {
+            sql.push(" UNION ALL SELECT id FROM cases WHERE number = ").bind_text(number);
+        }
+        sql.push(")");
+        return;
+    }
     sql.push(" AND (");
     match backend {
-        Backend::Sqlite if by_search_index => {
-            sql.push("c.id IN (SELECT rowid FROM case_search WHERE case_search MATCH ")
-                .bind_text(fts_phrase(search))
-                .push(")");
-        }
         // The trigram index serves LIKE, and PostgreSQL's statistics say how many rows a
         // pattern matches, so it chooses between it and walking the sort order.
         Backend::Postgres if searchable(search) => {
@@ -183,7 +188,7 @@ fn push_search(sql: &mut Sql, backend: Backend, search: &str, by_search_index: b
             sql.push(&format!("{f}(c.title_key, ")).bind_text(search).push(") > 0");
         }
     }
-    if let Some(number) = named_number(search) {
+    if let Some(number) = number {
         sql.push(" OR c.number = ").bind_text(number);
     }
     sql.push(")");
