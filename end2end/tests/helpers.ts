@@ -82,12 +82,13 @@ export async function expectNoAxeViolations(page: Page, include?: string) {
 }
 
 /**
- * Registers `name` with `email` and proves the email through the link in the outbox, in
- * `page`'s browser context, which is then signed in as them.
+ * Registers `name` with `email` (and the demo password, unless given another) and proves
+ * the email through the link in the outbox, in `page`'s browser context, which is then
+ * signed in as them.
  */
-export async function registerPerson(page: Page, name: string, email: string) {
+export async function registerPerson(page: Page, name: string, email: string, password: string = PASSWORD) {
   const reg = await page.request.post('/api/register', {
-    form: { name, email, password: PASSWORD },
+    form: { name, email, password },
     maxRedirects: 0,
   });
   expect(reg.status(), await reg.text()).toBeLessThan(400);

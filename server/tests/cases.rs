@@ -4,7 +4,7 @@
 
 mod common;
 
-use app::backend::access::{Actor, CaseReader};
+use app::backend::access::{Actor, CaseAccess, CaseReader};
 use app::backend::cases::{self, case, list, pulse, NOT_A_MEMBER, NO_SUCH_CASE};
 use app::backend::{members, Db};
 use app::error::AppError;
@@ -42,7 +42,7 @@ async fn owned_counts_agree(db: &Db, account: AccountId) {
 }
 
 /// Every row of the view, read page by page forwards, then backwards from the end.
-async fn walk(db: &Db, lister: &list::Lister<'_>, q: &CaseQuery) -> Vec<String> {
+async fn walk(db: &Db, lister: &CaseAccess, q: &CaseQuery) -> Vec<String> {
     let mut forward = Vec::new();
     let mut q = q.first_page();
     loop {
@@ -108,7 +108,7 @@ backend_tests! {
     async fn the_case_list_sorts_pages_and_shows_members_only_their_cases(db) {
         let account = seeded(&db).await;
         let admin = common::admin_of(&db, ADMIN, account.0).await;
-        let as_admin = list::Lister::Admin(&admin);
+        let as_admin = CaseAccess::Admin(admin.clone());
         let total: i64 = db.scalar(&sql!("SELECT COUNT(*) FROM cases WHERE account_id = $1", account)).await.unwrap();
         assert!(total > 10, "the seed gives the account cases to page through");
         for sort in CaseSort::ALL.iter().copied() {
@@ -175,7 +175,7 @@ backend_tests! {
             ))
             .await
             .unwrap();
-        let as_member = list::Lister::Member(&member);
+        let as_member = CaseAccess::Member(member.clone());
         let seen = walk(&db, &as_member, &CaseQuery::new(account.0)).await;
         assert_eq!(seen, theirs.into_iter().map(|(n,)| n).collect::<Vec<_>>());
         assert!(seen.contains(&format!("C-{:07}", mine.0)));

@@ -46,7 +46,7 @@ pub async fn raise_case(account: i64, title: String, description: Option<String>
 #[server(prefix = "/api", endpoint = "cases", input = Json)]
 pub async fn list_cases(query: CaseQuery) -> Result<CaseList, AppError> {
     use crate::backend::access::Actor;
-    use crate::backend::cases::list::{list, Lister};
+    use crate::backend::cases::list::list;
     use crate::backend::{accounts, db, respond};
     respond(
         async {
@@ -56,22 +56,10 @@ pub async fn list_cases(query: CaseQuery) -> Result<CaseList, AppError> {
             if !crate::model::PAGE_SIZES.contains(&query.list.page_size) {
                 return Err(AppError::invalid("Page size must be 10, 25, 50 or 100."));
             }
-            let account = crate::model::AccountId(query.account);
-            let actor = Actor::current(&db).await?;
-            match actor.clone().manage(&db, account).await {
-                Ok(admin) => {
-                    let account_name = accounts::get(&db, &admin).await?.name;
-                    let page = list(&db, &Lister::Admin(&admin), &query).await?;
-                    Ok(CaseList { account_name, sees_all: true, page })
-                }
-                Err(AppError::Forbidden(_)) => {
-                    let member = actor.member_of(&db, account).await?;
-                    let account_name = accounts::name(&db, &member).await?;
-                    let page = list(&db, &Lister::Member(&member), &query).await?;
-                    Ok(CaseList { account_name, sees_all: false, page })
-                }
-                Err(e) => Err(e),
-            }
+            let access = Actor::current(&db).await?.case_access(&db, crate::model::AccountId(query.account)).await?;
+            let account_name = accounts::name(&db, &access).await?;
+            let page = list(&db, &access, &query).await?;
+            Ok(CaseList { account_name, sees_all: access.is_admin(), page })
         }
         .await,
     )

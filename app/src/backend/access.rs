@@ -1,7 +1,7 @@
 //! Who is acting, and what they may do. Storage that reads or writes an account's data
 //! takes a proof, never a bare account id: an `AccountAdmin` (from `Actor::manage`), an
-//! `AccountMember` (from `Actor::member_of`), a `CaseReader` (from `Actor::read_case`) or
-//! an `Operator` (from `Actor::operator`).
+//! `AccountMember` (from `Actor::member_of`), a `CaseAccess` (from `Actor::case_access`),
+//! a `CaseReader` (from `Actor::read_case`) or an `Operator` (from `Actor::operator`).
 //! Their fields are private, so only the checks in this file can make one: code that
 //! forgets the check does not compile.
 
@@ -60,6 +60,34 @@ impl AccountMember {
     /// The membership that makes them a member.
     pub fn membership(&self) -> MembershipId {
         self.membership
+    }
+}
+
+/// Proof of how `actor` reads an account's cases (SPEC F20): as its administrator,
+/// every case; as an active member, the cases they are on.
+#[derive(Clone, Debug)]
+pub enum CaseAccess {
+    Admin(AccountAdmin),
+    Member(AccountMember),
+}
+
+impl CaseAccess {
+    pub fn actor(&self) -> &Actor {
+        match self {
+            CaseAccess::Admin(a) => a.actor(),
+            CaseAccess::Member(m) => m.actor(),
+        }
+    }
+
+    pub fn account(&self) -> AccountId {
+        match self {
+            CaseAccess::Admin(a) => a.account(),
+            CaseAccess::Member(m) => m.account(),
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        matches!(self, CaseAccess::Admin(_))
     }
 }
 
@@ -185,15 +213,26 @@ impl Actor {
     /// not read is "not found", whether it exists or not, so that nobody learns of other
     /// accounts' cases; a deactivated member gets SPEC F12's refusal.
     pub async fn read_case(self, db: &Db, account: AccountId, case: CaseId) -> Result<CaseReader> {
-        let (actor, admin) = match self.clone().manage(db, account).await {
-            Ok(admin) => (admin.actor, true),
-            Err(AppError::Forbidden(_)) => (self.member_of(db, account).await?.actor, false),
-            Err(e) => return Err(e),
-        };
-        let person = if admin { None } else { Some(actor.person_id) };
+        let access = self.case_access(db, account).await?;
+        let admin = access.is_admin();
+        let person = if admin { None } else { Some(access.actor().person_id) };
         if !super::cases::visible(db, account, case, person).await? {
             return Err(AppError::not_found(super::cases::NO_SUCH_CASE));
         }
+        let actor = match access {
+            CaseAccess::Admin(a) => a.actor,
+            CaseAccess::Member(m) => m.actor,
+        };
         Ok(CaseReader { actor, account, case, admin })
+    }
+
+    /// How this person reads the account's cases: as its administrator (or a vendor
+    /// operator), else as an active member; anyone else gets SPEC F12's refusal.
+    pub async fn case_access(self, db: &Db, account: AccountId) -> Result<CaseAccess> {
+        match self.clone().manage(db, account).await {
+            Ok(admin) => Ok(CaseAccess::Admin(admin)),
+            Err(AppError::Forbidden(_)) => Ok(CaseAccess::Member(self.member_of(db, account).await?)),
+            Err(e) => Err(e),
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Accounts as the pages list and show them.
 
-use super::access::{AccountAdmin, AccountMember, Actor, Operator};
+use super::access::{AccountAdmin, Actor, CaseAccess, Operator};
 use super::db::Db;
 use super::roles::Catalogue;
 use crate::error::{AppError, Result};
@@ -46,9 +46,9 @@ pub async fn get(db: &Db, admin: &AccountAdmin) -> Result<AccountSummary> {
     find(db, admin.account()).await
 }
 
-/// The name of the account a member belongs to.
-pub async fn name(db: &Db, member: &AccountMember) -> Result<String> {
-    Ok(find(db, member.account()).await?.name)
+/// The name of the account whose cases someone reads.
+pub async fn name(db: &Db, access: &CaseAccess) -> Result<String> {
+    Ok(find(db, access.account()).await?.name)
 }
 
 /// One account; read once per request (see `backend::memo`): a page's server functions

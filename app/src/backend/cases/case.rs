@@ -77,11 +77,6 @@ pub async fn view(db: &Db, reader: &CaseReader) -> Result<CaseView> {
     })
 }
 
-/// The case's number, for audit entries and messages.
-async fn number_of(tx: &mut Tx, case: CaseId) -> Result<String> {
-    tx.scalar(&sql!("SELECT number FROM cases WHERE id = $1", case)).await
-}
-
 /// Starts following the case, or stops. Following takes an active membership of the
 /// account (SPEC F12); a vendor operator who is not a member cannot. Returns whether
 /// anything changed.
@@ -110,7 +105,7 @@ pub async fn follow(db: &Db, reader: &CaseReader, on: bool) -> Result<bool> {
     if changed == 0 {
         return Ok(false);
     }
-    let number = number_of(&mut tx, case).await?;
+    let number = state(&mut tx, case).await?.number;
     let action = if on { AuditAction::CaseFollowed } else { AuditAction::CaseUnfollowed };
     audit::record_as(
         &mut tx,

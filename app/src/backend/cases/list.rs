@@ -1,7 +1,7 @@
 //! The case list of an account (SPEC F20): searched, filtered, sorted and paged in SQL,
 //! by the keyset paging every table shares.
 
-use crate::backend::access::{AccountAdmin, AccountMember, NO_ACCESS};
+use crate::backend::access::{CaseAccess, NO_ACCESS};
 use crate::backend::db::{like_escape, Backend, Db, Sql};
 use crate::backend::keyset;
 use crate::backend::members::read::{fts_phrase, searchable};
@@ -10,29 +10,6 @@ use crate::model::{
     clean_search, CaseId, CasePage, CaseQuery, CaseRow, CaseSort, CaseStatus, Cursor, CursorKey, PageCursor,
 };
 use crate::{bind_args, on_db, sql};
-
-/// Who is listing: an administrator sees every case of the account, a member the cases
-/// they are on.
-pub enum Lister<'a> {
-    Admin(&'a AccountAdmin),
-    Member(&'a AccountMember),
-}
-
-impl Lister<'_> {
-    fn account(&self) -> i64 {
-        match self {
-            Lister::Admin(a) => a.account().0,
-            Lister::Member(m) => m.account().0,
-        }
-    }
-
-    fn person(&self) -> i64 {
-        match self {
-            Lister::Admin(a) => a.actor().person_id,
-            Lister::Member(m) => m.actor().person_id,
-        }
-    }
-}
 
 #[derive(sqlx::FromRow)]
 struct Listed {
@@ -72,8 +49,8 @@ fn sort_column(sort: CaseSort) -> &'static str {
 }
 
 /// One page of the account's cases that `lister` may see.
-pub async fn list(db: &Db, lister: &Lister<'_>, q: &CaseQuery) -> Result<CasePage> {
-    if q.account != lister.account() {
+pub async fn list(db: &Db, lister: &CaseAccess, q: &CaseQuery) -> Result<CasePage> {
+    if q.account != lister.account().0 {
         return Err(AppError::Forbidden(NO_ACCESS.into()));
     }
     let p = &q.list;
@@ -81,7 +58,7 @@ pub async fn list(db: &Db, lister: &Lister<'_>, q: &CaseQuery) -> Result<CasePag
     let col = sort_column(p.sort);
     let backend = db.backend();
     let search = clean_search(&p.search).to_lowercase();
-    let mine = q.mine || matches!(lister, Lister::Member(_));
+    let mine = q.mine || !lister.is_admin();
     // On SQLite a rare search term's cases are collected from the search index and
     // sorted; a common one's are found by walking the sort index, as are the cases of
     // a person (their own, few). PostgreSQL weighs this itself.
@@ -100,7 +77,7 @@ pub async fn list(db: &Db, lister: &Lister<'_>, q: &CaseQuery) -> Result<CasePag
     }
     // A member only ever sees their own cases; "mine" asks the same of an administrator.
     if mine {
-        let person = lister.person();
+        let person = lister.actor().person_id;
         sql.push(" AND c.id IN (SELECT id FROM cases WHERE account_id = ")
             .bind_int(q.account)
             .push(" AND primary_contact_id = ")

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use app::backend::access::{Actor, CaseReader};
+use app::backend::access::{Actor, CaseAccess, CaseReader};
 use app::backend::cases::{list, pulse};
 use app::backend::Db;
 use app::model::{
@@ -254,7 +254,7 @@ async fn measure(args: &CaseArgs, db: &Db, backend: Backend) -> anyhow::Result<V
     let account = common_account(db).await?;
     let adam = Actor::by_email(db, "adam.admin@northwind.example").await?;
     let admin = adam.clone().manage(db, account).await?;
-    let as_admin = list::Lister::Admin(&admin);
+    let as_admin = CaseAccess::Admin(admin.clone());
     let mut figures = Vec::new();
     let mut record = |what: String, rows: usize, latency: Latency, target: f64| {
         println!("   {what:<52} p50 {:>7.2} ms  p99 {:>7.2} ms", latency.p50_ms, latency.p99_ms);
@@ -314,7 +314,7 @@ async fn measure(args: &CaseArgs, db: &Db, backend: Backend) -> anyhow::Result<V
         .await?
         .context("no member")?;
     let member = Actor::by_email(db, &member_email).await?.member_of(db, account).await?;
-    let as_member = list::Lister::Member(&member);
+    let as_member = CaseAccess::Member(member.clone());
     let (l, page) = time(args.calls, || async { Ok(list::list(db, &as_member, &base).await?) }).await?;
     record("list, a member's own cases".into(), page.rows.len(), l, LIST_P99_MS);
 
