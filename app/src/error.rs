@@ -28,6 +28,10 @@ pub enum AppError {
     /// Too much work of one kind at once (password hashing): try again shortly.
     #[error("The server is busy; try again in a moment.")]
     Busy,
+    /// No database connection in time: all in use, or the database is restarting or
+    /// unreachable. Nothing was changed.
+    #[error("Roster cannot use its database right now (it is busy or restarting); nothing was changed. Try again in a moment.")]
+    Unavailable,
     #[error("Something went wrong on our side. Please try again.")]
     Internal,
     /// Transport-level failures reported by the server-function machinery.
@@ -56,7 +60,7 @@ impl AppError {
             Self::TooLarge(_) => 413,
             Self::NotFound(_) => 404,
             Self::Conflict(_) => 409,
-            Self::Busy => 503,
+            Self::Busy | Self::Unavailable => 503,
             Self::Internal => 500,
             Self::Transport(_) => 502,
         }

@@ -15,7 +15,43 @@ pub const DEFAULT_URL: &str = "sqlite://data/roster.db";
 /// memory: the pages are the OS page cache's).
 const MMAP_BYTES: u64 = 1 << 30;
 
+/// How many connections an instance keeps and how long a request waits for one.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolSize {
+    pub max_connections: u32,
+    /// Past this a request is answered 503 "busy" instead of queueing without end: a
+    /// burst beyond what the database can take is refused quickly, and the person (or the
+    /// load balancer) tries again.
+    pub acquire_timeout: Duration,
+}
+
+/// The wait for a free connection when the pool is exhausted.
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(600);
+
+impl PoolSize {
+    /// `ROSTER_DB_CONNECTIONS` or the backend's default (8 for SQLite, whose writes take
+    /// turns anyway; 16 for PostgreSQL: with several instances, keep their sum under the
+    /// server's `max_connections`).
+    pub fn for_url(url: &str) -> anyhow::Result<PoolSize> {
+        let default = if url.starts_with("sqlite:") { 8 } else { 16 };
+        let max_connections = match std::env::var("ROSTER_DB_CONNECTIONS") {
+            Ok(n) => n
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .with_context(|| format!("ROSTER_DB_CONNECTIONS must be a positive number (got {n:?})"))?,
+            Err(_) => default,
+        };
+        Ok(PoolSize { max_connections, acquire_timeout: ACQUIRE_TIMEOUT })
+    }
+}
+
 pub async fn open(url: &str) -> anyhow::Result<Db> {
+    open_with(url, PoolSize::for_url(url)?).await
+}
+
+/// `open` with the pool sized by the caller.
+pub async fn open_with(url: &str, size: PoolSize) -> anyhow::Result<Db> {
     let db = if url.starts_with("sqlite:") {
         let options = SqliteConnectOptions::from_str(url)
             .with_context(|| format!("invalid SQLite URL {url}"))?
@@ -32,7 +68,8 @@ pub async fn open(url: &str) -> anyhow::Result<Db> {
             std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         }
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(size.max_connections)
+            .acquire_timeout(size.acquire_timeout)
             .connect_with(options)
             .await
             .with_context(|| format!("cannot open {url}"))?;
@@ -45,8 +82,8 @@ pub async fn open(url: &str) -> anyhow::Result<Db> {
             .with_context(|| format!("invalid PostgreSQL URL {}", redact(url)))?
             .options([("lock_timeout", "15s"), ("idle_in_transaction_session_timeout", "60s")]);
         let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
+            .max_connections(size.max_connections)
+            .acquire_timeout(size.acquire_timeout)
             .connect_with(options)
             .await
             .with_context(|| format!("cannot connect to {}", redact(url)))?;
@@ -59,6 +96,25 @@ pub async fn open(url: &str) -> anyhow::Result<Db> {
         .await
         .map_err(|why| anyhow::anyhow!("the role catalogue does not match the schema: {why}"))?;
     Ok(db)
+}
+
+/// Copies the SQLite database into `file` (which must not exist) as one consistent
+/// snapshot, while other connections and processes go on reading and writing (WAL);
+/// returns the copy's size. The copy is a complete database: serve it to restore.
+pub async fn backup(db: &Db, file: &std::path::Path) -> anyhow::Result<u64> {
+    let Db::Sqlite(pool) = db else {
+        bail!(
+            "`server backup` copies SQLite databases; for PostgreSQL use its own tools: \
+             pg_dump --format=custom --file=FILE \"$DATABASE_URL\" (restore with pg_restore)"
+        );
+    };
+    if file.exists() {
+        bail!("{} exists already; back up into a new file", file.display());
+    }
+    let name = file.to_str().with_context(|| format!("{} is not a UTF-8 path", file.display()))?;
+    // VACUUM INTO reads one snapshot (a read transaction) and writes it out compacted.
+    sqlx::query("VACUUM INTO $1").bind(name).execute(pool).await.with_context(|| format!("backing up into {name}"))?;
+    Ok(std::fs::metadata(file).map(|m| m.len()).unwrap_or(0))
 }
 
 /// The URL without its password, for messages.

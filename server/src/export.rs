@@ -13,15 +13,15 @@
 
 use std::io::{self, Write};
 
+use crate::web::ErrorReply;
 use app::backend::access::{AccountAdmin, Actor};
 use app::backend::{accounts, members, now, Db};
 use app::error::AppError;
 use app::model::{format_date, ListView, MemberQuery, MemberRow, PageCursor};
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::http::{header, HeaderValue};
+use axum::response::Response;
 use futures_util::stream::{self, StreamExt};
 use rust_xlsxwriter::{ExcelDateTime, Format, Workbook, XlsxError};
 use tokio::sync::{mpsc, oneshot};
@@ -49,29 +49,13 @@ const WIDTHS: [f64; 6] = [28.0, 38.0, 17.0, 9.0, 14.0, 13.0];
 /// Chunks of the workbook handed to the response body at a time.
 const XLSX_CHUNK: usize = 64 * 1024;
 
-/// An export refused or failed: a JSON body `{"error": "…"}` with the error's status.
-pub struct ExportError(pub AppError);
-
-impl From<AppError> for ExportError {
-    fn from(e: AppError) -> Self {
-        ExportError(e)
-    }
-}
-
-impl IntoResponse for ExportError {
-    fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(serde_json::json!({ "error": self.0.to_string() }))).into_response()
-    }
-}
-
 /// `GET /accounts/{id}/users/export.xlsx?<view>`
 pub async fn xlsx(
     State(db): State<Db>,
     session: Session,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
-) -> Result<Response, ExportError> {
+) -> Result<Response, ErrorReply> {
     let (admin, name, query) = prepare(&db, &session, &id, raw.as_deref()).await?;
 
     let (rows_tx, rows_rx) = mpsc::channel::<Feed>(2);
@@ -130,7 +114,7 @@ pub async fn csv(
     session: Session,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
-) -> Result<Response, ExportError> {
+) -> Result<Response, ErrorReply> {
     let (admin, name, query) = prepare(&db, &session, &id, raw.as_deref()).await?;
     let now = now();
     // The first page is read before the response starts, so that a view the database

@@ -1,6 +1,7 @@
 //! `server` — run Roster, or manage its data.
 //!
-//! `server` / `server serve` serves the app; `server seed` creates demo data. (The
+//! `server` / `server serve` serves the app; `server seed` creates demo data; `server
+//! backup FILE` copies a SQLite database while it serves. (The
 //! benchmark is a binary of its own, `bench`.)
 
 use std::net::SocketAddr;
@@ -33,6 +34,12 @@ enum Command {
         /// Do not seed an empty database.
         #[arg(long)]
         no_seed: bool,
+    },
+    /// Copy a SQLite database, consistently, into a new file while it serves (for
+    /// PostgreSQL, use pg_dump: see the README). Serve the copy to restore it.
+    Backup {
+        /// The new file (it must not exist yet).
+        file: std::path::PathBuf,
     },
     /// Create demo data in an empty database.
     Seed {
@@ -68,9 +75,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { bind, demo_members, no_seed } => {
             let (stop_mail, mail_stop) = tokio::sync::watch::channel(false);
             let mailer = server::mail::Mailer::from_env()?.spawn(db.clone(), mail_stop);
-            if !no_seed && seed::is_empty(&db).await? {
-                let started = std::time::Instant::now();
-                let report = seed::seed(&db, &seed_options(demo_members, 1)).await?;
+            let started = std::time::Instant::now();
+            let demo = if no_seed { None } else { seed::seed_if_empty(&db, &seed_options(demo_members, 1)).await? };
+            if let Some(report) = demo {
                 tracing::info!(
                     people = report.people,
                     memberships = report.memberships,
@@ -107,6 +114,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let _ = mailer.await;
             db.close().await;
             println!("Roster stopped");
+        }
+        Command::Backup { file } => {
+            let started = std::time::Instant::now();
+            let bytes = database::backup(&db, &file).await?;
+            println!(
+                "backed up {} to {} ({:.1} MB) in {:.1} s",
+                database::redact(&cli.database_url),
+                file.display(),
+                bytes as f64 / 1e6,
+                started.elapsed().as_secs_f64()
+            );
         }
         Command::Seed { members, seed: s } => {
             if !seed::is_empty(&db).await? {

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use anyhow::Context;
 use app::backend::db::{Arg, Db, Sql, Tx};
 use app::backend::mail::EmailAddress;
-use app::on_db;
+use app::{on_db, sql};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
@@ -429,15 +429,32 @@ struct Person {
 /// row by row; other connections never see the tables without them, and a failed seed
 /// leaves nothing behind.
 pub async fn seed(db: &Db, opts: &SeedOptions) -> anyhow::Result<SeedReport> {
+    seed_if_empty(db, opts).await?.context("the database already holds data; seed an empty one")
+}
+
+/// `seed`, unless the database holds data already (None). Instances started together on
+/// one PostgreSQL database take turns here (a transaction-scoped advisory lock): the
+/// first seeds, the others then find its data instead of failing on it.
+pub async fn seed_if_empty(db: &Db, opts: &SeedOptions) -> anyhow::Result<Option<SeedReport>> {
     let mut tx = db.begin().await?;
+    if let Tx::Postgres(t) = &mut tx {
+        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(SEED_LOCK).execute(&mut **t).await?;
+    }
+    let orgs: Vec<(i64,)> = tx.fetch_all(&sql!("SELECT id FROM organisations LIMIT 1")).await?;
+    if !orgs.is_empty() {
+        return Ok(None);
+    }
     let deferred = drop_secondary(&mut tx).await?;
     let report = insert_all(&mut tx, opts).await?;
     restore_secondary(&mut tx, &deferred).await?;
     tx.commit().await?;
     after_bulk_load(db).await?;
     set_demo_passwords(db).await?;
-    Ok(report)
+    Ok(Some(report))
 }
+
+/// The advisory lock key of seeding ("Roster" in ASCII).
+const SEED_LOCK: i64 = 0x526f_7374_6572;
 
 /// The tables whose secondary indexes (and triggers) are built after the rows are in.
 const BULK_TABLES: [&str; 2] = ["people", "memberships"];

@@ -37,7 +37,7 @@ pub fn router_at(db: Db, options: LeptosOptions, sessions: Store, site: Site) ->
     };
     let (check_site, headers_site) = (site.clone(), site.clone());
     Router::new()
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(health).with_state(db.clone()))
         .route(export::XLSX_PATH, get(export::xlsx).with_state(db.clone()))
         .route(export::CSV_PATH, get(export::csv).with_state(db.clone()))
         .leptos_routes_with_context(&options, routes, context.clone(), {
@@ -102,6 +102,30 @@ const POSTED_ERROR: &str = "posted_error";
 struct WaitingMessage {
     page: String,
     message: String,
+}
+
+/// An error of a plain route (not a server function, whose errors the framework
+/// encodes): a JSON body `{"error": "…"}` with the error's status.
+pub struct ErrorReply(pub AppError);
+
+impl From<AppError> for ErrorReply {
+    fn from(e: AppError) -> Self {
+        ErrorReply(e)
+    }
+}
+
+impl IntoResponse for ErrorReply {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, axum::Json(serde_json::json!({ "error": self.0.to_string() }))).into_response()
+    }
+}
+
+/// `GET /healthz`: "ok" when this instance can use its database, else 503 with why; what
+/// a load balancer asks before sending an instance requests.
+async fn health(axum::extract::State(db): axum::extract::State<Db>) -> Result<&'static str, ErrorReply> {
+    db.execute(&app::sql!("SELECT 1")).await?;
+    Ok("ok")
 }
 
 /// A form posted to a server function without JavaScript (a browser asking for HTML)
@@ -175,10 +199,26 @@ async fn posted_error_to_page(mut req: axum::extract::Request, next: axum::middl
                 }
             }
             Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "cannot read a form's error from the session"),
+            // The session store is the database: the page could not load either, and
+            // waiting for it twice would only double the wait for the same answer.
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the session");
+                return unavailable_page();
+            }
         }
     }
     next.run(req).await
+}
+
+/// A page's answer when the database cannot serve: 503, and what to do, in plain HTML.
+fn unavailable_page() -> Response {
+    let message = AppError::Unavailable.to_string();
+    let page = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Roster</title></head>\
+         <body><main><h1>Roster</h1><p role=\"alert\">{message}</p></main></body></html>"
+    );
+    (StatusCode::SERVICE_UNAVAILABLE, [(axum::http::header::RETRY_AFTER, "5")], axum::response::Html(page))
+        .into_response()
 }
 
 /// A server function whose arguments do not decode fails before its body can report a

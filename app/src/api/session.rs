@@ -8,12 +8,15 @@ use crate::model::CurrentUser;
 /// Who is signed in, for the header; `None` when nobody is.
 #[server(prefix = "/api", endpoint = "me")]
 pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
-    use crate::backend::{auth, db, respond};
+    use crate::backend::{access::Actor, db, respond};
     respond(
         async {
             let db = db()?;
-            let Some(actor) = auth::signed_in(&db).await? else {
-                return Ok(None);
+            // The page's other server functions ask the same (memoised per request).
+            let actor = match Actor::current(&db).await {
+                Ok(actor) => actor,
+                Err(AppError::SignInRequired) => return Ok(None),
+                Err(e) => return Err(e),
             };
             let accounts = crate::backend::accounts::list_for(&db, &actor).await?;
             let unread = crate::backend::cases::pulse::unread(&db, &actor).await?;

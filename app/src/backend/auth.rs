@@ -46,11 +46,11 @@ pub async fn signed_in(db: &Db) -> Result<Option<Actor>> {
 
 /// The person signed in on `session`, if any (and the session is not too old).
 pub async fn signed_in_with(db: &Db, session: &Session) -> Result<Option<Actor>> {
-    let Some(s) = session.get::<SignedIn>(SESSION_KEY).await.map_err(internal)? else {
+    let Some(s) = session.get::<SignedIn>(SESSION_KEY).await.map_err(session_store)? else {
         return Ok(None);
     };
     if now() - s.signed_in_at > ABSOLUTE_EXPIRY_SECS {
-        session.flush().await.map_err(internal)?;
+        session.flush().await.map_err(session_store)?;
         return Ok(None);
     }
     // A session from before the person's last password reset no longer counts.
@@ -63,9 +63,22 @@ pub async fn signed_in_with(db: &Db, session: &Session) -> Result<Option<Actor>>
         ))
         .await?;
     if actor.is_none() {
-        session.flush().await.map_err(internal)?;
+        session.flush().await.map_err(session_store)?;
     }
     Ok(actor)
+}
+
+/// A session that cannot be read or written: the store is the database, so a backend
+/// failure is the database not answering in time (busy or unreachable).
+fn session_store(e: tower_sessions::session::Error) -> AppError {
+    use tower_sessions::session_store::Error::Backend;
+    match e {
+        tower_sessions::session::Error::Store(Backend(why)) => {
+            tracing::warn!(error = %why, "the session store failed");
+            AppError::Unavailable
+        }
+        other => internal(other),
+    }
 }
 
 fn internal(e: impl std::fmt::Display) -> AppError {

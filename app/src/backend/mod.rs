@@ -118,10 +118,28 @@ impl From<sqlx::Error> for AppError {
                 tracing::warn!(error = %e, "gave up waiting for a lock");
                 AppError::Busy
             }
-            // Likewise when no connection frees up in time.
-            sqlx::Error::PoolTimedOut => {
-                tracing::warn!("no database connection came free in time");
+            // SQLite's lock wait (busy_timeout) ran out: the same answer.
+            sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("5" | "517")) => {
+                tracing::warn!(error = %e, "gave up waiting for the database file's lock");
                 AppError::Busy
+            }
+            // No connection within the pool's acquire timeout (under a second, so that a
+            // burst is answered rather than queued without end): every connection is in
+            // use, or none can be made because the database is down. The pool keeps
+            // trying on later requests, so it recovers by itself once the database is back.
+            sqlx::Error::PoolTimedOut => {
+                tracing::warn!("no database connection within the acquire timeout");
+                AppError::Unavailable
+            }
+            // The server went away under a connection (restart, network): the pool
+            // replaces the connection on its next use, so trying again later works.
+            sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolClosed => {
+                tracing::warn!(error = %e, "the database is not reachable");
+                AppError::Unavailable
+            }
+            sqlx::Error::Database(d) if d.code().as_deref().is_some_and(is_outage_code) => {
+                tracing::warn!(error = %e, "the database is not available");
+                AppError::Unavailable
             }
             _ => {
                 tracing::error!(error = %e, "database error");
@@ -129,6 +147,13 @@ impl From<sqlx::Error> for AppError {
             }
         }
     }
+}
+
+/// PostgreSQL's codes for "the server is going away or not there yet": class 08
+/// (connection exception) and 57P01–57P03 (shut down by an administrator, crash
+/// shutdown, cannot connect now).
+fn is_outage_code(code: &str) -> bool {
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
 }
 
 #[cfg(test)]

@@ -4,6 +4,8 @@
 #![allow(dead_code)]
 
 pub mod http;
+pub mod instance;
+pub mod smtp;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -24,6 +26,8 @@ pub fn unique(prefix: &str) -> String {
 
 pub struct TestDb {
     pub db: Db,
+    /// What `db` was opened from: another pool (or process) can open it too.
+    pub url: String,
     cleanup: Cleanup,
 }
 
@@ -35,14 +39,28 @@ enum Cleanup {
 impl TestDb {
     pub async fn sqlite() -> TestDb {
         let path = std::env::temp_dir().join(format!("{}.db", unique("roster_test")));
-        let db = database::open(&format!("sqlite://{}", path.display())).await.expect("open SQLite test database");
-        TestDb { db, cleanup: Cleanup::File(path) }
+        let url = format!("sqlite://{}", path.display());
+        let db = database::open(&url).await.expect("open SQLite test database");
+        TestDb { db, url, cleanup: Cleanup::File(path) }
     }
 
     /// A fresh PostgreSQL database; None (skip) only when ROSTER_TEST_SKIP_POSTGRES=1 asks
     /// for it. An unreachable server fails the test: a silent skip would pass a suite that
     /// never ran half its checks.
     pub async fn postgres() -> Option<TestDb> {
+        let (url, cleanup) = Self::empty_postgres().await?;
+        let db = database::open(&url).await.expect("open PostgreSQL test database");
+        Some(TestDb { db, url, cleanup })
+    }
+
+    /// A new PostgreSQL database with nothing in it, not even the schema (for instances
+    /// that migrate it themselves): its URL, and what drops it.
+    pub async fn postgres_url() -> Option<(String, PgDrop)> {
+        let (url, cleanup) = Self::empty_postgres().await?;
+        Some((url, PgDrop(cleanup)))
+    }
+
+    async fn empty_postgres() -> Option<(String, Cleanup)> {
         let asked = std::env::var("ROSTER_TEST_SKIP_POSTGRES").as_deref() == Ok("1");
         if asked && std::env::var("CI").as_deref() != Ok("true") {
             return None;
@@ -65,8 +83,7 @@ impl TestDb {
             Some(i) => format!("{}/{name}", &admin_url[..i]),
             None => panic!("ROSTER_TEST_POSTGRES_URL has no database name"),
         };
-        let db = database::open(&url).await.expect("open PostgreSQL test database");
-        Some(TestDb { db, cleanup: Cleanup::Database { admin_url, name } })
+        Some((url, Cleanup::Database { admin_url, name }))
     }
 
     pub async fn finish(self) {
@@ -76,7 +93,22 @@ impl TestDb {
         if tokio::time::timeout(std::time::Duration::from_secs(10), self.db.close()).await.is_err() {
             eprintln!("the test's pool did not close within 10 s; dropping its database anyway");
         }
-        match self.cleanup {
+        self.cleanup.run().await;
+    }
+}
+
+/// Drops its PostgreSQL database when `finish`ed.
+pub struct PgDrop(Cleanup);
+
+impl PgDrop {
+    pub async fn finish(self) {
+        self.0.run().await;
+    }
+}
+
+impl Cleanup {
+    async fn run(self) {
+        match self {
             Cleanup::File(path) => {
                 for suffix in ["", "-wal", "-shm"] {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
