@@ -79,7 +79,7 @@ pub async fn send_headers(
     origin: Origin<'_>,
     extra: &[(&str, &str)],
 ) -> Reply {
-    try_send_headers(addr, call, cookie, origin, extra)
+    try_send_headers(addr, call, cookie, origin, extra, ANSWER_WITHIN)
         .await
         .unwrap_or_else(|e| panic!("{call}: the connection failed: {e}"))
 }
@@ -87,7 +87,17 @@ pub async fn send_headers(
 /// `send`, with a failed connection as an error instead of a panic (waiting for a server
 /// to come up).
 pub async fn try_send(addr: SocketAddr, call: &str, cookie: Option<&str>) -> std::io::Result<Reply> {
-    try_send_headers(addr, call, cookie, Origin::Site, &[]).await
+    try_send_headers(addr, call, cookie, Origin::Site, &[], ANSWER_WITHIN).await
+}
+
+/// `try_send` for a call known to take long (a debug build's bulk change of thousands).
+pub async fn send_within(
+    addr: SocketAddr,
+    call: &str,
+    cookie: Option<&str>,
+    within: std::time::Duration,
+) -> std::io::Result<Reply> {
+    try_send_headers(addr, call, cookie, Origin::Site, &[], within).await
 }
 
 async fn try_send_headers(
@@ -96,6 +106,7 @@ async fn try_send_headers(
     cookie: Option<&str>,
     origin: Origin<'_>,
     extra: &[(&str, &str)],
+    within: std::time::Duration,
 ) -> std::io::Result<Reply> {
     let (method, rest) = call.split_once(' ').expect("METHOD target");
     let (target, body) = rest.split_once(' ').unwrap_or((rest, ""));
@@ -134,10 +145,14 @@ async fn try_send_headers(
         conn.read_to_end(&mut raw).await?;
         Ok::<_, std::io::Error>(raw)
     };
-    let raw = tokio::time::timeout(ANSWER_WITHIN, exchange)
+    let raw = tokio::time::timeout(within, exchange)
         .await
-        .unwrap_or_else(|_| panic!("no complete answer to {verb} {target} within {ANSWER_WITHIN:?}"))?;
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("end of headers");
+        .unwrap_or_else(|_| panic!("no complete answer to {verb} {target} within {within:?}"))?;
+    // A server that died mid-answer (a test's kill -9) leaves no complete head.
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the answer ended before its head"))?;
     let head = String::from_utf8(raw[..split].to_vec()).unwrap();
     let mut lines = head.split("\r\n");
     let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();

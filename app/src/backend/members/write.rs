@@ -557,10 +557,14 @@ pub async fn remove(db: &Db, admin: &AccountAdmin, membership_id: MembershipId) 
 async fn remove_member(tx: &mut Tx, admin: &AccountAdmin, cat: &Catalogue, m: &Member) -> Result<()> {
     ensure_another_admin(tx, cat, m, admin.account()).await?;
     let (account, person, actor) = (admin.account(), m.person_id, admin.actor().person_id);
+    // The person's rows first (by its index), each checked against its case: `case_id IN
+    // (SELECT id FROM cases WHERE account_id = …)` would list the account's every case
+    // for each member removed.
     for table in ["case_contacts", "case_followers", "notifications"] {
         tx.execute(&sql!(
             format!(
-                "DELETE FROM {table} WHERE person_id = $1 AND case_id IN (SELECT id FROM cases WHERE account_id = $2)"
+                "DELETE FROM {table} WHERE person_id = $1 \
+                 AND EXISTS (SELECT 1 FROM cases c WHERE c.id = {table}.case_id AND c.account_id = $2)"
             ),
             person,
             account
@@ -571,9 +575,12 @@ async fn remove_member(tx: &mut Tx, admin: &AccountAdmin, cat: &Catalogue, m: &M
         0
     } else {
         let name = &admin.actor().name;
+        // Only to an administrator who is a member of the account (an operator acting
+        // for it is not): otherwise the open cases are left without a primary contact.
         tx.execute(&sql!(
             "UPDATE cases SET primary_contact_id = $1, primary_name = $2, primary_name_key = $3, updated_at = $4 \
-             WHERE account_id = $5 AND status = 'open' AND primary_contact_id = $6",
+             WHERE account_id = $5 AND status = 'open' AND primary_contact_id = $6 \
+             AND EXISTS (SELECT 1 FROM memberships WHERE account_id = $5 AND person_id = $1)",
             actor,
             name,
             name.to_lowercase(),
@@ -736,6 +743,18 @@ pub async fn bulk(db: &Db, admin: &AccountAdmin, selection: &Selection, action: 
     if ids.len() > BULK_LIMIT {
         return Err(AppError::invalid(format!("Select at most {} users at once.", thousands(BULK_LIMIT))));
     }
+    // The acting administrator's own membership last: while they are still a member, the
+    // open cases of the others removed before them can be handed to them (F11).
+    let own: Option<i64> = tx
+        .fetch_optional::<(i64,)>(&sql!(
+            "SELECT id FROM memberships WHERE account_id = $1 AND person_id = $2",
+            admin.account(),
+            admin.actor().person_id
+        ))
+        .await?
+        .map(|(id,)| id);
+    let mut ids = ids;
+    ids.sort_by_key(|id| Some(*id) == own);
     let (add, take) = match action {
         BulkAction::AddRoles(keys) => (cat.bits(keys)? & !cat.default_mask(), 0),
         BulkAction::RemoveRoles(keys) => (0, cat.bits(keys)? & !cat.default_mask()),
