@@ -6,6 +6,7 @@ mod cases;
 #[allow(dead_code)]
 #[path = "../../../tests/common/http.rs"]
 mod http;
+mod load;
 mod measure;
 
 use clap::{Parser, Subcommand};
@@ -17,14 +18,17 @@ struct Cli {
     #[command(flatten)]
     args: measure::BenchArgs,
     #[command(subcommand)]
-    probe: Option<Probe>,
+    run: Option<Run>,
 }
 
 #[derive(Subcommand)]
-enum Probe {
+enum Run {
     /// The case side at scale: the case list, a case's pulse pages, and posting to a
     /// case with many followers (issue 14).
     Cases(cases::CaseArgs),
+    /// The server at saturation: list, Search Text and role updates at once, with
+    /// p50/p99, errors and memory (issue 17).
+    Load(load::LoadArgs),
     /// The export half of the bench, run as a child process so that its memory growth
     /// is its own (internal).
     #[command(hide = true)]
@@ -46,12 +50,13 @@ async fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,sqlx=error")))
         .init();
-    let done = match cli.probe {
-        Some(Probe::ExportProbe { database_url, account, view }) => match server::database::open(&database_url).await {
+    let done = match cli.run {
+        Some(Run::ExportProbe { database_url, account, view }) => match server::database::open(&database_url).await {
             Ok(db) => measure::export_probe(db, account, &view).await,
             Err(e) => Err(e),
         },
-        Some(Probe::Cases(args)) => cases::run(args).await,
+        Some(Run::Cases(args)) => cases::run(args).await,
+        Some(Run::Load(args)) => load::run(args).await,
         None => measure::run(cli.args).await.map(|_| ()),
     };
     if let Err(e) = done {

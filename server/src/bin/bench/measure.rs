@@ -302,7 +302,7 @@ pub async fn run(mut args: BenchArgs) -> anyhow::Result<Results> {
         for &size in &args.sizes {
             let started = Instant::now();
             println!("\n== {} with {size} members", backend.name());
-            let (db, url, seed) = prepare(&args, backend, size).await?;
+            let (db, url, seed) = prepare(&args.dir, &args.postgres_url, args.reseed, backend, size).await?;
             let run = measure(&args, &db, &url, backend, size, size == largest, seed).await;
             db.close().await;
             let run = run?;
@@ -352,16 +352,18 @@ fn today() -> String {
 
 /// Opens the database of one backend and size, seeding it unless it holds a complete
 /// seed already (a `bench_info` row, written last, says so).
-async fn prepare(args: &BenchArgs, backend: Backend, size: usize) -> anyhow::Result<(Db, String, SeedStats)> {
-    let url = database_url(
-        backend,
-        &args.dir,
-        &args.postgres_url,
-        &format!("sqlite-{size}.db"),
-        &format!("roster_bench_{size}"),
-    )?;
-    if !args.reseed {
-        if let Some(db) = open_existing(backend, &url, &args.postgres_url, size).await? {
+/// The bench database of `size` members on `backend` (SQLite files in `dir`, PostgreSQL
+/// databases on the server of `postgres_url`): reused when complete, else seeded.
+pub async fn prepare(
+    dir: &Path,
+    postgres_url: &str,
+    reseed: bool,
+    backend: Backend,
+    size: usize,
+) -> anyhow::Result<(Db, String, SeedStats)> {
+    let url = database_url(backend, dir, postgres_url, &format!("sqlite-{size}.db"), &format!("roster_bench_{size}"))?;
+    if !reseed {
+        if let Some(db) = open_existing(backend, &url, postgres_url, size).await? {
             if let Some(stats) = seed_info(&db).await? {
                 println!(
                     "   reusing {} (seeded {} in {:.1} s, {:.0} members/s)",
@@ -376,8 +378,8 @@ async fn prepare(args: &BenchArgs, backend: Backend, size: usize) -> anyhow::Res
         }
     }
     let name = format!("roster_bench_{size}");
-    remove_database(backend, &url, &args.postgres_url, &name).await?;
-    create_database(backend, &args.postgres_url, &name).await?;
+    remove_database(backend, &url, postgres_url, &name).await?;
+    create_database(backend, postgres_url, &name).await?;
     let db = database::open(&url).await?;
     println!("   seeding {} …", database::redact(&url));
     let now = app::backend::now();
@@ -926,7 +928,7 @@ pub async fn export_probe(db: Db, account: i64, view: &str) -> anyhow::Result<()
 }
 
 /// A `kB` field of /proc/<pid>/status.
-fn proc_status(pid: u32, field: &str) -> Option<u64> {
+pub fn proc_status(pid: u32, field: &str) -> Option<u64> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     text.lines()
         .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
@@ -934,7 +936,7 @@ fn proc_status(pid: u32, field: &str) -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 
-fn kib_to_mb(kib: u64) -> f64 {
+pub fn kib_to_mb(kib: u64) -> f64 {
     (kib as f64 / 1024.0 * 10.0).round() / 10.0
 }
 
@@ -1077,7 +1079,7 @@ async fn wrk(
     Ok((parse_wrk(&text)?, sampled.0, sampled.1))
 }
 
-fn parse_wrk(text: &str) -> anyhow::Result<WrkFigures> {
+pub fn parse_wrk(text: &str) -> anyhow::Result<WrkFigures> {
     let field = |prefix: &str| -> Option<&str> {
         text.lines().find_map(|l| l.trim().strip_prefix(prefix)).map(|v| v.split_whitespace().next().unwrap_or(""))
     };
@@ -1107,7 +1109,7 @@ fn parse_duration(s: &str) -> anyhow::Result<f64> {
 }
 
 /// Runs a command to its end and returns its output; kills it after `limit`.
-fn output_within(mut cmd: Command, limit: Duration) -> anyhow::Result<std::process::Output> {
+pub fn output_within(mut cmd: Command, limit: Duration) -> anyhow::Result<std::process::Output> {
     let child = cmd.stdout(Stdio::piped()).spawn().context("cannot start it")?;
     let pid = child.id();
     let (tx, rx) = std::sync::mpsc::channel();
@@ -1124,7 +1126,7 @@ fn output_within(mut cmd: Command, limit: Duration) -> anyhow::Result<std::proce
 }
 
 /// Who the bench signs in as: the demo account's administrator.
-const BENCH_ADMIN: &str = "adam.admin@northwind.example";
+pub const BENCH_ADMIN: &str = "adam.admin@northwind.example";
 
 /// Whose view of the accounts finds the bench's account: the demo vendor operator.
 const BENCH_OPERATOR: &str = "olivia.operator@roster.example";
