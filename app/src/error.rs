@@ -74,9 +74,20 @@ impl FromServerFnError for AppError {
         match value {
             // Arguments that are missing or do not decode are the caller's fault, not ours.
             ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) | ServerFnErrorErr::Deserialization(m) => {
-                Self::Invalid(format!("The request was not understood: {m}"))
+                Self::Invalid(format!("The request was not understood: {}", shortened(m)))
             }
             other => Self::Transport(other.to_string()),
         }
+    }
+}
+
+/// The start of a decoder's message. It may quote the offending input whole, up to the
+/// request body limit: not worth sending back, and an error body that large is more than
+/// the server reads when it corrects the status of an error (so it stayed a 500).
+fn shortened(message: String) -> String {
+    const MAX_CHARS: usize = 300;
+    match message.char_indices().nth(MAX_CHARS) {
+        Some((at, _)) => format!("{}…", &message[..at]),
+        None => message,
     }
 }

@@ -39,6 +39,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The document title of a page titled `page`. The server writes it into `<title>` as it
+/// is (leptos_meta does not escape it), so there it is escaped: a case titled
+/// `</title><script>…` must not end the element. The browser sets `document.title`,
+/// which is text, from the unescaped one.
+fn page_title(page: &str) -> String {
+    let title = if page.is_empty() { "Roster".to_string() } else { format!("{page} · Roster") };
+    if cfg!(feature = "ssr") {
+        title.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    } else {
+        title
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -52,7 +65,7 @@ pub fn App() -> impl IntoView {
     });
     view! {
         <Stylesheet id="leptos" href="/pkg/roster.css"/>
-        <Title formatter=|page: String| if page.is_empty() { "Roster".to_string() } else { format!("{page} · Roster") }/>
+        <Title formatter=|page: String| page_title(&page)/>
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <components::site_header::SiteHeader/>
