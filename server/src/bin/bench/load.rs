@@ -68,12 +68,15 @@ struct LoadRun {
     members: usize,
     seconds: u64,
     streams: Vec<Stream>,
+    /// Resident memory (VmRSS): with SQLite it includes the pages of the database file
+    /// read through its memory map, which grows with what the run has touched.
     rss_start_mb: f64,
     rss_end_mb: f64,
-    rss_max_mb: f64,
-    /// Resident memory at the end of the second half of the run less at its middle:
-    /// growth that keeps on with time (a leak) shows here, a warm-up does not.
-    rss_second_half_growth_mb: f64,
+    /// The process's own memory (RssAnon: heap and stacks), at the start, at the middle
+    /// and at the end of the run: growth in the second half (after warm-up) would be a leak.
+    anon_start_mb: f64,
+    anon_mid_mb: f64,
+    anon_end_mb: f64,
 }
 
 /// What both scripts share: the first failure of each thread is kept and printed at the
@@ -188,8 +191,9 @@ pub async fn run(mut args: LoadArgs) -> anyhow::Result<()> {
             );
         }
         println!(
-            "   server memory: {:.0} MB at the start, {:.0} MB at the end, {:.0} MB at most; second half {:+.1} MB",
-            run.rss_start_mb, run.rss_end_mb, run.rss_max_mb, run.rss_second_half_growth_mb
+            "   server memory: own (RssAnon) {:.0} MB at the start, {:.0} MB at the middle, {:.0} MB at the end; \
+             resident with the mapped database {:.0} → {:.0} MB",
+            run.anon_start_mb, run.anon_mid_mb, run.anon_end_mb, run.rss_start_mb, run.rss_end_mb
         );
         runs.push(run);
     }
@@ -254,14 +258,18 @@ async fn load(args: &LoadArgs, backend: Backend, db: &Db, url: &str) -> anyhow::
             serde_json::json!({ "query": q }).to_string()
         })
         .collect();
-    let search_bodies: Vec<String> = ["a", "e", "jo", "ma", "li", "ann", "son", "smit", "garc", "x", "ol", "ri"]
-        .iter()
-        .map(|text| {
-            let mut q = serde_json::to_value(&query).expect("a query");
-            q["search"] = serde_json::Value::String((*text).to_string());
-            serde_json::json!({ "query": q }).to_string()
-        })
-        .collect();
+    // Three letters and more: one- and two-letter Search Text is not served by the
+    // trigram indexes yet (issue 16; about 2 s each on PostgreSQL at 1,000,000 members),
+    // and a stream of them would measure that, not how the server holds up.
+    let search_bodies: Vec<String> =
+        ["ann", "son", "smit", "garc", "mar", "lee", "john", "ber", "ton", "ali", "kim", "ros"]
+            .iter()
+            .map(|text| {
+                let mut q = serde_json::to_value(&query).expect("a query");
+                q["search"] = serde_json::Value::String((*text).to_string());
+                serde_json::json!({ "query": q }).to_string()
+            })
+            .collect();
 
     let write_conns = (args.connections / 8).max(2);
     let search_conns = (args.connections * 3 / 8).max(2);
@@ -287,19 +295,17 @@ async fn load(args: &LoadArgs, backend: Backend, db: &Db, url: &str) -> anyhow::
         }
     }
     let rss_start = measure::proc_status(pid, "VmRSS").unwrap_or(0);
-    let max_rss = Arc::new(AtomicU64::new(rss_start));
-    let mid_rss = Arc::new(AtomicU64::new(0));
+    let anon_start = measure::proc_status(pid, "RssAnon").unwrap_or(0);
+    let mid_anon = Arc::new(AtomicU64::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let sampler = tokio::spawn({
-        let (max_rss, mid_rss, stop) = (max_rss.clone(), mid_rss.clone(), stop.clone());
+        let (mid_anon, stop) = (mid_anon.clone(), stop.clone());
         let half = Duration::from_secs(args.seconds) / 2;
         async move {
             let started = Instant::now();
             while !stop.load(Ordering::Relaxed) {
-                let now = measure::proc_status(pid, "VmRSS").unwrap_or(0);
-                max_rss.fetch_max(now, Ordering::Relaxed);
-                if started.elapsed() >= half && mid_rss.load(Ordering::Relaxed) == 0 {
-                    mid_rss.store(now, Ordering::Relaxed);
+                if started.elapsed() >= half && mid_anon.load(Ordering::Relaxed) == 0 {
+                    mid_anon.store(measure::proc_status(pid, "RssAnon").unwrap_or(0), Ordering::Relaxed);
                 }
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
@@ -323,6 +329,9 @@ async fn load(args: &LoadArgs, backend: Backend, db: &Db, url: &str) -> anyhow::
             &format!("-t{threads}"),
             &format!("-c{conns}"),
             &format!("-d{}s", args.seconds),
+            // A slow answer is a slow answer (it shows in p99), not a socket error.
+            "--timeout",
+            "10s",
             "--latency",
             "-s",
             &script.display().to_string(),
@@ -365,7 +374,7 @@ async fn load(args: &LoadArgs, backend: Backend, db: &Db, url: &str) -> anyhow::
     stop.store(true, Ordering::Relaxed);
     let _ = sampler.await;
     let rss_end = measure::proc_status(pid, "VmRSS").unwrap_or(0);
-    let mid = mid_rss.load(Ordering::Relaxed);
+    let anon_end = measure::proc_status(pid, "RssAnon").unwrap_or(0);
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(LoadRun {
@@ -375,7 +384,8 @@ async fn load(args: &LoadArgs, backend: Backend, db: &Db, url: &str) -> anyhow::
         streams,
         rss_start_mb: measure::kib_to_mb(rss_start),
         rss_end_mb: measure::kib_to_mb(rss_end),
-        rss_max_mb: measure::kib_to_mb(max_rss.load(Ordering::Relaxed)),
-        rss_second_half_growth_mb: measure::kib_to_mb(rss_end) - measure::kib_to_mb(mid),
+        anon_start_mb: measure::kib_to_mb(anon_start),
+        anon_mid_mb: measure::kib_to_mb(mid_anon.load(Ordering::Relaxed)),
+        anon_end_mb: measure::kib_to_mb(anon_end),
     })
 }
