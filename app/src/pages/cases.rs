@@ -4,9 +4,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{case_href, list_cases};
 use crate::components::error_view::ErrorView;
-use crate::components::table::{pager::Pager, search_box::SearchBox, sort_header::SortHeader};
+use crate::components::table::{paged_table::PagedTable, search_box::SearchBox};
 use crate::error::AppError;
-use crate::model::{format_date, CaseList, CaseQuery, CaseSort, CaseStatus, ListView, SortColumn};
+use crate::model::{format_date, CaseList, CaseQuery, CaseStatus, ListView};
 
 /// An account's cases (SPEC F20): every case for its administrators, the cases they
 /// are on for other members; searched, filtered, sorted and paged by the server, the
@@ -92,21 +92,9 @@ fn CaseListView(
             })
             .collect_view();
         view! {
-            <div class="table-wrap">
-                <table class="cases">
-                    <caption>{caption}</caption>
-                    <thead>
-                        <tr>
-                            {CaseSort::ALL
-                                .iter()
-                                .map(|key| view! { <SortHeader query=q.clone() key=*key/> })
-                                .collect_view()}
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
-            <Pager query=q.clone() prev=page.prev.clone() next=page.next.clone()/>
+            <PagedTable query=q.clone() caption class="cases" prev=page.prev.clone() next=page.next.clone()>
+                {rows}
+            </PagedTable>
         }
         .into_any()
     };
