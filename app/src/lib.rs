@@ -87,6 +87,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/accounts/:account/cases/new") view=pages::raise_case::RaiseCasePage/>
                     <Route path=path!("/accounts/:account/cases/:case") view=pages::case::CasePage ssr=SsrMode::Async/>
                     <Route path=path!("/notifications") view=pages::notifications::NotificationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/deployments") view=pages::deployments::DeploymentsPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=pages::settings::SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/invitations/:token") view=pages::invitation::InvitationPage ssr=SsrMode::Async/>
                     <Route path=path!("/mail") view=pages::sent_mail::SentMailPage ssr=SsrMode::Async/>

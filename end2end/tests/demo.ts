@@ -6,4 +6,5 @@ export const USERS = {
   operator: 'olivia.operator@roster.example',
   contact: 'carla.contact@northwind.example',
   inactive: 'ivan.inactive@northwind.example',
+  partner: 'paula.partner@initech.example',
 };

@@ -293,7 +293,33 @@ const ACCOUNTS: &[AccountPlan] = &[
         projects: &[],
         members: Some(25),
     },
+    AccountPlan {
+        org: 3,
+        name: "Globex Records",
+        org_id: "GX-3002",
+        kind: "on-premises",
+        government_cloud: false,
+        projects: &[],
+        members: Some(12),
+    },
 ];
+
+/// The partner organisation of the demo (an index into `ORGS`) and the deployments it
+/// supports (indices into `ACCOUNTS`): four deployments of three customers.
+const PARTNER: usize = 4;
+const SUPPORTED: [usize; 4] = [1, 2, 3, 5];
+
+/// The support access level (key, role bits as in `support_levels`) a partner member
+/// holds on a supported deployment: Paula Partner (person 4) has Technical support on
+/// Northwind On-Premises and Case handling on Contoso Health Cloud; others vary.
+fn partner_level(person: usize, account: usize) -> (&'static str, i64) {
+    const LEVELS: [(&str, i64); 3] = [("case_handling", 1), ("technical", 5), ("full", 53)];
+    match (person, account) {
+        (4, 1) => LEVELS[1],
+        (4, _) => LEVELS[0],
+        _ => LEVELS[(person + account) % 3],
+    }
+}
 
 /// Named people every demo has: one per persona, and people to add in the demo (and
 /// the end-to-end tests): registered but in no account yet, or not registered at all.
@@ -568,6 +594,13 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
     }
     accounts.flush(tx).await?;
     projects.flush(tx).await?;
+    let mut supported = Batch::new("partner_deployments", &["partner_id", "account_id", "since"]);
+    for ai in SUPPORTED {
+        supported
+            .push(tx, vec![int(org_base + PARTNER as i64), int(account_base + ai as i64), int(now - 400 * DAY)])
+            .await?;
+    }
+    supported.flush(tx).await?;
 
     // People: the personas, then generated people per account.
     let person_base = next_id(tx, "people").await?;
@@ -623,6 +656,16 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
     // A few Northwind people also work on the on-premises account.
     let shared: Vec<usize> = members_of[0].iter().skip(4).step_by(7).take(10).copied().collect();
     members_of[1].extend(shared);
+    // The partner's people on the deployments it supports: Paula Partner on two of the
+    // four (none on the others), five colleagues spread over all four.
+    let partner_account = ACCOUNTS.iter().position(|a| a.org == PARTNER).unwrap_or(0);
+    let colleagues: Vec<usize> = members_of[partner_account].iter().skip(1).take(5).copied().collect();
+    members_of[SUPPORTED[0]].push(4);
+    members_of[SUPPORTED[1]].push(4);
+    for (k, &c) in colleagues.iter().enumerate() {
+        members_of[SUPPORTED[k % SUPPORTED.len()]].push(c);
+        members_of[SUPPORTED[(k + 1) % SUPPORTED.len()]].push(c);
+    }
 
     let mut batch = Batch::new(
         "people",
@@ -781,6 +824,7 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
             "last_sign_in_at",
             "cases_owned",
             "registered",
+            "support_level",
         ],
     );
     // Membership projects go in after all memberships: a batch of them may name a
@@ -811,7 +855,12 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
             add("cloud_specialist", cloud);
             add("billing_contact", rng.gen_bool(0.03));
             add("license_contact", rng.gen_bool(0.03));
-            let inactive = k > 0 && (pi == 3 || rng.gen_bool(0.05));
+            // A partner's person on a customer's deployment holds a support access level.
+            let level = (p.org == PARTNER && plan.org != PARTNER).then(|| partner_level(pi, ai));
+            if let Some((_, level_bits)) = level {
+                bits = level_bits;
+            }
+            let inactive = k > 0 && level.is_none() && (pi == 3 || rng.gen_bool(0.05));
             let status = if inactive { "inactive" } else { "active" };
             let all_projects = !cloud || rng.gen_bool(0.6);
             let environment =
@@ -837,6 +886,7 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
                         int(p.last_sign_in),
                         int(owned.get(&(ai, pi)).copied().unwrap_or(0)),
                         boolean(p.registered),
+                        Arg::from(level.map(|(key, _)| key.to_string())),
                     ],
                 )
                 .await?;

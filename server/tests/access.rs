@@ -198,6 +198,15 @@ const MATRIX: &[(&str, [Expect; 6])] = &[
     ("FORM /api/console/accounts organisation=0&name=&org_id=X-1&kind=cloud", OPERATOR_400),
     ("FORM /api/console/accounts account=0&name=X&org_id=X-1&kind=cloud", OPERATOR_404),
     ("FORM /api/console/admins account=$ACCOUNT&email=not-an-email&grant=grant", OPERATOR_400),
+    // Partners: the console's record of supported deployments is the operators'; "My
+    // deployments" is for partner members only (none of these personas is one).
+    ("FORM /api/console/partners", [Served, Denied, Denied, Denied, Denied, SignIn]),
+    ("FORM /api/console/partners/support partner=0&org_id=NW-1002", OPERATOR_404),
+    ("FORM /api/console/partners/end partner=0&account=$ACCOUNT", OPERATOR_404),
+    (
+        r#"JSON /api/deployments {"query":{"list":{"search":"","sort":"Customer","dir":"Asc","page_size":25,"cursor":null}}}"#,
+        [Denied, Denied, Denied, Denied, Denied, SignIn],
+    ),
     ("FORM /api/invitations account=$CONTOSO", CONTOSO),
     // Managing Contoso Health Cloud: the other admin is an admin there.
     ("FORM /api/account account=$CONTOSO", CONTOSO),

@@ -20,8 +20,14 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
             };
             let accounts = crate::backend::accounts::list_for(&db, &actor).await?;
             let unread = crate::backend::cases::pulse::unread(&db, &actor).await?;
+            let is_partner = match actor.clone().partner_member(&db).await {
+                Ok(_) => true,
+                Err(AppError::Forbidden(_)) => false,
+                Err(e) => return Err(e),
+            };
             Ok(Some(CurrentUser {
                 unread,
+                is_partner,
                 accounts: accounts.into_iter().take(CurrentUser::SWITCHER_MAX + 1).map(|a| (a.id, a.name)).collect(),
                 name: actor.name,
                 email: actor.email,

@@ -1,7 +1,8 @@
 //! Who is acting, and what they may do. Storage that reads or writes an account's data
 //! takes a proof, never a bare account id: an `AccountAdmin` (from `Actor::manage`), an
 //! `AccountMember` (from `Actor::member_of`), a `CaseAccess` (from `Actor::case_access`),
-//! a `CaseReader` (from `Actor::read_case`) or an `Operator` (from `Actor::operator`).
+//! a `CaseReader` (from `Actor::read_case`), a `PartnerMember` (from
+//! `Actor::partner_member`) or an `Operator` (from `Actor::operator`).
 //! Their fields are private, so only the checks in this file can make one: code that
 //! forgets the check does not compile.
 
@@ -121,6 +122,30 @@ impl CaseReader {
     }
 }
 
+/// Proof that `actor` belongs to a partner organisation (SPEC F21): they see the
+/// deployments it supports.
+#[derive(Clone, Debug)]
+pub struct PartnerMember {
+    actor: Actor,
+    partner: i64,
+    partner_name: String,
+}
+
+impl PartnerMember {
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// The partner organisation.
+    pub fn partner(&self) -> i64 {
+        self.partner
+    }
+
+    pub fn partner_name(&self) -> &str {
+        &self.partner_name
+    }
+}
+
 /// Proof that `actor` is a vendor operator (SPEC F19).
 #[derive(Clone, Debug)]
 pub struct Operator {
@@ -160,6 +185,21 @@ impl Actor {
             Ok(Operator { actor: self })
         } else {
             Err(AppError::Forbidden(NO_ACCESS.into()))
+        }
+    }
+
+    /// This person, if they belong to a partner organisation (SPEC F21); else the refusal.
+    pub async fn partner_member(self, db: &Db) -> Result<PartnerMember> {
+        let partner: Option<(i64, String)> = db
+            .fetch_optional(&sql!(
+                "SELECT o.id, o.name FROM people p JOIN organisations o ON o.id = p.organisation_id \
+                 WHERE p.id = $1 AND o.kind = 'partner'",
+                self.person_id
+            ))
+            .await?;
+        match partner {
+            Some((partner, partner_name)) => Ok(PartnerMember { actor: self, partner, partner_name }),
+            None => Err(AppError::Forbidden(NO_ACCESS.into())),
         }
     }
 

@@ -15,6 +15,7 @@ pub mod limits;
 pub mod mail;
 pub mod members;
 pub mod memo;
+pub mod partners;
 pub mod password_reset;
 pub mod people;
 pub mod registration;

@@ -5,6 +5,7 @@ pub mod error_view;
 pub mod form_feedback;
 pub mod manage_users;
 pub mod modal;
+pub mod partner_support;
 pub mod site_header;
 pub mod table;
 pub mod toast;

@@ -41,12 +41,14 @@ pub fn SiteHeader() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let user = me.await.ok().flatten();
                     let operator = user.as_ref().is_some_and(|u| u.is_operator);
+                    let partner = user.as_ref().is_some_and(|u| u.is_partner);
                     let signed_in = user.is_some();
                     let unread = user.as_ref().map_or(0, |u| u.unread);
                     let accounts = user.map(|u| u.accounts).unwrap_or_default();
                     view! {
                         <nav aria-label="Main">
                             <a href="/">"Accounts"</a>
+                            {partner.then(|| view! { <a href="/deployments">"My deployments"</a> })}
                             {signed_in.then(|| view! { <NotificationsLink unread/> })}
                             {operator.then(|| view! {
                                 <a href="/operator">"Vendor console"</a>

@@ -56,10 +56,12 @@ pub enum AuditAction {
     CaseResolved,
     CaseReopened,
     PulsePosted,
+    PartnerSupportStarted,
+    PartnerSupportEnded,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 30] = [
+    pub const ALL: [AuditAction; 32] = [
         AuditAction::MemberAdded,
         AuditAction::MemberRolesChanged,
         AuditAction::MemberRemoved,
@@ -90,6 +92,8 @@ impl AuditAction {
         AuditAction::CaseResolved,
         AuditAction::CaseReopened,
         AuditAction::PulsePosted,
+        AuditAction::PartnerSupportStarted,
+        AuditAction::PartnerSupportEnded,
     ];
 
     /// The key stored in `audit_log.action`.
@@ -125,6 +129,8 @@ impl AuditAction {
             AuditAction::CaseResolved => "case.resolved",
             AuditAction::CaseReopened => "case.reopened",
             AuditAction::PulsePosted => "pulse.posted",
+            AuditAction::PartnerSupportStarted => "partner.support_started",
+            AuditAction::PartnerSupportEnded => "partner.support_ended",
         }
     }
 
@@ -161,6 +167,8 @@ impl AuditAction {
             AuditAction::CaseResolved => "Case resolved",
             AuditAction::CaseReopened => "Case reopened",
             AuditAction::PulsePosted => "Posted on a case",
+            AuditAction::PartnerSupportStarted => "Partner support started",
+            AuditAction::PartnerSupportEnded => "Partner support ended",
         }
     }
 

@@ -330,6 +330,8 @@ pub struct CurrentUser {
     pub accounts: Vec<(i64, String)>,
     /// Notifications they have not read.
     pub unread: i64,
+    /// They belong to a partner organisation: "My deployments" is theirs.
+    pub is_partner: bool,
 }
 
 impl CurrentUser {

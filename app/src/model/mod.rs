@@ -7,6 +7,7 @@ mod ids;
 mod invitation;
 mod list;
 mod membership;
+mod partner;
 mod table;
 
 pub use audit::*;
@@ -16,4 +17,5 @@ pub use ids::*;
 pub use invitation::*;
 pub use list::*;
 pub use membership::*;
+pub use partner::*;
 pub use table::*;

@@ -4,6 +4,7 @@ use leptos_meta::Title;
 use crate::api::{console_overview, CreateOrganisation, SaveAccount, SetAccountAdmin, UpdateOrganisation};
 use crate::components::error_view::ErrorView;
 use crate::components::form_feedback::{posted_error, toast_answers};
+use crate::components::partner_support::PartnerSupportSection;
 use crate::components::toast::{ToastRegion, Toasts};
 use crate::error::AppError;
 use crate::model::{ConsoleAccount, ConsoleOrganisation, ACCOUNT_KINDS, ORGANISATION_KINDS};
@@ -63,6 +64,7 @@ pub fn ConsolePage() -> impl IntoView {
                 })}
             </ErrorBoundary>
         </Transition>
+        <PartnerSupportSection/>
     }
 }
 

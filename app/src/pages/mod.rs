@@ -4,6 +4,7 @@ pub mod audit;
 pub mod case;
 pub mod cases;
 pub mod console;
+pub mod deployments;
 pub mod forgot_password;
 pub mod help;
 pub mod home;

@@ -554,6 +554,19 @@ pub async fn remove(db: &Db, admin: &AccountAdmin, membership_id: MembershipId) 
     Ok(m.name)
 }
 
+/// Removes a member, with the F11 cascade, inside a change already under way (ending a
+/// partner's support of a deployment); returns their name.
+pub(in crate::backend) async fn remove_within(
+    tx: &mut Tx,
+    admin: &AccountAdmin,
+    cat: &Catalogue,
+    membership_id: MembershipId,
+) -> Result<String> {
+    let m = member(tx, admin, membership_id).await?;
+    remove_member(tx, admin, cat, &m).await?;
+    Ok(m.name)
+}
+
 async fn remove_member(tx: &mut Tx, admin: &AccountAdmin, cat: &Catalogue, m: &Member) -> Result<()> {
     ensure_another_admin(tx, cat, m, admin.account()).await?;
     let (account, person, actor) = (admin.account(), m.person_id, admin.actor().person_id);

@@ -1,0 +1,104 @@
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::list_deployments;
+use crate::components::error_view::ErrorView;
+use crate::components::table::{paged_table::PagedTable, search_box::SearchBox};
+use crate::error::AppError;
+use crate::model::{DeploymentQuery, Deployments, ListView};
+
+/// "My deployments" (SPEC F21): every customer deployment the partner member's
+/// organisation supports, with their own support access on each; searched, sorted and
+/// paged by the server through the table machinery every list shares, the view in the URL.
+#[component]
+pub fn DeploymentsPage() -> impl IntoView {
+    let query_map = use_query_map();
+    let parsed = Memo::new(move |_| query_map.with(|m| DeploymentQuery::from_params(|k| m.get(k))));
+    let query = Memo::new(move |_| Some(parsed.get().0));
+    let notices = move || parsed.get().1;
+    let deployments =
+        Resource::new(move || parsed.get().0, |q| async move { list_deployments(q.clone()).await.map(|d| (q, d)) });
+    let loading = RwSignal::new(false);
+    view! {
+        <Title text="My deployments"/>
+        <Transition fallback=|| view! { <p role="status">"Loading deployments…"</p> } set_pending=loading.write_only()>
+            <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                {move || Suspend::new(async move {
+                    let (q, d) = deployments.await?;
+                    Ok::<_, AppError>(view! { <DeploymentList q d query notices=notices() loading/> })
+                })}
+            </ErrorBoundary>
+        </Transition>
+    }
+}
+
+#[component]
+fn DeploymentList(
+    q: DeploymentQuery,
+    d: Deployments,
+    query: Memo<Option<DeploymentQuery>>,
+    notices: Vec<String>,
+    loading: RwSignal<bool>,
+) -> impl IntoView {
+    let searching = !q.list.search.is_empty();
+    let page = d.page;
+    let body = if page.rows.is_empty() {
+        let clear = DeploymentQuery::default().href();
+        view! {
+            <div class="empty" role="status">
+                <p>{if searching { "No deployments match this search." } else { "Your organisation supports no deployments yet." }}</p>
+                {searching.then(|| view! { <a href=clear>"Clear search"</a> })}
+            </div>
+        }
+        .into_any()
+    } else {
+        let rows = page
+            .rows
+            .iter()
+            .map(|r| {
+                let name = if r.member {
+                    view! { <a href=format!("/accounts/{}/cases", r.account)>{r.name.clone()}</a> }.into_any()
+                } else {
+                    view! { <span>{r.name.clone()}</span> }.into_any()
+                };
+                view! {
+                    <tr>
+                        <td>{r.customer.clone()}</td>
+                        <th scope="row">{name}</th>
+                        <td><code>{r.org_id.clone()}</code></td>
+                        <td>{r.kind.clone()}</td>
+                        <td>{r.access.clone().unwrap_or_else(|| "No access".to_string())}</td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        let caption = if searching {
+            format!("Deployments matching \u{201c}{}\u{201d}", q.list.search)
+        } else {
+            format!("Deployments {} supports", d.partner)
+        };
+        view! {
+            <PagedTable query=q.clone() caption class="deployments" prev=page.prev.clone() next=page.next.clone()>
+                {rows}
+            </PagedTable>
+        }
+        .into_any()
+    };
+    view! {
+        <div class="page-head">
+            <div>
+                <p class="eyebrow">{d.partner.clone()}</p>
+                <h1>"My deployments"</h1>
+                <p>{format!("{} supports {} customer deployment{}.", d.partner, d.total, if d.total == 1 { "" } else { "s" })}</p>
+            </div>
+        </div>
+        {(!notices.is_empty()).then(|| view! {
+            <div class="notice" role="status">
+                <ul>{notices.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
+            </div>
+        })}
+        <SearchBox query placeholder="Customer, deployment or Org ID"/>
+        <section class="deployment-list" aria-busy=move || loading.get().to_string()>{body}</section>
+    }
+}

@@ -1,0 +1,199 @@
+//! Partners (issue 13, SPEC F21) on SQLite and PostgreSQL: a partner member's "My
+//! deployments" (search, sort, keyset paging, their own access on each), who may list
+//! them, and the vendor operators' record of support, whose end removes the partner's
+//! people from the deployment with the F11 cascade in one transaction.
+
+mod common;
+
+use app::backend::access::{Actor, NO_ACCESS};
+use app::backend::{partners, Db};
+use app::error::AppError;
+use app::model::{AccountId, DeploymentQuery, DeploymentSort, ListParams, PageCursor, SortDir};
+use app::sql;
+use common::personas::{ADMIN, OPERATOR, PARTNER};
+use server::seed::{seed, SeedOptions};
+
+async fn seeded(db: &Db) {
+    let now = app::backend::now();
+    seed(db, &SeedOptions { members: 40, seed: 9, now: now - now % 86_400 }).await.expect("seed");
+}
+
+fn query(
+    search: &str,
+    sort: DeploymentSort,
+    dir: SortDir,
+    page_size: u32,
+    cursor: Option<PageCursor>,
+) -> DeploymentQuery {
+    DeploymentQuery { list: ListParams { search: search.into(), sort, dir, page_size, cursor } }
+}
+
+async fn as_partner(db: &Db, email: &str) -> app::backend::access::PartnerMember {
+    Actor::by_email(db, email).await.unwrap().partner_member(db).await.unwrap()
+}
+
+async fn partner_id(db: &Db) -> i64 {
+    db.scalar::<i64>(&sql!("SELECT id FROM organisations WHERE name = 'Initech Partners'")).await.unwrap()
+}
+
+/// Memberships of Initech's people on an account.
+async fn partner_members(db: &Db, account: i64) -> i64 {
+    db.scalar::<i64>(&sql!(
+        "SELECT COUNT(*) FROM memberships m JOIN people p ON p.id = m.person_id \
+         JOIN organisations o ON o.id = p.organisation_id WHERE m.account_id = $1 AND o.kind = 'partner'",
+        account
+    ))
+    .await
+    .unwrap()
+}
+
+backend_tests! {
+    async fn a_partner_member_lists_the_deployments_of_their_partner(db) {
+        seeded(&db).await;
+        let paula = as_partner(&db, PARTNER).await;
+        let all = partners::deployments(&db, &paula, &DeploymentQuery::default()).await.unwrap();
+        assert_eq!(all.partner, "Initech Partners");
+        assert_eq!(all.total, 4);
+        let shown: Vec<(String, String, Option<String>)> =
+            all.page.rows.iter().map(|r| (r.customer.clone(), r.org_id.clone(), r.access.clone())).collect();
+        assert_eq!(
+            shown,
+            vec![
+                ("Contoso Health".into(), "CH-2001".into(), Some("Case handling".into())),
+                ("Globex Public Sector".into(), "GX-3001".into(), None),
+                ("Globex Public Sector".into(), "GX-3002".into(), None),
+                ("Northwind Traders".into(), "NW-1002".into(), Some("Technical support".into())),
+            ]
+        );
+        assert!(all.page.rows.iter().all(|r| r.member == r.access.is_some()));
+
+        // Search Text over customer, deployment name and Org ID.
+        let globex = partners::deployments(&db, &paula, &query("globex", DeploymentSort::Name, SortDir::Asc, 25, None))
+            .await
+            .unwrap();
+        let names: Vec<&str> = globex.page.rows.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["Globex GovCloud", "Globex Records"]);
+        let by_id = partners::deployments(&db, &paula, &query("nw-10", DeploymentSort::Customer, SortDir::Asc, 25, None))
+            .await
+            .unwrap();
+        assert_eq!(by_id.page.rows.len(), 1);
+        assert_eq!(by_id.page.rows[0].name, "Northwind On-Premises");
+        // Nothing of a deployment the partner does not support.
+        let other = partners::deployments(&db, &paula, &query("NW-1001", DeploymentSort::Customer, SortDir::Asc, 25, None))
+            .await
+            .unwrap();
+        assert!(other.page.rows.is_empty());
+
+        // Keyset pages of two, both ways, by "Your support access" descending.
+        let first = partners::deployments(&db, &paula, &query("", DeploymentSort::Access, SortDir::Desc, 2, None))
+            .await
+            .unwrap()
+            .page;
+        let access: Vec<Option<String>> = first.rows.iter().map(|r| r.access.clone()).collect();
+        assert_eq!(access, [Some("Technical support".to_string()), Some("Case handling".to_string())]);
+        let next = first.next.clone().expect("a second page");
+        let second = partners::deployments(
+            &db,
+            &paula,
+            &query("", DeploymentSort::Access, SortDir::Desc, 2, Some(PageCursor::After(next))),
+        )
+        .await
+        .unwrap()
+        .page;
+        assert_eq!(second.rows.len(), 2);
+        assert!(second.rows.iter().all(|r| r.access.is_none()));
+        assert!(second.next.is_none());
+        let back = partners::deployments(
+            &db,
+            &paula,
+            &query("", DeploymentSort::Access, SortDir::Desc, 2, Some(PageCursor::Before(second.prev.clone().unwrap()))),
+        )
+        .await
+        .unwrap()
+        .page;
+        assert_eq!(back.rows, first.rows);
+    }
+
+    async fn only_a_partners_people_have_deployments(db) {
+        seeded(&db).await;
+        for email in [ADMIN, OPERATOR] {
+            let refused = Actor::by_email(&db, email).await.unwrap().partner_member(&db).await;
+            assert_eq!(refused.err(), Some(AppError::Forbidden(NO_ACCESS.into())), "{email}");
+        }
+    }
+
+    async fn ending_support_removes_the_partners_people_from_the_deployment(db) {
+        seeded(&db).await;
+        let operator = common::operator(&db).await;
+        let partner = partner_id(&db).await;
+        let on_prem = common::account_named(&db, "Northwind On-Premises").await;
+        let members_before = db
+            .scalar::<i64>(&sql!("SELECT COUNT(*) FROM memberships WHERE account_id = $1", on_prem))
+            .await
+            .unwrap();
+        let theirs = partner_members(&db, on_prem).await;
+        assert!(theirs >= 2, "Paula and colleagues work on it");
+
+        let said = partners::end_support(&db, &operator, partner, AccountId(on_prem)).await.unwrap();
+        assert_eq!(said, format!("Initech Partners no longer supports Northwind On-Premises; its {theirs} members there were removed."));
+        assert_eq!(partner_members(&db, on_prem).await, 0);
+        let members_after = db
+            .scalar::<i64>(&sql!("SELECT COUNT(*) FROM memberships WHERE account_id = $1", on_prem))
+            .await
+            .unwrap();
+        assert_eq!(members_after, members_before - theirs, "the customer's own people stay");
+        // The F11 cascade: none of them is on a case of the account any more, and every
+        // member's "Cases owned" agrees with the open cases.
+        let left = db
+            .scalar::<i64>(&sql!(
+                "SELECT COUNT(*) FROM case_followers f JOIN cases c ON c.id = f.case_id JOIN people p ON p.id = f.person_id \
+                 WHERE c.account_id = $1 AND p.organisation_id = $2",
+                on_prem,
+                partner
+            ))
+            .await
+            .unwrap();
+        assert_eq!(left, 0);
+        let wrong = db
+            .scalar::<i64>(&sql!(
+                "SELECT COUNT(*) FROM memberships m WHERE m.account_id = $1 AND m.cases_owned <> (SELECT COUNT(*) \
+                 FROM cases c WHERE c.account_id = $1 AND c.status = 'open' AND c.primary_contact_id = m.person_id)",
+                on_prem
+            ))
+            .await
+            .unwrap();
+        assert_eq!(wrong, 0);
+        let audited = db
+            .scalar::<i64>(&sql!(
+                "SELECT COUNT(*) FROM audit_log WHERE account_id = $1 AND action IN ('member.removed', 'partner.support_ended')",
+                on_prem
+            ))
+            .await
+            .unwrap();
+        assert_eq!(audited, theirs + 1, "one entry per removal and one for the end of support");
+        let paula = as_partner(&db, PARTNER).await;
+        assert_eq!(partners::deployments(&db, &paula, &DeploymentQuery::default()).await.unwrap().total, 3);
+
+        // Ending it again is "not found"; recording it again brings the deployment back,
+        // with no access for anyone of the partner until granted.
+        let again = partners::end_support(&db, &operator, partner, AccountId(on_prem)).await;
+        assert!(matches!(again, Err(AppError::NotFound(_))), "{again:?}");
+        let said = partners::start_support(&db, &operator, partner, " nw-1002 ").await.unwrap();
+        assert_eq!(said, "Initech Partners now supports Northwind On-Premises.");
+        let list = partners::deployments(&db, &paula, &DeploymentQuery::default()).await.unwrap();
+        assert_eq!(list.total, 4);
+        assert!(list.page.rows.iter().any(|r| r.org_id == "NW-1002" && r.access.is_none()));
+        assert_eq!(
+            partners::start_support(&db, &operator, partner, "NW-1002").await,
+            Err(AppError::Conflict("Initech Partners supports Northwind On-Premises already.".into()))
+        );
+        assert_eq!(
+            partners::start_support(&db, &operator, partner, "XX-0000").await,
+            Err(AppError::invalid("No deployment has the Org ID \"XX-0000\"."))
+        );
+        assert_eq!(
+            partners::start_support(&db, &operator, partner, "IN-4001").await,
+            Err(AppError::invalid("Initech Support Desk is not a customer's deployment."))
+        );
+    }
+}
