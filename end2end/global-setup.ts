@@ -21,6 +21,9 @@ export default async function globalSetup() {
     const timer = setTimeout(() => fail(new Error('server did not start within 120 s')), 120_000);
     let out = '';
     server.stdout!.on('data', (chunk: Buffer) => {
+      // The server logs (warnings and errors) to stdout: pass them on, so that a failing
+      // run shows what the server said.
+      if (out.includes('running at')) process.stderr.write(chunk);
       out += chunk.toString();
       const m = out.match(/running at (http:\/\/\S+)/);
       if (m) {

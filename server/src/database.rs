@@ -25,6 +25,9 @@ pub struct PoolSize {
     pub acquire_timeout: Duration,
 }
 
+/// PostgreSQL connections each instance keeps open even when idle.
+const WARM_CONNECTIONS: u32 = 4;
+
 /// The wait for a free connection when the pool is exhausted.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(600);
 
@@ -81,8 +84,13 @@ pub async fn open_with(url: &str, size: PoolSize) -> anyhow::Result<Db> {
         let options = PgConnectOptions::from_str(url)
             .with_context(|| format!("invalid PostgreSQL URL {}", redact(url)))?
             .options([("lock_timeout", "15s"), ("idle_in_transaction_session_timeout", "60s")]);
+        // A few connections are kept open from the start (and reopened in the background
+        // when closed): a page's server functions then find them ready instead of each
+        // opening one, which on a busy database server can take longer than the short
+        // acquire timeout allows.
         let pool = PgPoolOptions::new()
             .max_connections(size.max_connections)
+            .min_connections(WARM_CONNECTIONS.min(size.max_connections))
             .acquire_timeout(size.acquire_timeout)
             .connect_with(options)
             .await
