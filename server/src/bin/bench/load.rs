@@ -5,9 +5,8 @@
 //! error). Reports requests/s, p50 and p99 of each, the errors that are not conflicts,
 //! and the server's resident memory through the run.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -207,16 +206,6 @@ pub async fn run(mut args: LoadArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Kills the server it holds when dropped.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 async fn load(args: &LoadArgs, backend: Backend, db: &Db, url: &str) -> anyhow::Result<LoadRun> {
     let account = db.scalar::<i64>(&sql!("SELECT id FROM accounts WHERE name = 'Northwind Production'")).await?;
     // Members the writers update: active ones without a unique or administrator role.
@@ -227,27 +216,8 @@ async fn load(args: &LoadArgs, backend: Backend, db: &Db, url: &str) -> anyhow::
             account
         ))
         .await?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
-    let server = Server(
-        Command::new(&args.server_bin)
-            .args(["serve", "--bind", &addr.to_string(), "--no-seed"])
-            .env("DATABASE_URL", url)
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .with_context(|| format!("cannot start {}", args.server_bin.display()))?,
-    );
-    let pid = server.0.id();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        match http::try_send(addr, "GET /healthz", None).await {
-            Ok(reply) if reply.status == 200 => break,
-            _ if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(100)).await,
-            _ => bail!("the server did not come up"),
-        }
-    }
+    let server = measure::Server::start(&args.server_bin, url, "error").await?;
+    let (addr, pid) = (server.addr, server.pid());
 
     let query = MemberQuery::new(account);
     let list_bodies: Vec<String> = ["Name", "Email", "LastSignOn", "CasesOwned"]

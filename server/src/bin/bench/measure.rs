@@ -943,13 +943,47 @@ pub fn kib_to_mb(kib: u64) -> f64 {
 // ---------------------------------------------------------------------------------
 // Server-side rendering under wrk
 
-/// Kills the server it holds when dropped.
-struct Server(Child);
+/// A release server the bench points load at; killed when dropped.
+pub struct Server {
+    child: Child,
+    pub addr: SocketAddr,
+}
+
+impl Server {
+    /// `bin serve --no-seed` on `url` at a free loopback port, logging at `log` (to
+    /// stderr); returns once it answers `/healthz`.
+    pub async fn start(bin: &Path, url: &str, log: &str) -> anyhow::Result<Server> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
+        let child = Command::new(bin)
+            .args(["serve", "--bind", &addr.to_string(), "--no-seed"])
+            .env("DATABASE_URL", url)
+            .env("RUST_LOG", log)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("cannot start {}", bin.display()))?;
+        let server = Server { child, addr };
+        // Through the tests' HTTP client: the bench carries no client of its own.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            match http::try_send(addr, "GET /healthz", None).await {
+                Ok(reply) if reply.status == 200 => return Ok(server),
+                _ if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(100)).await,
+                _ => bail!("the server did not come up"),
+            }
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -965,28 +999,9 @@ async fn ssr(args: &BenchArgs, url: &str, account: i64) -> anyhow::Result<Option
         println!("   SSR: skipped, wrk is not installed");
         return Ok(None);
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse()?;
-    let child = Command::new(&args.server_bin)
-        .args(["serve", "--bind", &addr.to_string(), "--no-seed"])
-        .env("DATABASE_URL", url)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .with_context(|| format!("cannot start {}", args.server_bin.display()))?;
-    let server = Server(child);
-    let pid = server.0.id();
+    let server = Server::start(&args.server_bin, url, "warn").await?;
+    let (addr, pid) = (server.addr, server.pid());
     let path = format!("/accounts/{account}/users");
-    // Through the tests' HTTP client: the bench carries no client of its own.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        match http::try_send(addr, "GET /healthz", None).await {
-            Ok(reply) if reply.status == 200 => break,
-            _ if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(100)).await,
-            _ => bail!("the server did not come up"),
-        }
-    }
     let cookie = http::sign_in(addr, BENCH_ADMIN, None).await;
     let mut page = 0;
     for _ in 0..20 {
