@@ -100,29 +100,37 @@ async fn check_consistent(db: &Db, account: i64, before: &Members) -> usize {
 
 /// Waits until a transaction of the server's has been open for a while (the bulk removal
 /// at work), so that the kill lands inside it; false when none was seen before `deadline`.
-async fn removal_under_way(url: &str, deadline: Instant) -> bool {
+async fn removal_under_way(db: &Db, url: &str, deadline: Instant) -> bool {
+    use sqlx::ConnectOptions;
+    use std::str::FromStr;
+    // On SQLite, a connection of our own that tries for the write lock without waiting.
+    let mut sqlite = match db {
+        Db::Sqlite(_) => Some(
+            sqlx::sqlite::SqliteConnectOptions::from_str(url)
+                .unwrap()
+                .busy_timeout(Duration::ZERO)
+                .connect()
+                .await
+                .unwrap(),
+        ),
+        Db::Postgres(_) => None,
+    };
+    let name = url.rsplit('/').next().unwrap();
     while Instant::now() < deadline {
-        if url.starts_with("postgres") {
-            let name = url.rsplit('/').next().unwrap();
-            let admin = server::database::open_with(
-                url,
-                server::database::PoolSize { max_connections: 1, acquire_timeout: Duration::from_secs(5) },
-            )
-            .await
-            .unwrap();
-            let busy = admin
-                .scalar::<i64>(&sql!(
+        let held = match &mut sqlite {
+            Some(conn) => sqlite_write_held(conn, Duration::from_millis(300)).await,
+            None => {
+                db.scalar::<i64>(&sql!(
                     "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() \
                      AND xact_start < now() - interval '300 milliseconds'",
                     name
                 ))
                 .await
-                .unwrap();
-            admin.close().await;
-            if busy > 0 {
-                return true;
+                .unwrap()
+                    > 0
             }
-        } else if sqlite_write_held(url, Duration::from_millis(300)).await {
+        };
+        if held {
             return true;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -131,15 +139,11 @@ async fn removal_under_way(url: &str, deadline: Instant) -> bool {
 }
 
 /// Whether another connection holds SQLite's write lock for all of `span`.
-async fn sqlite_write_held(url: &str, span: Duration) -> bool {
-    use sqlx::ConnectOptions;
-    use std::str::FromStr;
-    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url).unwrap().busy_timeout(Duration::ZERO);
-    let mut conn = options.connect().await.unwrap();
+async fn sqlite_write_held(conn: &mut sqlx::SqliteConnection, span: Duration) -> bool {
     let started = Instant::now();
     while started.elapsed() < span {
-        if sqlx::query("BEGIN IMMEDIATE").execute(&mut conn).await.is_ok() {
-            sqlx::query("ROLLBACK").execute(&mut conn).await.unwrap();
+        if sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await.is_ok() {
+            sqlx::query("ROLLBACK").execute(&mut *conn).await.unwrap();
             return false;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -162,7 +166,7 @@ async fn crash_during_bulk_removal(url: &str) {
 
     let (addr, call, sent_cookie) = (server.addr, removal.clone(), cookie.clone());
     let request = tokio::spawn(async move { send_within(addr, &call, Some(&sent_cookie), LONG).await });
-    let caught = removal_under_way(url, Instant::now() + Duration::from_secs(60)).await;
+    let caught = removal_under_way(&db, url, Instant::now() + Duration::from_secs(60)).await;
     server.crash().await;
     let _ = request.await;
     let removed = check_consistent(&db, account, &before).await;

@@ -38,8 +38,7 @@ enum Cleanup {
 
 impl TestDb {
     pub async fn sqlite() -> TestDb {
-        let path = std::env::temp_dir().join(format!("{}.db", unique("roster_test")));
-        let url = format!("sqlite://{}", path.display());
+        let (url, path) = instance::sqlite_file("roster_test");
         let db = database::open(&url).await.expect("open SQLite test database");
         TestDb { db, url, cleanup: Cleanup::File(path) }
     }
@@ -109,11 +108,7 @@ impl PgDrop {
 impl Cleanup {
     async fn run(self) {
         match self {
-            Cleanup::File(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                }
-            }
+            Cleanup::File(path) => instance::remove_sqlite(&path),
             Cleanup::Database { admin_url, name } => {
                 if let Ok(pool) = PgPoolOptions::new().max_connections(1).connect(&admin_url).await {
                     let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&pool).await;
