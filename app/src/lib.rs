@@ -88,6 +88,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/accounts/:account/cases/:case") view=pages::case::CasePage ssr=SsrMode::Async/>
                     <Route path=path!("/notifications") view=pages::notifications::NotificationsPage ssr=SsrMode::Async/>
                     <Route path=path!("/deployments") view=pages::deployments::DeploymentsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/deployments/:account") view=pages::deployment::DeploymentPage ssr=SsrMode::Async/>
+                    <Route path=path!("/access-requests") view=pages::access_requests::AccessRequestsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/approvals") view=pages::approvals::ApprovalsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/approvals/:id") view=pages::approval::ApprovalPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=pages::settings::SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/invitations/:token") view=pages::invitation::InvitationPage ssr=SsrMode::Async/>
                     <Route path=path!("/mail") view=pages::sent_mail::SentMailPage ssr=SsrMode::Async/>

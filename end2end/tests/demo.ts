@@ -7,4 +7,6 @@ export const USERS = {
   contact: 'carla.contact@northwind.example',
   inactive: 'ivan.inactive@northwind.example',
   partner: 'paula.partner@initech.example',
+  /** Approves access requests for every deployment Initech Partners supports. */
+  approver: 'alex.approver@initech.example',
 };

@@ -14,7 +14,8 @@ test('a partner member sees the deployments their partner supports, searches and
   await hydrated(page);
   await expect(page.getByText('Initech Partners supports 4 customer deployments.')).toBeVisible();
   const rows = await deployments(page);
-  expect(rows.map((r) => [r[0], r[2], r[4]])).toEqual([
+  // A deployment without access offers to request it.
+  expect(rows.map((r) => [r[0], r[2], r[4].split(' · ')[0]])).toEqual([
     ['Contoso Health', 'CH-2001', 'Case handling'],
     ['Globex Public Sector', 'GX-3001', 'No access'],
     ['Globex Public Sector', 'GX-3002', 'No access'],
@@ -36,9 +37,16 @@ test('a partner member sees the deployments their partner supports, searches and
   const sorted = (await deployments(page)).map((r) => r[1]);
   expect(sorted).toEqual([...sorted].sort());
 
-  // A deployment where she has access opens its cases.
+  // A deployment's page: the partner's contacts there with their levels, and its
+  // approvers; where she has access, its cases open from it.
   await page.goto('/deployments');
   await page.getByRole('link', { name: 'Northwind On-Premises' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Northwind On-Premises' })).toBeVisible();
+  const contacts = page.getByRole('region', { name: 'Contacts and their support access' });
+  await expect(contacts.getByRole('row', { name: /Paula Partner/ })).toContainText('Technical support');
+  await expect(page.getByRole('region', { name: 'Approvers' })).toContainText('Alex Approver <alex.approver@initech.example> (every deployment)');
+  await expectNoAxeViolations(page);
+  await page.getByRole('link', { name: 'Open its cases' }).click();
   await expect(page).toHaveURL(/\/accounts\/\d+\/cases$/);
 });
 

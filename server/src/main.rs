@@ -173,7 +173,8 @@ async fn shutdown_signal() {
 }
 
 /// Every hour, deletes the sign-in (and other) tries too old to count, lockouts that have
-/// ended, and registrations whose link was used or expired a day ago.
+/// ended, and registrations whose link was used or expired a day ago; marks access
+/// requests that waited 14 days without a decision as expired.
 fn spawn_cleanup(db: app::backend::Db) {
     tokio::spawn(async move {
         let mut hourly = tokio::time::interval(std::time::Duration::from_secs(3600));
@@ -184,6 +185,9 @@ fn spawn_cleanup(db: app::backend::Db) {
             }
             if let Err(e) = app::backend::registration::prune(&db).await {
                 tracing::warn!(error = %e, "pruning old registrations failed");
+            }
+            if let Err(e) = app::backend::access_requests::expire(&db).await {
+                tracing::warn!(error = %e, "expiring access requests failed");
             }
         }
     });

@@ -333,7 +333,14 @@ const PERSONAS: &[(&str, &str, usize, bool)] = &[
     ("Nina Newcomer", "nina.newcomer@northwind.example", 1, true),
     ("Oscar Outsider", "oscar.outsider@contractors.example", 1, true),
     ("Uma Unregistered", "uma.unregistered@northwind.example", 1, false),
+    ("Alex Approver", "alex.approver@initech.example", 4, true),
+    ("Pete Approver", "pete.approver@initech.example", 4, true),
 ];
+
+/// Alex Approver (person 8) approves requests for every deployment Initech supports,
+/// Pete Approver (person 9) for Globex GovCloud only; neither is a contact of one.
+const ALL_DEPLOYMENTS_APPROVER: usize = 8;
+const ONE_DEPLOYMENT_APPROVER: usize = 9;
 
 /// Runs `$body` with `$conn` bound to the transaction's connection, whichever backend.
 macro_rules! on_tx {
@@ -620,7 +627,7 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
     let mut members_of: Vec<Vec<usize>> = vec![Vec::new(); ACCOUNTS.len()];
     members_of[0].extend([1, 2, 3]);
     members_of[1].push(1);
-    members_of[4].push(4);
+    members_of[4].extend([4, ALL_DEPLOYMENTS_APPROVER, ONE_DEPLOYMENT_APPROVER]);
     for (ai, a) in ACCOUNTS.iter().enumerate() {
         let want = a.members.unwrap_or(opts.members);
         let org = &ORGS[a.org];
@@ -659,7 +666,7 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
     // The partner's people on the deployments it supports: Paula Partner on two of the
     // four (none on the others), five colleagues spread over all four.
     let partner_account = ACCOUNTS.iter().position(|a| a.org == PARTNER).unwrap_or(0);
-    let colleagues: Vec<usize> = members_of[partner_account].iter().skip(1).take(5).copied().collect();
+    let colleagues: Vec<usize> = members_of[partner_account].iter().skip(3).take(5).copied().collect();
     members_of[SUPPORTED[0]].push(4);
     members_of[SUPPORTED[1]].push(4);
     for (k, &c) in colleagues.iter().enumerate() {
@@ -913,7 +920,89 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
         role_counts.push(tx, vec![int(account), text(status), text(key), int(n)]).await?;
     }
     role_counts.flush(tx).await?;
+    seed_access_requests(tx, now, &people, &colleagues, account_base, org_base).await?;
     Ok(SeedReport { people: people.len(), memberships: membership_count, cases: case_count })
+}
+
+/// The partner's designated approvers, and access requests in every state: two waiting,
+/// one approved, one declined, one expired.
+async fn seed_access_requests(
+    tx: &mut Tx,
+    now: i64,
+    people: &[Person],
+    colleagues: &[usize],
+    account_base: i64,
+    org_base: i64,
+) -> anyhow::Result<()> {
+    let partner = org_base + PARTNER as i64;
+    let [on_prem, health, govcloud, records] = SUPPORTED.map(|a| account_base + a as i64);
+    let (alex, pete) = (&people[ALL_DEPLOYMENTS_APPROVER], &people[ONE_DEPLOYMENT_APPROVER]);
+    let mut approvers = Batch::new("approvers", &["partner_id", "person_id", "account_id", "granted_at"]);
+    approvers.push(tx, vec![int(partner), int(alex.id), Arg::NullInt, int(now - 500 * DAY)]).await?;
+    approvers.push(tx, vec![int(partner), int(pete.id), int(govcloud), int(now - 200 * DAY)]).await?;
+    approvers.flush(tx).await?;
+    let paula = &people[4];
+    let colleague = |k: usize| &people[colleagues[k % colleagues.len().max(1)]];
+    let mut requests = Batch::new(
+        "access_requests",
+        &[
+            "partner_id",
+            "account_id",
+            "person_id",
+            "requested_by",
+            "support_level",
+            "reason",
+            "created_at",
+            "expires_at",
+            "state",
+            "decided_by",
+            "decided_by_name",
+            "decided_at",
+        ],
+    );
+    const EXPIRY: i64 = app::model::REQUEST_DAYS * DAY;
+    /// (account, person, asked by, level, reason, days ago, state, decided by, decided days ago)
+    type Seeded<'a> = (i64, &'a Person, &'a Person, &'a str, &'a str, i64, &'a str, Option<&'a Person>, i64);
+    let rows: [Seeded; 5] = [
+        (govcloud, paula, paula, "full", "Leading the Globex GovCloud upgrade next month.", 2, "pending", None, 0),
+        (records, colleague(0), paula, "technical", "Covers the Globex Records night shift.", 1, "pending", None, 0),
+        (
+            on_prem,
+            paula,
+            paula,
+            "technical",
+            "Northwind's on-premises upgrade project.",
+            60,
+            "approved",
+            Some(alex),
+            59,
+        ),
+        (govcloud, colleague(1), colleague(1), "full", "Billing questions.", 10, "declined", Some(pete), 9),
+        (health, colleague(2), colleague(2), "case_handling", "Holiday cover.", 20, "expired", None, 0),
+    ];
+    for (account, person, asked_by, level, reason, ago, state, decider, decided_ago) in rows {
+        let created = now - ago * DAY;
+        requests
+            .push(
+                tx,
+                vec![
+                    int(partner),
+                    int(account),
+                    int(person.id),
+                    int(asked_by.id),
+                    text(level),
+                    text(reason),
+                    int(created),
+                    int(created + EXPIRY),
+                    text(state),
+                    opt_int(decider.map(|d| d.id)),
+                    decider.map(|d| text(d.name.clone())).unwrap_or(Arg::NullText),
+                    opt_int(decider.map(|_| now - decided_ago * DAY)),
+                ],
+            )
+            .await?;
+    }
+    requests.flush(tx).await
 }
 
 /// Moves PostgreSQL's id sequences past the explicit ids and refreshes planner

@@ -36,9 +36,11 @@ enum Expect {
     SignIn,
     /// 403, worded as SPEC F12 words it for raising a case where one is not a member.
     NotAMember,
+    /// 403: not an approver of the access request's deployment.
+    NotAnApprover,
 }
 
-use Expect::{Denied, NotAMember, Served, SignIn, Status};
+use Expect::{Denied, NotAMember, NotAnApprover, Served, SignIn, Status};
 
 /// Managing Northwind Production: its administrators and vendor operators only.
 const MANAGE: [Expect; 6] = [Served, Served, Denied, Denied, Denied, SignIn];
@@ -207,6 +209,28 @@ const MATRIX: &[(&str, [Expect; 6])] = &[
         r#"JSON /api/deployments {"query":{"list":{"search":"","sort":"Customer","dir":"Asc","page_size":25,"cursor":null}}}"#,
         [Denied, Denied, Denied, Denied, Denied, SignIn],
     ),
+    // Access requests are asked by partner members (none of these personas is one) and
+    // decided by approvers (vendor operators decide any); a request that does not exist
+    // is not found by anyone, and nobody decides it.
+    ("FORM /api/access-requests/form", [Denied, Denied, Denied, Denied, Denied, SignIn]),
+    (
+        "FORM /api/access-requests/new org_ids=NW-1002&level=technical&reason=x",
+        [Denied, Denied, Denied, Denied, Denied, SignIn],
+    ),
+    ("FORM /api/access-requests/mine", [Denied, Denied, Denied, Denied, Denied, SignIn]),
+    ("FORM /api/approvals", [Served, Denied, Denied, Denied, Denied, SignIn]),
+    ("FORM /api/approvals/request id=0", [Status(404), Status(404), Status(404), Status(404), Status(404), SignIn]),
+    (
+        "FORM /api/approvals/decide id=0&decision=approve",
+        [NotAnApprover, NotAnApprover, NotAnApprover, NotAnApprover, NotAnApprover, SignIn],
+    ),
+    (
+        "FORM /api/approvals/decide id=0&decision=maybe",
+        [Status(400), Status(400), Status(400), Status(400), Status(400), SignIn],
+    ),
+    ("FORM /api/console/approvers", [Served, Denied, Denied, Denied, Denied, SignIn]),
+    ("FORM /api/console/approvers/grant partner=0&email=x%40initech.example&org_id=", OPERATOR_404),
+    ("FORM /api/console/approvers/revoke approver=0", OPERATOR_404),
     ("FORM /api/invitations account=$CONTOSO", CONTOSO),
     // Managing Contoso Health Cloud: the other admin is an admin there.
     ("FORM /api/account account=$CONTOSO", CONTOSO),
@@ -316,6 +340,7 @@ fn check(expect: Expect, reply: &Reply) -> Result<(), String> {
         Denied => reply.status == 403 && reply.text().contains(NO_ACCESS),
         SignIn => reply.status == 401,
         NotAMember => reply.status == 403 && reply.text().contains(app::backend::cases::NOT_A_MEMBER),
+        NotAnApprover => reply.status == 403 && reply.text().contains(app::backend::access::NOT_AN_APPROVER),
     };
     if fine {
         return Ok(());

@@ -48,6 +48,30 @@ async fn partner_members(db: &Db, account: i64) -> i64 {
 }
 
 backend_tests! {
+    async fn a_deployment_page_lists_the_partners_contacts_and_approvers(db) {
+        seeded(&db).await;
+        let paula = as_partner(&db, PARTNER).await;
+        let on_prem = common::account_named(&db, "Northwind On-Premises").await;
+        let d = partners::deployment(&db, &paula, AccountId(on_prem)).await.unwrap();
+        assert_eq!((d.customer.as_str(), d.org_id.as_str(), d.member), ("Northwind Traders", "NW-1002", true));
+        let paula_row = d.contacts.iter().find(|c| c.email == PARTNER).expect("Paula is a contact there");
+        assert_eq!((paula_row.level.as_str(), paula_row.active), ("Technical support", true));
+        // Only the partner's people are listed, not the customer's own.
+        assert!(d.contacts.iter().all(|c| c.email.ends_with("@initech.example")), "{:?}", d.contacts);
+        assert_eq!(d.approvers, vec![("Alex Approver".into(), "alex.approver@initech.example".into(), true)]);
+        let govcloud = common::account_named(&db, "Globex GovCloud").await;
+        let g = partners::deployment(&db, &paula, AccountId(govcloud)).await.unwrap();
+        assert!(!g.member);
+        let names: Vec<&str> = g.approvers.iter().map(|a| a.0.as_str()).collect();
+        assert_eq!(names, ["Alex Approver", "Pete Approver"]);
+        // A deployment the partner does not support is not found, like one that does not exist.
+        let production = common::account_named(&db, "Northwind Production").await;
+        for account in [production, 999_999] {
+            let refused = partners::deployment(&db, &paula, AccountId(account)).await.unwrap_err();
+            assert!(matches!(&refused, AppError::NotFound(m) if m == "Initech Partners does not support that deployment."), "{refused:?}");
+        }
+    }
+
     async fn a_partner_member_lists_the_deployments_of_their_partner(db) {
         seeded(&db).await;
         let paula = as_partner(&db, PARTNER).await;

@@ -2,6 +2,7 @@
 //! checks who is asking through `backend::access`, calls storage in `crate::backend`, and
 //! reports errors through `backend::respond`.
 
+mod access_requests;
 mod accounts;
 mod cases;
 mod console;
@@ -13,6 +14,7 @@ mod password;
 mod registration;
 mod session;
 
+pub use access_requests::*;
 pub use accounts::*;
 pub use cases::*;
 pub use console::*;

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use crate::error::AppError;
-use crate::model::{DeploymentQuery, Deployments, PartnerSupport};
+use crate::model::{DeploymentDetail, DeploymentQuery, Deployments, PartnerSupport};
 
 /// A page of the deployments the signed-in partner member's organisation supports.
 #[server(prefix = "/api", endpoint = "deployments", input = Json)]
@@ -16,6 +16,21 @@ pub async fn list_deployments(query: DeploymentQuery) -> Result<Deployments, App
             let db = db()?;
             let member = Actor::current(&db).await?.partner_member(&db).await?;
             partners::deployments(&db, &member, &query).await
+        }
+        .await,
+    )
+}
+
+/// One deployment the signed-in partner member's organisation supports: its partner
+/// contacts with their levels, and its approvers.
+#[server(prefix = "/api", endpoint = "deployments/one")]
+pub async fn one_deployment(account: i64) -> Result<DeploymentDetail, AppError> {
+    use crate::backend::{access::Actor, db, partners, respond};
+    respond(
+        async {
+            let db = db()?;
+            let member = Actor::current(&db).await?.partner_member(&db).await?;
+            partners::deployment(&db, &member, crate::model::AccountId(account)).await
         }
         .await,
     )

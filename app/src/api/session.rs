@@ -25,9 +25,15 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
                 Err(AppError::Forbidden(_)) => false,
                 Err(e) => return Err(e),
             };
+            let approvals = match actor.clone().approver(&db).await {
+                Ok(approver) => Some(crate::backend::access_requests::waiting(&db, &approver).await?),
+                Err(AppError::Forbidden(_)) => None,
+                Err(e) => return Err(e),
+            };
             Ok(Some(CurrentUser {
                 unread,
                 is_partner,
+                approvals,
                 accounts: accounts.into_iter().take(CurrentUser::SWITCHER_MAX + 1).map(|a| (a.id, a.name)).collect(),
                 name: actor.name,
                 email: actor.email,

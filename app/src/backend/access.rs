@@ -2,7 +2,9 @@
 //! takes a proof, never a bare account id: an `AccountAdmin` (from `Actor::manage`), an
 //! `AccountMember` (from `Actor::member_of`), a `CaseAccess` (from `Actor::case_access`),
 //! a `CaseReader` (from `Actor::read_case`), a `PartnerMember` (from
-//! `Actor::partner_member`) or an `Operator` (from `Actor::operator`).
+//! `Actor::partner_member`), an `Approver` (from `Actor::approver`), a `RequestDecider`
+//! (from `Actor::decider_of`), an `AccessCopier` (from `Actor::copier`) or an `Operator`
+//! (from `Actor::operator`).
 //! Their fields are private, so only the checks in this file can make one: code that
 //! forgets the check does not compile.
 
@@ -146,6 +148,81 @@ impl PartnerMember {
     }
 }
 
+/// Proof that `actor` decides access requests (SPEC F22): a designated approver of some
+/// deployment of their partner, or a vendor operator. Their Approvals inbox lists what
+/// they may decide.
+#[derive(Clone, Debug)]
+pub struct Approver {
+    actor: Actor,
+}
+
+impl Approver {
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+}
+
+/// Proof that `actor` may decide the access request `request` (SPEC F23): an approver of
+/// its deployment (designated for it or for every deployment of its partner), or a
+/// vendor operator. `access_requests::decide` checks it once more in the write itself,
+/// so that an approver revoked in between decides nothing.
+#[derive(Clone, Debug)]
+pub struct RequestDecider {
+    actor: Actor,
+    request: i64,
+}
+
+impl RequestDecider {
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    pub fn request(&self) -> i64 {
+        self.request
+    }
+}
+
+/// Proof that `actor` may copy (mirror) support access from `source` to `targets`, all
+/// deployments `partner` supports (SPEC F24): a vendor operator, or an approver of every
+/// one of them.
+#[derive(Clone, Debug)]
+pub struct AccessCopier {
+    actor: Actor,
+    partner: i64,
+    source: (AccountId, String, String),
+    targets: Vec<(AccountId, String, String)>,
+}
+
+impl AccessCopier {
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    pub fn partner(&self) -> i64 {
+        self.partner
+    }
+
+    /// The source deployment: (account, name, Org ID).
+    pub fn source(&self) -> &(AccountId, String, String) {
+        &self.source
+    }
+
+    /// The target deployments, in the order named: (account, name, Org ID).
+    pub fn targets(&self) -> &[(AccountId, String, String)] {
+        &self.targets
+    }
+
+    /// The copier acting on a target's partner memberships as its administrator would:
+    /// removals run the F11 cascade, audited under their name (and open cases go to
+    /// them only if they are a member there). Only for this proof's targets.
+    pub(super) fn acting_admin(&self, account: AccountId) -> Option<AccountAdmin> {
+        self.targets.iter().any(|t| t.0 == account).then(|| AccountAdmin { actor: self.actor.clone(), account })
+    }
+}
+
+/// The refusal for someone who does not decide access requests.
+pub const NOT_AN_APPROVER: &str = "You do not approve access requests for this deployment.";
+
 /// Proof that `actor` is a vendor operator (SPEC F19).
 #[derive(Clone, Debug)]
 pub struct Operator {
@@ -201,6 +278,118 @@ impl Actor {
             Some((partner, partner_name)) => Ok(PartnerMember { actor: self, partner, partner_name }),
             None => Err(AppError::Forbidden(NO_ACCESS.into())),
         }
+    }
+
+    /// This person, if they decide access requests anywhere (SPEC F22); else the refusal.
+    pub async fn approver(self, db: &Db) -> Result<Approver> {
+        if self.is_operator {
+            return Ok(Approver { actor: self });
+        }
+        let found: Option<(i64,)> =
+            db.fetch_optional(&sql!("SELECT id FROM approvers WHERE person_id = $1 LIMIT 1", self.person_id)).await?;
+        match found {
+            Some(_) => Ok(Approver { actor: self }),
+            None => Err(AppError::Forbidden(NO_ACCESS.into())),
+        }
+    }
+
+    /// Checks that this person may decide the access request `request`. A request they
+    /// may not decide is refused; whether it exists is not said.
+    pub async fn decider_of(self, db: &Db, request: i64) -> Result<RequestDecider> {
+        let may: Option<(i64,)> = db
+            .fetch_optional(&sql!(
+                format!(
+                    "SELECT r.id FROM access_requests r WHERE r.id = $1 AND ($2 OR {})",
+                    approves_request("$3", "r")
+                ),
+                request,
+                self.is_operator,
+                self.person_id
+            ))
+            .await?;
+        match may {
+            Some(_) => Ok(RequestDecider { actor: self, request }),
+            None => Err(AppError::Forbidden(NOT_AN_APPROVER.into())),
+        }
+    }
+
+    /// Checks that this person may copy support access from the deployment `source` to
+    /// `targets` (Org IDs as typed: one per line, or separated by commas or spaces) of
+    /// `partner` (a vendor operator names it; a partner's person copies within their
+    /// own). Org IDs the partner does not support are named, each; so are deployments
+    /// the person does not approve for.
+    pub async fn copier(self, db: &Db, partner: Option<i64>, source: &str, targets: &str) -> Result<AccessCopier> {
+        let (partner, partner_name) = if self.is_operator {
+            let id = partner.ok_or_else(|| AppError::invalid("Choose the partner whose access to copy."))?;
+            let name: Option<(String,)> = db
+                .fetch_optional(&sql!("SELECT name FROM organisations WHERE id = $1 AND kind = 'partner'", id))
+                .await?;
+            (id, name.ok_or_else(|| AppError::not_found("There is no such partner."))?.0)
+        } else {
+            let member = self.clone().partner_member(db).await?;
+            (member.partner(), member.partner_name().to_string())
+        };
+        let source = source.trim();
+        if source.is_empty() {
+            return Err(AppError::invalid("Name the deployment to copy from by its Org ID."));
+        }
+        let targets = crate::model::org_ids(targets);
+        if targets.is_empty() {
+            return Err(AppError::invalid("Name at least one deployment to copy to by its Org ID."));
+        }
+        if targets.len() > crate::model::MAX_REQUESTED {
+            return Err(AppError::invalid(format!(
+                "Copy to at most {} deployments at once.",
+                crate::model::MAX_REQUESTED
+            )));
+        }
+        let mut problems = Vec::new();
+        let mut found = Vec::new();
+        for org_id in std::iter::once(source.to_string()).chain(targets.iter().cloned()) {
+            let row: Option<(i64, String, String)> = db
+                .fetch_optional(&sql!(
+                    "SELECT a.id, a.name, a.org_id FROM partner_deployments pd JOIN accounts a ON a.id = pd.account_id \
+                     WHERE pd.partner_id = $1 AND lower(a.org_id) = $2",
+                    partner,
+                    org_id.to_lowercase()
+                ))
+                .await?;
+            match row {
+                Some((id, name, org_id)) => found.push((AccountId(id), name, org_id)),
+                None => problems.push(format!("{org_id}: not a deployment {partner_name} supports.")),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(AppError::invalid(format!("Nothing was copied. {}", problems.join(" "))));
+        }
+        let source = found.remove(0);
+        if found.iter().any(|t| t.0 == source.0) {
+            return Err(AppError::invalid(format!("{}: a deployment cannot be copied onto itself.", source.2)));
+        }
+        if !self.is_operator {
+            let mut refused = Vec::new();
+            for (account, _, org_id) in std::iter::once(&source).chain(found.iter()) {
+                let approves: Option<(i64,)> = db
+                    .fetch_optional(&sql!(
+                        "SELECT id FROM approvers WHERE person_id = $1 AND partner_id = $2 \
+                         AND (account_id IS NULL OR account_id = $3) LIMIT 1",
+                        self.person_id,
+                        partner,
+                        *account
+                    ))
+                    .await?;
+                if approves.is_none() {
+                    refused.push(org_id.clone());
+                }
+            }
+            if !refused.is_empty() {
+                return Err(AppError::Forbidden(format!(
+                    "Only an approver of every deployment involved may copy access; you do not approve for {}.",
+                    refused.join(", ")
+                )));
+            }
+        }
+        Ok(AccessCopier { actor: self, partner, source, targets: found })
     }
 
     /// Checks that this person may manage the account's contacts: a vendor operator, or
@@ -275,4 +464,14 @@ impl Actor {
             Err(e) => Err(e),
         }
     }
+}
+
+/// The SQL condition "`person` (a placeholder) approves the request `request` (a table
+/// or alias of `access_requests`)": designated for its deployment, or for every
+/// deployment of its partner.
+pub(super) fn approves_request(person: &str, request: &str) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM approvers ap WHERE ap.person_id = {person} AND ap.partner_id = {request}.partner_id \
+         AND (ap.account_id IS NULL OR ap.account_id = {request}.account_id))"
+    )
 }

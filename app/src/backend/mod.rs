@@ -2,12 +2,14 @@
 //! use. Compiled with the `ssr` feature only; the browser build never sees sqlx.
 
 pub mod access;
+pub mod access_requests;
 pub mod accounts;
 pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod console;
 pub mod contacts;
+pub mod copy_access;
 pub mod db;
 pub mod invitations;
 pub mod keyset;

@@ -11,8 +11,9 @@ use super::now;
 use super::roles::Catalogue;
 use crate::error::{AppError, Result};
 use crate::model::{
-    clean_search, AccountId, AuditAction, Cursor, CursorKey, DeploymentPage, DeploymentQuery, DeploymentRow,
-    DeploymentSort, Deployments, MembershipId, PageCursor, PartnerSupport, SupportLevel,
+    clean_search, AccountId, AuditAction, Cursor, CursorKey, DeploymentContact, DeploymentDetail, DeploymentPage,
+    DeploymentQuery, DeploymentRow, DeploymentSort, Deployments, MembershipId, PageCursor, PartnerSupport,
+    SupportLevel,
 };
 use crate::{bind_args, on_db, sql};
 
@@ -99,6 +100,59 @@ pub async fn deployments(db: &Db, member: &PartnerMember, q: &DeploymentQuery) -
         .scalar::<i64>(&sql!("SELECT COUNT(*) FROM partner_deployments WHERE partner_id = $1", member.partner()))
         .await?;
     Ok(Deployments { partner: member.partner_name().to_string(), total, page: DeploymentPage { rows, prev, next } })
+}
+
+/// One deployment the member's partner supports, with the partner's contacts there and
+/// its approvers. One the partner does not support is not found, whether it exists or not.
+pub async fn deployment(db: &Db, member: &PartnerMember, account: AccountId) -> Result<DeploymentDetail> {
+    let found: Option<(i64, String, String, String, String)> = db
+        .fetch_optional(&sql!(
+            "SELECT a.id, o.name, a.name, a.org_id, a.kind FROM partner_deployments pd \
+             JOIN accounts a ON a.id = pd.account_id JOIN organisations o ON o.id = a.organisation_id \
+             WHERE pd.partner_id = $1 AND pd.account_id = $2",
+            member.partner(),
+            account
+        ))
+        .await?;
+    let Some((account_id, customer, name, org_id, kind)) = found else {
+        return Err(AppError::not_found(format!("{} does not support that deployment.", member.partner_name())));
+    };
+    let contacts: Vec<(i64, String, String, String, String)> = db
+        .fetch_all(&sql!(
+            format!(
+                "SELECT m.person_id, m.name, m.email, COALESCE(l.label, '{CUSTOM_ROLES}'), m.status FROM memberships m \
+                 JOIN people p ON p.id = m.person_id LEFT JOIN support_levels l ON l.key = m.support_level \
+                 WHERE m.account_id = $1 AND p.organisation_id = $2 ORDER BY m.name_key, m.id"
+            ),
+            account,
+            member.partner()
+        ))
+        .await?;
+    let member_here = contacts.iter().any(|c| c.0 == member.actor().person_id && c.4 == "active");
+    let approvers: Vec<(String, String, bool)> = db
+        .fetch_all(&sql!(
+            "SELECT p.display_name, p.email, MIN(CASE WHEN ap.account_id IS NULL THEN 1 ELSE 0 END) = 1 \
+             FROM approvers ap JOIN people p ON p.id = ap.person_id \
+             WHERE ap.partner_id = $1 AND (ap.account_id IS NULL OR ap.account_id = $2) \
+             GROUP BY p.id, p.display_name, p.email ORDER BY p.display_name",
+            member.partner(),
+            account
+        ))
+        .await?;
+    Ok(DeploymentDetail {
+        account: account_id,
+        customer,
+        name,
+        org_id,
+        kind,
+        partner: member.partner_name().to_string(),
+        member: member_here,
+        contacts: contacts
+            .into_iter()
+            .map(|(_, name, email, level, status)| DeploymentContact { name, email, level, active: status == "active" })
+            .collect(),
+        approvers,
+    })
 }
 
 /// The support access levels, in their order.

@@ -1,6 +1,8 @@
 //! Widgets used by the pages, one file each: the shared ones here, the paged tables'
 //! in `table`, those of Manage Users in `manage_users`.
 
+pub mod access_request;
+pub mod approvers;
 pub mod error_view;
 pub mod form_feedback;
 pub mod manage_users;

@@ -34,6 +34,8 @@ pub fn SiteHeader() -> impl IntoView {
             let _ = window().location().set_href("/sign-in");
         }
     });
+    // One boundary reads `me`: a resource read under two suspense boundaries has been
+    // seen to leave a server-rendered page unfinished (leptos-rs/leptos#4851, #4578).
     view! {
         <header class="site-header">
             <a class="brand" href="/">"Roster"</a>
@@ -42,13 +44,31 @@ pub fn SiteHeader() -> impl IntoView {
                     let user = me.await.ok().flatten();
                     let operator = user.as_ref().is_some_and(|u| u.is_operator);
                     let partner = user.as_ref().is_some_and(|u| u.is_partner);
-                    let signed_in = user.is_some();
+                    let approvals = user.as_ref().and_then(|u| u.approvals);
                     let unread = user.as_ref().map_or(0, |u| u.unread);
-                    let accounts = user.map(|u| u.accounts).unwrap_or_default();
+                    let accounts = user.as_ref().map(|u| u.accounts.clone()).unwrap_or_default();
+                    let signed_in = user.is_some();
+                    let who = match user {
+                        Some(u) => view! {
+                            <span class="signed-in">
+                                "Signed in as " <strong>{u.name}</strong>
+                                {u.is_operator.then_some(" (vendor operator)")}
+                            </span>
+                            <ActionForm action=sign_out attr:class="inline">
+                                <button type="submit" class="secondary small">"Sign out"</button>
+                            </ActionForm>
+                        }
+                        .into_any(),
+                        None => view! { <a href="/sign-in">"Sign in"</a> }.into_any(),
+                    };
                     view! {
                         <nav aria-label="Main">
                             <a href="/">"Accounts"</a>
-                            {partner.then(|| view! { <a href="/deployments">"My deployments"</a> })}
+                            {partner.then(|| view! {
+                                <a href="/deployments">"My deployments"</a>
+                                <a href="/access-requests">"Access requests"</a>
+                            })}
+                            {approvals.map(|waiting| view! { <ApprovalsLink waiting/> })}
                             {signed_in.then(|| view! { <NotificationsLink unread/> })}
                             {operator.then(|| view! {
                                 <a href="/operator">"Vendor console"</a>
@@ -57,28 +77,10 @@ pub fn SiteHeader() -> impl IntoView {
                             <a href="/help/manage-support-contacts">"Help"</a>
                         </nav>
                         {(!accounts.is_empty()).then(|| view! { <Switcher accounts/> })}
+                        <div class="who">{who}</div>
                     }
                 })}
             </Transition>
-            <div class="who">
-                <Transition>
-                    {move || Suspend::new(async move {
-                        match me.await.ok().flatten() {
-                            Some(u) => view! {
-                                <span class="signed-in">
-                                    "Signed in as " <strong>{u.name}</strong>
-                                    {u.is_operator.then_some(" (vendor operator)")}
-                                </span>
-                                <ActionForm action=sign_out attr:class="inline">
-                                    <button type="submit" class="secondary small">"Sign out"</button>
-                                </ActionForm>
-                            }
-                            .into_any(),
-                            None => view! { <a href="/sign-in">"Sign in"</a> }.into_any(),
-                        }
-                    })}
-                </Transition>
-            </div>
         </header>
     }
 }
@@ -97,6 +99,25 @@ fn NotificationsLink(unread: i64) -> impl IntoView {
             "Notifications"
             {words.map(|w| view! {
                 <span class="count-badge" aria-hidden="true">{unread.min(99)}{(unread > 99).then_some("+")}</span>
+                <span class="visually-hidden">{w}</span>
+            })}
+        </a>
+    }
+}
+
+/// "Approvals" with a badge counting the requests waiting for a decision.
+#[component]
+fn ApprovalsLink(waiting: i64) -> impl IntoView {
+    let words = match waiting {
+        0 => None,
+        1 => Some(", 1 waiting".to_string()),
+        n => Some(format!(", {n} waiting")),
+    };
+    view! {
+        <a href="/approvals">
+            "Approvals"
+            {words.map(|w| view! {
+                <span class="count-badge" aria-hidden="true">{waiting.min(99)}{(waiting > 99).then_some("+")}</span>
                 <span class="visually-hidden">{w}</span>
             })}
         </a>

@@ -58,10 +58,16 @@ pub enum AuditAction {
     PulsePosted,
     PartnerSupportStarted,
     PartnerSupportEnded,
+    ApproverGranted,
+    ApproverRevoked,
+    AccessRequested,
+    AccessApproved,
+    AccessDeclined,
+    AccessCopied,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 32] = [
+    pub const ALL: [AuditAction; 38] = [
         AuditAction::MemberAdded,
         AuditAction::MemberRolesChanged,
         AuditAction::MemberRemoved,
@@ -94,6 +100,12 @@ impl AuditAction {
         AuditAction::PulsePosted,
         AuditAction::PartnerSupportStarted,
         AuditAction::PartnerSupportEnded,
+        AuditAction::ApproverGranted,
+        AuditAction::ApproverRevoked,
+        AuditAction::AccessRequested,
+        AuditAction::AccessApproved,
+        AuditAction::AccessDeclined,
+        AuditAction::AccessCopied,
     ];
 
     /// The key stored in `audit_log.action`.
@@ -131,6 +143,12 @@ impl AuditAction {
             AuditAction::PulsePosted => "pulse.posted",
             AuditAction::PartnerSupportStarted => "partner.support_started",
             AuditAction::PartnerSupportEnded => "partner.support_ended",
+            AuditAction::ApproverGranted => "partner.approver_granted",
+            AuditAction::ApproverRevoked => "partner.approver_revoked",
+            AuditAction::AccessRequested => "access.requested",
+            AuditAction::AccessApproved => "access.approved",
+            AuditAction::AccessDeclined => "access.declined",
+            AuditAction::AccessCopied => "access.copied",
         }
     }
 
@@ -169,6 +187,12 @@ impl AuditAction {
             AuditAction::PulsePosted => "Posted on a case",
             AuditAction::PartnerSupportStarted => "Partner support started",
             AuditAction::PartnerSupportEnded => "Partner support ended",
+            AuditAction::ApproverGranted => "Approver designated",
+            AuditAction::ApproverRevoked => "Approver revoked",
+            AuditAction::AccessRequested => "Access requested",
+            AuditAction::AccessApproved => "Access request approved",
+            AuditAction::AccessDeclined => "Access request declined",
+            AuditAction::AccessCopied => "Support access copied",
         }
     }
 

@@ -332,6 +332,8 @@ pub struct CurrentUser {
     pub unread: i64,
     /// They belong to a partner organisation: "My deployments" is theirs.
     pub is_partner: bool,
+    /// They decide access requests: how many wait for them (`None`: not an approver).
+    pub approvals: Option<i64>,
 }
 
 impl CurrentUser {
@@ -399,6 +401,13 @@ pub fn format_date(unix: i64) -> Option<String> {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
     Some(format!("{y:04}-{m:02}-{d:02}"))
+}
+
+/// A moment as `YYYY-MM-DD HH:MM UTC` from Unix seconds; `None` for 0, which means never.
+pub fn format_time(unix: i64) -> Option<String> {
+    let day = format_date(unix)?;
+    let secs = unix.rem_euclid(86_400);
+    Some(format!("{day} {:02}:{:02} UTC", secs / 3_600, secs % 3_600 / 60))
 }
 
 #[cfg(test)]
@@ -537,6 +546,12 @@ mod tests {
         assert_eq!((a.sort, a.dir), (SortKey::Email, SortDir::Asc));
         let b = a.sorted_by(SortKey::Email);
         assert_eq!(b.dir, SortDir::Desc);
+    }
+
+    #[test]
+    fn times_format_in_utc() {
+        assert_eq!(format_time(0), None);
+        assert_eq!(format_time(1_700_000_000).as_deref(), Some("2023-11-14 22:13 UTC"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Types shared by the browser and the server.
 
+mod access_request;
 mod audit;
 mod case;
 mod console;
@@ -10,6 +11,7 @@ mod membership;
 mod partner;
 mod table;
 
+pub use access_request::*;
 pub use audit::*;
 pub use case::*;
 pub use console::*;

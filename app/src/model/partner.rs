@@ -134,3 +134,29 @@ pub struct PartnerSupport {
     /// (account id, customer, deployment name, Org ID), by customer and name.
     pub deployments: Vec<(i64, String, String, String)>,
 }
+
+/// One supported deployment as its page shows it to the partner's members: who of the
+/// partner are contacts there with which level, and who approves requests for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeploymentDetail {
+    pub account: i64,
+    pub customer: String,
+    pub name: String,
+    pub org_id: String,
+    pub kind: String,
+    pub partner: String,
+    /// The viewer is an active member there (its cases open).
+    pub member: bool,
+    pub contacts: Vec<DeploymentContact>,
+    /// (name, email, approves for every deployment of the partner).
+    pub approvers: Vec<(String, String, bool)>,
+}
+
+/// A partner's person on a deployment, with their support access level.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeploymentContact {
+    pub name: String,
+    pub email: String,
+    pub level: String,
+    pub active: bool,
+}

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::{console_overview, CreateOrganisation, SaveAccount, SetAccountAdmin, UpdateOrganisation};
+use crate::components::approvers::ApproversSection;
 use crate::components::error_view::ErrorView;
 use crate::components::form_feedback::{posted_error, toast_answers};
 use crate::components::partner_support::PartnerSupportSection;
@@ -65,6 +66,7 @@ pub fn ConsolePage() -> impl IntoView {
             </ErrorBoundary>
         </Transition>
         <PartnerSupportSection/>
+        <ApproversSection/>
     }
 }
 

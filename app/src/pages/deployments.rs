@@ -57,18 +57,25 @@ fn DeploymentList(
             .rows
             .iter()
             .map(|r| {
-                let name = if r.member {
-                    view! { <a href=format!("/accounts/{}/cases", r.account)>{r.name.clone()}</a> }.into_any()
-                } else {
-                    view! { <span>{r.name.clone()}</span> }.into_any()
+                let access = match r.access.clone() {
+                    Some(level) => view! { <span>{level}</span> }.into_any(),
+                    None => {
+                        let href = format!("/access-requests?org={}", r.org_id);
+                        view! {
+                            <span>"No access · "</span>
+                            <a href=href>"Request access" <span class="visually-hidden">{format!(" to {}", r.name)}</span></a>
+                        }
+                        .into_any()
+                    }
                 };
+                let name = view! { <a href=format!("/deployments/{}", r.account)>{r.name.clone()}</a> };
                 view! {
                     <tr>
                         <td>{r.customer.clone()}</td>
                         <th scope="row">{name}</th>
                         <td><code>{r.org_id.clone()}</code></td>
                         <td>{r.kind.clone()}</td>
-                        <td>{r.access.clone().unwrap_or_else(|| "No access".to_string())}</td>
+                        <td>{access}</td>
                     </tr>
                 }
             })
@@ -92,6 +99,7 @@ fn DeploymentList(
                 <h1>"My deployments"</h1>
                 <p>{format!("{} supports {} customer deployment{}.", d.partner, d.total, if d.total == 1 { "" } else { "s" })}</p>
             </div>
+            <a class="button" href="/access-requests">"Request access"</a>
         </div>
         {(!notices.is_empty()).then(|| view! {
             <div class="notice" role="status">

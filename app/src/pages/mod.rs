@@ -1,9 +1,13 @@
 //! One file per page; the route table is in `crate::App`.
 
+pub mod access_requests;
+pub mod approval;
+pub mod approvals;
 pub mod audit;
 pub mod case;
 pub mod cases;
 pub mod console;
+pub mod deployment;
 pub mod deployments;
 pub mod forgot_password;
 pub mod help;

@@ -195,6 +195,10 @@ pub mod personas {
     pub const UNREGISTERED: &str = "uma.unregistered@northwind.example";
     /// Registered, a member of the partner's account.
     pub const PARTNER: &str = "paula.partner@initech.example";
+    /// Of the partner: approves access requests for every deployment it supports.
+    pub const APPROVER: &str = "alex.approver@initech.example";
+    /// Of the partner: approves access requests for Globex GovCloud (GX-3001) only.
+    pub const GOVCLOUD_APPROVER: &str = "pete.approver@initech.example";
 }
 
 pub use personas::OPERATOR;

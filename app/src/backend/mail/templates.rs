@@ -120,6 +120,74 @@ pub fn pulse_message(to: &str, name: &str, author: &str, case: &str, title: &str
     }
 }
 
+/// An access request for an approver to decide (SPEC F23). The link opens a page that
+/// shows the request; deciding takes a click there, never the link alone, so that a mail
+/// scanner following links decides nothing.
+pub fn access_request(to: &str, name: &str, request: &RequestMail, link: &str) -> Email {
+    let RequestMail { person, requested_by, level, deployment, org_id, reason, .. } = request;
+    let asked =
+        if person == requested_by { format!("{person} asks") } else { format!("{requested_by} asks, for {person},") };
+    Email {
+        to: to.to_string(),
+        subject: format!("Access request: {person} for {deployment} ({org_id})"),
+        text: format!(
+            "Hello {name},\n\n{asked} for {level} on {deployment} ({org_id}).\n\nTheir reason: {reason}\n\n\
+             Approve or decline it here: {link}\n\nThe first approver to decide answers for everyone; the request \
+             expires after 14 days without a decision.\n"
+        ),
+        html: format!(
+            "<p>Hello {},</p><p>{} for <strong>{}</strong> on <strong>{}</strong> ({}).</p>\
+             <p>Their reason:</p><blockquote style=\"white-space: pre-wrap\">{}</blockquote>\
+             <p><a href=\"{}\">Approve or decline the request</a></p>\
+             <p>The first approver to decide answers for everyone; the request expires after 14 days without a decision.</p>",
+            html_escape(name),
+            html_escape(&asked),
+            html_escape(level),
+            html_escape(deployment),
+            html_escape(org_id),
+            html_escape(reason),
+            html_escape(link)
+        ),
+    }
+}
+
+/// What an access request email names.
+pub struct RequestMail {
+    pub person: String,
+    pub requested_by: String,
+    pub level: String,
+    pub deployment: String,
+    pub org_id: String,
+    pub reason: String,
+}
+
+/// The answer to an access request, for the person it was for and whoever asked.
+pub fn access_decided(to: &str, name: &str, request: &RequestMail, approved: bool, decider: &str) -> Email {
+    let RequestMail { person, level, deployment, org_id, .. } = request;
+    let (verb, next) = if approved {
+        ("approved", format!("{person} can now open and follow support cases for {deployment}."))
+    } else {
+        ("declined", "Nothing was changed.".to_string())
+    };
+    Email {
+        to: to.to_string(),
+        subject: format!("Access request {verb}: {deployment} ({org_id})"),
+        text: format!(
+            "Hello {name},\n\n{decider} {verb} the request for {level} on {deployment} ({org_id}) for {person}.\n\n{next}\n"
+        ),
+        html: format!(
+            "<p>Hello {},</p><p>{} {verb} the request for <strong>{}</strong> on <strong>{}</strong> ({}) for {}.</p><p>{}</p>",
+            html_escape(name),
+            html_escape(decider),
+            html_escape(level),
+            html_escape(deployment),
+            html_escape(org_id),
+            html_escape(person),
+            html_escape(&next)
+        ),
+    }
+}
+
 /// Escapes text for an HTML body.
 pub fn html_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

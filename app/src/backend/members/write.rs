@@ -441,6 +441,55 @@ pub(in crate::backend) async fn join(
     insert(tx, &cat, account, &person, bits, cloud.as_ref(), invited_by).await
 }
 
+/// Gives `person_id` the support access level `level` (a set of role bits) on `account`
+/// (an approved access request, SPEC F23): a new membership, or the level's roles in
+/// place of the ones they hold (reactivated if deactivated). An Account Administrator
+/// role they hold stays: a request never takes administration away. Returns the roles
+/// before, in words (`None`: a new member), and after.
+pub(in crate::backend) async fn grant_level(
+    tx: &mut Tx,
+    account: AccountId,
+    person_id: i64,
+    level: &str,
+    level_bits: i64,
+    granted_by: i64,
+) -> Result<(Option<String>, String)> {
+    lock_account(tx, account).await?;
+    let cat = Catalogue::load_tx(tx).await?;
+    let found: Option<(i64, String, i64)> = tx
+        .fetch_optional(&sql!(
+            "SELECT id, status, role_bits FROM memberships WHERE account_id = $1 AND person_id = $2",
+            account,
+            person_id
+        ))
+        .await?;
+    let Some((id, status, old_bits)) = found else {
+        let person = person_by_id(tx, person_id).await?;
+        let (bits, cloud) =
+            checked_change(tx, &cat, account, &RoleChange { roles: cat.keys_of(level_bits), cloud: None }).await?;
+        let id = insert(tx, &cat, account, &person, bits, cloud.as_ref(), Some(granted_by)).await?;
+        tx.execute(&sql!("UPDATE memberships SET support_level = $1 WHERE id = $2", level, id)).await?;
+        return Ok((None, describe(tx, &cat, bits, cloud.as_ref()).await?));
+    };
+    let status = MemberStatus::try_from(status).map_err(|_| AppError::Internal)?;
+    let bits = level_bits | (old_bits & cat.admin_mask());
+    ensure_unique_free(tx, &cat, account, bits, old_bits).await?;
+    tx.execute(&sql!(
+        "UPDATE memberships SET role_bits = $1, additional_roles = $2, support_level = $3, status = 'active', \
+         version = version + 1 WHERE id = $4",
+        bits,
+        i64::from((bits & !cat.default_mask()).count_ones()),
+        level,
+        id
+    ))
+    .await?;
+    adjust_counts(tx, &cat, account, status, old_bits, -1).await?;
+    adjust_counts(tx, &cat, account, MemberStatus::Active, bits, 1).await?;
+    let before = describe(tx, &cat, old_bits, None).await?;
+    let before = if status == MemberStatus::Active { before } else { format!("{before} (deactivated)") };
+    Ok((Some(before), describe(tx, &cat, bits, None).await?))
+}
+
 /// Why an invitation can no longer be accepted as it was sent.
 pub const INVITED_ROLE_TAKEN: &str = "This invitation gives a role that only one member of the account may hold, and \
      another member holds it now. Ask the account's administrator to invite you again.";
