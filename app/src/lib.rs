@@ -90,6 +90,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/deployments") view=pages::deployments::DeploymentsPage ssr=SsrMode::Async/>
                     <Route path=path!("/deployments/:account") view=pages::deployment::DeploymentPage ssr=SsrMode::Async/>
                     <Route path=path!("/access-requests") view=pages::access_requests::AccessRequestsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/copy-access") view=pages::copy_access::CopyAccessPage ssr=SsrMode::Async/>
                     <Route path=path!("/approvals") view=pages::approvals::ApprovalsPage ssr=SsrMode::Async/>
                     <Route path=path!("/approvals/:id") view=pages::approval::ApprovalPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=pages::settings::SettingsPage ssr=SsrMode::Async/>

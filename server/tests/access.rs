@@ -228,6 +228,13 @@ const MATRIX: &[(&str, [Expect; 6])] = &[
         "FORM /api/approvals/decide id=0&decision=maybe",
         [Status(400), Status(400), Status(400), Status(400), Status(400), SignIn],
     ),
+    // Copying support access: approvers of every deployment involved (none of these
+    // personas is a partner's) and vendor operators, who must name the partner.
+    (
+        "FORM /api/access/copy/preview source=NW-1002&targets=CH-2001",
+        [Status(400), Denied, Denied, Denied, Denied, SignIn],
+    ),
+    ("FORM /api/access/copy source=NW-1002&targets=CH-2001", [Status(400), Denied, Denied, Denied, Denied, SignIn]),
     ("FORM /api/console/approvers", [Served, Denied, Denied, Denied, Denied, SignIn]),
     ("FORM /api/console/approvers/grant partner=0&email=x%40initech.example&org_id=", OPERATOR_404),
     ("FORM /api/console/approvers/revoke approver=0", OPERATOR_404),

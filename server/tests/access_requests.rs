@@ -370,3 +370,86 @@ backend_tests! {
 async fn partner(db: &Db) -> i64 {
     db.scalar::<i64>(&sql!("SELECT id FROM organisations WHERE name = 'Initech Partners'")).await.unwrap()
 }
+
+/// Each partner person's level on the deployment with `org_id`: (email, level, status).
+async fn partner_levels(db: &Db, org_id: &str) -> Vec<(String, Option<String>, String)> {
+    db.fetch_all(&sql!(
+        "SELECT m.email, m.support_level, m.status FROM memberships m JOIN people p ON p.id = m.person_id \
+         JOIN organisations o ON o.id = p.organisation_id JOIN accounts a ON a.id = m.account_id \
+         WHERE a.org_id = $1 AND o.kind = 'partner' ORDER BY m.email",
+        org_id
+    ))
+    .await
+    .unwrap()
+}
+
+mod copying {
+    use super::*;
+    use app::backend::copy_access;
+    use app::model::CopyChange;
+
+    backend_tests! {
+        async fn copying_access_mirrors_the_source_onto_each_target_after_a_preview(db) {
+            seeded(&db).await;
+            let alex = Actor::by_email(&db, APPROVER).await.unwrap();
+            let copier = alex.clone().copier(&db, None, "NW-1002", "CH-2001\nGX-3002").await.unwrap();
+            let source: Vec<_> = partner_levels(&db, "NW-1002").await.into_iter().filter(|p| p.2 == "active").collect();
+            let before_ch = partner_levels(&db, "CH-2001").await;
+            let preview = copy_access::preview(&db, &copier).await.unwrap();
+            assert_eq!((preview.source.as_str(), preview.targets.len()), ("Northwind On-Premises", 2));
+            // The preview wrote nothing.
+            assert_eq!(partner_levels(&db, "CH-2001").await, before_ch);
+            // Paula: Technical support on the source, Case handling on Contoso: changed.
+            let ch = &preview.targets[0];
+            assert_eq!(ch.org_id, "CH-2001");
+            let paula = ch.changes.iter().find(|c| c.1 == PARTNER).expect("Paula in the preview");
+            assert_eq!(paula.2, CopyChange::LevelChanged { from: "Case handling".into(), to: "Technical support".into() });
+            for (_, email, change) in &ch.changes {
+                let on_source = source.iter().any(|s| &s.0 == email);
+                assert_eq!(matches!(change, CopyChange::Removed { .. }), !on_source, "{email}: {change:?}");
+            }
+
+            let said = copy_access::apply(&db, &copier).await.unwrap();
+            assert!(said.starts_with("Copied the support access of Northwind On-Premises to Contoso Health Cloud, Globex Records: "), "{said}");
+            // Each target now holds exactly the source's active people with their levels.
+            let wanted: Vec<(String, Option<String>)> = source.iter().map(|s| (s.0.clone(), s.1.clone())).collect();
+            for org_id in ["CH-2001", "GX-3002"] {
+                let now: Vec<(String, Option<String>)> = partner_levels(&db, org_id)
+                    .await
+                    .into_iter()
+                    .map(|p| (p.0, p.1))
+                    .collect();
+                assert_eq!(now, wanted, "{org_id}");
+            }
+            let audited: i64 = db.scalar(&sql!("SELECT COUNT(*) FROM audit_log WHERE action = 'access.copied'")).await.unwrap();
+            assert!(audited > 0);
+            // Copying again changes nothing.
+            let again = copy_access::preview(&db, &copier).await.unwrap();
+            assert!(again.targets.iter().all(|t| t.changes.iter().all(|c| matches!(c.2, CopyChange::Unchanged { .. }))));
+        }
+
+        async fn only_an_approver_of_every_deployment_copies_and_bad_org_ids_are_named(db) {
+            seeded(&db).await;
+            // Pete approves for Globex GovCloud only.
+            let pete = Actor::by_email(&db, GOVCLOUD_APPROVER).await.unwrap();
+            let refused = pete.clone().copier(&db, None, "GX-3001", "GX-3002").await.unwrap_err();
+            assert!(matches!(&refused, AppError::Forbidden(m) if m.ends_with("you do not approve for GX-3002.")), "{refused:?}");
+            let paula = Actor::by_email(&db, PARTNER).await.unwrap();
+            assert!(matches!(paula.copier(&db, None, "NW-1002", "CH-2001").await, Err(AppError::Forbidden(_))));
+            let admin = Actor::by_email(&db, ADMIN).await.unwrap();
+            assert!(matches!(admin.copier(&db, None, "NW-1002", "CH-2001").await, Err(AppError::Forbidden(m)) if m == NO_ACCESS));
+            let alex = Actor::by_email(&db, APPROVER).await.unwrap();
+            let bad = alex.clone().copier(&db, None, "NW-1002", "NW-1001, ZZ-9").await.unwrap_err();
+            assert!(
+                matches!(&bad, AppError::Invalid(m) if m == "Nothing was copied. NW-1001: not a deployment Initech Partners supports. ZZ-9: not a deployment Initech Partners supports."),
+                "{bad:?}"
+            );
+            assert!(matches!(alex.clone().copier(&db, None, "NW-1002", "nw-1002").await, Err(AppError::Invalid(_))));
+            // A vendor operator names the partner.
+            let operator = Actor::by_email(&db, OPERATOR).await.unwrap();
+            assert!(matches!(operator.clone().copier(&db, None, "NW-1002", "CH-2001").await, Err(AppError::Invalid(_))));
+            let partner = partner(&db).await;
+            assert!(operator.copier(&db, Some(partner), "NW-1002", "CH-2001").await.is_ok());
+        }
+    }
+}

@@ -121,7 +121,7 @@ pub async fn preview(db: &Db, copier: &AccessCopier) -> Result<CopyPreview> {
         });
     }
     drop(tx);
-    Ok(CopyPreview { source: source_name, source_org_id, targets })
+    Ok(CopyPreview { partner: copier.partner(), source: source_name, source_org_id, targets })
 }
 
 /// Copies: one transaction per target (each target is all or nothing; one that fails

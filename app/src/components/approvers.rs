@@ -100,5 +100,6 @@ fn Approvers(
             </div>
             <button type="submit">"Designate approver"</button>
         </ActionForm>
+        <p><a href="/copy-access">"Copy support access between deployments"</a></p>
     }
 }

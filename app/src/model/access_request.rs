@@ -126,6 +126,8 @@ pub struct CopyTarget {
 /// The preview of copying a deployment's support access to others (SPEC F24).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CopyPreview {
+    /// The partner whose people are copied.
+    pub partner: i64,
     pub source: String,
     pub source_org_id: String,
     pub targets: Vec<CopyTarget>,

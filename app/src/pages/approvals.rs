@@ -30,6 +30,7 @@ pub fn ApprovalsPage() -> impl IntoView {
         <Title text="Approvals"/>
         <h1>"Approvals"</h1>
         <p>"Access requests waiting for a decision on deployments you approve for. The first approver to decide answers for everyone."</p>
+        <p><a href="/copy-access">"Copy support access between deployments"</a></p>
         <Transition fallback=|| view! { <p role="status">"Loading requests…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                 {move || Suspend::new(async move {

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod case;
 pub mod cases;
 pub mod console;
+pub mod copy_access;
 pub mod deployment;
 pub mod deployments;
 pub mod forgot_password;
