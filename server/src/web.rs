@@ -45,6 +45,7 @@ pub fn router_at(db: Db, options: LeptosOptions, sessions: Store, site: Site) ->
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
+        .layer(axum::middleware::from_fn(|req, next| settle_page(PAGE_RENDER_LIMIT, req, next)))
         .layer(axum::middleware::map_response(server_fn_status))
         .layer(axum::middleware::from_fn(form_errors_back_to_page))
         .layer(axum::middleware::from_fn(posted_error_to_page))
@@ -210,6 +211,57 @@ async fn posted_error_to_page(mut req: axum::extract::Request, next: axum::middl
     next.run(req).await
 }
 
+/// The longest one render of a page may take before it is given up and rendered again.
+/// A page renders in milliseconds; see `settle_page` for why one sometimes never ends.
+pub const PAGE_RENDER_LIMIT: std::time::Duration = std::time::Duration::from_secs(8);
+
+/// Renders a page (a GET of a path without a file extension, outside `/api/`) in full
+/// before answering, and renders it once more if it has not finished within `limit`.
+///
+/// Why: under load, about one server-rendered page in several thousand never finished
+/// its body (PostgreSQL test runs, several sessions: `GET /sign-in`, `GET /settings`),
+/// while the process kept serving everything else. That is the signature of the known
+/// lost-wakeup races in Leptos's server-side suspense (leptos-rs/leptos#4851, #4578,
+/// #4698), not of a lock or the pool (every database wait here is bounded). Until that
+/// is fixed upstream, a stalled render is dropped and done again, so the visitor gets
+/// the page a few seconds late instead of never; each retry is logged. Reading the
+/// whole body first costs streaming, which these small pages do not need.
+async fn settle_page(
+    limit: std::time::Duration,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let path = req.uri().path();
+    let page = req.method() == axum::http::Method::GET
+        && !path.starts_with("/api/")
+        && !path.rsplit('/').next().is_some_and(|last| last.contains('.'));
+    if !page {
+        return next.run(req).await;
+    }
+    let (parts, _) = req.into_parts();
+    for attempt in 1..=2 {
+        let req = axum::extract::Request::from_parts(parts.clone(), Body::empty());
+        let next = next.clone();
+        let render = async move {
+            let (head, body) = next.run(req).await.into_parts();
+            axum::body::to_bytes(body, MAX_PAGE_BYTES).await.map(|bytes| Response::from_parts(head, Body::from(bytes)))
+        };
+        match tokio::time::timeout(limit, render).await {
+            Ok(Ok(page)) => return page,
+            Ok(Err(e)) => {
+                tracing::error!(path = %parts.uri.path(), error = %e, "a page could not be read whole");
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            }
+            Err(_) => tracing::warn!(path = %parts.uri.path(), attempt, "a page's render stalled; rendering it again"),
+        }
+    }
+    unavailable_page()
+}
+
+/// The largest server-rendered page `settle_page` reads whole (the biggest, Manage Users
+/// at 100 rows, is well under 1 MiB).
+const MAX_PAGE_BYTES: usize = 16 * 1024 * 1024;
+
 /// A page's answer when the database cannot serve: 503, and what to do, in plain HTML.
 fn unavailable_page() -> Response {
     let message = AppError::Unavailable.to_string();
@@ -252,4 +304,63 @@ pub fn options(bind: Option<std::net::SocketAddr>) -> anyhow::Result<LeptosOptio
         .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR", "pkg"))
         .site_addr(addr)
         .build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::Duration;
+    use tower::ServiceExt;
+
+    /// A router whose `/page` never finishes its first render, and whose `/stuck` and
+    /// `/app.js` never finish at all.
+    fn router(calls: Arc<AtomicUsize>) -> Router {
+        const LIMIT: Duration = Duration::from_millis(200);
+        Router::new()
+            .route(
+                "/page",
+                get(move || {
+                    let calls = calls.clone();
+                    async move {
+                        if calls.fetch_add(1, Ordering::SeqCst) == 0 {
+                            std::future::pending::<()>().await;
+                        }
+                        "the page"
+                    }
+                }),
+            )
+            .route("/stuck", get(|| std::future::pending::<&'static str>()))
+            .route("/app.js", get(|| std::future::pending::<&'static str>()))
+            .layer(axum::middleware::from_fn(|req, next| settle_page(LIMIT, req, next)))
+    }
+
+    async fn get_page(router: Router, path: &str) -> Option<(StatusCode, String)> {
+        let req = axum::extract::Request::get(path).body(Body::empty()).unwrap();
+        let answer = tokio::time::timeout(Duration::from_secs(3), router.oneshot(req)).await.ok()?.unwrap();
+        let status = answer.status();
+        let bytes = axum::body::to_bytes(answer.into_body(), usize::MAX).await.unwrap();
+        Some((status, String::from_utf8_lossy(&bytes).into_owned()))
+    }
+
+    #[tokio::test]
+    async fn a_stalled_page_render_is_done_again() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let (status, body) = get_page(router(calls.clone()), "/page").await.expect("an answer");
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "the page"));
+        assert_eq!(calls.load(Ordering::SeqCst), 2, "rendered twice");
+    }
+
+    #[tokio::test]
+    async fn a_page_that_never_renders_gets_a_503_not_a_hang() {
+        let (status, body) = get_page(router(Arc::default()), "/stuck").await.expect("an answer");
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(body.contains("Roster cannot use its database right now") || body.contains("Try again"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn files_and_server_functions_are_left_alone() {
+        assert!(get_page(router(Arc::default()), "/app.js").await.is_none(), "not timed: a file streams as it is");
+    }
 }
