@@ -268,6 +268,52 @@ const MATRIX: &[(&str, [Expect; 6])] = &[
     ("FORM /api/members/remove account=$CONTOSO&membership=$CARLA", CONTOSO_MISSING),
 ];
 
+/// The partner personas' columns: Paula Partner (a partner member), Alex Approver (approves
+/// for every deployment of the partner), Pete Approver (for Globex GovCloud only), an
+/// administrator of a customer, anonymous.
+const PARTNER_PERSONAS: [&str; 5] = ["partner", "approver", "one approver", "admin", "anonymous"];
+
+/// Placeholders: `$ONPREM` Northwind On-Premises (supported, Paula is a contact), `$PROD`
+/// Northwind Production (not supported), `$REQ` Paula's waiting request on Globex GovCloud,
+/// `$OTHER_REQ` the one Paula asked for a colleague on Globex Records. The rows run in
+/// order: Alex's approval of `$OTHER_REQ` is the one write let through, last of its uses.
+const PARTNER_MATRIX: &[(&str, [Expect; 5])] = &[
+    ("FORM /api/deployments/one account=$ONPREM", [Served, Served, Served, Denied, SignIn]),
+    ("FORM /api/deployments/one account=$PROD", [Status(404), Status(404), Status(404), Denied, SignIn]),
+    (
+        r#"JSON /api/deployments {"query":{"list":{"search":"","sort":"Customer","dir":"Asc","page_size":25,"cursor":null}}}"#,
+        [Served, Served, Served, Denied, SignIn],
+    ),
+    ("FORM /api/access-requests/form", [Served, Served, Served, Denied, SignIn]),
+    ("FORM /api/access-requests/mine", [Served, Served, Served, Denied, SignIn]),
+    (
+        "FORM /api/access-requests/new org_ids=NW-1001&level=technical&reason=x",
+        [Status(400), Status(400), Status(400), Denied, SignIn],
+    ),
+    ("FORM /api/approvals", [Denied, Served, Served, Denied, SignIn]),
+    ("FORM /api/approvals/request id=$REQ", [Served, Served, Served, Status(404), SignIn]),
+    ("FORM /api/approvals/request id=$OTHER_REQ", [Served, Served, Status(404), Status(404), SignIn]),
+    (
+        "FORM /api/approvals/decide id=$OTHER_REQ&decision=maybe",
+        [Status(400), Status(400), Status(400), Status(400), SignIn],
+    ),
+    (
+        "FORM /api/approvals/decide id=$OTHER_REQ&decision=approve",
+        [NotAnApprover, Served, NotAnApprover, NotAnApprover, SignIn],
+    ),
+    (
+        "FORM /api/approvals/decide id=$OTHER_REQ&decision=decline",
+        [NotAnApprover, Status(409), NotAnApprover, NotAnApprover, SignIn],
+    ),
+    (
+        "FORM /api/access/copy/preview source=GX-3001&targets=GX-3002",
+        [Status(403), Served, Status(403), Denied, SignIn],
+    ),
+    ("FORM /api/console/approvers", [Denied, Denied, Denied, Denied, SignIn]),
+    ("FORM /api/console/approvers/revoke approver=0", [Denied, Denied, Denied, Denied, SignIn]),
+    ("FORM /api/console/partners/end partner=0&account=$ONPREM", [Denied, Denied, Denied, Denied, SignIn]),
+];
+
 /// A server under test and the ids the calls name.
 struct Site {
     addr: SocketAddr,
@@ -383,6 +429,57 @@ async fn backdate(store: &server::sessions::Store, cookie: &str, age: i64) {
 }
 
 backend_tests! {
+    async fn partner_calls_are_refused_to_whoever_may_not_make_them(db) {
+        let site = serve(&db).await;
+        let emails = [Some(common::personas::PARTNER), Some(common::personas::APPROVER), Some(common::personas::GOVCLOUD_APPROVER), Some(ADMIN), None];
+        let mut cookies = Vec::new();
+        for email in emails {
+            cookies.push(match email {
+                Some(e) => Some(sign_in(site.addr, e, None).await),
+                None => None,
+            });
+        }
+        let request_on = |org_id: &'static str| {
+            let db = db.clone();
+            async move {
+                db.scalar::<i64>(&sql!(
+                    "SELECT r.id FROM access_requests r JOIN accounts a ON a.id = r.account_id \
+                     WHERE a.org_id = $1 AND r.state = 'pending' ORDER BY r.id LIMIT 1",
+                    org_id
+                ))
+                .await
+                .unwrap()
+            }
+        };
+        let on_prem = common::account_named(&db, "Northwind On-Premises").await;
+        let vars = [
+            ("$ONPREM", on_prem.to_string()),
+            ("$PROD", site.account.to_string()),
+            ("$OTHER_REQ", request_on("GX-3002").await.to_string()),
+            ("$REQ", request_on("GX-3001").await.to_string()),
+        ];
+        let mut mismatches = Vec::new();
+        for (call, expects) in PARTNER_MATRIX {
+            let mut filled = call.to_string();
+            for (name, value) in &vars {
+                filled = filled.replace(name, value);
+            }
+            for (p, persona) in PARTNER_PERSONAS.iter().enumerate() {
+                let reply = send(site.addr, &filled, cookies[p].as_deref()).await;
+                if let Err(why) = check(expects[p], &reply) {
+                    mismatches.push(format!("{persona:<12} {filled}: {why}"));
+                }
+            }
+        }
+        assert!(mismatches.is_empty(), "{} calls answered otherwise than expected:\n{}", mismatches.len(), mismatches.join("\n"));
+        // Only Alex's approval was let through, once.
+        let decided: Vec<(String, Option<String>)> = db
+            .fetch_all(&sql!("SELECT state, decided_by_name FROM access_requests WHERE id = $1", vars[2].1.parse::<i64>().unwrap()))
+            .await
+            .unwrap();
+        assert_eq!(decided, vec![("approved".to_string(), Some("Alex Approver".to_string()))]);
+    }
+
     async fn every_call_is_refused_to_whoever_may_not_make_it(db) {
         let site = serve(&db).await;
         let other = Some(site.contoso_admin.as_str());
