@@ -331,8 +331,8 @@ mod tests {
                     }
                 }),
             )
-            .route("/stuck", get(|| std::future::pending::<&'static str>()))
-            .route("/app.js", get(|| std::future::pending::<&'static str>()))
+            .route("/stuck", get(std::future::pending::<&'static str>))
+            .route("/app.js", get(std::future::pending::<&'static str>))
             .layer(axum::middleware::from_fn(|req, next| settle_page(LIMIT, req, next)))
     }
 

@@ -77,7 +77,12 @@ pub async fn deployments(db: &Db, member: &PartnerMember, q: &DeploymentQuery) -
     }
     keyset::push_order(&mut sql, key, "a.id", ascending, p.page_size);
     sql.refuse_nul()?;
+    // A search is planned for its own pattern: a statement prepared once gets one plan for
+    // every pattern, made for few matches, which loops over memberships per deployment
+    // when a short pattern matches them all (17 ms against 9 at 5,000 on PostgreSQL).
+    let persistent = search.is_empty();
     let rows: Vec<Listed> = on_db!(db, pool => bind_args!(sqlx::query_as::<_, Listed>(&sql.text), &sql.args)
+        .persistent(persistent)
         .fetch_all(pool)
         .await?);
     let (rows, prev, next) = keyset::finish(rows, p.page_size, p.cursor.as_ref(), |r| Cursor {

@@ -17,10 +17,11 @@ use app::model::{
     AccountId, CaseId, CaseQuery, CaseSort, CaseStatus, Cursor, CursorKey, ListView, PageCursor, SortColumn, SortDir,
 };
 use app::sql;
-use serde::Serialize;
 use server::{database, seed};
 
-use crate::measure::{create_database, database_exists, database_url, latency, remove_database, Backend, Latency};
+use crate::measure::{
+    create_database, database_exists, database_url, latency, remove_database, report, Backend, Figure, Latency,
+};
 
 #[derive(clap::Args, Clone, Debug)]
 pub struct CaseArgs {
@@ -58,16 +59,6 @@ pub struct CaseArgs {
 const LIST_P99_MS: f64 = 25.0;
 const POST_P99_MS: f64 = 50.0;
 
-#[derive(Serialize)]
-struct Figure {
-    backend: &'static str,
-    what: String,
-    rows: usize,
-    latency: Latency,
-    target_p99_ms: f64,
-    met: bool,
-}
-
 pub async fn run(mut args: CaseArgs) -> anyhow::Result<()> {
     if args.smoke {
         args.cases = 10_000;
@@ -90,28 +81,8 @@ pub async fn run(mut args: CaseArgs) -> anyhow::Result<()> {
         db.close().await;
         figures.extend(measured?);
     }
-    println!(
-        "\n{:<10} {:<52} {:>5} {:>9} {:>9} {:>7}",
-        "database", "measurement", "rows", "p50 ms", "p99 ms", "target"
-    );
-    for f in &figures {
-        println!(
-            "{:<10} {:<52} {:>5} {:>9.2} {:>9.2} {:>7}",
-            f.backend,
-            f.what,
-            f.rows,
-            f.latency.p50_ms,
-            f.latency.p99_ms,
-            if f.met { "met" } else { "MISSED" }
-        );
-    }
     let out = if args.smoke { PathBuf::from("target/bench-cases-smoke.json") } else { args.dir.join("cases.json") };
-    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    std::fs::write(&out, serde_json::to_string_pretty(&figures)? + "\n")?;
-    println!("\nwrote {}", out.display());
-    Ok(())
+    report(&figures, &out)
 }
 
 /// The database of this size, filled once and reused.

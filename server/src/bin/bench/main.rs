@@ -8,6 +8,7 @@ mod cases;
 mod http;
 mod load;
 mod measure;
+mod partners;
 
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
@@ -29,6 +30,9 @@ enum Run {
     /// The server at saturation: list, Search Text and role updates at once, with
     /// p50/p99, errors and memory (issue 17).
     Load(load::LoadArgs),
+    /// A partner at scale: My deployments and the Approvals inbox with 5,000
+    /// deployments, 50,000 partner memberships and 5,000 pending requests (issue 13).
+    Partners(partners::PartnerArgs),
     /// The export half of the bench, run as a child process so that its memory growth
     /// is its own (internal).
     #[command(hide = true)]
@@ -57,6 +61,7 @@ async fn main() {
         },
         Some(Run::Cases(args)) => cases::run(args).await,
         Some(Run::Load(args)) => load::run(args).await,
+        Some(Run::Partners(args)) => partners::run(args).await,
         None => measure::run(cli.args).await.map(|_| ()),
     };
     if let Err(e) = done {

@@ -1340,3 +1340,39 @@ mod tests {
         assert_eq!(names.len(), 20);
     }
 }
+
+/// One timed measurement of `bench cases` or `bench partners`, as printed and written.
+#[derive(Serialize)]
+pub struct Figure {
+    pub backend: &'static str,
+    pub what: String,
+    pub rows: usize,
+    pub latency: Latency,
+    pub target_p99_ms: f64,
+    pub met: bool,
+}
+
+/// Prints `figures` as a table and writes them to `out` as JSON.
+pub fn report(figures: &[Figure], out: &Path) -> anyhow::Result<()> {
+    println!(
+        "\n{:<10} {:<52} {:>5} {:>9} {:>9} {:>7}",
+        "database", "measurement", "rows", "p50 ms", "p99 ms", "target"
+    );
+    for f in figures {
+        println!(
+            "{:<10} {:<52} {:>5} {:>9.2} {:>9.2} {:>7}",
+            f.backend,
+            f.what,
+            f.rows,
+            f.latency.p50_ms,
+            f.latency.p99_ms,
+            if f.met { "met" } else { "MISSED" }
+        );
+    }
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(out, serde_json::to_string_pretty(figures)? + "\n")?;
+    println!("\nwrote {}", out.display());
+    Ok(())
+}
