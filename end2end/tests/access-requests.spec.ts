@@ -87,3 +87,41 @@ test('a vendor operator designates an approver for one deployment and revokes th
   await expect(page.getByRole('status').filter({ hasText: 'Paula Partner no longer approves access requests for Globex Records.' })).toBeVisible();
   await expect(revoke).toHaveCount(0);
 });
+
+test('an approver declines from the inbox, an approver’s own request is approved at once, an expired one shows so', async ({ page, browser }) => {
+  // A colleague asks; Alex declines from the inbox with one click.
+  const email = `rex.${Date.now()}@initech.example`;
+  await registerPerson(page, 'Rex Rejected', email);
+  await page.goto('/access-requests?org=GX-3002');
+  await hydrated(page);
+  await page.getByLabel('Support access level').selectOption({ label: 'Full support: Cases, security notices, billing and licences.' });
+  await page.getByLabel('Reason').fill('Curious.');
+  await page.getByRole('button', { name: 'Send request' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Requested Full support on GX-3002; its approver was emailed.' })).toBeVisible();
+
+  const alexContext = await browser.newContext({ baseURL: process.env.ROSTER_URL });
+  const alex = await alexContext.newPage();
+  await signIn(alex, USERS.approver);
+  await alex.goto('/approvals');
+  await hydrated(alex);
+  await alex.getByRole('button', { name: 'Decline Rex Rejected' }).click();
+  await expect(alex.getByRole('status').filter({ hasText: 'Declined: Rex Rejected does not get Full support on Globex Records.' })).toBeVisible();
+  await expect(alex.getByRole('button', { name: 'Decline Rex Rejected' })).toHaveCount(0);
+  await page.reload();
+  await expect(page.getByRole('region', { name: 'My requests' }).getByRole('row', { name: /Globex Records/ })).toContainText('Declined by Alex Approver');
+
+  // Alex's own request, on a deployment he approves for: approved at once.
+  await alex.goto('/access-requests?org=CH-2001');
+  await hydrated(alex);
+  await alex.getByLabel('Support access level').selectOption({ label: 'Case handling: Open and follow support cases.' });
+  await alex.getByLabel('Reason').fill('Escalations.');
+  await alex.getByRole('button', { name: 'Send request' }).click();
+  await expect(alex.getByRole('status').filter({ hasText: 'Alex Approver now has Case handling on CH-2001 (you approve requests there).' })).toBeVisible();
+  await expect(alex.getByRole('region', { name: 'My requests' }).getByRole('row', { name: /Contoso Health Cloud/ })).toContainText('Approved by Alex Approver');
+  await alexContext.close();
+
+  // Paula's request of three weeks ago expired without a decision: her list says so.
+  await signIn(page, USERS.partner);
+  await page.goto('/access-requests');
+  await expect(page.getByRole('region', { name: 'My requests' }).getByRole('row', { name: /Contoso Health Cloud/ })).toContainText(/Expired on \d{4}-\d\d-\d\d without a decision/);
+});

@@ -978,7 +978,7 @@ async fn seed_access_requests(
             59,
         ),
         (govcloud, colleague(1), colleague(1), "full", "Billing questions.", 10, "declined", Some(pete), 9),
-        (health, colleague(2), colleague(2), "case_handling", "Holiday cover.", 20, "expired", None, 0),
+        (health, paula, paula, "full", "Holiday cover.", 20, "expired", None, 0),
     ];
     for (account, person, asked_by, level, reason, ago, state, decider, decided_ago) in rows {
         let created = now - ago * DAY;

@@ -6,7 +6,7 @@ use crate::api::{approvals, DecideRequest};
 use crate::components::error_view::ErrorView;
 use crate::components::form_feedback::toast_answers;
 use crate::components::site_header::use_header;
-use crate::components::toast::use_toasts;
+use crate::components::toast::{ToastRegion, Toasts};
 use crate::error::AppError;
 use crate::model::{format_date, RequestPage};
 
@@ -18,7 +18,7 @@ pub fn ApprovalsPage() -> impl IntoView {
     let query = use_query_map();
     let below = Memo::new(move |_| query.with(|q| q.get("below").and_then(|b| b.parse::<i64>().ok())));
     let decide = ServerAction::<DecideRequest>::new();
-    toast_answers(decide, use_toasts());
+    toast_answers(decide, Toasts::provide());
     let header = use_header();
     Effect::new(move |_| {
         if decide.version().get() > 0 {
@@ -28,6 +28,7 @@ pub fn ApprovalsPage() -> impl IntoView {
     let page = Resource::new(move || (below.get(), decide.version().get()), |(below, _)| approvals(below));
     view! {
         <Title text="Approvals"/>
+        <ToastRegion/>
         <h1>"Approvals"</h1>
         <p>"Access requests waiting for a decision on deployments you approve for. The first approver to decide answers for everyone."</p>
         <p><a href="/copy-access">"Copy support access between deployments"</a></p>
