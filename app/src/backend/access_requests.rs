@@ -438,17 +438,8 @@ pub async fn mine(db: &Db, member: &PartnerMember, below: Option<i64>) -> Result
 /// inbox), newest first; a vendor operator sees every one.
 pub async fn inbox(db: &Db, approver: &Approver, below: Option<i64>) -> Result<RequestPage> {
     let actor = approver.actor();
-    // The partner condition lets the walk use the index of pending requests per partner
-    // instead of reading decided ones.
-    let who = if actor.is_operator {
-        "($1 = $1)".to_string()
-    } else {
-        format!(
-            "r.partner_id IN (SELECT partner_id FROM approvers WHERE person_id = $1) AND {}",
-            approves_request("$1", "r")
-        )
-    };
-    let filter = format!("r.state = 'pending' AND r.expires_at > {} AND {who} AND r.id < $2", now());
+    let filter =
+        format!("r.state = 'pending' AND r.expires_at > {} AND {} AND r.id < $2", now(), decidable_by(approver));
     // `now()` is a number this server wrote, not input: safe to put in the text.
     page(db, &filter, actor.person_id, below.unwrap_or(i64::MAX)).await
 }
@@ -456,13 +447,29 @@ pub async fn inbox(db: &Db, approver: &Approver, below: Option<i64>) -> Result<R
 /// How many requests wait for the approver's decision (the header's badge).
 pub async fn waiting(db: &Db, approver: &Approver) -> Result<i64> {
     let actor = approver.actor();
-    let who = if actor.is_operator { "($1 = $1)".to_string() } else { approves_request("$1", "r") };
     db.scalar(&sql!(
-        format!("SELECT COUNT(*) FROM access_requests r WHERE r.state = 'pending' AND r.expires_at > $2 AND {who}"),
+        format!(
+            "SELECT COUNT(*) FROM access_requests r WHERE r.state = 'pending' AND r.expires_at > $2 AND {}",
+            decidable_by(approver)
+        ),
         actor.person_id,
         now()
     ))
     .await
+}
+
+/// The SQL condition "the approver (placeholder `$1`) may decide request `r`": any, for a
+/// vendor operator. The partner condition lets a walk use the index of pending requests
+/// per partner instead of reading decided ones.
+fn decidable_by(approver: &Approver) -> String {
+    if approver.actor().is_operator {
+        "($1 = $1)".to_string()
+    } else {
+        format!(
+            "r.partner_id IN (SELECT partner_id FROM approvers WHERE person_id = $1) AND {}",
+            approves_request("$1", "r")
+        )
+    }
 }
 
 async fn page(db: &Db, filter: &str, person: i64, below: i64) -> Result<RequestPage> {
