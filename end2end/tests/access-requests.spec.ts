@@ -6,16 +6,16 @@ test('a partner member asks for access and an approver approves it from the deci
   const email = `rita.${Date.now()}@initech.example`;
   await registerPerson(page, 'Rita Requester', email);
   await page.goto('/deployments');
-  await page.getByRole('link', { name: 'Request access to Contoso Health Cloud' }).click();
+  await page.getByRole('link', { name: 'Request access to Contoso Research' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Access requests' })).toBeVisible();
   await hydrated(page);
-  await expect(page.getByLabel('Org IDs of the deployments (one per line)')).toHaveValue('CH-2001');
+  await expect(page.getByLabel('Org IDs of the deployments (one per line)')).toHaveValue('CH-2002');
   await page.getByLabel('Support access level').selectOption({ label: 'Technical support: Cases and security notices.' });
   await page.getByLabel('Reason').fill('Covering the Contoso night shift.');
   await page.getByRole('button', { name: 'Send request' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Requested Technical support on CH-2001; its approver was emailed.' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'Requested Technical support on CH-2002; its approver was emailed.' })).toBeVisible();
   const mine = page.getByRole('region', { name: 'My requests' });
-  await expect(mine.getByRole('row', { name: /Contoso Health Cloud/ })).toContainText('Waiting for approval');
+  await expect(mine.getByRole('row', { name: /Contoso Research/ })).toContainText('Waiting for approval');
   await expectNoAxeViolations(page);
 
   // A bad Org ID is named; nothing is filed.
@@ -42,16 +42,16 @@ test('a partner member asks for access and an approver approves it from the deci
   await expect(alex.getByText('Waiting for approval')).toBeVisible();
   await expectNoAxeViolations(alex);
   await alex.getByRole('button', { name: 'Approve' }).click();
-  await expect(alex.getByRole('status').filter({ hasText: 'Approved: Rita Requester now has Technical support on Contoso Health Cloud.' })).toBeVisible();
+  await expect(alex.getByRole('status').filter({ hasText: 'Approved: Rita Requester now has Technical support on Contoso Research.' })).toBeVisible();
   await alex.reload();
   await expect(alex.getByText(/This request was already approved by Alex Approver at \d{4}-\d\d-\d\d \d\d:\d\d UTC\./)).toBeVisible();
   await expect(alex.getByRole('button', { name: 'Approve' })).toHaveCount(0);
 
   // Rita sees the decision, and the access.
   await page.reload();
-  await expect(mine.getByRole('row', { name: /Contoso Health Cloud/ })).toContainText('Approved by Alex Approver');
+  await expect(mine.getByRole('row', { name: /Contoso Research/ })).toContainText('Approved by Alex Approver');
   await page.goto('/deployments');
-  await expect(page.getByRole('row', { name: /CH-2001/ })).toContainText('Technical support');
+  await expect(page.getByRole('row', { name: /CH-2002/ })).toContainText('Technical support');
   await alexContext.close();
 });
 
@@ -111,17 +111,17 @@ test('an approver declines from the inbox, an approver’s own request is approv
   await expect(page.getByRole('region', { name: 'My requests' }).getByRole('row', { name: /Globex Records/ })).toContainText('Declined by Alex Approver');
 
   // Alex's own request, on a deployment he approves for: approved at once.
-  await alex.goto('/access-requests?org=CH-2001');
+  await alex.goto('/access-requests?org=CH-2002');
   await hydrated(alex);
   await alex.getByLabel('Support access level').selectOption({ label: 'Case handling: Open and follow support cases.' });
   await alex.getByLabel('Reason').fill('Escalations.');
   await alex.getByRole('button', { name: 'Send request' }).click();
-  await expect(alex.getByRole('status').filter({ hasText: 'Alex Approver now has Case handling on CH-2001 (you approve requests there).' })).toBeVisible();
-  await expect(alex.getByRole('region', { name: 'My requests' }).getByRole('row', { name: /Contoso Health Cloud/ })).toContainText('Approved by Alex Approver');
+  await expect(alex.getByRole('status').filter({ hasText: 'Alex Approver now has Case handling on CH-2002 (you approve requests there).' })).toBeVisible();
+  await expect(alex.getByRole('region', { name: 'My requests' }).getByRole('row', { name: /Contoso Research/ })).toContainText('Approved by Alex Approver');
   await alexContext.close();
 
   // Paula's request of three weeks ago expired without a decision: her list says so.
   await signIn(page, USERS.partner);
   await page.goto('/access-requests');
-  await expect(page.getByRole('region', { name: 'My requests' }).getByRole('row', { name: /Contoso Health Cloud/ })).toContainText(/Expired on \d{4}-\d\d-\d\d without a decision/);
+  await expect(page.getByRole('region', { name: 'My requests' }).getByRole('row', { name: /Contoso Research/ })).toContainText(/Expired on \d{4}-\d\d-\d\d without a decision/);
 });

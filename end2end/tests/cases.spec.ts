@@ -41,7 +41,11 @@ test('raise, follow, post, be notified; removal takes the member off the case', 
   // The administrator finds it in the case list, follows it and asks for pulse emails.
   await page.goto(`/accounts/${DEMO_ACCOUNT.id}/cases`);
   await hydrated(page);
+  // Two characters look through a stretch of cases per page, and say so.
+  await page.getByLabel('Search Text').fill('zq');
+  await expect(page.getByText('One or two characters look through 20,000 cases per page; type a third to search every case at once.')).toBeVisible();
   await page.getByLabel('Search Text').fill(stamp);
+  await expect(page.getByText(/One or two characters look through/)).toHaveCount(0);
   const row = page.getByRole('row', { name: new RegExp(title) });
   await expect(row).toContainText('Open');
   await expect(row).toContainText(name);

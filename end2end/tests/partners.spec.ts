@@ -16,10 +16,10 @@ test('a partner member sees the deployments their partner supports, searches and
   const rows = await deployments(page);
   // A deployment without access offers to request it.
   expect(rows.map((r) => [r[0], r[2], r[4].split(' · ')[0]])).toEqual([
-    ['Contoso Health', 'CH-2001', 'Case handling'],
+    ['Contoso Health', 'CH-2002', 'Case handling'],
     ['Globex Public Sector', 'GX-3001', 'No access'],
     ['Globex Public Sector', 'GX-3002', 'No access'],
-    ['Northwind Traders', 'NW-1002', 'Technical support'],
+    ['Northwind Traders', 'NW-1003', 'Technical support'],
   ]);
   await expectNoAxeViolations(page);
 
@@ -40,8 +40,8 @@ test('a partner member sees the deployments their partner supports, searches and
   // A deployment's page: the partner's contacts there with their levels, and its
   // approvers; where she has access, its cases open from it.
   await page.goto('/deployments');
-  await page.getByRole('link', { name: 'Northwind On-Premises' }).click();
-  await expect(page.getByRole('heading', { level: 1, name: 'Northwind On-Premises' })).toBeVisible();
+  await page.getByRole('link', { name: 'Northwind Field Sites' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Northwind Field Sites' })).toBeVisible();
   const contacts = page.getByRole('region', { name: 'Contacts and their support access' });
   await expect(contacts.getByRole('row', { name: /Paula Partner/ })).toContainText('Technical support');
   await expect(page.getByRole('region', { name: 'Approvers' })).toContainText('Alex Approver <alex.approver@initech.example> (every deployment)');
@@ -76,7 +76,8 @@ test('a vendor operator ends a partner’s support of a deployment and records i
   await partners.getByLabel('Partner', { exact: true }).selectOption({ label: 'Initech Partners' });
   await partners.getByLabel('Org ID of the customer deployment').fill('GX-3002');
   await partners.getByRole('button', { name: 'Add supported deployment' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Initech Partners now supports Globex Records.' })).toBeVisible();
+  // Globex's own people on it keep their roles, without access, while Initech supports it.
+  await expect(page.getByRole('status').filter({ hasText: /^Initech Partners now supports Globex Records; its \d+ members of the customer's own keep their roles but have no portal access while Initech Partners supports it\.$/ })).toBeVisible();
   await ppage.reload();
   await expect(ppage.getByText('Initech Partners supports 4 customer deployments.')).toBeVisible();
 
@@ -85,4 +86,23 @@ test('a vendor operator ends a partner’s support of a deployment and records i
   await partners.getByRole('button', { name: 'Add supported deployment' }).click();
   await expect(page.getByText('No deployment has the Org ID "ZZ-0000".')).toBeVisible();
   await other.close();
+});
+
+test('a customer’s own administrator of a deployment a partner supports is told why he has no access', async ({ page }) => {
+  // The operator sees the deployment's Manage Users, with who has access there.
+  await signIn(page, USERS.operator);
+  await page.goto('/');
+  await page.getByRole('link', { name: 'Northwind Field Sites', exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Northwind Field Sites' })).toBeVisible();
+  await expect(page.getByText("Initech Partners supports this deployment: only its people have portal access here. Members of Northwind Traders's own keep their roles, without access, until the support ends.")).toBeVisible();
+  const url = page.url();
+
+  // Adam Admin administers it on paper: it is not among his accounts, and its pages say why.
+  await signIn(page, USERS.admin);
+  await page.goto('/');
+  await expect(page.getByRole('link', { name: 'Northwind Production', exact: true })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Northwind Field Sites', exact: true })).toHaveCount(0);
+  await page.goto(url);
+  await expect(page.getByText('Northwind Field Sites is supported by Initech Partners: while they support it, its contacts come from Initech Partners and your membership gives no access.')).toBeVisible();
+  await expect(page.getByRole('table')).toHaveCount(0);
 });

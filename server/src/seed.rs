@@ -245,6 +245,7 @@ const ORGS: &[Org] = &[
     Org { name: "Contoso Health", kind: "customer", domains: &["contoso.example"] },
     Org { name: "Globex Public Sector", kind: "customer", domains: &["globex.example"] },
     Org { name: "Initech Partners", kind: "partner", domains: &["initech.example"] },
+    Org { name: "Umbrella Partners", kind: "partner", domains: &["umbrella.example"] },
 ];
 
 const ACCOUNTS: &[AccountPlan] = &[
@@ -302,20 +303,46 @@ const ACCOUNTS: &[AccountPlan] = &[
         projects: &[],
         members: Some(12),
     },
+    // Its members are picked below: Northwind's own people, asleep since Initech took it
+    // over, and Initech's.
+    AccountPlan {
+        org: 1,
+        name: "Northwind Field Sites",
+        org_id: "NW-1003",
+        kind: "on-premises",
+        government_cloud: false,
+        projects: &[],
+        members: Some(0),
+    },
+    // The same for Contoso: its own people asleep, Initech's at work.
+    AccountPlan {
+        org: 2,
+        name: "Contoso Research",
+        org_id: "CH-2002",
+        kind: "client-managed cloud",
+        government_cloud: false,
+        projects: &[],
+        members: Some(0),
+    },
 ];
 
 /// The partner organisation of the demo (an index into `ORGS`) and the deployments it
 /// supports (indices into `ACCOUNTS`): four deployments of three customers.
 const PARTNER: usize = 4;
-const SUPPORTED: [usize; 4] = [1, 2, 3, 5];
+const SUPPORTED: [usize; 4] = [FIELD_SITES, RESEARCH, 3, 5];
+/// Northwind Field Sites, which Initech supports: Adam Admin still administers it on
+/// paper, but while Initech supports it his membership gives him no access (seed 004).
+const FIELD_SITES: usize = 6;
+/// Contoso Research, which Initech supports; Contoso Health Cloud it does not.
+const RESEARCH: usize = 7;
 
 /// The support access level (key, role bits as in `support_levels`) a partner member
 /// holds on a supported deployment: Paula Partner (person 4) has Technical support on
-/// Northwind On-Premises and Case handling on Contoso Health Cloud; others vary.
+/// Northwind Field Sites and Case handling on Contoso Research; others vary.
 fn partner_level(person: usize, account: usize) -> (&'static str, i64) {
     const LEVELS: [(&str, i64); 3] = [("case_handling", 1), ("technical", 5), ("full", 53)];
     match (person, account) {
-        (4, 1) => LEVELS[1],
+        (4, FIELD_SITES) => LEVELS[1],
         (4, _) => LEVELS[0],
         _ => LEVELS[(person + account) % 3],
     }
@@ -341,6 +368,10 @@ const PERSONAS: &[(&str, &str, usize, bool)] = &[
 /// Pete Approver (person 9) for Globex GovCloud only; neither is a contact of one.
 const ALL_DEPLOYMENTS_APPROVER: usize = 8;
 const ONE_DEPLOYMENT_APPROVER: usize = 9;
+
+/// Rita Rival approves for every deployment of another partner, Umbrella Partners, and
+/// nothing of Initech's. Added after the generated people, so that they stay as they were.
+const RIVAL: (&str, &str, usize) = ("Rita Rival", "rita.rival@umbrella.example", 5);
 
 /// Runs `$body` with `$conn` bound to the transaction's connection, whichever backend.
 macro_rules! on_tx {
@@ -660,9 +691,24 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
             });
         }
     }
-    // A few Northwind people also work on the on-premises account.
+    // A few Northwind people also work on the on-premises account, and a few others on
+    // the field sites, with Adam Admin as its administrator.
     let shared: Vec<usize> = members_of[0].iter().skip(4).step_by(7).take(10).copied().collect();
     members_of[1].extend(shared);
+    let field: Vec<usize> = members_of[0].iter().skip(6).step_by(11).take(6).copied().collect();
+    members_of[FIELD_SITES].push(1);
+    members_of[FIELD_SITES].extend(field);
+    let research: Vec<usize> = members_of[2].iter().skip(3).step_by(9).take(5).copied().collect();
+    members_of[RESEARCH].extend(research);
+    let rival = people.len();
+    people.push(Person {
+        id: person_base + rival as i64,
+        name: RIVAL.0.to_string(),
+        email: RIVAL.1.to_string(),
+        registered: true,
+        last_sign_in: now - 3 * DAY,
+        org: RIVAL.2,
+    });
     // The partner's people on the deployments it supports: Paula Partner on two of the
     // four (none on the others), five colleagues spread over all four.
     let partner_account = ACCOUNTS.iter().position(|a| a.org == PARTNER).unwrap_or(0);
@@ -921,6 +967,11 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
     }
     role_counts.flush(tx).await?;
     seed_access_requests(tx, now, &people, &colleagues, account_base, org_base).await?;
+    let mut approvers = Batch::new("approvers", &["partner_id", "person_id", "account_id", "granted_at"]);
+    approvers
+        .push(tx, vec![int(org_base + RIVAL.2 as i64), int(people[rival].id), Arg::NullInt, int(now - 90 * DAY)])
+        .await?;
+    approvers.flush(tx).await?;
     Ok(SeedReport { people: people.len(), memberships: membership_count, cases: case_count })
 }
 
@@ -935,7 +986,7 @@ async fn seed_access_requests(
     org_base: i64,
 ) -> anyhow::Result<()> {
     let partner = org_base + PARTNER as i64;
-    let [on_prem, health, govcloud, records] = SUPPORTED.map(|a| account_base + a as i64);
+    let [field_sites, health, govcloud, records] = SUPPORTED.map(|a| account_base + a as i64);
     let (alex, pete) = (&people[ALL_DEPLOYMENTS_APPROVER], &people[ONE_DEPLOYMENT_APPROVER]);
     let mut approvers = Batch::new("approvers", &["partner_id", "person_id", "account_id", "granted_at"]);
     approvers.push(tx, vec![int(partner), int(alex.id), Arg::NullInt, int(now - 500 * DAY)]).await?;
@@ -967,11 +1018,11 @@ async fn seed_access_requests(
         (govcloud, paula, paula, "full", "Leading the Globex GovCloud upgrade next month.", 2, "pending", None, 0),
         (records, colleague(0), paula, "technical", "Covers the Globex Records night shift.", 1, "pending", None, 0),
         (
-            on_prem,
+            field_sites,
             paula,
             paula,
             "technical",
-            "Northwind's on-premises upgrade project.",
+            "Northwind's field sites upgrade project.",
             60,
             "approved",
             Some(alex),
@@ -1049,10 +1100,9 @@ pub const DEMO_PASSWORD: &str = "roster-demo-2026";
 /// Gives the registered personas the demo password, hashed like any other.
 async fn set_demo_passwords(db: &Db) -> anyhow::Result<()> {
     let hash = app::backend::auth::hash_password_in_turn(DEMO_PASSWORD.to_string()).await?;
-    for (_, email, _, registered) in PERSONAS {
-        if *registered {
-            db.execute(&app::sql!("UPDATE people SET password_hash = $1 WHERE email_key = $2", &hash, *email)).await?;
-        }
+    let registered = PERSONAS.iter().filter(|p| p.3).map(|p| p.1).chain([RIVAL.1]);
+    for email in registered {
+        db.execute(&app::sql!("UPDATE people SET password_hash = $1 WHERE email_key = $2", &hash, email)).await?;
     }
     Ok(())
 }

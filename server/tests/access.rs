@@ -38,9 +38,12 @@ enum Expect {
     NotAMember,
     /// 403: not an approver of the access request's deployment.
     NotAnApprover,
+    /// 403, saying that a partner supports the deployment, so the customer's own
+    /// membership gives no access (seed 004).
+    Asleep,
 }
 
-use Expect::{Denied, NotAMember, NotAnApprover, Served, SignIn, Status};
+use Expect::{Asleep, Denied, NotAMember, NotAnApprover, Served, SignIn, Status};
 
 /// Managing Northwind Production: its administrators and vendor operators only.
 const MANAGE: [Expect; 6] = [Served, Served, Denied, Denied, Denied, SignIn];
@@ -214,7 +217,7 @@ const MATRIX: &[(&str, [Expect; 6])] = &[
     // is not found by anyone, and nobody decides it.
     ("FORM /api/access-requests/form", [Denied, Denied, Denied, Denied, Denied, SignIn]),
     (
-        "FORM /api/access-requests/new org_ids=NW-1002&level=technical&reason=x",
+        "FORM /api/access-requests/new org_ids=NW-1003&level=technical&reason=x",
         [Denied, Denied, Denied, Denied, Denied, SignIn],
     ),
     ("FORM /api/access-requests/mine", [Denied, Denied, Denied, Denied, Denied, SignIn]),
@@ -231,10 +234,10 @@ const MATRIX: &[(&str, [Expect; 6])] = &[
     // Copying support access: approvers of every deployment involved (none of these
     // personas is a partner's) and vendor operators, who must name the partner.
     (
-        "FORM /api/access/copy/preview source=NW-1002&targets=CH-2001",
+        "FORM /api/access/copy/preview source=NW-1003&targets=CH-2002",
         [Status(400), Denied, Denied, Denied, Denied, SignIn],
     ),
-    ("FORM /api/access/copy source=NW-1002&targets=CH-2001", [Status(400), Denied, Denied, Denied, Denied, SignIn]),
+    ("FORM /api/access/copy source=NW-1003&targets=CH-2002", [Status(400), Denied, Denied, Denied, Denied, SignIn]),
     ("FORM /api/console/approvers", [Served, Denied, Denied, Denied, Denied, SignIn]),
     ("FORM /api/console/approvers/grant partner=0&email=x%40initech.example&org_id=", OPERATOR_404),
     ("FORM /api/console/approvers/revoke approver=0", OPERATOR_404),
@@ -269,49 +272,60 @@ const MATRIX: &[(&str, [Expect; 6])] = &[
 ];
 
 /// The partner personas' columns: Paula Partner (a partner member), Alex Approver (approves
-/// for every deployment of the partner), Pete Approver (for Globex GovCloud only), an
-/// administrator of a customer, anonymous.
-const PARTNER_PERSONAS: [&str; 5] = ["partner", "approver", "one approver", "admin", "anonymous"];
+/// for every deployment of the partner), Pete Approver (for Globex GovCloud only), Adam
+/// Admin (the customer's administrator of Northwind Field Sites, which the partner
+/// supports, so his membership there is asleep), Rita Rival (approves for every
+/// deployment of another partner), anonymous.
+const PARTNER_PERSONAS: [&str; 6] = ["partner", "approver", "one approver", "customer admin", "rival", "anonymous"];
 
-/// Placeholders: `$ONPREM` Northwind On-Premises (supported, Paula is a contact), `$PROD`
-/// Northwind Production (not supported), `$REQ` Paula's waiting request on Globex GovCloud,
-/// `$OTHER_REQ` the one Paula asked for a colleague on Globex Records. The rows run in
-/// order: Alex's approval of `$OTHER_REQ` is the one write let through, last of its uses.
-const PARTNER_MATRIX: &[(&str, [Expect; 5])] = &[
-    ("FORM /api/deployments/one account=$ONPREM", [Served, Served, Served, Denied, SignIn]),
-    ("FORM /api/deployments/one account=$PROD", [Status(404), Status(404), Status(404), Denied, SignIn]),
+/// Placeholders: `$FIELD` Northwind Field Sites (supported, Paula is a contact, Adam its
+/// customer's administrator), `$PROD` Northwind Production (not supported), `$REQ`
+/// Paula's waiting request on Globex GovCloud, `$OTHER_REQ` the one Paula asked for a
+/// colleague on Globex Records, `$FQUERY` the default Manage Users view of `$FIELD`. The
+/// rows run in order: Alex's approval of `$OTHER_REQ` is the one write let through, last
+/// of its uses.
+const PARTNER_MATRIX: &[(&str, [Expect; 6])] = &[
+    ("FORM /api/deployments/one account=$FIELD", [Served, Served, Served, Denied, Status(404), SignIn]),
+    ("FORM /api/deployments/one account=$PROD", [Status(404), Status(404), Status(404), Denied, Status(404), SignIn]),
     (
         r#"JSON /api/deployments {"query":{"list":{"search":"","sort":"Customer","dir":"Asc","page_size":25,"cursor":null}}}"#,
-        [Served, Served, Served, Denied, SignIn],
+        [Served, Served, Served, Denied, Served, SignIn],
     ),
-    ("FORM /api/access-requests/form", [Served, Served, Served, Denied, SignIn]),
-    ("FORM /api/access-requests/mine", [Served, Served, Served, Denied, SignIn]),
+    // The supported deployment itself: the partner's people hold support levels, no
+    // administrator role; the customer's administrator is told why he may not.
+    ("FORM /api/account account=$FIELD", [Denied, Denied, Denied, Asleep, Denied, SignIn]),
+    (r#"JSON /api/members {"query":$FQUERY}"#, [Denied, Denied, Denied, Asleep, Denied, SignIn]),
+    ("FORM /api/people/suggest account=$FIELD&text=paula", [Denied, Denied, Denied, Asleep, Denied, SignIn]),
+    // Raising a case there (an empty title, so that nothing is raised): its contacts only.
+    ("FORM /api/cases/raise account=$FIELD&title=", [Status(400), NotAMember, NotAMember, Asleep, NotAMember, SignIn]),
+    ("FORM /api/access-requests/form", [Served, Served, Served, Denied, Served, SignIn]),
+    ("FORM /api/access-requests/mine", [Served, Served, Served, Denied, Served, SignIn]),
     (
         "FORM /api/access-requests/new org_ids=NW-1001&level=technical&reason=x",
-        [Status(400), Status(400), Status(400), Denied, SignIn],
+        [Status(400), Status(400), Status(400), Denied, Status(400), SignIn],
     ),
-    ("FORM /api/approvals", [Denied, Served, Served, Denied, SignIn]),
-    ("FORM /api/approvals/request id=$REQ", [Served, Served, Served, Status(404), SignIn]),
-    ("FORM /api/approvals/request id=$OTHER_REQ", [Served, Served, Status(404), Status(404), SignIn]),
+    ("FORM /api/approvals", [Denied, Served, Served, Denied, Served, SignIn]),
+    ("FORM /api/approvals/request id=$REQ", [Served, Served, Served, Status(404), Status(404), SignIn]),
+    ("FORM /api/approvals/request id=$OTHER_REQ", [Served, Served, Status(404), Status(404), Status(404), SignIn]),
     (
         "FORM /api/approvals/decide id=$OTHER_REQ&decision=maybe",
-        [Status(400), Status(400), Status(400), Status(400), SignIn],
+        [Status(400), Status(400), Status(400), Status(400), Status(400), SignIn],
     ),
     (
         "FORM /api/approvals/decide id=$OTHER_REQ&decision=approve",
-        [NotAnApprover, Served, NotAnApprover, NotAnApprover, SignIn],
+        [NotAnApprover, Served, NotAnApprover, NotAnApprover, NotAnApprover, SignIn],
     ),
     (
         "FORM /api/approvals/decide id=$OTHER_REQ&decision=decline",
-        [NotAnApprover, Status(409), NotAnApprover, NotAnApprover, SignIn],
+        [NotAnApprover, Status(409), NotAnApprover, NotAnApprover, NotAnApprover, SignIn],
     ),
     (
         "FORM /api/access/copy/preview source=GX-3001&targets=GX-3002",
-        [Status(403), Served, Status(403), Denied, SignIn],
+        [Status(403), Served, Status(403), Denied, Status(400), SignIn],
     ),
-    ("FORM /api/console/approvers", [Denied, Denied, Denied, Denied, SignIn]),
-    ("FORM /api/console/approvers/revoke approver=0", [Denied, Denied, Denied, Denied, SignIn]),
-    ("FORM /api/console/partners/end partner=0&account=$ONPREM", [Denied, Denied, Denied, Denied, SignIn]),
+    ("FORM /api/console/approvers", [Denied, Denied, Denied, Denied, Denied, SignIn]),
+    ("FORM /api/console/approvers/revoke approver=0", [Denied, Denied, Denied, Denied, Denied, SignIn]),
+    ("FORM /api/console/partners/end partner=0&account=$FIELD", [Denied, Denied, Denied, Denied, Denied, SignIn]),
 ];
 
 /// A server under test and the ids the calls name.
@@ -394,6 +408,12 @@ fn check(expect: Expect, reply: &Reply) -> Result<(), String> {
         SignIn => reply.status == 401,
         NotAMember => reply.status == 403 && reply.text().contains(app::backend::cases::NOT_A_MEMBER),
         NotAnApprover => reply.status == 403 && reply.text().contains(app::backend::access::NOT_AN_APPROVER),
+        Asleep => {
+            reply.status == 403
+                && reply
+                    .text()
+                    .contains(&app::backend::access::supported_elsewhere("Northwind Field Sites", "Initech Partners"))
+        }
     };
     if fine {
         return Ok(());
@@ -431,7 +451,7 @@ async fn backdate(store: &server::sessions::Store, cookie: &str, age: i64) {
 backend_tests! {
     async fn partner_calls_are_refused_to_whoever_may_not_make_them(db) {
         let site = serve(&db).await;
-        let emails = [Some(common::personas::PARTNER), Some(common::personas::APPROVER), Some(common::personas::GOVCLOUD_APPROVER), Some(ADMIN), None];
+        let emails = [Some(common::personas::PARTNER), Some(common::personas::APPROVER), Some(common::personas::GOVCLOUD_APPROVER), Some(ADMIN), Some(common::personas::RIVAL), None];
         let mut cookies = Vec::new();
         for email in emails {
             cookies.push(match email {
@@ -451,9 +471,10 @@ backend_tests! {
                 .unwrap()
             }
         };
-        let on_prem = common::account_named(&db, "Northwind On-Premises").await;
+        let field = common::account_named(&db, "Northwind Field Sites").await;
         let vars = [
-            ("$ONPREM", on_prem.to_string()),
+            ("$FIELD", field.to_string()),
+            ("$FQUERY", serde_json::to_string(&MemberQuery::new(field)).unwrap()),
             ("$PROD", site.account.to_string()),
             ("$OTHER_REQ", request_on("GX-3002").await.to_string()),
             ("$REQ", request_on("GX-3001").await.to_string()),
@@ -474,7 +495,7 @@ backend_tests! {
         assert!(mismatches.is_empty(), "{} calls answered otherwise than expected:\n{}", mismatches.len(), mismatches.join("\n"));
         // Only Alex's approval was let through, once.
         let decided: Vec<(String, Option<String>)> = db
-            .fetch_all(&sql!("SELECT state, decided_by_name FROM access_requests WHERE id = $1", vars[2].1.parse::<i64>().unwrap()))
+            .fetch_all(&sql!("SELECT state, decided_by_name FROM access_requests WHERE id = $1", vars[3].1.parse::<i64>().unwrap()))
             .await
             .unwrap();
         assert_eq!(decided, vec![("approved".to_string(), Some("Alex Approver".to_string()))]);
@@ -574,7 +595,8 @@ backend_tests! {
         }
 
         // Everyone signed in lists their own accounts only: the operator all of them, the
-        // others those they are an active member of.
+        // others those they are an active member of, but for a deployment a partner
+        // supports (Adam's Northwind Field Sites), where only the partner's people are.
         let everything: Vec<String> = accounts::list(&db, &common::operator(&db).await).await.unwrap().into_iter().map(|a| a.name).collect();
         for (p, email) in emails.iter().enumerate() {
             let (Some(email), Some(cookie)) = (email, &cookies[p]) else { continue };
@@ -587,7 +609,9 @@ backend_tests! {
             } else {
                 db.fetch_all::<(String,)>(&sql!(
                     "SELECT a.name FROM accounts a JOIN memberships m ON m.account_id = a.id \
-                     JOIN people p ON p.id = m.person_id WHERE p.email_key = $1 AND m.status = 'active'",
+                     JOIN people p ON p.id = m.person_id WHERE p.email_key = $1 AND m.status = 'active' \
+                     AND NOT EXISTS (SELECT 1 FROM partner_deployments d WHERE d.account_id = a.id \
+                     AND d.partner_id <> p.organisation_id)",
                     email.to_lowercase()
                 ))
                 .await
@@ -600,7 +624,8 @@ backend_tests! {
             let has = |name: &str| got.iter().any(|n| n == name);
             let sound = match PERSONAS[p] {
                 "operator" => got.len() == everything.len(),
-                "admin" | "member" => has("Northwind Production"),
+                "admin" => has("Northwind Production") && !has("Northwind Field Sites"),
+                "member" => has("Northwind Production"),
                 "other admin" => has("Contoso Health Cloud") && !has("Northwind Production"),
                 _ => !has("Northwind Production"),
             };

@@ -149,9 +149,9 @@ backend_tests! {
         seeded(&db).await;
         let alex = partner_member(&db, APPROVER).await;
         let mail_before = count(&db, "outbox").await;
-        let said = access_requests::submit(&db, &alex, &asked("ch-2001, GX-3002", "full", "Escalations.")).await.unwrap();
-        assert_eq!(said, "Alex Approver now has Full support on CH-2001, GX-3002 (you approve requests there).");
-        assert_eq!(level_on(&db, APPROVER, "CH-2001").await.as_deref(), Some("full"));
+        let said = access_requests::submit(&db, &alex, &asked("ch-2002, GX-3002", "full", "Escalations.")).await.unwrap();
+        assert_eq!(said, "Alex Approver now has Full support on CH-2002, GX-3002 (you approve requests there).");
+        assert_eq!(level_on(&db, APPROVER, "CH-2002").await.as_deref(), Some("full"));
         assert_eq!(level_on(&db, APPROVER, "GX-3002").await.as_deref(), Some("full"));
         let states: Vec<(String, Option<String>)> = db
             .fetch_all(&sql!(
@@ -192,28 +192,28 @@ backend_tests! {
         // An Org ID that does not exist, one of a deployment Initech does not support,
         // one where she already has the level, one with a request waiting: each named.
         let m = refused(
-            access_requests::submit(&db, &paula, &asked("NOPE-1\nNW-1001\nNW-1002\nGX-3001\nCH-2001", "technical", "x"))
+            access_requests::submit(&db, &paula, &asked("NOPE-1\nNW-1001\nNW-1003\nGX-3001\nCH-2002", "technical", "x"))
                 .await,
         );
         assert_eq!(
             m,
             "Nothing was requested. NOPE-1: not a deployment Initech Partners supports. \
              NW-1001: not a deployment Initech Partners supports. \
-             NW-1002: Paula Partner has Technical support there already. \
+             NW-1003: Paula Partner has Technical support there already. \
              GX-3001: Paula Partner has a request waiting for a decision there already."
         );
-        let m = refused(access_requests::submit(&db, &paula, &asked("CH-2001", "technical", "   ")).await);
+        let m = refused(access_requests::submit(&db, &paula, &asked("CH-2002", "technical", "   ")).await);
         assert!(m.starts_with("Say why"), "{m}");
-        let m = refused(access_requests::submit(&db, &paula, &asked("CH-2001", "root", "x")).await);
+        let m = refused(access_requests::submit(&db, &paula, &asked("CH-2002", "root", "x")).await);
         assert_eq!(m, "Choose a support access level.");
         let m = refused(access_requests::submit(&db, &paula, &asked(" ,\n", "technical", "x")).await);
         assert_eq!(m, "Name at least one deployment by its Org ID.");
         let long = "x".repeat(app::model::MAX_REASON + 1);
-        let m = refused(access_requests::submit(&db, &paula, &asked("CH-2001", "technical", &long)).await);
+        let m = refused(access_requests::submit(&db, &paula, &asked("CH-2002", "technical", &long)).await);
         assert!(m.contains("too long"), "{m}");
         // A colleague's email must be a registered person of the partner: a customer's
         // contact is refused like an unknown address, naming nobody.
-        let for_admin = Asked { for_email: Some(ADMIN), ..asked("CH-2001", "technical", "x") };
+        let for_admin = Asked { for_email: Some(ADMIN), ..asked("CH-2002", "technical", "x") };
         let m = refused(access_requests::submit(&db, &paula, &for_admin).await);
         assert_eq!(m, format!("{ADMIN} is not a registered person of Initech Partners."));
         assert_eq!(count(&db, "access_requests").await, before, "nothing filed");
@@ -392,16 +392,16 @@ mod copying {
         async fn copying_access_mirrors_the_source_onto_each_target_after_a_preview(db) {
             seeded(&db).await;
             let alex = Actor::by_email(&db, APPROVER).await.unwrap();
-            let copier = alex.clone().copier(&db, None, "NW-1002", "CH-2001\nGX-3002").await.unwrap();
-            let source: Vec<_> = partner_levels(&db, "NW-1002").await.into_iter().filter(|p| p.2 == "active").collect();
-            let before_ch = partner_levels(&db, "CH-2001").await;
+            let copier = alex.clone().copier(&db, None, "NW-1003", "CH-2002\nGX-3002").await.unwrap();
+            let source: Vec<_> = partner_levels(&db, "NW-1003").await.into_iter().filter(|p| p.2 == "active").collect();
+            let before_ch = partner_levels(&db, "CH-2002").await;
             let preview = copy_access::preview(&db, &copier).await.unwrap();
-            assert_eq!((preview.source.as_str(), preview.targets.len()), ("Northwind On-Premises", 2));
+            assert_eq!((preview.source.as_str(), preview.targets.len()), ("Northwind Field Sites", 2));
             // The preview wrote nothing.
-            assert_eq!(partner_levels(&db, "CH-2001").await, before_ch);
+            assert_eq!(partner_levels(&db, "CH-2002").await, before_ch);
             // Paula: Technical support on the source, Case handling on Contoso: changed.
             let ch = &preview.targets[0];
-            assert_eq!(ch.org_id, "CH-2001");
+            assert_eq!(ch.org_id, "CH-2002");
             let paula = ch.changes.iter().find(|c| c.1 == PARTNER).expect("Paula in the preview");
             assert_eq!(paula.2, CopyChange::LevelChanged { from: "Case handling".into(), to: "Technical support".into() });
             for (_, email, change) in &ch.changes {
@@ -410,10 +410,10 @@ mod copying {
             }
 
             let said = copy_access::apply(&db, &copier).await.unwrap();
-            assert!(said.starts_with("Copied the support access of Northwind On-Premises to Contoso Health Cloud, Globex Records: "), "{said}");
+            assert!(said.starts_with("Copied the support access of Northwind Field Sites to Contoso Research, Globex Records: "), "{said}");
             // Each target now holds exactly the source's active people with their levels.
             let wanted: Vec<(String, Option<String>)> = source.iter().map(|s| (s.0.clone(), s.1.clone())).collect();
-            for org_id in ["CH-2001", "GX-3002"] {
+            for org_id in ["CH-2002", "GX-3002"] {
                 let now: Vec<(String, Option<String>)> = partner_levels(&db, org_id)
                     .await
                     .into_iter()
@@ -435,21 +435,21 @@ mod copying {
             let refused = pete.clone().copier(&db, None, "GX-3001", "GX-3002").await.unwrap_err();
             assert!(matches!(&refused, AppError::Forbidden(m) if m.ends_with("you do not approve for GX-3002.")), "{refused:?}");
             let paula = Actor::by_email(&db, PARTNER).await.unwrap();
-            assert!(matches!(paula.copier(&db, None, "NW-1002", "CH-2001").await, Err(AppError::Forbidden(_))));
+            assert!(matches!(paula.copier(&db, None, "NW-1003", "CH-2002").await, Err(AppError::Forbidden(_))));
             let admin = Actor::by_email(&db, ADMIN).await.unwrap();
-            assert!(matches!(admin.copier(&db, None, "NW-1002", "CH-2001").await, Err(AppError::Forbidden(m)) if m == NO_ACCESS));
+            assert!(matches!(admin.copier(&db, None, "NW-1003", "CH-2002").await, Err(AppError::Forbidden(m)) if m == NO_ACCESS));
             let alex = Actor::by_email(&db, APPROVER).await.unwrap();
-            let bad = alex.clone().copier(&db, None, "NW-1002", "NW-1001, ZZ-9").await.unwrap_err();
+            let bad = alex.clone().copier(&db, None, "NW-1003", "NW-1001, ZZ-9").await.unwrap_err();
             assert!(
                 matches!(&bad, AppError::Invalid(m) if m == "Nothing was copied. NW-1001: not a deployment Initech Partners supports. ZZ-9: not a deployment Initech Partners supports."),
                 "{bad:?}"
             );
-            assert!(matches!(alex.clone().copier(&db, None, "NW-1002", "nw-1002").await, Err(AppError::Invalid(_))));
+            assert!(matches!(alex.clone().copier(&db, None, "NW-1003", "nw-1003").await, Err(AppError::Invalid(_))));
             // A vendor operator names the partner.
             let operator = Actor::by_email(&db, OPERATOR).await.unwrap();
-            assert!(matches!(operator.clone().copier(&db, None, "NW-1002", "CH-2001").await, Err(AppError::Invalid(_))));
+            assert!(matches!(operator.clone().copier(&db, None, "NW-1003", "CH-2002").await, Err(AppError::Invalid(_))));
             let partner = partner(&db).await;
-            assert!(operator.copier(&db, Some(partner), "NW-1002", "CH-2001").await.is_ok());
+            assert!(operator.copier(&db, Some(partner), "NW-1003", "CH-2002").await.is_ok());
         }
     }
 }

@@ -43,11 +43,22 @@ async fn owned_counts_agree(db: &Db, account: AccountId) {
 
 /// Every row of the view, read page by page forwards, then backwards from the end.
 async fn walk(db: &Db, lister: &CaseAccess, q: &CaseQuery) -> Vec<String> {
+    walk_within(db, lister, q, list::SHORT_SEARCH_WINDOW).await
+}
+
+/// `walk`, with a short search looking at `window` cases per page.
+async fn walk_within(db: &Db, lister: &CaseAccess, q: &CaseQuery, window: u32) -> Vec<String> {
     let mut forward = Vec::new();
     let mut q = q.first_page();
+    // Where to page back from: the last page with rows (a short search's last stretch
+    // may have none, and then no row to page back from).
+    let mut from = q.clone();
     loop {
-        let page = list::list(db, lister, &q).await.unwrap();
+        let page = list::list_within(db, lister, &q, window).await.unwrap();
         forward.extend(page.rows.iter().map(|r| r.number.clone()));
+        if !page.rows.is_empty() {
+            from = q.clone();
+        }
         match page.next {
             Some(c) => q = q.at(Some(PageCursor::After(c))),
             None => break,
@@ -55,11 +66,11 @@ async fn walk(db: &Db, lister: &CaseAccess, q: &CaseQuery) -> Vec<String> {
     }
     // Back from the last page: the same rows.
     let mut backward = Vec::new();
-    let last = list::list(db, lister, &q).await.unwrap();
+    let last = list::list_within(db, lister, &from, window).await.unwrap();
     backward.extend(last.rows.iter().rev().map(|r| r.number.clone()));
     let mut prev = last.prev;
     while let Some(c) = prev {
-        let page = list::list(db, lister, &q.at(Some(PageCursor::Before(c)))).await.unwrap();
+        let page = list::list_within(db, lister, &q.at(Some(PageCursor::Before(c))), window).await.unwrap();
         backward.extend(page.rows.iter().rev().map(|r| r.number.clone()));
         prev = page.prev;
     }
@@ -188,6 +199,51 @@ backend_tests! {
         let contoso = common::account_named(&db, "Contoso Health Cloud").await;
         let e = list::list(&db, &as_admin, &CaseQuery::new(contoso)).await.unwrap_err();
         assert!(matches!(e, AppError::Forbidden(_)));
+    }
+
+    async fn a_short_search_pages_through_windows_and_finds_every_match(db) {
+        let account = seeded(&db).await;
+        let as_admin = CaseAccess::Admin(common::admin_of(&db, ADMIN, account.0).await);
+        for text in ["e", "li", "zq", "7"] {
+            for sort in CaseSort::ALL.iter().copied() {
+                for dir in [SortDir::Asc, SortDir::Desc] {
+                    let mut q = CaseQuery::new(account.0).sorted_by(sort).with_search(text.to_uppercase());
+                    q.list.dir = dir;
+                    q.list.page_size = 4;
+                    // Three cases looked at per page: most pages end early, some are empty.
+                    let got = walk_within(&db, &as_admin, &q, 3).await;
+                    let column = match sort {
+                        CaseSort::Number => "id",
+                        CaseSort::Title => "title_key",
+                        CaseSort::Status => "status",
+                        CaseSort::Primary => "primary_name_key",
+                        CaseSort::Updated => "updated_at",
+                    };
+                    let order = if dir == SortDir::Asc { "ASC" } else { "DESC" };
+                    let want: Vec<(String,)> = db
+                        .fetch_all(&sql!(
+                            format!(
+                                "SELECT number FROM cases WHERE account_id = $1 AND (title_key LIKE $2 OR number = $3) \
+                                 ORDER BY {column} {order}, id {order}"
+                            ),
+                            account,
+                            format!("%{text}%"),
+                            if text == "7" { "C-0000007" } else { "" }
+                        ))
+                        .await
+                        .unwrap();
+                    let want: Vec<String> = want.into_iter().map(|(n,)| n).collect();
+                    assert_eq!(got, want, "{text:?} sorted by {} {dir:?}", sort.as_str());
+                    // With the usual window the same rows come in full pages.
+                    assert_eq!(walk(&db, &as_admin, &q).await, want);
+                }
+            }
+        }
+        // A page of a short search says it looked at a window; a longer one does not.
+        let short = list::list(&db, &as_admin, &CaseQuery::new(account.0).with_search("li".into())).await.unwrap();
+        assert_eq!(short.window, Some(list::SHORT_SEARCH_WINDOW));
+        let long = list::list(&db, &as_admin, &CaseQuery::new(account.0).with_search("lic".into())).await.unwrap();
+        assert_eq!(long.window, None);
     }
 
     async fn people_follow_post_and_are_notified(db) {

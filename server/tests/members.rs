@@ -61,7 +61,7 @@ backend_tests! {
     async fn accounts_are_listed_with_member_counts(db) {
         let account = seeded(&db).await;
         let all = accounts::list(&db, &common::operator(&db).await).await.unwrap();
-        assert_eq!(all.len(), 6);
+        assert_eq!(all.len(), 8);
         let nw = all.iter().find(|a| a.id == account).unwrap();
         let active: i64 = on_db!(&db, pool => sqlx::query_scalar(
             "SELECT COUNT(*) FROM memberships WHERE account_id = $1 AND status = 'active'")

@@ -5,12 +5,14 @@
 
 mod common;
 
-use app::backend::access::{Actor, NO_ACCESS};
-use app::backend::{partners, Db};
+use app::backend::access::{supported_elsewhere, Actor, NO_ACCESS};
+use app::backend::{accounts, contacts, members, partners, people, Db};
 use app::error::AppError;
-use app::model::{AccountId, DeploymentQuery, DeploymentSort, ListParams, PageCursor, SortDir};
+use app::model::{
+    AccountId, DeploymentQuery, DeploymentSort, ListParams, NewContact, PageCursor, PersonRef, RoleChange, SortDir,
+};
 use app::sql;
-use common::personas::{ADMIN, OPERATOR, PARTNER};
+use common::personas::{ADMIN, MEMBER, OPERATOR, PARTNER};
 use server::seed::{seed, SeedOptions};
 
 async fn seeded(db: &Db) {
@@ -32,6 +34,11 @@ async fn as_partner(db: &Db, email: &str) -> app::backend::access::PartnerMember
     Actor::by_email(db, email).await.unwrap().partner_member(db).await.unwrap()
 }
 
+/// A role change naming one ordinary role.
+fn one_role() -> RoleChange {
+    RoleChange { roles: vec!["billing_contact".into()], cloud: None }
+}
+
 async fn partner_id(db: &Db) -> i64 {
     db.scalar::<i64>(&sql!("SELECT id FROM organisations WHERE name = 'Initech Partners'")).await.unwrap()
 }
@@ -51,9 +58,9 @@ backend_tests! {
     async fn a_deployment_page_lists_the_partners_contacts_and_approvers(db) {
         seeded(&db).await;
         let paula = as_partner(&db, PARTNER).await;
-        let on_prem = common::account_named(&db, "Northwind On-Premises").await;
+        let on_prem = common::account_named(&db, "Northwind Field Sites").await;
         let d = partners::deployment(&db, &paula, AccountId(on_prem)).await.unwrap();
-        assert_eq!((d.customer.as_str(), d.org_id.as_str(), d.member), ("Northwind Traders", "NW-1002", true));
+        assert_eq!((d.customer.as_str(), d.org_id.as_str(), d.member), ("Northwind Traders", "NW-1003", true));
         let paula_row = d.contacts.iter().find(|c| c.email == PARTNER).expect("Paula is a contact there");
         assert_eq!((paula_row.level.as_str(), paula_row.active), ("Technical support", true));
         // Only the partner's people are listed, not the customer's own.
@@ -92,10 +99,10 @@ backend_tests! {
         assert_eq!(
             shown,
             vec![
-                ("Contoso Health".into(), "CH-2001".into(), Some("Case handling".into())),
+                ("Contoso Health".into(), "CH-2002".into(), Some("Case handling".into())),
                 ("Globex Public Sector".into(), "GX-3001".into(), None),
                 ("Globex Public Sector".into(), "GX-3002".into(), None),
-                ("Northwind Traders".into(), "NW-1002".into(), Some("Technical support".into())),
+                ("Northwind Traders".into(), "NW-1003".into(), Some("Technical support".into())),
             ]
         );
         assert!(all.page.rows.iter().all(|r| r.member == r.access.is_some()));
@@ -110,7 +117,7 @@ backend_tests! {
             .await
             .unwrap();
         assert_eq!(by_id.page.rows.len(), 1);
-        assert_eq!(by_id.page.rows[0].name, "Northwind On-Premises");
+        assert_eq!(by_id.page.rows[0].name, "Northwind Field Sites");
         // Nothing of a deployment the partner does not support.
         let other = partners::deployments(&db, &paula, &query("NW-1001", DeploymentSort::Customer, SortDir::Asc, 25, None))
             .await
@@ -159,7 +166,7 @@ backend_tests! {
         seeded(&db).await;
         let operator = common::operator(&db).await;
         let partner = partner_id(&db).await;
-        let on_prem = common::account_named(&db, "Northwind On-Premises").await;
+        let on_prem = common::account_named(&db, "Northwind Field Sites").await;
         let members_before = db
             .scalar::<i64>(&sql!("SELECT COUNT(*) FROM memberships WHERE account_id = $1", on_prem))
             .await
@@ -168,7 +175,13 @@ backend_tests! {
         assert!(theirs >= 2, "Paula and colleagues work on it");
 
         let said = partners::end_support(&db, &operator, partner, AccountId(on_prem)).await.unwrap();
-        assert_eq!(said, format!("Initech Partners no longer supports Northwind On-Premises; its {theirs} members there were removed."));
+        assert_eq!(
+            said,
+            format!(
+                "Initech Partners no longer supports Northwind Field Sites; its {theirs} members there were removed. \
+                 The customer's own members have portal access again."
+            )
+        );
         assert_eq!(partner_members(&db, on_prem).await, 0);
         let members_after = db
             .scalar::<i64>(&sql!("SELECT COUNT(*) FROM memberships WHERE account_id = $1", on_prem))
@@ -211,14 +224,24 @@ backend_tests! {
         // with no access for anyone of the partner until granted.
         let again = partners::end_support(&db, &operator, partner, AccountId(on_prem)).await;
         assert!(matches!(again, Err(AppError::NotFound(_))), "{again:?}");
-        let said = partners::start_support(&db, &operator, partner, " nw-1002 ").await.unwrap();
-        assert_eq!(said, "Initech Partners now supports Northwind On-Premises.");
+        let own = db
+            .scalar::<i64>(&sql!("SELECT COUNT(*) FROM memberships WHERE account_id = $1 AND status = 'active'", on_prem))
+            .await
+            .unwrap();
+        let said = partners::start_support(&db, &operator, partner, " nw-1003 ").await.unwrap();
+        assert_eq!(
+            said,
+            format!(
+                "Initech Partners now supports Northwind Field Sites; its {own} members of the customer's own keep \
+                 their roles but have no portal access while Initech Partners supports it."
+            )
+        );
         let list = partners::deployments(&db, &paula, &DeploymentQuery::default()).await.unwrap();
         assert_eq!(list.total, 4);
-        assert!(list.page.rows.iter().any(|r| r.org_id == "NW-1002" && r.access.is_none()));
+        assert!(list.page.rows.iter().any(|r| r.org_id == "NW-1003" && r.access.is_none()));
         assert_eq!(
-            partners::start_support(&db, &operator, partner, "NW-1002").await,
-            Err(AppError::Conflict("Initech Partners supports Northwind On-Premises already.".into()))
+            partners::start_support(&db, &operator, partner, "NW-1003").await,
+            Err(AppError::Conflict("Initech Partners supports Northwind Field Sites already.".into()))
         );
         assert_eq!(
             partners::start_support(&db, &operator, partner, "XX-0000").await,
@@ -228,5 +251,63 @@ backend_tests! {
             partners::start_support(&db, &operator, partner, "IN-4001").await,
             Err(AppError::invalid("Initech Support Desk is not a customer's deployment."))
         );
+    }
+
+    async fn a_supported_deployments_own_people_have_no_access_until_the_support_ends(db) {
+        seeded(&db).await;
+        let operator = common::operator(&db).await;
+        let partner = partner_id(&db).await;
+        let field = AccountId(common::account_named(&db, "Northwind Field Sites").await);
+        let adam = Actor::by_email(&db, ADMIN).await.unwrap();
+        let asleep = AppError::Forbidden(supported_elsewhere("Northwind Field Sites", "Initech Partners"));
+        // Adam administers it on paper: refused, told why, and not offered it anywhere.
+        assert_eq!(adam.clone().manage(&db, field).await.err(), Some(asleep.clone()));
+        assert_eq!(adam.clone().member_of(&db, field).await.err(), Some(asleep.clone()));
+        let names = |list: Vec<app::model::AccountSummary>| list.into_iter().map(|a| a.name).collect::<Vec<_>>();
+        let his = names(accounts::list_for(&db, &adam).await.unwrap());
+        assert_eq!(his, ["Northwind On-Premises", "Northwind Production"]);
+        // Paula, its contact from the partner, may raise cases there.
+        let paula = Actor::by_email(&db, PARTNER).await.unwrap();
+        assert!(paula.clone().member_of(&db, field).await.is_ok());
+
+        // Its contacts come from the partner: the customer's own people are refused, the
+        // partner's are offered and added; a new contact with the partner's domain is the
+        // partner's person.
+        let admin = common::admin_of(&db, OPERATOR, field.0).await;
+        let refused = members::write::add(&db, &admin, &PersonRef::Email(MEMBER.into()), &RoleChange::default()).await;
+        let why = "Northwind Field Sites is supported by Initech Partners: only people of Initech Partners can be its contacts.";
+        assert_eq!(refused.err(), Some(AppError::invalid(why)));
+        let contact = |first: &str, email: &str| NewContact {
+            first_name: first.into(),
+            last_name: "Fieldwork".into(),
+            email: email.into(),
+        };
+        let refused = contacts::create(&db, &admin, &contact("Nora", "nora.fieldwork@northwind.example"), &one_role()).await;
+        assert_eq!(refused.err(), Some(AppError::invalid(why)));
+        let (_, name) =
+            contacts::create(&db, &admin, &contact("Ian", "ian.fieldwork@initech.example"), &one_role()).await.unwrap();
+        assert_eq!(name, "Ian Fieldwork");
+        let org: String = db
+            .scalar(&sql!(
+                "SELECT o.name FROM people p JOIN organisations o ON o.id = p.organisation_id WHERE p.email_key = $1",
+                "ian.fieldwork@initech.example"
+            ))
+            .await
+            .unwrap();
+        assert_eq!(org, "Initech Partners");
+        let offered = people::suggest(&db, &admin, "alex").await.unwrap();
+        assert_eq!(offered.iter().map(|p| p.email.as_str()).collect::<Vec<_>>(), ["alex.approver@initech.example"]);
+        assert!(people::suggest(&db, &admin, "carla").await.unwrap().is_empty(), "Northwind's people are not offered");
+        let nothing_written = db
+            .scalar::<i64>(&sql!("SELECT COUNT(*) FROM people WHERE email_key = $1", "nora.fieldwork@northwind.example"))
+            .await
+            .unwrap();
+        assert_eq!(nothing_written, 0);
+
+        // Once the support ends Adam is back, with his roles as they were.
+        partners::end_support(&db, &operator, partner, field).await.unwrap();
+        assert!(adam.clone().manage(&db, field).await.is_ok());
+        let his = names(accounts::list_for(&db, &adam).await.unwrap());
+        assert_eq!(his, ["Northwind Field Sites", "Northwind On-Premises", "Northwind Production"]);
     }
 }

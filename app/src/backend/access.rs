@@ -408,8 +408,11 @@ impl Actor {
         let mask = super::roles::Catalogue::load(db).await?.admin_mask();
         let admin: Option<(i64,)> = db
             .fetch_optional(&sql!(
-                "SELECT m.id FROM memberships m WHERE m.account_id = $1 AND m.person_id = $2 AND m.status = 'active' \
-                 AND (m.role_bits & $3) <> 0",
+                format!(
+                    "SELECT m.id FROM memberships m WHERE m.account_id = $1 AND m.person_id = $2 \
+                     AND m.status = 'active' AND (m.role_bits & $3) <> 0 AND {}",
+                    gives_access("m")
+                ),
                 account,
                 self.person_id,
                 mask
@@ -417,7 +420,7 @@ impl Actor {
             .await?;
         match admin {
             Some(_) => Ok(AccountAdmin { actor: self, account }),
-            None => Err(AppError::Forbidden(NO_ACCESS.into())),
+            None => Err(refusal(db, account, self.person_id, NO_ACCESS).await?),
         }
     }
 
@@ -426,14 +429,18 @@ impl Actor {
     pub async fn member_of(self, db: &Db, account: AccountId) -> Result<AccountMember> {
         let found: Option<(i64,)> = db
             .fetch_optional(&sql!(
-                "SELECT id FROM memberships WHERE account_id = $1 AND person_id = $2 AND status = 'active'",
+                format!(
+                    "SELECT m.id FROM memberships m WHERE m.account_id = $1 AND m.person_id = $2 \
+                     AND m.status = 'active' AND {}",
+                    gives_access("m")
+                ),
                 account,
                 self.person_id
             ))
             .await?;
         match found {
             Some((membership,)) => Ok(AccountMember { actor: self, account, membership: MembershipId(membership) }),
-            None => Err(AppError::Forbidden(super::cases::NOT_A_MEMBER.into())),
+            None => Err(refusal(db, account, self.person_id, super::cases::NOT_A_MEMBER).await?),
         }
     }
 
@@ -464,6 +471,50 @@ impl Actor {
             Err(e) => Err(e),
         }
     }
+}
+
+/// The SQL condition "the membership `m` (an alias of `memberships`) gives portal
+/// access". On a deployment a partner supports, the customer's own end users get none
+/// (seed 004): its contacts come from the partner. Their memberships stay as they are and
+/// count again once the support ends.
+pub(super) fn gives_access(m: &str) -> String {
+    format!(
+        "(NOT EXISTS (SELECT 1 FROM partner_deployments pd WHERE pd.account_id = {m}.account_id) \
+         OR EXISTS (SELECT 1 FROM partner_deployments pd JOIN people pp ON pp.organisation_id = pd.partner_id \
+         WHERE pd.account_id = {m}.account_id AND pp.id = {m}.person_id))"
+    )
+}
+
+/// Why `person` may not act on `account`: `otherwise`, unless they hold an active
+/// membership there that a partner's support puts to sleep; then that is said (they know
+/// the account, so nothing is given away).
+async fn refusal(db: &Db, account: AccountId, person: i64, otherwise: &str) -> Result<AppError> {
+    let asleep: Option<(String, String)> = db
+        .fetch_optional(&sql!(
+            format!(
+                "SELECT a.name, o.name FROM memberships m JOIN accounts a ON a.id = m.account_id \
+                 JOIN partner_deployments pd ON pd.account_id = m.account_id \
+                 JOIN organisations o ON o.id = pd.partner_id \
+                 WHERE m.account_id = $1 AND m.person_id = $2 AND m.status = 'active' AND NOT {} \
+                 ORDER BY o.name LIMIT 1",
+                gives_access("m")
+            ),
+            account,
+            person
+        ))
+        .await?;
+    Ok(AppError::Forbidden(match asleep {
+        Some((account, partner)) => supported_elsewhere(&account, &partner),
+        None => otherwise.to_string(),
+    }))
+}
+
+/// What a customer's own member of a deployment a partner supports is told.
+pub fn supported_elsewhere(account: &str, partner: &str) -> String {
+    format!(
+        "{account} is supported by {partner}: while they support it, its contacts come from {partner} \
+         and your membership gives no access."
+    )
 }
 
 /// The SQL condition "`person` (a placeholder) approves the request `request` (a table

@@ -274,6 +274,9 @@ pub async fn submit(db: &Db, member: &PartnerMember, asked: &Asked<'_>) -> Resul
         }
     }
     tx.commit().await?;
+    // Said in Org ID order, whatever order the locks needed.
+    approved.sort();
+    waiting.sort();
     let mut said = Vec::new();
     if !approved.is_empty() {
         said.push(format!(

@@ -11,7 +11,9 @@ use crate::{on_db, sql};
 // from the maintained counts instead of counting memberships.
 const SUMMARY: &str = "SELECT a.id, a.name, o.name AS organisation, a.kind, a.government_cloud, a.org_id, \
      COALESCE((SELECT c.n FROM role_counts c JOIN roles r ON r.key = c.role_key AND r.is_default \
-       WHERE c.account_id = a.id AND c.status = 'active'), 0) AS members \
+       WHERE c.account_id = a.id AND c.status = 'active'), 0) AS members, \
+     (SELECT MIN(po.name) FROM partner_deployments pd JOIN organisations po ON po.id = pd.partner_id \
+       WHERE pd.account_id = a.id) AS supported_by \
      FROM accounts a JOIN organisations o ON o.id = a.organisation_id";
 
 /// Every account, for a vendor operator.
@@ -25,7 +27,7 @@ async fn all(db: &Db) -> Result<Vec<AccountSummary>> {
 }
 
 /// The accounts `actor` may see: every account for a vendor operator, else those they
-/// are an active member of.
+/// are an active member of (on a deployment a partner supports, only the partner's people).
 /// Read once per request (see `backend::memo`): the header and the account picker both ask.
 pub async fn list_for(db: &Db, actor: &Actor) -> Result<Vec<AccountSummary>> {
     super::memo::once(format!("accounts_for:{}", actor.person_id), || async {
@@ -33,8 +35,9 @@ pub async fn list_for(db: &Db, actor: &Actor) -> Result<Vec<AccountSummary>> {
             return all(db).await;
         }
         let sql = format!(
-            "{SUMMARY} WHERE a.id IN (SELECT account_id FROM memberships WHERE person_id = $1 AND status = 'active') \
-             ORDER BY o.name, a.name, a.id"
+            "{SUMMARY} WHERE a.id IN (SELECT m.account_id FROM memberships m WHERE m.person_id = $1 \
+             AND m.status = 'active' AND {}) ORDER BY o.name, a.name, a.id",
+            super::access::gives_access("m")
         );
         db.fetch_all(&sql!(sql, actor.person_id)).await
     })

@@ -41,10 +41,17 @@ pub async fn create(db: &Db, admin: &AccountAdmin, contact: &NewContact, change:
     if bits == 0 {
         return Err(AppError::invalid("Choose at least one role."));
     }
+    let domain = key.rsplit('@').next().unwrap_or_default().to_string();
+    // On a deployment a partner supports, a contact with one of the partner's domains is
+    // the partner's person; anyone else is the customer's, and refused when joining.
     let (organisation, org_name): (i64, String) = tx
         .fetch_optional(&sql!(
-            "SELECT o.id, o.name FROM accounts a JOIN organisations o ON o.id = a.organisation_id WHERE a.id = $1",
-            admin.account()
+            "SELECT o.id, o.name FROM partner_deployments pd JOIN organisations o ON o.id = pd.partner_id \
+             JOIN organisation_domains d ON d.organisation_id = o.id WHERE pd.account_id = $1 AND d.domain = $2 \
+             UNION ALL SELECT o.id, o.name FROM accounts a JOIN organisations o ON o.id = a.organisation_id \
+             WHERE a.id = $1",
+            admin.account(),
+            &domain
         ))
         .await?
         .ok_or_else(|| AppError::not_found("There is no such account."))?;
@@ -60,7 +67,6 @@ pub async fn create(db: &Db, admin: &AccountAdmin, contact: &NewContact, change:
             format!("The email {email} belongs to someone outside {org_name}. Use Add new user instead.")
         }));
     }
-    let domain = key.rsplit('@').next().unwrap_or_default().to_string();
     let person: i64 = tx
         .scalar(&sql!(
             "INSERT INTO people (display_name, name_key, email, email_key, email_domain, organisation_id) \

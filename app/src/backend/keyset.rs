@@ -57,12 +57,57 @@ pub fn finish<R>(
     (rows, prev, next)
 }
 
+/// `finish` for a read that looked at no more than a window of rows past the cursor (a
+/// search no index serves): when the window ran out before a page of matches, the page
+/// goes on from `boundary`, the window's last row, so that the next read starts there.
+/// A stretch without a match has no row to page back from: "First page" leads back.
+pub fn finish_within<R>(
+    rows: Vec<R>,
+    page_size: u32,
+    cursor: Option<&PageCursor>,
+    key: impl Fn(&R) -> Cursor,
+    boundary: Option<Cursor>,
+) -> (Vec<R>, Option<Cursor>, Option<Cursor>) {
+    let more = rows.len() > page_size as usize;
+    let (rows, mut prev, mut next) = finish(rows, page_size, cursor, key);
+    let backward = matches!(cursor, Some(PageCursor::Before(_)));
+    if let (false, Some(b)) = (more, boundary) {
+        if backward {
+            prev = Some(b);
+        } else {
+            next = Some(b);
+        }
+    }
+    (rows, prev, next)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn at(id: i64) -> Cursor {
         Cursor { key: CursorKey::Int(id), id }
+    }
+
+    #[test]
+    fn a_window_that_ran_out_goes_on_from_its_last_row() {
+        // Two matches in a window of ten rows that ended at 10: "Next" starts after 10.
+        let (rows, prev, next) = finish_within(vec![3, 7], 2, None, |r| at(*r), Some(at(10)));
+        assert_eq!((rows, prev, next), (vec![3, 7], None, Some(at(10))));
+        // A whole page of matches: the page's own last row, as ever.
+        let (rows, _, next) = finish_within(vec![3, 7, 8], 2, None, |r| at(*r), Some(at(10)));
+        assert_eq!((rows, next), (vec![3, 7], Some(at(7))));
+        // Nothing in the stretch after 10 up to 20: on from 20.
+        let after = PageCursor::After(at(10));
+        let (rows, prev, next) = finish_within(Vec::<i64>::new(), 2, Some(&after), |r| at(*r), Some(at(20)));
+        assert_eq!((rows, prev, next), (vec![], None, Some(at(20))));
+        // Backwards from 20, nothing down to 10: on (back) from 10.
+        let before = PageCursor::Before(at(20));
+        let (rows, prev, _) = finish_within(Vec::<i64>::new(), 2, Some(&before), |r| at(*r), Some(at(10)));
+        assert_eq!((rows, prev), (vec![], Some(at(10))));
+        // The window did not run out: nothing beyond.
+        let (_, _, next) = finish_within(vec![3], 2, None, |r| at(*r), None);
+        assert_eq!(next, None);
     }
 
     #[test]

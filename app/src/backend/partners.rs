@@ -4,7 +4,7 @@
 
 use super::access::{Operator, PartnerMember};
 use super::audit::{self, Record};
-use super::db::{like_escape, Db, Sql};
+use super::db::{like_escape, Db, Sql, Tx};
 use super::keyset;
 use super::members::write::{begin_change, remove_within};
 use super::now;
@@ -104,7 +104,11 @@ pub async fn deployments(db: &Db, member: &PartnerMember, q: &DeploymentQuery) -
     let total = db
         .scalar::<i64>(&sql!("SELECT COUNT(*) FROM partner_deployments WHERE partner_id = $1", member.partner()))
         .await?;
-    Ok(Deployments { partner: member.partner_name().to_string(), total, page: DeploymentPage { rows, prev, next } })
+    Ok(Deployments {
+        partner: member.partner_name().to_string(),
+        total,
+        page: DeploymentPage { rows, prev, next, window: None },
+    })
 }
 
 /// One deployment the member's partner supports, with the partner's contacts there and
@@ -245,8 +249,48 @@ pub async fn start_support(db: &Db, operator: &Operator, partner: i64, org_id: &
         },
     )
     .await?;
+    let asleep: i64 = tx
+        .scalar(&sql!(
+            format!(
+                "SELECT COUNT(*) FROM memberships m WHERE m.account_id = $1 AND m.status = 'active' AND NOT {}",
+                super::access::gives_access("m")
+            ),
+            account
+        ))
+        .await?;
     tx.commit().await?;
-    Ok(format!("{partner_name} now supports {name}."))
+    Ok(match asleep {
+        0 => format!("{partner_name} now supports {name}."),
+        1 => format!(
+            "{partner_name} now supports {name}; its one member of the customer's own keeps their roles but has no \
+             portal access while {partner_name} supports it."
+        ),
+        n => format!(
+            "{partner_name} now supports {name}; its {n} members of the customer's own keep their roles but have no \
+             portal access while {partner_name} supports it."
+        ),
+    })
+}
+
+/// Refuses to make `person` a member of `account` when a partner supports it and they
+/// are not one of the partner's people: its contacts come from the partner (seed 004).
+pub(in crate::backend) async fn check_may_join(tx: &mut Tx, account: AccountId, person: i64) -> Result<()> {
+    let refused: Option<(String, String)> = tx
+        .fetch_optional(&sql!(
+            "SELECT a.name, o.name FROM partner_deployments pd JOIN accounts a ON a.id = pd.account_id \
+             JOIN organisations o ON o.id = pd.partner_id WHERE pd.account_id = $1 \
+             AND NOT EXISTS (SELECT 1 FROM partner_deployments q JOIN people p ON p.organisation_id = q.partner_id \
+             WHERE q.account_id = $1 AND p.id = $2) ORDER BY o.name LIMIT 1",
+            account,
+            person
+        ))
+        .await?;
+    match refused {
+        Some((account, partner)) => Err(AppError::invalid(format!(
+            "{account} is supported by {partner}: only people of {partner} can be its contacts."
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Ends `partner`'s support of `account`: in one transaction, the record goes and so does
@@ -288,9 +332,12 @@ pub async fn end_support(db: &Db, operator: &Operator, partner: i64, account: Ac
     .await?;
     tx.commit().await?;
     let name = db.scalar::<String>(&sql!("SELECT name FROM accounts WHERE id = $1", account)).await?;
-    Ok(match theirs.len() {
+    let said = match theirs.len() {
         0 => format!("{partner_name} no longer supports {name}."),
         1 => format!("{partner_name} no longer supports {name}; its one member there was removed."),
         n => format!("{partner_name} no longer supports {name}; its {n} members there were removed."),
-    })
+    };
+    let still =
+        db.scalar::<i64>(&sql!("SELECT COUNT(*) FROM partner_deployments WHERE account_id = $1", account)).await?;
+    Ok(if still == 0 { format!("{said} The customer's own members have portal access again.") } else { said })
 }

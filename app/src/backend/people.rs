@@ -10,10 +10,13 @@ use crate::sql;
 pub const SUGGESTIONS: i64 = 8;
 
 /// Whom the type-ahead may offer for account `$1` (SPEC F8): registered people of the
-/// account's organisation domains. Adding by id is limited to them too; anyone else is
-/// added by full email, so that nobody can step through ids to find people.
+/// account's organisation domains, or of its partners' domains on a deployment a partner
+/// supports (its contacts come from the partner). Adding by id is limited to them too;
+/// anyone else is added by full email, so that nobody can step through ids to find people.
 const OFFERED: &str = "p.registered_at IS NOT NULL AND p.email_domain IN (SELECT d.domain FROM organisation_domains d \
-     JOIN accounts a ON a.organisation_id = d.organisation_id WHERE a.id = $1)";
+     WHERE d.organisation_id IN (SELECT pd.partner_id FROM partner_deployments pd WHERE pd.account_id = $1 \
+     UNION SELECT a.organisation_id FROM accounts a WHERE a.id = $1 \
+     AND NOT EXISTS (SELECT 1 FROM partner_deployments pd WHERE pd.account_id = $1)))";
 
 /// Registered people of the account's organisation domains whose name (any word) or
 /// email starts with `text`, who are not members yet.

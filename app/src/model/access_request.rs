@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn org_ids_are_split_on_lines_commas_and_spaces_once_each() {
-        assert_eq!(org_ids(" NW-1002\nch-2001, GX-3001;;nw-1002  \n\n"), vec!["NW-1002", "ch-2001", "GX-3001"]);
+        assert_eq!(org_ids(" NW-1003\nch-2001, GX-3001;;nw-1003  \n\n"), vec!["NW-1003", "ch-2001", "GX-3001"]);
         assert!(org_ids(" \n ,").is_empty());
     }
 }

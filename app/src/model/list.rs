@@ -351,6 +351,9 @@ pub struct AccountSummary {
     pub government_cloud: bool,
     pub org_id: String,
     pub members: i64,
+    /// The partner supporting this deployment, if one does: then only its people have
+    /// portal access here (seed 004).
+    pub supported_by: Option<String>,
 }
 
 /// One row of the Manage Users table.
@@ -386,6 +389,19 @@ pub struct MemberPage {
 }
 
 /// A date as `YYYY-MM-DD` (UTC) from Unix seconds; `None` for 0, which means never.
+/// `n` with a comma every three digits, as the messages write numbers.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 pub fn format_date(unix: i64) -> Option<String> {
     if unix <= 0 {
         return None;
@@ -412,6 +428,14 @@ pub fn format_time(unix: i64) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn numbers_are_written_with_thousands_separators() {
+        assert_eq!(super::thousands(7), "7");
+        assert_eq!(super::thousands(1_000), "1,000");
+        assert_eq!(super::thousands(10_000), "10,000");
+        assert_eq!(super::thousands(1_234_567), "1,234,567");
+    }
+
     use super::*;
     use std::collections::HashMap;
 

@@ -203,4 +203,8 @@ pub struct TablePage<R> {
     pub next: Option<Cursor>,
     /// Cursor of the previous page (before the first row), when there is one.
     pub prev: Option<Cursor>,
+    /// Set when a short Search Text looked at no more than this many rows past the
+    /// cursor: the page may hold fewer matches than fit, and "Next" looks further.
+    #[serde(default)]
+    pub window: Option<u32>,
 }

@@ -4,9 +4,9 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{case_href, list_cases};
 use crate::components::error_view::ErrorView;
-use crate::components::table::{paged_table::PagedTable, search_box::SearchBox};
+use crate::components::table::{paged_table::PagedTable, pager::Pager, search_box::SearchBox};
 use crate::error::AppError;
-use crate::model::{format_date, CaseList, CaseQuery, CaseStatus, ListView};
+use crate::model::{format_date, thousands, CaseList, CaseQuery, CaseStatus, ListView};
 
 /// An account's cases (SPEC F20): every case for its administrators, the cases they
 /// are on for other members; searched, filtered, sorted and paged by the server, the
@@ -65,7 +65,28 @@ fn CaseListView(
     });
     let caption = caption(&q, list.sees_all);
     let page = list.page;
-    let body = if page.rows.is_empty() {
+    // A one- or two-character search looks at a stretch of cases per page (see
+    // `SHORT_SEARCH_WINDOW`): said, so that a short or empty page is not read as "no more".
+    let window_note = page.window.map(|n| {
+        view! {
+            <p class="hint">
+                {format!(
+                    "One or two characters look through {} cases per page; type a third to search every case at once.",
+                    thousands(u64::from(n))
+                )}
+            </p>
+        }
+    });
+    let stretch_empty = page.rows.is_empty() && page.window.is_some() && (page.next.is_some() || page.prev.is_some());
+    let body = if stretch_empty {
+        view! {
+            <div class="empty" role="status">
+                <p>"None of the cases in this stretch match. “Next” looks further."</p>
+            </div>
+            <Pager query=q.clone() prev=page.prev.clone() next=page.next.clone()/>
+        }
+        .into_any()
+    } else if page.rows.is_empty() {
         let clear = CaseQuery::new(account).href();
         view! {
             <div class="empty" role="status">
@@ -121,6 +142,7 @@ fn CaseListView(
             {mine_link}
         </nav>
         <SearchBox query placeholder="Case number or title"/>
+        {window_note}
         <section class="case-list" aria-busy=move || loading.get().to_string()>{body}</section>
     }
 }

@@ -120,6 +120,15 @@ pub fn ManageUsers() -> impl IntoView {
                             </div>
                             <AccountPicker accounts current=id/>
                         </div>
+                        {account.supported_by.clone().map(|partner| view! {
+                            <p class="notice">
+                                {format!(
+                                    "{partner} supports this deployment: only its people have portal access here. \
+                                     Members of {}'s own keep their roles, without access, until the support ends.",
+                                    account.organisation,
+                                )}
+                            </p>
+                        })}
                         <Notices notices=Signal::derive(notices)/>
                         <div class="layout">
                             <aside>

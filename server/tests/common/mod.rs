@@ -199,6 +199,8 @@ pub mod personas {
     pub const APPROVER: &str = "alex.approver@initech.example";
     /// Of the partner: approves access requests for Globex GovCloud (GX-3001) only.
     pub const GOVCLOUD_APPROVER: &str = "pete.approver@initech.example";
+    /// Approves for every deployment of another partner, Umbrella Partners.
+    pub const RIVAL: &str = "rita.rival@umbrella.example";
 }
 
 pub use personas::OPERATOR;

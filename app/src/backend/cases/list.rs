@@ -48,8 +48,19 @@ fn sort_column(sort: CaseSort) -> &'static str {
     }
 }
 
+/// How many cases past the cursor a page of a one- or two-character Search Text looks at
+/// (no index serves those): a common string fills its page long before, a rare one ends
+/// the page early with "Next" going on from the last case looked at, so no page reads
+/// the whole account. What matches does not change, only how far each page looks.
+pub const SHORT_SEARCH_WINDOW: u32 = 20_000;
+
 /// One page of the account's cases that `lister` may see.
 pub async fn list(db: &Db, lister: &CaseAccess, q: &CaseQuery) -> Result<CasePage> {
+    list_within(db, lister, q, SHORT_SEARCH_WINDOW).await
+}
+
+/// `list`, with the window of a short search given (tests use a small one).
+pub async fn list_within(db: &Db, lister: &CaseAccess, q: &CaseQuery, window: u32) -> Result<CasePage> {
     if q.account != lister.account().0 {
         return Err(AppError::Forbidden(NO_ACCESS.into()));
     }
@@ -58,6 +69,8 @@ pub async fn list(db: &Db, lister: &CaseAccess, q: &CaseQuery) -> Result<CasePag
     let col = sort_column(p.sort);
     let backend = db.backend();
     let search = clean_search(&p.search).to_lowercase();
+    let short = !search.is_empty() && !searchable(&search);
+    let window = window.max(1);
     let mine = q.mine || !lister.is_admin();
     // On SQLite a rare search term's cases are collected from the search index and
     // sorted; a common one's are found by walking the sort index, as are the cases of
@@ -67,18 +80,17 @@ pub async fn list(db: &Db, lister: &CaseAccess, q: &CaseQuery) -> Result<CasePag
         && count_matches(db, &search, DRIVE_BELOW).await? < DRIVE_BELOW;
     let drive = by_search_index || (backend == Backend::Sqlite && mine);
     let from = if drive { "cases c NOT INDEXED" } else { "cases c" };
-    let mut sql = Sql::new(&format!(
-        "SELECT c.id, c.number, c.title, c.status, c.primary_name, c.updated_at, c.title_key, c.primary_name_key \
-         FROM {from} WHERE c.account_id = "
-    ));
-    sql.bind_int(q.account);
+    let person = mine.then(|| lister.actor().person_id);
+    // The cases in view past the cursor, in the reading order, before any Search Text.
+    let mut scope = Sql::new(&format!("SELECT {COLUMNS} FROM {from} WHERE c.account_id = "));
+    scope.bind_int(q.account);
     if let Some(status) = q.status {
-        sql.push(" AND c.status = ").bind_text(status.as_str());
+        scope.push(" AND c.status = ").bind_text(status.as_str());
     }
     // A member only ever sees their own cases; "mine" asks the same of an administrator.
-    if mine {
-        let person = lister.actor().person_id;
-        sql.push(" AND c.id IN (SELECT id FROM cases WHERE account_id = ")
+    if let Some(person) = person {
+        scope
+            .push(" AND c.id IN (SELECT id FROM cases WHERE account_id = ")
             .bind_int(q.account)
             .push(" AND primary_contact_id = ")
             .bind_int(person)
@@ -88,18 +100,38 @@ pub async fn list(db: &Db, lister: &CaseAccess, q: &CaseQuery) -> Result<CasePag
             .bind_int(person)
             .push(")");
     }
-    if !search.is_empty() {
-        push_search(&mut sql, backend, &search, by_search_index);
-    }
     if let Some(PageCursor::After(c) | PageCursor::Before(c)) = &p.cursor {
-        keyset::push_past(&mut sql, col, "c.id", ascending, c);
+        keyset::push_past(&mut scope, col, "c.id", ascending, c);
     }
-    keyset::push_order(&mut sql, col, "c.id", ascending, p.page_size);
-    sql.refuse_nul()?;
-    let rows: Vec<Listed> = on_db!(db, pool => bind_args!(sqlx::query_as::<_, Listed>(&sql.text), &sql.args)
-        .fetch_all(pool)
-        .await?);
-    let (rows, prev, next) = keyset::finish(rows, p.page_size, p.cursor.as_ref(), |r| r.cursor(p.sort));
+    let sql = if short {
+        // The first `window` cases of the scope, then the matches among them.
+        let mut sql = Sql { text: format!("SELECT * FROM ({}", scope.text), args: scope.args.clone() };
+        keyset::push_order(&mut sql, col, "c.id", ascending, window - 1);
+        sql.push(") c WHERE TRUE");
+        push_search(&mut sql, backend, &search, false);
+        keyset::push_order(&mut sql, col, "c.id", ascending, p.page_size);
+        sql
+    } else {
+        let mut sql = scope.clone();
+        if !search.is_empty() {
+            push_search(&mut sql, backend, &search, by_search_index);
+        }
+        keyset::push_order(&mut sql, col, "c.id", ascending, p.page_size);
+        sql
+    };
+    let rows = fetch(db, &sql).await?;
+    // A short search that found less than a page: if the window was full, the next page
+    // goes on from its last case.
+    let boundary = if short && rows.len() <= p.page_size as usize {
+        let mut last = scope;
+        let order = if ascending { "ASC" } else { "DESC" };
+        last.push(&format!(" ORDER BY {col} {order}, c.id {order} LIMIT 1 OFFSET ")).bind_int(i64::from(window) - 1);
+        fetch(db, &last).await?.first().map(|r| r.cursor(p.sort))
+    } else {
+        None
+    };
+    let (rows, prev, next) =
+        keyset::finish_within(rows, p.page_size, p.cursor.as_ref(), |r| r.cursor(p.sort), boundary);
     let rows = rows
         .into_iter()
         .map(|r| CaseRow {
@@ -111,7 +143,17 @@ pub async fn list(db: &Db, lister: &CaseAccess, q: &CaseQuery) -> Result<CasePag
             updated_at: r.updated_at,
         })
         .collect();
-    Ok(CasePage { rows, prev, next })
+    Ok(CasePage { rows, prev, next, window: short.then_some(window) })
+}
+
+const COLUMNS: &str =
+    "c.id, c.number, c.title, c.status, c.primary_name, c.updated_at, c.title_key, c.primary_name_key";
+
+async fn fetch(db: &Db, sql: &Sql) -> Result<Vec<Listed>> {
+    sql.refuse_nul()?;
+    Ok(on_db!(db, pool => bind_args!(sqlx::query_as::<_, Listed>(&sql.text), &sql.args)
+        .fetch_all(pool)
+        .await?))
 }
 
 /// Below this many matches a search drives the query from the search index (SQLite).

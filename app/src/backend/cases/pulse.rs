@@ -17,13 +17,19 @@ use crate::model::{
 use crate::sql;
 
 /// The people a new message on `$1` (a case of account `$2`) notifies, but for the
-/// author `$3`: those on the case who are active members of the account.
-const RECIPIENTS: &str = "SELECT r.person_id FROM (\
-     SELECT primary_contact_id AS person_id FROM cases WHERE id = $1 AND primary_contact_id IS NOT NULL \
-     UNION SELECT person_id FROM case_contacts WHERE case_id = $1 \
-     UNION SELECT person_id FROM case_followers WHERE case_id = $1) r \
-     JOIN memberships m ON m.account_id = $2 AND m.person_id = r.person_id AND m.status = 'active' \
-     WHERE r.person_id <> $3";
+/// author `$3`: those on the case who are active members of the account with portal
+/// access.
+fn recipients() -> String {
+    format!(
+        "SELECT r.person_id FROM (\
+         SELECT primary_contact_id AS person_id FROM cases WHERE id = $1 AND primary_contact_id IS NOT NULL \
+         UNION SELECT person_id FROM case_contacts WHERE case_id = $1 \
+         UNION SELECT person_id FROM case_followers WHERE case_id = $1) r \
+         JOIN memberships m ON m.account_id = $2 AND m.person_id = r.person_id AND m.status = 'active' \
+         WHERE r.person_id <> $3 AND {}",
+        crate::backend::access::gives_access("m")
+    )
+}
 
 /// Posts a message on the case. The author must be an active member of the account and
 /// the case open: a resolved case is reopened first by its primary contact or an
@@ -61,7 +67,8 @@ pub async fn post(db: &Db, reader: &CaseReader, body: &str) -> Result<i64> {
     tx.execute(&sql!(
         format!(
             "INSERT INTO notifications (person_id, case_id, message_id, created_at) \
-             SELECT q.person_id, $1, $4, $5 FROM ({RECIPIENTS}) q"
+             SELECT q.person_id, $1, $4, $5 FROM ({}) q",
+            recipients()
         ),
         case,
         account,
@@ -73,8 +80,9 @@ pub async fn post(db: &Db, reader: &CaseReader, body: &str) -> Result<i64> {
     let emailed: Vec<(String, String)> = tx
         .fetch_all(&sql!(
             format!(
-                "SELECT p.email, p.display_name FROM ({RECIPIENTS}) q JOIN people p ON p.id = q.person_id \
-                 WHERE p.pulse_emails"
+                "SELECT p.email, p.display_name FROM ({}) q JOIN people p ON p.id = q.person_id \
+                 WHERE p.pulse_emails",
+                recipients()
             ),
             case,
             account,

@@ -9,8 +9,8 @@ use crate::backend::mail::{outbox, templates, EmailAddress, FULL_EMAIL};
 use crate::backend::roles::{requested_bits, Catalogue};
 use crate::error::{AppError, Result};
 use crate::model::{
-    AccountId, AuditAction, BulkAction, BulkResult, CloudAffiliation, Environment, MemberDetails, MemberStatus,
-    MembershipId, PersonId, PersonRef, RoleChange, Selection, Version,
+    thousands, AccountId, AuditAction, BulkAction, BulkResult, CloudAffiliation, Environment, MemberDetails,
+    MemberStatus, MembershipId, PersonId, PersonRef, RoleChange, Selection, Version,
 };
 use crate::sql;
 
@@ -218,7 +218,7 @@ async fn checked_cloud(
     if cloud.is_some_and(|c| c.projects.len() > MAX_CLOUD_PROJECTS) {
         return Err(AppError::invalid(format!(
             "Choose at most {} projects, or All projects.",
-            thousands(MAX_CLOUD_PROJECTS)
+            thousands(MAX_CLOUD_PROJECTS as u64)
         )));
     }
     let mut cloud = cloud.cloned().unwrap_or_default();
@@ -373,6 +373,7 @@ async fn insert(
     added_by: Option<i64>,
 ) -> Result<i64> {
     ensure_unique_free(tx, cat, account, bits, 0).await?;
+    crate::backend::partners::check_may_join(tx, account, person.id).await?;
     let owned: i64 = tx
         .scalar(&sql!(
             "SELECT COUNT(*) FROM cases WHERE account_id = $1 AND status = 'open' AND primary_contact_id = $2",
@@ -776,7 +777,7 @@ pub async fn bulk(db: &Db, admin: &AccountAdmin, selection: &Selection, action: 
         if ids.len() > SELECTED_LIMIT {
             return Err(AppError::invalid(format!(
                 "Select at most {} users one by one, or select all users of the view.",
-                thousands(SELECTED_LIMIT)
+                thousands(SELECTED_LIMIT as u64)
             )));
         }
     }
@@ -803,7 +804,7 @@ pub async fn bulk(db: &Db, admin: &AccountAdmin, selection: &Selection, action: 
         return Err(AppError::invalid("Select at least one user."));
     }
     if ids.len() > BULK_LIMIT {
-        return Err(AppError::invalid(format!("Select at most {} users at once.", thousands(BULK_LIMIT))));
+        return Err(AppError::invalid(format!("Select at most {} users at once.", thousands(BULK_LIMIT as u64))));
     }
     // The acting administrator's own membership last: while they are still a member, the
     // open cases of the others removed before them can be handed to them (F11).
@@ -877,28 +878,4 @@ pub async fn bulk(db: &Db, admin: &AccountAdmin, selection: &Selection, action: 
     }
     tx.commit().await?;
     Ok(result)
-}
-
-/// `n` with a comma every three digits, as the messages write numbers.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn numbers_are_written_with_thousands_separators() {
-        assert_eq!(super::thousands(7), "7");
-        assert_eq!(super::thousands(1_000), "1,000");
-        assert_eq!(super::thousands(10_000), "10,000");
-        assert_eq!(super::thousands(1_234_567), "1,234,567");
-    }
 }
