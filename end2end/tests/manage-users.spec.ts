@@ -62,6 +62,12 @@ test('Search Text filters as you type, through the server, after hydration', asy
   }
   // The list came from a server function call, not a full page load.
   expect(requests.length).toBeGreaterThan(0);
+  // Three characters search every member; one or two look through a stretch and say so.
+  const stretch = page.getByText('One or two characters look through 4,000 users per page; type a third to search every user at once.');
+  await expect(stretch).toHaveCount(0);
+  await page.getByLabel('Search Text').fill('so');
+  await expect(page.getByRole('table')).toHaveAccessibleName(/matching “so”/);
+  await expect(stretch).toBeVisible();
 });
 
 test('paging goes forward and back, and a reload keeps the view', async ({ page }) => {

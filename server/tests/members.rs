@@ -23,12 +23,20 @@ async fn walk(db: &Db, q: &MemberQuery) -> Vec<MemberPage> {
 
 /// Every page of a view read with one strategy.
 async fn walk_with(db: &Db, q: &MemberQuery, strategy: Strategy) -> Vec<MemberPage> {
+    walk_by(db, q, strategy, members::read::SHORT_SEARCH_WINDOW).await
+}
+
+/// Every page of a view whose short Search Text looks at `window` members per page.
+async fn walk_within(db: &Db, q: &MemberQuery, window: u32) -> Vec<MemberPage> {
+    walk_by(db, q, Strategy::Auto, window).await
+}
+
+async fn walk_by(db: &Db, q: &MemberQuery, strategy: Strategy, window: u32) -> Vec<MemberPage> {
+    let admin = common::as_operator(db, q.account).await;
     let mut pages = Vec::new();
     let mut q = q.clone();
     loop {
-        let page = members::read::list_with(db, &common::as_operator(db, q.account).await, &q, NOW, strategy)
-            .await
-            .expect("list");
+        let page = members::read::list_within(db, &admin, &q, NOW, strategy, window).await.expect("list");
         let next = page.next.clone();
         pages.push(page);
         match next {
@@ -119,6 +127,51 @@ backend_tests! {
         }
         let some = walk(&db, &MemberQuery { search: "son".into(), ..MemberQuery::new(account) }).await;
         assert!(!ids(&some).is_empty(), "the demo data has people called …son");
+    }
+
+    async fn a_short_search_pages_through_windows_and_finds_every_match(db) {
+        let account = seeded(&db).await;
+        let admin = common::as_operator(&db, account).await;
+        for term in ["a", "zq", "MA", "ü", "@"] {
+            for sort in [SortKey::Name, SortKey::Email, SortKey::LastSignOn, SortKey::CasesOwned, SortKey::Roles] {
+                for dir in [SortDir::Asc, SortDir::Desc] {
+                    let q = MemberQuery { search: term.into(), sort, dir, page_size: 5, ..MemberQuery::new(account) };
+                    // Seven members looked at per page: pages end early, some are empty.
+                    let pages = walk_within(&db, &q, 7).await;
+                    assert!(pages.iter().all(|p| p.window == Some(7)));
+                    let pattern = format!("%{}%", term.to_lowercase());
+                    let matching: Vec<i64> = on_db!(&db, pool => sqlx::query_scalar(
+                        "SELECT id FROM memberships WHERE account_id = $1 AND status = 'active' \
+                         AND (name_key LIKE $2 OR email_key LIKE $2)")
+                        .bind(account).bind(&pattern).fetch_all(pool).await.unwrap());
+                    let want: Vec<i64> = expected(&db, account, "active", sort, dir)
+                        .await
+                        .into_iter()
+                        .filter(|id| matching.contains(id))
+                        .collect();
+                    assert_eq!(ids(&pages), want, "{term:?} by {sort:?} {dir:?}");
+                    // The usual window gives the same members in full pages.
+                    let full = walk(&db, &q).await;
+                    assert_eq!(ids(&full), want);
+                    assert!(full.iter().all(|p| p.window == Some(members::read::SHORT_SEARCH_WINDOW)));
+                    // Back from the last page with rows: the same members, backwards.
+                    let Some(last) = pages.iter().rposition(|p| !p.rows.is_empty()) else { continue };
+                    let mut back: Vec<i64> = pages[last].rows.iter().rev().map(|r| r.membership_id).collect();
+                    let mut prev = pages[last].prev.clone();
+                    while let Some(c) = prev {
+                        let before = MemberQuery { cursor: Some(PageCursor::Before(c)), ..q.clone() };
+                        let page = members::read::list_within(&db, &admin, &before, NOW, Strategy::Auto, 7).await.unwrap();
+                        back.extend(page.rows.iter().rev().map(|r| r.membership_id));
+                        prev = page.prev;
+                    }
+                    back.reverse();
+                    assert_eq!(back, want, "{term:?} by {sort:?} {dir:?}, backwards");
+                }
+            }
+        }
+        // Three characters use the indexes, and no window.
+        let q = MemberQuery { search: "son".into(), ..MemberQuery::new(account) };
+        assert_eq!(walk(&db, &q).await[0].window, None);
     }
 
     async fn hostile_search_text_is_just_text(db) {

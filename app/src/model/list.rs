@@ -386,9 +386,12 @@ pub struct MemberPage {
     pub prev: Option<Cursor>,
     /// Label of the role the view is filtered to, for the table's heading.
     pub role_label: Option<String>,
+    /// Set when a short Search Text looked at no more than this many members past the
+    /// cursor: the page may hold fewer matches than fit, and "Next" looks further.
+    #[serde(default)]
+    pub window: Option<u32>,
 }
 
-/// A date as `YYYY-MM-DD` (UTC) from Unix seconds; `None` for 0, which means never.
 /// `n` with a comma every three digits, as the messages write numbers.
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
@@ -402,6 +405,7 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// A date as `YYYY-MM-DD` (UTC) from Unix seconds; `None` for 0, which means never.
 pub fn format_date(unix: i64) -> Option<String> {
     if unix <= 0 {
         return None;

@@ -20,7 +20,7 @@ use crate::components::manage_users::{
 use crate::components::table::{pager::Pager, search_box::SearchBox};
 use crate::components::toast::{ToastRegion, Toasts};
 use crate::error::AppError;
-use crate::model::{ListView, MemberPage, MemberQuery, MemberStatus, Overview};
+use crate::model::{thousands, ListView, MemberPage, MemberQuery, MemberStatus, Overview};
 
 /// Manage Users: one account's members, searched, filtered, sorted and paged by the
 /// server, with the administrator's actions. The URL holds the whole view, so a reload
@@ -251,7 +251,29 @@ fn MemberList(members: MembersResource, loading: RwSignal<bool>) -> impl IntoVie
                     {move || Suspend::new(async move {
                         let (q, page) = members.await?;
                         let caption = caption(&q, page.role_label.as_deref());
-                        let body = if page.rows.is_empty() {
+                        // A one- or two-character search looks at a stretch of members
+                        // per page: said, so that a short or empty page is not read as
+                        // the end of the list.
+                        let window_note = page.window.map(|n| view! {
+                            <p class="hint">
+                                {format!(
+                                    "One or two characters look through {} users per page; type a third to search every user at once.",
+                                    thousands(u64::from(n)),
+                                )}
+                            </p>
+                        });
+                        let stretch_empty = page.rows.is_empty()
+                            && page.window.is_some()
+                            && (page.next.is_some() || page.prev.is_some());
+                        let body = if stretch_empty {
+                            view! {
+                                <div class="empty" role="status">
+                                    <p>"None of the users in this stretch match. “Next” looks further."</p>
+                                </div>
+                                <Pager query=q prev=page.prev next=page.next/>
+                            }
+                            .into_any()
+                        } else if page.rows.is_empty() {
                             let clear = MemberQuery::new(q.account).href();
                             view! {
                                 <div class="empty" role="status">
@@ -269,7 +291,7 @@ fn MemberList(members: MembersResource, loading: RwSignal<bool>) -> impl IntoVie
                             }
                             .into_any()
                         };
-                        Ok::<_, AppError>(body)
+                        Ok::<_, AppError>(view! { {window_note} {body} })
                     })}
                 </ErrorBoundary>
             </Transition>

@@ -103,18 +103,24 @@ pub async fn list_within(db: &Db, lister: &CaseAccess, q: &CaseQuery, window: u3
     if let Some(PageCursor::After(c) | PageCursor::Before(c)) = &p.cursor {
         keyset::push_past(&mut scope, col, "c.id", ascending, c);
     }
+    // On PostgreSQL, Search Text of several words is looked up in the trigram index by its
+    // rarest word only (see `rarest_word`).
+    let index_word = match backend {
+        Backend::Postgres if searchable(&search) => rarest_word(db, &search).await?,
+        _ => None,
+    };
     let sql = if short {
         // The first `window` cases of the scope, then the matches among them.
         let mut sql = Sql { text: format!("SELECT * FROM ({}", scope.text), args: scope.args.clone() };
         keyset::push_order(&mut sql, col, "c.id", ascending, window - 1);
         sql.push(") c WHERE TRUE");
-        push_search(&mut sql, backend, &search, false);
+        push_search(&mut sql, backend, &search, false, None);
         keyset::push_order(&mut sql, col, "c.id", ascending, p.page_size);
         sql
     } else {
         let mut sql = scope.clone();
         if !search.is_empty() {
-            push_search(&mut sql, backend, &search, by_search_index);
+            push_search(&mut sql, backend, &search, by_search_index, index_word.as_deref());
         }
         keyset::push_order(&mut sql, col, "c.id", ascending, p.page_size);
         sql
@@ -184,7 +190,7 @@ fn named_number(search: &str) -> Option<String> {
 
 /// Search Text matches a case whose title holds it, letter case aside, or whose number
 /// it names (`named_number`): an exact match, found through the numbers' unique index.
-fn push_search(sql: &mut Sql, backend: Backend, search: &str, by_search_index: bool) {
+fn push_search(sql: &mut Sql, backend: Backend, search: &str, by_search_index: bool, index_word: Option<&str>) {
     let number = named_number(search);
     if backend == Backend::Sqlite && by_search_index {
         // One set of ids from both indexes: the outer query reads cases by rowid only.
@@ -200,7 +206,21 @@ fn push_search(sql: &mut Sql, backend: Backend, search: &str, by_search_index: b
         // The trigram index serves LIKE, and PostgreSQL's statistics say how many rows a
         // pattern matches, so it chooses between it and walking the sort order.
         Backend::Postgres if searchable(search) => {
-            sql.push("c.title_key LIKE ").bind_text(format!("%{}%", like_escape(search))).push(" ESCAPE '\\'");
+            let whole = format!("%{}%", like_escape(search));
+            match index_word {
+                // The index finds the rare word's cases; the whole text is tested on
+                // those rows only (`|| ''` keeps it out of the index's hands).
+                Some(word) => {
+                    sql.push("(c.title_key LIKE ")
+                        .bind_text(format!("%{}%", like_escape(word)))
+                        .push(" ESCAPE '\\' AND (c.title_key || '') LIKE ")
+                        .bind_text(whole)
+                        .push(" ESCAPE '\\')");
+                }
+                None => {
+                    sql.push("c.title_key LIKE ").bind_text(whole).push(" ESCAPE '\\'");
+                }
+            }
         }
         _ => {
             let f = if backend == Backend::Sqlite { "instr" } else { "strpos" };
@@ -213,9 +233,52 @@ fn push_search(sql: &mut Sql, backend: Backend, search: &str, by_search_index: b
     sql.push(")");
 }
 
+/// The word of a several-word Search Text that PostgreSQL expects in the fewest titles,
+/// from its own statistics (an EXPLAIN per word, a fraction of a millisecond each). The
+/// trigram index looks up every trigram of the text, and the trigrams of common words
+/// ("problem" in every title) have posting lists as long as the table: "problem 12345"
+/// took 22 ms that way at 1,000,000 cases, and 1.7 ms looking up "12345" alone.
+async fn rarest_word(db: &Db, search: &str) -> Result<Option<String>> {
+    let words: Vec<&str> = search.split_whitespace().filter(|w| searchable(w)).collect();
+    if words.len() < 2 {
+        return Ok(None);
+    }
+    let mut best: Option<(f64, &str)> = None;
+    for word in words {
+        // Unprepared, so that the plan is made for this word's value.
+        let explain = sql!(
+            "EXPLAIN SELECT 1 FROM cases c WHERE c.title_key LIKE $1 ESCAPE '\\'",
+            format!("%{}%", like_escape(word))
+        );
+        let plan: Vec<(String,)> = on_db!(db, pool => bind_args!(sqlx::query_as::<_, (String,)>(&explain.text), &explain.args)
+            .persistent(false)
+            .fetch_all(pool)
+            .await?);
+        let rows = plan.first().and_then(|(line,)| estimated_rows(line)).unwrap_or(f64::MAX);
+        if best.is_none_or(|(n, _)| rows < n) {
+            best = Some((rows, word));
+        }
+    }
+    Ok(best.map(|(_, w)| w.to_string()))
+}
+
+/// The row estimate of an EXPLAIN line: "Seq Scan on cases c  (cost=0.00..1.00 rows=42 width=4)".
+fn estimated_rows(line: &str) -> Option<f64> {
+    let rest = &line[line.find("rows=")? + 5..];
+    rest.split(|c: char| !c.is_ascii_digit() && c != '.').next()?.parse().ok()
+}
+
 #[cfg(test)]
 mod tests {
-    use super::named_number;
+    use super::{estimated_rows, named_number};
+
+    #[test]
+    fn an_explain_line_gives_its_row_estimate() {
+        let line = "Bitmap Heap Scan on cases c  (cost=12.77..403.25 rows=100 width=4)";
+        assert_eq!(estimated_rows(line), Some(100.0));
+        assert_eq!(estimated_rows("Seq Scan on cases c  (cost=0.00..1.00 rows=1000534 width=4)"), Some(1_000_534.0));
+        assert_eq!(estimated_rows("Result"), None);
+    }
 
     #[test]
     fn a_number_is_named_by_itself_or_its_digits() {
