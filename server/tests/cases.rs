@@ -41,6 +41,17 @@ async fn owned_counts_agree(db: &Db, account: AccountId) {
     assert!(wrong.is_empty(), "Cases owned disagrees with the cases: {wrong:?}");
 }
 
+/// The column of `cases` a sort orders by.
+fn column_of(sort: CaseSort) -> &'static str {
+    match sort {
+        CaseSort::Number => "id",
+        CaseSort::Title => "title_key",
+        CaseSort::Status => "status",
+        CaseSort::Primary => "primary_name_key",
+        CaseSort::Updated => "updated_at",
+    }
+}
+
 /// Every row of the view, read page by page forwards, then backwards from the end.
 async fn walk(db: &Db, lister: &CaseAccess, q: &CaseQuery) -> Vec<String> {
     walk_within(db, lister, q, list::SHORT_SEARCH_WINDOW).await
@@ -128,13 +139,7 @@ backend_tests! {
                 q.list.dir = dir;
                 q.list.page_size = 10;
                 let rows = walk(&db, &as_admin, &q).await;
-                let column = match sort {
-                    CaseSort::Number => "id",
-                    CaseSort::Title => "title_key",
-                    CaseSort::Status => "status",
-                    CaseSort::Primary => "primary_name_key",
-                    CaseSort::Updated => "updated_at",
-                };
+                let column = column_of(sort);
                 let order = if dir == SortDir::Asc { "ASC" } else { "DESC" };
                 let want: Vec<(String,)> = db
                     .fetch_all(&sql!(
@@ -212,13 +217,7 @@ backend_tests! {
                     q.list.page_size = 4;
                     // Three cases looked at per page: most pages end early, some are empty.
                     let got = walk_within(&db, &as_admin, &q, 3).await;
-                    let column = match sort {
-                        CaseSort::Number => "id",
-                        CaseSort::Title => "title_key",
-                        CaseSort::Status => "status",
-                        CaseSort::Primary => "primary_name_key",
-                        CaseSort::Updated => "updated_at",
-                    };
+                    let column = column_of(sort);
                     let order = if dir == SortDir::Asc { "ASC" } else { "DESC" };
                     let want: Vec<(String,)> = db
                         .fetch_all(&sql!(

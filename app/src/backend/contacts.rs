@@ -46,10 +46,11 @@ pub async fn create(db: &Db, admin: &AccountAdmin, contact: &NewContact, change:
     // the partner's person; anyone else is the customer's, and refused when joining.
     let (organisation, org_name): (i64, String) = tx
         .fetch_optional(&sql!(
-            "SELECT o.id, o.name FROM partner_deployments pd JOIN organisations o ON o.id = pd.partner_id \
-             JOIN organisation_domains d ON d.organisation_id = o.id WHERE pd.account_id = $1 AND d.domain = $2 \
-             UNION ALL SELECT o.id, o.name FROM accounts a JOIN organisations o ON o.id = a.organisation_id \
-             WHERE a.id = $1",
+            "SELECT id, name FROM (SELECT o.id, o.name, 0 AS pick FROM partner_deployments pd \
+             JOIN organisations o ON o.id = pd.partner_id JOIN organisation_domains d ON d.organisation_id = o.id \
+             WHERE pd.account_id = $1 AND d.domain = $2 \
+             UNION ALL SELECT o.id, o.name, 1 AS pick FROM accounts a JOIN organisations o ON o.id = a.organisation_id \
+             WHERE a.id = $1) o ORDER BY pick LIMIT 1",
             admin.account(),
             &domain
         ))
