@@ -318,6 +318,22 @@ backend_tests! {
         assert_eq!(sign_in(addr, ADMIN, "wrong once more").await.status, 400);
     }
 
+    async fn an_email_longer_than_any_address_is_a_wrong_sign_in(db) {
+        seeded(&db).await;
+        let addr = serve(&db).await;
+        // Found by the hostile-payload fuzzer: the tries' key outgrew PostgreSQL's index row.
+        let long = format!("{}@example.com", "ab+".repeat(100_000));
+        for _ in 0..2 {
+            let reply = sign_in(addr, &long, "whatever it is").await;
+            assert_eq!(reply.status, 400, "{}", reply.text());
+            assert_eq!(error_of(&reply), "The email or password is not right.");
+        }
+        let keys: Vec<(String,)> =
+            db.fetch_all(&sql!("SELECT limit_key FROM attempts WHERE limit_key LIKE 'email:%'")).await.unwrap();
+        assert_eq!(keys.len(), 2, "both tries count, under one bounded key");
+        assert!(keys.iter().all(|(k,)| k.chars().count() == "email:".len() + 254), "{keys:?}");
+    }
+
     async fn registrations_are_limited_per_email_and_per_address(db) {
         seeded(&db).await;
         let email = "flood@example.org";

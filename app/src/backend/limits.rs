@@ -74,8 +74,14 @@ enum Who {
     Address,
 }
 
-/// Tries with this email (lower-cased).
+/// Tries with this email (lower-cased). A text longer than any address (254 characters,
+/// `valid_email`) is counted under its first 254: such keys name nobody, and the key
+/// stays within what a database index holds (PostgreSQL refuses a row of a few kilobytes).
 pub fn email(email_key: &str, max: i64) -> Counted {
+    let email_key = match email_key.char_indices().nth(254) {
+        Some((end, _)) => &email_key[..end],
+        None => email_key,
+    };
     Counted { key: format!("email:{email_key}"), max, who: Who::Email(email_key.to_string()) }
 }
 
