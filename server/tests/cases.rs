@@ -9,7 +9,8 @@ use app::backend::cases::{self, case, list, pulse, NOT_A_MEMBER, NO_SUCH_CASE};
 use app::backend::{members, Db};
 use app::error::AppError;
 use app::model::{
-    AccountId, CaseId, CaseQuery, CaseSort, CaseStatus, ListView, MembershipId, PageCursor, SortColumn, SortDir,
+    AccountId, CaseId, CaseQuery, CaseSort, CaseStatus, Cursor, CursorKey, ListView, MembershipId, PageCursor,
+    SortColumn, SortDir,
 };
 use app::sql;
 use common::personas::{ADMIN, INACTIVE, MEMBER, NEWCOMER, OPERATOR};
@@ -204,6 +205,15 @@ backend_tests! {
         let contoso = common::account_named(&db, "Contoso Health Cloud").await;
         let e = list::list(&db, &as_admin, &CaseQuery::new(contoso)).await.unwrap_err();
         assert!(matches!(e, AppError::Forbidden(_)));
+
+        // A page link whose sort value is of another kind than its column (found by the
+        // hostile-payload fuzzer: PostgreSQL answered text < bigint with an error).
+        for (sort, key) in [(CaseSort::Updated, CursorKey::Text("x".into())), (CaseSort::Title, CursorKey::Int(3))] {
+            let cursor = PageCursor::After(Cursor { key, id: 1 });
+            let q = CaseQuery::new(account.0).sorted_by(sort).at(Some(cursor));
+            let e = list::list(&db, &as_admin, &q).await.unwrap_err();
+            assert_eq!(e, AppError::invalid("This page link does not fit the sort order. Start again from the first page."));
+        }
     }
 
     async fn a_short_search_pages_through_windows_and_finds_every_match(db) {

@@ -3,7 +3,20 @@
 //! costs what reading page 1 does, and rows added meanwhile never shift a page.
 
 use super::db::Sql;
+use crate::error::{AppError, Result};
 use crate::model::{Cursor, CursorKey, PageCursor, SortDir};
+
+/// Refuses a cursor whose sort value is not of the kind the sorted column holds (`text`
+/// or a number): a link made by hand, or one kept from another sort. SQL would otherwise
+/// compare a number with text, which PostgreSQL answers with an error.
+pub fn check_kind(cursor: Option<&PageCursor>, text: bool) -> Result<()> {
+    match cursor {
+        Some(PageCursor::After(c) | PageCursor::Before(c)) if matches!(c.key, CursorKey::Text(_)) != text => {
+            Err(AppError::invalid("This page link does not fit the sort order. Start again from the first page."))
+        }
+        _ => Ok(()),
+    }
+}
 
 /// The direction rows are read in: the view's, flipped when reading backwards (towards
 /// the previous page; `finish` turns those rows around again).

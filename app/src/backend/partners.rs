@@ -48,6 +48,7 @@ fn sort_expr(sort: DeploymentSort) -> &'static str {
 /// is by keyset like every table.
 pub async fn deployments(db: &Db, member: &PartnerMember, q: &DeploymentQuery) -> Result<Deployments> {
     let p = &q.list;
+    keyset::check_kind(p.cursor.as_ref(), true)?;
     let ascending = keyset::ascending(p.dir, p.cursor.as_ref());
     let key = sort_expr(p.sort);
     let mut sql = Sql::new(&format!(

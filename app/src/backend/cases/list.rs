@@ -65,6 +65,7 @@ pub async fn list_within(db: &Db, lister: &CaseAccess, q: &CaseQuery, window: u3
         return Err(AppError::Forbidden(NO_ACCESS.into()));
     }
     let p = &q.list;
+    keyset::check_kind(p.cursor.as_ref(), matches!(p.sort, CaseSort::Title | CaseSort::Status | CaseSort::Primary))?;
     let ascending = keyset::ascending(p.dir, p.cursor.as_ref());
     let col = sort_column(p.sort);
     let backend = db.backend();

@@ -63,6 +63,7 @@ fn checked_scope(admin: &AccountAdmin, q: &MemberQuery) -> Result<()> {
     if q.account != admin.account().0 {
         return Err(AppError::Forbidden(NO_ACCESS.into()));
     }
+    keyset::check_kind(q.cursor.as_ref(), matches!(q.sort, SortKey::Name | SortKey::Email))?;
     checked_query(q)
 }
 
