@@ -17,6 +17,9 @@ pub enum AppError {
     Forbidden(String),
     #[error("Please sign in to continue.")]
     SignInRequired,
+    /// An API call without valid credentials (a missing, unknown, revoked or expired token).
+    #[error("{0}")]
+    Unauthenticated(String),
     #[error("{0}")]
     TooMany(String),
     /// A request body over the server's limit.
@@ -55,7 +58,7 @@ impl AppError {
         match self {
             Self::Invalid(_) => 400,
             Self::Forbidden(_) => 403,
-            Self::SignInRequired => 401,
+            Self::SignInRequired | Self::Unauthenticated(_) => 401,
             Self::TooMany(_) => 429,
             Self::TooLarge(_) => 413,
             Self::NotFound(_) => 404,

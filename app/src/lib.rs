@@ -79,6 +79,11 @@ pub fn App() -> impl IntoView {
                     />
                     <Route path=path!("/accounts/:account/audit") view=pages::audit::AuditPage ssr=SsrMode::Async/>
                     <Route
+                        path=path!("/accounts/:account/api-tokens")
+                        view=pages::api_tokens::ApiTokensPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
                         path=path!("/accounts/:account/invitations")
                         view=pages::invitations::InvitationsPage
                         ssr=SsrMode::Async

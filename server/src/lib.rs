@@ -5,6 +5,7 @@
 // default 128 levels.
 #![recursion_limit = "256"]
 
+pub mod api;
 pub mod database;
 pub mod export;
 pub mod mail;

@@ -36,7 +36,9 @@ pub fn router_at(db: Db, options: LeptosOptions, sessions: Store, site: Site) ->
         security::provide_page_policy(live_reload);
     };
     let (check_site, headers_site) = (site.clone(), site.clone());
-    Router::new()
+    // The pages and their server functions: sessions, and the same-origin rule for
+    // browsers. The API beside them has neither: its calls carry a token, no cookie.
+    let pages = Router::new()
         .route("/healthz", get(health).with_state(db.clone()))
         .route(export::XLSX_PATH, get(export::xlsx).with_state(db.clone()))
         .route(export::CSV_PATH, get(export::csv).with_state(db.clone()))
@@ -50,7 +52,10 @@ pub fn router_at(db: Db, options: LeptosOptions, sessions: Store, site: Site) ->
         .layer(axum::middleware::from_fn(form_errors_back_to_page))
         .layer(axum::middleware::from_fn(posted_error_to_page))
         .layer(sessions.layer(site.https))
-        .layer(axum::middleware::from_fn(move |req, next| security::same_origin(check_site.clone(), req, next)))
+        .layer(axum::middleware::from_fn(move |req, next| security::same_origin(check_site.clone(), req, next)));
+    Router::new()
+        .merge(crate::api::router(db))
+        .merge(pages)
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn(body_limit))
         .layer(axum::middleware::from_fn(move |req, next| security::headers(headers_site.clone(), req, next)))

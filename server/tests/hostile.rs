@@ -491,13 +491,16 @@ fn split_top_level(text: &str) -> Vec<&str> {
 const NOWHERE: &[&str] = &["/api/nothing-here", "/pkg/{file}", "/{any}"];
 
 /// Every page route of the app (as the router serves them, `{param}` for a parameter),
-/// the downloads and the health check, and a few paths nothing serves.
+/// the downloads, the health check, the API's paths and a few paths nothing serves.
 fn get_routes() -> Vec<String> {
     let mut routes: Vec<String> =
         leptos_axum::generate_route_list(app::App).iter().map(|r| r.path().to_string()).collect();
     routes.extend(
         [server::export::XLSX_PATH, server::export::CSV_PATH, "/healthz"].iter().chain(NOWHERE).map(|r| r.to_string()),
     );
+    // The REST API's paths, from its OpenAPI document (called without a token here).
+    use utoipa::OpenApi as _;
+    routes.extend(server::api::ApiDoc::openapi().paths.paths.keys().cloned());
     routes.sort();
     routes.dedup();
     routes

@@ -4,6 +4,7 @@
 
 mod access_requests;
 mod accounts;
+mod api_tokens;
 mod cases;
 mod console;
 mod invitations;
@@ -16,6 +17,7 @@ mod session;
 
 pub use access_requests::*;
 pub use accounts::*;
+pub use api_tokens::*;
 pub use cases::*;
 pub use console::*;
 pub use invitations::*;

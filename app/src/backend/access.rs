@@ -10,7 +10,7 @@
 
 use super::db::Db;
 use crate::error::{AppError, Result};
-use crate::model::{AccountId, CaseId, MembershipId};
+use crate::model::{AccountId, CaseId, MembershipId, TokenScope};
 use crate::sql;
 
 /// The refusal SPEC F18 words for anyone who may not manage contacts.
@@ -29,11 +29,18 @@ pub struct Actor {
 pub struct AccountAdmin {
     actor: Actor,
     account: AccountId,
+    /// The API token the actor acts through, if any: its changes are audited under it.
+    token: Option<i64>,
 }
 
 impl AccountAdmin {
     pub fn actor(&self) -> &Actor {
         &self.actor
+    }
+
+    /// The API token this proof came from (`token_grant`), if any.
+    pub fn token(&self) -> Option<i64> {
+        self.token
     }
 
     /// The account this proof is for.
@@ -64,6 +71,109 @@ impl AccountMember {
     pub fn membership(&self) -> MembershipId {
         self.membership
     }
+}
+
+/// Proof that an API call carries a live token of an account (SPEC F25). The token acts
+/// with its maker's authority, checked afresh on every call by the same rule as a
+/// signed-in administrator's (`Actor::manage`): a maker who no longer administers the
+/// account leaves a token that opens nothing. Only a write-scoped token gives a proof to
+/// change anything with (`writer`).
+#[derive(Clone, Debug)]
+pub struct TokenGrant {
+    admin: AccountAdmin,
+    scope: TokenScope,
+    name: String,
+}
+
+impl TokenGrant {
+    /// The proof for reading the account.
+    pub fn reader(&self) -> &AccountAdmin {
+        &self.admin
+    }
+
+    /// The proof for changing the account; a read-only token is refused.
+    pub fn writer(&self) -> Result<&AccountAdmin> {
+        match self.scope {
+            TokenScope::Write => Ok(&self.admin),
+            TokenScope::Read => Err(AppError::Forbidden(format!(
+                "The API token \"{}\" may only read; changes need a token with write access.",
+                self.name
+            ))),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+/// Calls one token may make per minute.
+pub const TOKEN_CALLS_PER_MINUTE: i64 = 600;
+
+/// The grant of the token whose secret an API call carries, for `account`; refused
+/// (without saying which account a token is for) when the token is unknown, revoked,
+/// expired or of another account, when its minute's calls are used up, or when its maker
+/// no longer administers the account. Every answered call stamps the token's last use.
+pub async fn token_grant(db: &Db, secret: &str, account: AccountId, now: i64) -> Result<TokenGrant> {
+    let unknown = || AppError::Unauthenticated("The API token is not valid: it is unknown, revoked or expired.".into());
+    #[derive(sqlx::FromRow)]
+    struct Stored {
+        id: i64,
+        account_id: i64,
+        name: String,
+        scope: String,
+        created_by: i64,
+        expires_at: i64,
+        revoked_at: Option<i64>,
+    }
+    let found: Option<Stored> = db
+        .fetch_optional(&sql!(
+            "SELECT id, account_id, name, scope, created_by, expires_at, revoked_at FROM api_tokens WHERE secret_hash = $1",
+            super::token::hash(secret)
+        ))
+        .await?;
+    let Some(Stored { id, account_id: token_account, name, scope, created_by: maker, expires_at, revoked_at }) = found
+    else {
+        return Err(unknown());
+    };
+    if revoked_at.is_some() || expires_at <= now {
+        return Err(unknown());
+    }
+    if token_account != account.0 {
+        return Err(AppError::Forbidden(NO_ACCESS.into()));
+    }
+    // One statement counts the call and stamps it, so parallel calls cannot all slip
+    // under the limit.
+    let minute = now - now.rem_euclid(60);
+    let calls: i64 = db
+        .scalar(&sql!(
+            "UPDATE api_tokens SET last_used_at = $1, \
+             window_calls = CASE WHEN window_start = $2 THEN window_calls + 1 ELSE 1 END, window_start = $2 \
+             WHERE id = $3 RETURNING window_calls",
+            now,
+            minute,
+            id
+        ))
+        .await?;
+    if calls > TOKEN_CALLS_PER_MINUTE {
+        return Err(AppError::TooMany(format!(
+            "The API token \"{name}\" made more than {TOKEN_CALLS_PER_MINUTE} calls this minute. Wait a moment and try again."
+        )));
+    }
+    let actor: Actor = db
+        .fetch_optional(&sql!(
+            "SELECT id AS person_id, display_name AS name, email, is_operator FROM people WHERE id = $1",
+            maker
+        ))
+        .await?
+        .ok_or_else(unknown)?;
+    let admin = actor.manage(db, account).await.map_err(|_| {
+        AppError::Forbidden(format!(
+            "The API token \"{name}\" was made by someone who no longer administers this account; make a new one."
+        ))
+    })?;
+    let scope = TokenScope::from_key(&scope).ok_or(AppError::Internal)?;
+    Ok(TokenGrant { admin: AccountAdmin { token: Some(id), ..admin }, scope, name })
 }
 
 /// Proof of how `actor` reads an account's cases (SPEC F20): as its administrator,
@@ -216,7 +326,11 @@ impl AccessCopier {
     /// removals run the F11 cascade, audited under their name (and open cases go to
     /// them only if they are a member there). Only for this proof's targets.
     pub(super) fn acting_admin(&self, account: AccountId) -> Option<AccountAdmin> {
-        self.targets.iter().any(|t| t.0 == account).then(|| AccountAdmin { actor: self.actor.clone(), account })
+        self.targets.iter().any(|t| t.0 == account).then(|| AccountAdmin {
+            actor: self.actor.clone(),
+            account,
+            token: None,
+        })
     }
 }
 
@@ -401,7 +515,7 @@ impl Actor {
     pub async fn manage(self, db: &Db, account: AccountId) -> Result<AccountAdmin> {
         if self.is_operator {
             super::accounts::find(db, account).await?;
-            return Ok(AccountAdmin { actor: self, account });
+            return Ok(AccountAdmin { actor: self, account, token: None });
         }
         // The mask comes from the catalogue: PostgreSQL has no `integer << bigint`, and
         // its SUM of bigints is numeric, which `&` with a bigint does not take.
@@ -419,7 +533,7 @@ impl Actor {
             ))
             .await?;
         match admin {
-            Some(_) => Ok(AccountAdmin { actor: self, account }),
+            Some(_) => Ok(AccountAdmin { actor: self, account, token: None }),
             None => Err(refusal(db, account, self.person_id, NO_ACCESS).await?),
         }
     }

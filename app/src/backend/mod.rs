@@ -4,6 +4,7 @@
 pub mod access;
 pub mod access_requests;
 pub mod accounts;
+pub mod api_tokens;
 pub mod audit;
 pub mod auth;
 pub mod cases;

@@ -10,6 +10,7 @@ use super::members::write::{begin_change, remove_within};
 use super::now;
 use super::roles::Catalogue;
 use crate::error::{AppError, Result};
+use crate::model::SortColumn as _;
 use crate::model::{
     clean_search, AccountId, AuditAction, Cursor, CursorKey, DeploymentContact, DeploymentDetail, DeploymentPage,
     DeploymentQuery, DeploymentRow, DeploymentSort, Deployments, MembershipId, PageCursor, PartnerSupport,
@@ -48,7 +49,7 @@ fn sort_expr(sort: DeploymentSort) -> &'static str {
 /// is by keyset like every table.
 pub async fn deployments(db: &Db, member: &PartnerMember, q: &DeploymentQuery) -> Result<Deployments> {
     let p = &q.list;
-    keyset::check_kind(p.cursor.as_ref(), true)?;
+    keyset::check_kind(p.cursor.as_ref(), p.sort.is_text())?;
     let ascending = keyset::ascending(p.dir, p.cursor.as_ref());
     let key = sort_expr(p.sort);
     let mut sql = Sql::new(&format!(

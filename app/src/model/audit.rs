@@ -64,10 +64,12 @@ pub enum AuditAction {
     AccessApproved,
     AccessDeclined,
     AccessCopied,
+    ApiTokenCreated,
+    ApiTokenRevoked,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 38] = [
+    pub const ALL: [AuditAction; 40] = [
         AuditAction::MemberAdded,
         AuditAction::MemberRolesChanged,
         AuditAction::MemberRemoved,
@@ -106,6 +108,8 @@ impl AuditAction {
         AuditAction::AccessApproved,
         AuditAction::AccessDeclined,
         AuditAction::AccessCopied,
+        AuditAction::ApiTokenCreated,
+        AuditAction::ApiTokenRevoked,
     ];
 
     /// The key stored in `audit_log.action`.
@@ -149,6 +153,8 @@ impl AuditAction {
             AuditAction::AccessApproved => "access.approved",
             AuditAction::AccessDeclined => "access.declined",
             AuditAction::AccessCopied => "access.copied",
+            AuditAction::ApiTokenCreated => "api_token.created",
+            AuditAction::ApiTokenRevoked => "api_token.revoked",
         }
     }
 
@@ -193,6 +199,8 @@ impl AuditAction {
             AuditAction::AccessApproved => "Access request approved",
             AuditAction::AccessDeclined => "Access request declined",
             AuditAction::AccessCopied => "Support access copied",
+            AuditAction::ApiTokenCreated => "API token created",
+            AuditAction::ApiTokenRevoked => "API token revoked",
         }
     }
 

@@ -1,6 +1,7 @@
 //! Types shared by the browser and the server.
 
 mod access_request;
+mod api_token;
 mod audit;
 mod case;
 mod console;
@@ -12,6 +13,7 @@ mod partner;
 mod table;
 
 pub use access_request::*;
+pub use api_token::*;
 pub use audit::*;
 pub use case::*;
 pub use console::*;

@@ -173,6 +173,7 @@ fn Toolbar(account: i64) -> impl IntoView {
             <a class="button secondary" href=move || export("csv") download="" rel="external">"Export CSV"</a>
             <a href=format!("/accounts/{account}/invitations")>"Invitations"</a>
             <a href=format!("/accounts/{account}/audit")>"View audit history"</a>
+            <a href=format!("/accounts/{account}/api-tokens")>"API tokens"</a>
         </div>
     }
 }

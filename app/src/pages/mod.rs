@@ -1,6 +1,7 @@
 //! One file per page; the route table is in `crate::App`.
 
 pub mod access_requests;
+pub mod api_tokens;
 pub mod approval;
 pub mod approvals;
 pub mod audit;

@@ -59,7 +59,7 @@ pub enum Origin<'a> {
 }
 
 /// A minimal HTTP/1.1 client. `call` is `GET target`, `FORM target [body]` or
-/// `JSON target [body]` (both POST); `cookie` is `name=value`. POSTs say they come from
+/// `JSON target [body]` (both POST), `PATCH target [JSON body]` or `DELETE target`; `cookie` is `name=value`. POSTs say they come from
 /// a page of the site (`Origin: http://{addr}`), as a browser's do.
 pub async fn send(addr: SocketAddr, call: &str, cookie: Option<&str>) -> Reply {
     send_with(addr, call, cookie, Origin::Site).await
@@ -114,13 +114,15 @@ async fn try_send_headers(
         "GET" => ("GET", None),
         "FORM" => ("POST", Some("application/x-www-form-urlencoded")),
         "JSON" => ("POST", Some("application/json")),
+        "PATCH" => ("PATCH", Some("application/json")),
+        "DELETE" => ("DELETE", None),
         other => panic!("unknown method {other}"),
     };
     let mut request = format!("{verb} {target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     if let Some(c) = cookie {
         request.push_str(&format!("Cookie: {c}\r\n"));
     }
-    if verb == "POST" {
+    if matches!(verb, "POST" | "PATCH" | "DELETE") {
         match origin {
             Origin::Site => request.push_str(&format!("Origin: http://{addr}\r\n")),
             Origin::None => {}

@@ -6,6 +6,7 @@ use crate::backend::db::{like_escape, Backend, Db, Sql};
 use crate::backend::keyset;
 use crate::backend::members::read::{fts_phrase, searchable};
 use crate::error::{AppError, Result};
+use crate::model::SortColumn as _;
 use crate::model::{
     clean_search, CaseId, CasePage, CaseQuery, CaseRow, CaseSort, CaseStatus, Cursor, CursorKey, PageCursor,
 };
@@ -65,7 +66,7 @@ pub async fn list_within(db: &Db, lister: &CaseAccess, q: &CaseQuery, window: u3
         return Err(AppError::Forbidden(NO_ACCESS.into()));
     }
     let p = &q.list;
-    keyset::check_kind(p.cursor.as_ref(), matches!(p.sort, CaseSort::Title | CaseSort::Status | CaseSort::Primary))?;
+    keyset::check_kind(p.cursor.as_ref(), p.sort.is_text())?;
     let ascending = keyset::ascending(p.dir, p.cursor.as_ref());
     let col = sort_column(p.sort);
     let backend = db.backend();

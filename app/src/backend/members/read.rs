@@ -5,6 +5,7 @@ use crate::backend::db::{like_escape, Arg, Backend, Db, Sql};
 use crate::backend::keyset;
 use crate::backend::ACTIVE_WINDOW_SECS;
 use crate::error::{AppError, Result};
+use crate::model::SortColumn as _;
 use crate::model::{
     clean_search, ColumnValues, Cursor, CursorKey, FilterColumn, MemberPage, MemberQuery, MemberRow, PageCursor,
     SortKey, MAX_FILTER_VALUES,
@@ -63,7 +64,7 @@ fn checked_scope(admin: &AccountAdmin, q: &MemberQuery) -> Result<()> {
     if q.account != admin.account().0 {
         return Err(AppError::Forbidden(NO_ACCESS.into()));
     }
-    keyset::check_kind(q.cursor.as_ref(), matches!(q.sort, SortKey::Name | SortKey::Email))?;
+    keyset::check_kind(q.cursor.as_ref(), q.sort.is_text())?;
     checked_query(q)
 }
 
