@@ -1,7 +1,8 @@
 //! `server` — run Roster, or manage its data.
 //!
 //! `server` / `server serve` serves the app; `server seed` creates demo data; `server
-//! backup FILE` copies a SQLite database while it serves. (The
+//! backup FILE` copies a SQLite database while it serves; `server api-token` makes an
+//! API token for scripts that set Roster up. (The
 //! benchmark is a binary of its own, `bench`.)
 
 use std::net::SocketAddr;
@@ -40,6 +41,26 @@ enum Command {
     Backup {
         /// The new file (it must not exist yet).
         file: std::path::PathBuf,
+    },
+    /// Make an API token of an account, as its administrator would on the API tokens
+    /// page, and print its secret (for scripts that set Roster up).
+    ApiToken {
+        /// The account: its Org ID (like NW-1001).
+        #[arg(long)]
+        org_id: String,
+        /// The email of an administrator of the account (or of a vendor operator): the
+        /// token acts with their authority.
+        #[arg(long)]
+        admin: String,
+        /// The token's name.
+        #[arg(long)]
+        name: String,
+        /// Read and write (the default is read only).
+        #[arg(long)]
+        write: bool,
+        /// Days it lives: 7, 30, 90 or 365.
+        #[arg(long, default_value_t = 30)]
+        days: i64,
     },
     /// Create demo data in an empty database.
     Seed {
@@ -125,6 +146,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 bytes as f64 / 1e6,
                 started.elapsed().as_secs_f64()
             );
+        }
+        Command::ApiToken { org_id, admin, name, write, days } => {
+            use app::backend::{access::Actor, api_tokens};
+            let account: Option<(i64,)> =
+                db.fetch_optional(&app::sql!("SELECT id FROM accounts WHERE org_id = $1", &org_id)).await?;
+            let (account,) = account.with_context(|| format!("there is no account with the Org ID {org_id}"))?;
+            let proof = Actor::by_email(&db, &admin).await?.manage(&db, app::model::AccountId(account)).await?;
+            let scope = if write { app::model::TokenScope::Write } else { app::model::TokenScope::Read };
+            let made = api_tokens::create(&db, &proof, &name, scope, days).await?;
+            println!("{}", made.secret);
         }
         Command::Seed { members, seed: s } => {
             if !seed::is_empty(&db).await? {

@@ -299,4 +299,18 @@ backend_tests! {
         let back = send_headers(addr, "GET /sign-in?next=%2F", Some(&cookie), Origin::None, &html).await;
         assert!(!back.text().contains("The email or password is not right."), "a message is for the next page load only");
     }
+
+    async fn a_visitor_who_is_not_signed_in_is_sent_to_sign_in_and_back(db) {
+        let addr = serve(&db, Site::default()).await;
+        let account = northwind(&db).await;
+        let html = [("Accept", "text/html")];
+        let page = format!("GET /accounts/{account}/users?sort=email&dir=desc");
+        let reply = send_headers(addr, &page, None, Origin::None, &html).await;
+        assert!((300..400).contains(&reply.status), "{} {}", reply.status, reply.text());
+        let to = format!("/sign-in?next=%2Faccounts%2F{account}%2Fusers%3Fsort%3Demail%26dir%3Ddesc");
+        assert_eq!(reply.header("location"), Some(to.as_str()));
+        let form = send(addr, &format!("GET {to}"), None).await;
+        assert_eq!(form.status, 200);
+        assert!(form.text().contains(&format!("value=\"/accounts/{account}/users?sort=email&amp;dir=desc\"")), "{}", form.text());
+    }
 }

@@ -19,9 +19,20 @@ pub fn ErrorView(errors: ArcRwSignal<Errors>) -> impl IntoView {
         let status = found().iter().map(AppError::status).max().unwrap_or(500);
         crate::backend::set_status(status);
     }
+    let location = leptos_router::hooks::use_location();
     move || {
         let errors = found();
         let sign_in = errors.contains(&AppError::SignInRequired);
+        if sign_in {
+            // Nobody is signed in (or the session ended): the sign-in form is the page,
+            // and signing in comes back here.
+            let search = location.search.get_untracked();
+            let search = search.trim_start_matches('?');
+            let here = location.pathname.get_untracked();
+            let here = if search.is_empty() { here } else { format!("{here}?{search}") };
+            let to = format!("/sign-in?next={}", crate::model::encode_component(&here));
+            return view! { <leptos_router::components::Redirect path=to/> }.into_any();
+        }
         view! {
             <div class="error" role="alert">
                 <h1>"We could not show this"</h1>
@@ -33,5 +44,6 @@ pub fn ErrorView(errors: ArcRwSignal<Errors>) -> impl IntoView {
                 }}
             </div>
         }
+        .into_any()
     }
 }

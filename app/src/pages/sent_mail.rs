@@ -32,7 +32,7 @@ pub fn SentMailPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let page = page.await?;
                     let older = page.older.map(|b| match to.get() {
-                        Some(t) => format!("/mail?to={}&before={b}", urlencode(&t)),
+                        Some(t) => format!("/mail?to={}&before={b}", crate::model::encode_component(&t)),
                         None => format!("/mail?before={b}"),
                     });
                     let body = if page.rows.is_empty() {
@@ -74,13 +74,4 @@ fn mail_item(m: MailRow) -> impl IntoView {
             </article>
         </li>
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -68,7 +68,9 @@ impl From<AppError> for ApiError {
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
-        let status = r.status().as_u16();
+        // One status per kind of fault: a body too large is 413; everything else the
+        // client can mend (no JSON content type, broken JSON, wrong fields) is 400.
+        let status = if r.status().as_u16() == 413 { 413 } else { 400 };
         let code = if status == 413 { "too_large" } else { "invalid" };
         ApiError {
             code,

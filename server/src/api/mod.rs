@@ -50,7 +50,7 @@ pub const BASE: &str = "/api/v1";
         invitations_list,
         audit_list,
     ),
-    modifiers(&Bearer),
+    modifiers(&Bearer, &CommonResponses),
     tags(
         (name = "accounts", description = "The account a token is for."),
         (name = "members", description = "Who may open support cases for the account, with which roles."),
@@ -74,6 +74,42 @@ impl Modify for Bearer {
                     .build(),
             ),
         );
+    }
+}
+
+/// Answers every operation may give, whatever it does: a path or query that is not
+/// understood, no valid token, too many calls, a body too large (where there is one).
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name("ApiError"))).build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations =
+                [&mut item.get, &mut item.post, &mut item.patch, &mut item.delete, &mut item.put].into_iter().flatten();
+            for op in operations {
+                let has_body = op.request_body.is_some();
+                let responses = &mut op.responses.responses;
+                let mut add = |status: &str, description: &str| {
+                    responses.entry(status.to_string()).or_insert_with(|| error(description).into());
+                };
+                add("400", "The address, query or body was not understood.");
+                add("401", "No valid token.");
+                add("429", "The token made too many calls this minute.");
+                if has_body {
+                    add("413", "The body is too large.");
+                }
+            }
+        }
     }
 }
 
