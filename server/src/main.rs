@@ -5,6 +5,7 @@
 //! API token for scripts that set Roster up. (The
 //! benchmark is a binary of its own, `bench`.)
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 
 use anyhow::Context;
@@ -134,7 +135,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let _ = stop_mail.send(true);
             let _ = mailer.await;
             db.close().await;
-            println!("Roster stopped");
+            // Whoever started us may have closed our stdout by now: a failed write is no panic.
+            let _ = writeln!(std::io::stdout(), "Roster stopped");
         }
         Command::Backup { file } => {
             let started = std::time::Instant::now();

@@ -1,0 +1,64 @@
+import { expect, Page, test } from '@playwright/test';
+import { DEMO_ACCOUNT, expectNoAxeViolations, hydrated, signIn } from './helpers';
+
+const usersPage = `/accounts/${DEMO_ACCOUNT.id}/users`;
+
+/** How far the page and the member table reach past their boxes, in CSS pixels. */
+async function overflow(page: Page) {
+  return page.evaluate(() => {
+    const wrap = document.querySelector('.member-list .table-wrap') as HTMLElement;
+    return {
+      page: document.documentElement.scrollWidth - window.innerWidth,
+      table: wrap.scrollWidth - wrap.clientWidth,
+    };
+  });
+}
+
+test('Manage Users fits a laptop screen: every column, the actions menu included, from 1280 px', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await signIn(page);
+  await page.goto(usersPage);
+  await hydrated(page);
+  const table = page.getByRole('table');
+  await expect(table).toBeVisible();
+  expect(await overflow(page)).toEqual({ page: 0, table: 0 });
+  for (const name of ['Name', 'Email', 'Additional roles', 'Active', 'Last sign-on', 'Cases owned', 'Active Login']) {
+    const header = table.getByRole('columnheader', { name: new RegExp(`^${name}`) }).first();
+    await expect(header).toBeInViewport({ ratio: 1 });
+  }
+  const actions = table.getByRole('button', { name: /^Actions for/ }).first();
+  await expect(actions).toBeInViewport({ ratio: 1 });
+  // Names stay on one line.
+  const nameCell = table.locator('tbody th').first();
+  const box = await nameCell.boundingBox();
+  expect(box!.height).toBeLessThan(48);
+});
+
+test('on a phone the table scrolls in its own region and the names stay in view', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signIn(page);
+  await page.goto(usersPage);
+  await hydrated(page);
+  const region = page.getByRole('region', { name: /^Users/ });
+  await expect(region).toBeVisible();
+  expect((await overflow(page)).page).toBe(0);
+  // Scrolled to its far end, each row's name is still on screen beside the Actions button.
+  const firstName = region.locator('tbody th').first();
+  await firstName.evaluate((el) => el.scrollIntoView({ block: 'center' }));
+  await region.evaluate((el) => (el.scrollLeft = el.scrollWidth));
+  expect(await region.evaluate((el) => el.scrollLeft)).toBeGreaterThan(100);
+  await expect(firstName).toBeInViewport({ ratio: 1 });
+  await expect(region.getByRole('button', { name: /^Actions for/ }).first()).toBeInViewport();
+  await expectNoAxeViolations(page);
+});
+
+test('a control that needs the app is clicked as soon as it shows, without waiting for the app', async ({ page }) => {
+  await signIn(page);
+  await page.goto(usersPage);
+  // No wait for hydration: until the app is live the button takes no clicks, so the
+  // click lands once it does, and is never lost.
+  const actions = page.getByRole('button', { name: /^Actions for/ }).first();
+  await actions.click();
+  await expect(page.getByRole('menu')).toBeVisible();
+  await expect(page.getByRole('menuitem', { name: 'Update' })).toBeVisible();
+});
