@@ -83,6 +83,7 @@ pub fn App() -> impl IntoView {
                         view=pages::api_tokens::ApiTokensPage
                         ssr=SsrMode::Async
                     />
+                    <Route path=path!("/accounts/:account/import") view=pages::import::ImportPage ssr=SsrMode::Async/>
                     <Route
                         path=path!("/accounts/:account/invitations")
                         view=pages::invitations::InvitationsPage

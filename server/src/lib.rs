@@ -8,7 +8,9 @@
 pub mod api;
 pub mod database;
 pub mod export;
+pub mod import;
 pub mod mail;
+pub mod scim;
 pub mod security;
 pub mod seed;
 pub mod sessions;

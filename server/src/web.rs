@@ -1,9 +1,9 @@
 //! The HTTP surface: the server-rendered app, its server functions, static files and a
 //! health check.
 
-use crate::export;
 use crate::security::{self, Site};
 use crate::sessions::Store;
+use crate::{export, import};
 use app::backend::Db;
 use app::error::AppError;
 use app::{shell, App};
@@ -42,6 +42,14 @@ pub fn router_at(db: Db, options: LeptosOptions, sessions: Store, site: Site) ->
         .route("/healthz", get(health).with_state(db.clone()))
         .route(export::XLSX_PATH, get(export::xlsx).with_state(db.clone()))
         .route(export::CSV_PATH, get(export::csv).with_state(db.clone()))
+        // The upload reads its body as it comes, with its own limit (`import::upload`).
+        .route(
+            import::UPLOAD_PATH,
+            axum::routing::post(import::upload)
+                .layer(axum::extract::DefaultBodyLimit::disable())
+                .with_state(db.clone()),
+        )
+        .route(import::REPORT_PATH, get(import::report).with_state(db.clone()))
         .leptos_routes_with_context(&options, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
@@ -53,11 +61,15 @@ pub fn router_at(db: Db, options: LeptosOptions, sessions: Store, site: Site) ->
         .layer(axum::middleware::from_fn(posted_error_to_page))
         .layer(sessions.layer(site.https))
         .layer(axum::middleware::from_fn(move |req, next| security::same_origin(check_site.clone(), req, next)));
+    let db_scim = db.clone();
     Router::new()
         .merge(crate::api::router(db))
         .merge(pages)
         .layer(CompressionLayer::new())
         .layer(axum::middleware::from_fn(body_limit))
+        // SCIM answers its own errors (the body limit too) in SCIM's shape: merged after
+        // the pages' layers, beside the API in needing no session.
+        .merge(crate::scim::router(db_scim))
         .layer(axum::middleware::from_fn(move |req, next| security::headers(headers_site.clone(), req, next)))
         .with_state(options)
 }
@@ -68,6 +80,10 @@ pub fn router_at(db: Db, options: LeptosOptions, sessions: Store, site: Site) ->
 async fn body_limit(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     use axum::http::Method;
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    // An import's upload streams its file, up to a limit of its own.
+    if import::is_upload(req.method(), req.uri().path()) {
         return next.run(req).await;
     }
     let too_large = || {

@@ -94,6 +94,16 @@ const MATRIX: &[(&str, [Expect; 6])] = &[
     ("FORM /api/members/details account=$ACCOUNT&membership=$CARLA", MANAGE),
     ("FORM /api/audit account=$ACCOUNT", MANAGE),
     ("FORM /api/audit account=$ACCOUNT&person=$PERSON", MANAGE),
+    // CSV import (SPEC F27): the account's imports; import 0 is no import of it.
+    ("FORM /api/import/list account=$ACCOUNT", MANAGE),
+    ("FORM /api/import/status account=$ACCOUNT&import=0", [Status(404), Status(404), Denied, Denied, Denied, SignIn]),
+    (
+        "FORM /api/import/rows account=$ACCOUNT&import=0&errors_only=false",
+        [Status(404), Status(404), Denied, Denied, Denied, SignIn],
+    ),
+    ("FORM /api/import/step account=$ACCOUNT&import=0", [Status(404), Status(404), Denied, Denied, Denied, SignIn]),
+    ("FORM /api/import/apply account=$ACCOUNT&import=0", [Status(404), Status(404), Denied, Denied, Denied, SignIn]),
+    ("GET /accounts/$ACCOUNT/import/0/report.csv", [Status(404), Status(404), Denied, Denied, Denied, SignIn]),
     ("GET /accounts/$ACCOUNT/users/export.xlsx", MANAGE),
     ("GET /accounts/$ACCOUNT/users/export.csv", MANAGE),
     ("GET /accounts/$ACCOUNT/users/export.csv?q=carla&status=inactive&sort=email", MANAGE),
@@ -245,6 +255,7 @@ const MATRIX: &[(&str, [Expect; 6])] = &[
     // Managing Contoso Health Cloud: the other admin is an admin there.
     ("FORM /api/account account=$CONTOSO", CONTOSO),
     ("FORM /api/overview account=$CONTOSO", CONTOSO),
+    ("FORM /api/import/list account=$CONTOSO", CONTOSO),
     (r#"JSON /api/members {"query":$CQUERY}"#, CONTOSO),
     (r#"JSON /api/members/values {"query":$CQUERY,"column":"Email","text":"","after":null}"#, CONTOSO),
     ("GET /accounts/$CONTOSO/users/export.csv", CONTOSO),

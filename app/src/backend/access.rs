@@ -194,10 +194,7 @@ pub async fn token_grant(db: &Db, secret: &str, account: AccountId, now: i64) ->
 /// F26): the token's own account, with every check of `token_grant`.
 pub async fn token_grant_by_secret(db: &Db, secret: &str, now: i64) -> Result<TokenGrant> {
     let account: Option<(i64,)> = db
-        .fetch_optional(&sql!(
-            "SELECT account_id FROM api_tokens WHERE secret_hash = $1",
-            super::token::hash(secret)
-        ))
+        .fetch_optional(&sql!("SELECT account_id FROM api_tokens WHERE secret_hash = $1", super::token::hash(secret)))
         .await?;
     match account {
         Some((account,)) => token_grant(db, secret, AccountId(account), now).await,

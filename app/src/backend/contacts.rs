@@ -4,7 +4,7 @@
 
 use super::access::AccountAdmin;
 use super::audit::{self, Record};
-use super::db::Db;
+use super::db::{Db, Tx};
 use super::mail::EmailAddress;
 use super::members;
 use super::roles::Catalogue;
@@ -13,7 +13,7 @@ use crate::model::AuditAction;
 use crate::model::{NewContact, RoleChange};
 use crate::sql;
 
-fn checked_part(value: &str, what: &str) -> Result<String> {
+pub(in crate::backend) fn checked_part(value: &str, what: &str) -> Result<String> {
     super::refuse_hidden(value.trim(), &format!("Check the {what}."))?;
     let v = super::one_line(value);
     if v.is_empty() {
@@ -31,13 +31,45 @@ fn checked_part(value: &str, what: &str) -> Result<String> {
 pub async fn create(db: &Db, admin: &AccountAdmin, contact: &NewContact, change: &RoleChange) -> Result<(i64, String)> {
     let first = checked_part(&contact.first_name, "first name")?;
     let last = checked_part(&contact.last_name, "last name")?;
-    let address = EmailAddress::parse(&contact.email, "Enter a full primary email address, like name@example.com.")?;
-    let (email, key) = (address.as_str().to_string(), address.key().to_string());
-    let name = format!("{first} {last}");
+    create_named(db, admin, &format!("{first} {last}"), &contact.email, change).await
+}
+
+/// `create` for a contact whose name comes whole (SCIM, SPEC F26: an identity provider
+/// may send a user with no name parts): at most 101 characters on one line.
+pub async fn create_named(
+    db: &Db,
+    admin: &AccountAdmin,
+    name: &str,
+    email: &str,
+    change: &RoleChange,
+) -> Result<(i64, String)> {
+    super::refuse_hidden(name.trim(), "Check the name.")?;
+    let name = super::one_line(name);
+    if name.is_empty() || name.chars().count() > 101 {
+        return Err(AppError::invalid("Enter a name of at most 101 characters."));
+    }
+    let address = EmailAddress::parse(email, "Enter a full primary email address, like name@example.com.")?;
     let mut tx = members::write::begin_change(db, admin.account()).await?;
     let cat = Catalogue::load_tx(&mut tx).await?;
+    let made = create_within(&mut tx, &cat, admin, &name, &address, change).await?;
+    tx.commit().await?;
+    Ok(made)
+}
+
+/// `create_named` inside a change already under way (a batch of a CSV import), with a
+/// checked name and address.
+pub(in crate::backend) async fn create_within(
+    tx: &mut Tx,
+    cat: &Catalogue,
+    admin: &AccountAdmin,
+    name: &str,
+    address: &EmailAddress,
+    change: &RoleChange,
+) -> Result<(i64, String)> {
+    let name = name.to_string();
+    let (email, key) = (address.as_str().to_string(), address.key().to_string());
     // Relating a contact to an account needs a role; the default one always counts.
-    let (bits, cloud) = members::write::checked_change(&mut tx, &cat, admin.account(), change).await?;
+    let (bits, cloud) = members::write::checked_change(tx, cat, admin.account(), change).await?;
     if bits == 0 {
         return Err(AppError::invalid("Choose at least one role."));
     }
@@ -80,9 +112,9 @@ pub async fn create(db: &Db, admin: &AccountAdmin, contact: &NewContact, change:
             organisation
         ))
         .await?;
-    let id = members::write::join_with(&mut tx, &cat, admin.account(), person, bits, cloud.as_ref(), admin).await?;
+    let id = members::write::join_with(tx, cat, admin.account(), person, bits, cloud.as_ref(), admin).await?;
     audit::record(
-        &mut tx,
+        tx,
         admin,
         Record {
             subject: Some(person),
@@ -92,6 +124,5 @@ pub async fn create(db: &Db, admin: &AccountAdmin, contact: &NewContact, change:
         },
     )
     .await?;
-    tx.commit().await?;
     Ok((id, name))
 }

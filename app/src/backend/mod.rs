@@ -12,6 +12,7 @@ pub mod console;
 pub mod contacts;
 pub mod copy_access;
 pub mod db;
+pub mod import;
 pub mod invitations;
 pub mod keyset;
 pub mod limits;
@@ -23,6 +24,7 @@ pub mod password_reset;
 pub mod people;
 pub mod registration;
 pub mod roles;
+pub mod scim;
 pub mod token;
 
 pub use db::{Backend, Db};

@@ -66,10 +66,13 @@ pub enum AuditAction {
     AccessCopied,
     ApiTokenCreated,
     ApiTokenRevoked,
+    ImportStarted,
+    ImportFinished,
+    ContactUpdated,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 40] = [
+    pub const ALL: [AuditAction; 43] = [
         AuditAction::MemberAdded,
         AuditAction::MemberRolesChanged,
         AuditAction::MemberRemoved,
@@ -110,6 +113,9 @@ impl AuditAction {
         AuditAction::AccessCopied,
         AuditAction::ApiTokenCreated,
         AuditAction::ApiTokenRevoked,
+        AuditAction::ImportStarted,
+        AuditAction::ImportFinished,
+        AuditAction::ContactUpdated,
     ];
 
     /// The key stored in `audit_log.action`.
@@ -155,6 +161,9 @@ impl AuditAction {
             AuditAction::AccessCopied => "access.copied",
             AuditAction::ApiTokenCreated => "api_token.created",
             AuditAction::ApiTokenRevoked => "api_token.revoked",
+            AuditAction::ContactUpdated => "contact.updated",
+            AuditAction::ImportStarted => "import.started",
+            AuditAction::ImportFinished => "import.finished",
         }
     }
 
@@ -201,6 +210,9 @@ impl AuditAction {
             AuditAction::AccessCopied => "Support access copied",
             AuditAction::ApiTokenCreated => "API token created",
             AuditAction::ApiTokenRevoked => "API token revoked",
+            AuditAction::ContactUpdated => "Contact updated",
+            AuditAction::ImportStarted => "CSV import started",
+            AuditAction::ImportFinished => "CSV import finished",
         }
     }
 

@@ -174,6 +174,7 @@ fn Toolbar(account: i64) -> impl IntoView {
             <a href=format!("/accounts/{account}/invitations")>"Invitations"</a>
             <a href=format!("/accounts/{account}/audit")>"View audit history"</a>
             <a href=format!("/accounts/{account}/api-tokens")>"API tokens"</a>
+            <a href=format!("/accounts/{account}/import")>"Import CSV"</a>
         </div>
     }
 }
@@ -285,7 +286,7 @@ fn MemberList(members: MembersResource, loading: RwSignal<bool>) -> impl IntoVie
                             .into_any()
                         } else {
                             view! {
-                                <div class="table-wrap">
+                                <div class="table-wrap" role="region" aria-label="Users" tabindex="0">
                                     <MemberTable query=q.clone() page=page.clone() caption/>
                                 </div>
                                 <Pager query=q prev=page.prev next=page.next/>

@@ -14,6 +14,7 @@ pub mod deployments;
 pub mod forgot_password;
 pub mod help;
 pub mod home;
+pub mod import;
 pub mod invitation;
 pub mod invitations;
 pub mod manage_users;

@@ -297,7 +297,7 @@ async fn store_cloud(tx: &mut Tx, membership_id: i64, cloud: Option<&CloudAffili
 }
 
 /// Whom `add` looks for: the person with a checked address, or one offered by id.
-enum Wanted {
+pub(in crate::backend) enum Wanted {
     Email(EmailAddress),
     Id(i64),
 }
@@ -311,14 +311,27 @@ pub async fn add(db: &Db, admin: &AccountAdmin, who: &PersonRef, change: &RoleCh
     };
     let mut tx = begin_change(db, admin.account()).await?;
     let cat = Catalogue::load_tx(&mut tx).await?;
-    let account = account(&mut tx, admin.account()).await?;
-    let bits = requested_bits(&cat, change)?;
-    let cloud = checked_cloud(&mut tx, &cat, &account, bits, change.cloud.as_ref()).await?;
+    let id = add_within(&mut tx, &cat, admin, wanted, change).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// `add` inside a change already under way (a batch of a CSV import).
+pub(in crate::backend) async fn add_within(
+    tx: &mut Tx,
+    cat: &Catalogue,
+    admin: &AccountAdmin,
+    wanted: Wanted,
+    change: &RoleChange,
+) -> Result<i64> {
+    let account = account(tx, admin.account()).await?;
+    let bits = requested_bits(cat, change)?;
+    let cloud = checked_cloud(tx, cat, &account, bits, change.cloud.as_ref()).await?;
     let person: Option<Person> = match wanted {
         Wanted::Email(email) => tx.fetch_optional(&sql!(format!("{PERSON} WHERE email_key = $1"), email.key())).await?,
         // Only someone the type-ahead offers, and one answer for everyone else, whether
         // or not the id exists: ids must not be a way to find people.
-        Wanted::Id(id) => match crate::backend::people::offered(&mut tx, account.id, id).await? {
+        Wanted::Id(id) => match crate::backend::people::offered(tx, account.id, id).await? {
             true => tx.fetch_optional(&sql!(format!("{PERSON} WHERE id = $1"), id)).await?,
             false => None,
         },
@@ -344,20 +357,19 @@ pub async fn add(db: &Db, admin: &AccountAdmin, who: &PersonRef, change: &RoleCh
             )
         }));
     }
-    let id = insert(&mut tx, &cat, account.id, &person, bits, cloud.as_ref(), Some(admin.actor().person_id)).await?;
-    let roles = describe(&mut tx, &cat, bits, cloud.as_ref()).await?;
+    let id = insert(tx, cat, account.id, &person, bits, cloud.as_ref(), Some(admin.actor().person_id)).await?;
+    let roles = describe(tx, cat, bits, cloud.as_ref()).await?;
     audit::record(
-        &mut tx,
+        tx,
         admin,
         Record { subject: Some(person.id), action: AuditAction::MemberAdded, before: None, after: Some(roles.clone()) },
     )
     .await?;
     outbox::enqueue(
-        &mut tx,
+        tx,
         &templates::welcome(&person.display_name, &person.email, &admin.actor().name, &account.name, &roles),
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 
@@ -589,6 +601,36 @@ async fn set_roles(
     )
     .await?;
     Ok(true)
+}
+
+/// Sets a member's roles (`change`; a cloud affiliation they hold is kept) and login
+/// status (`active`) inside a change already under way (a batch of a CSV import), with
+/// the checks, counts and audit entries of Update and of Active Login. Ok(false) when
+/// nothing changes.
+pub(in crate::backend) async fn update_within(
+    tx: &mut Tx,
+    admin: &AccountAdmin,
+    cat: &Catalogue,
+    membership_id: MembershipId,
+    change: Option<&RoleChange>,
+    active: Option<bool>,
+) -> Result<bool> {
+    let mut m = member(tx, admin, membership_id).await?;
+    let mut changed = false;
+    if let Some(change) = change {
+        let acc = account(tx, admin.account()).await?;
+        let bits = requested_bits(cat, change)?;
+        let current = if m.role_bits & cat.cloud_mask() != 0 { Some(cloud_of(tx, &m).await?) } else { None };
+        let cloud = checked_cloud(tx, cat, &acc, bits, change.cloud.as_ref().or(current.as_ref())).await?;
+        if set_roles(tx, admin, cat, &m, bits, cloud.as_ref()).await? {
+            changed = true;
+            m = member(tx, admin, membership_id).await?;
+        }
+    }
+    if let Some(active) = active {
+        changed |= set_status(tx, admin, cat, &m, active).await?;
+    }
+    Ok(changed)
 }
 
 /// Removes a member (SPEC F11): off every case of this account as primary contact,

@@ -6,6 +6,7 @@ mod cases;
 #[allow(dead_code)]
 #[path = "../../../tests/common/http.rs"]
 mod http;
+mod import;
 mod load;
 mod measure;
 mod partners;
@@ -27,6 +28,8 @@ enum Run {
     /// The case side at scale: the case list, a case's pulse pages, and posting to a
     /// case with many followers (issue 14).
     Cases(cases::CaseArgs),
+    /// CSV import of 100,000 rows: upload, dry run and apply, with memory (issue 15).
+    Import(import::ImportArgs),
     /// The server at saturation: list, Search Text and role updates at once, with
     /// p50/p99, errors and memory (issue 17).
     Load(load::LoadArgs),
@@ -60,6 +63,7 @@ async fn main() {
             Err(e) => Err(e),
         },
         Some(Run::Cases(args)) => cases::run(args).await,
+        Some(Run::Import(args)) => import::run(args).await,
         Some(Run::Load(args)) => load::run(args).await,
         Some(Run::Partners(args)) => partners::run(args).await,
         None => measure::run(cli.args).await.map(|_| ()),

@@ -1,0 +1,82 @@
+//! Server functions of the CSV import (SPEC F27). The file itself is uploaded to its own
+//! route (`POST /accounts/{account}/import`, in the server crate): server functions take
+//! bodies of at most 1 MiB.
+
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use super::admin_of;
+use crate::error::AppError;
+use crate::model::{ImportRow, ImportStatus};
+
+/// One import of the account.
+#[server(prefix = "/api", endpoint = "import/status")]
+pub async fn get_import(account: i64, import: i64) -> Result<ImportStatus, AppError> {
+    use crate::backend::{db, import, respond};
+    respond(
+        async {
+            let db = db()?;
+            let admin = admin_of(&db, account).await?;
+            import::status(&db, &admin, import).await
+        }
+        .await,
+    )
+}
+
+/// The account's latest imports, newest first.
+#[server(prefix = "/api", endpoint = "import/list")]
+pub async fn list_imports(account: i64) -> Result<Vec<ImportStatus>, AppError> {
+    use crate::backend::{db, import, respond};
+    respond(
+        async {
+            let db = db()?;
+            let admin = admin_of(&db, account).await?;
+            import::list(&db, &admin).await
+        }
+        .await,
+    )
+}
+
+/// The first rows of an import's report (the refused ones only, when `errors_only`).
+#[server(prefix = "/api", endpoint = "import/rows")]
+pub async fn import_rows(account: i64, import: i64, errors_only: bool) -> Result<Vec<ImportRow>, AppError> {
+    use crate::backend::{db, import, respond};
+    use crate::model::IMPORT_SHOWN_ROWS;
+    respond(
+        async {
+            let db = db()?;
+            let admin = admin_of(&db, account).await?;
+            import::rows(&db, &admin, import, 0, IMPORT_SHOWN_ROWS as i64, errors_only).await
+        }
+        .await,
+    )
+}
+
+/// Does the next batch of the import's dry run or apply; the page calls it until the
+/// import is checked or finished (and again to resume one that stopped).
+#[server(prefix = "/api", endpoint = "import/step")]
+pub async fn step_import(account: i64, import: i64) -> Result<ImportStatus, AppError> {
+    use crate::backend::{db, import, respond};
+    respond(
+        async {
+            let db = db()?;
+            let admin = admin_of(&db, account).await?;
+            import::step(&db, &admin, import).await
+        }
+        .await,
+    )
+}
+
+/// Starts applying a checked import (its batches are then done by `step_import`).
+#[server(prefix = "/api", endpoint = "import/apply")]
+pub async fn apply_import(account: i64, import: i64) -> Result<ImportStatus, AppError> {
+    use crate::backend::{db, import, respond};
+    respond(
+        async {
+            let db = db()?;
+            let admin = admin_of(&db, account).await?;
+            import::start_apply(&db, &admin, import).await
+        }
+        .await,
+    )
+}
