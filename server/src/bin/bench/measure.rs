@@ -144,6 +144,8 @@ pub struct Run {
     pub seed: SeedStats,
     pub list: Vec<ListCase>,
     pub overview: Latency,
+    /// A SCIM `filter=userName eq "…"` of a member in the middle of the account (issue 15).
+    pub scim_user_name: Latency,
     pub export: Option<ExportStats>,
     pub ssr: Option<SsrStats>,
 }
@@ -638,10 +640,42 @@ async fn measure(
         times.push(t.elapsed());
     }
     let overview = latency(&mut times);
+    let scim_user_name = scim_lookup(args, db, &admin, size, budget).await?;
 
     let export = if largest { export(args, db, &admin, url, size).await? } else { None };
     let ssr = if largest && !args.smoke { ssr(args, url, account).await? } else { None };
-    Ok(Run { backend, members: size, seed, list, overview, export, ssr })
+    Ok(Run { backend, members: size, seed, list, overview, scim_user_name, export, ssr })
+}
+
+/// What an identity provider asks before it creates or updates someone: the User whose
+/// userName is an email, here of a member half way through the account.
+async fn scim_lookup(
+    args: &BenchArgs,
+    db: &Db,
+    admin: &AccountAdmin,
+    size: usize,
+    budget: Duration,
+) -> anyhow::Result<Latency> {
+    use app::backend::scim::{self, CompareOp, Filter, FilterValue};
+    let email: String = db
+        .scalar(&app::sql!(
+            "SELECT p.email FROM memberships m JOIN people p ON p.id = m.person_id WHERE m.account_id = $1 \
+             ORDER BY m.id LIMIT 1 OFFSET $2",
+            admin.account(),
+            (size / 2) as i64
+        ))
+        .await?;
+    let filter = Filter::Compare("username".into(), CompareOp::Eq, FilterValue::Str(email.to_uppercase()));
+    let (total, users) = scim::users(db, admin, Some(&filter), 0, 100).await?;
+    anyhow::ensure!(total == 1 && users.len() == 1, "SCIM userName eq {email} found {total} users");
+    let mut times = Vec::new();
+    let started = Instant::now();
+    while times.len() < args.calls && (times.len() < 20 || started.elapsed() < budget) {
+        let t = Instant::now();
+        std::hint::black_box(scim::users(db, admin, Some(&filter), 0, 100).await?);
+        times.push(t.elapsed());
+    }
+    Ok(latency(&mut times))
 }
 
 /// The rows of a whole view.
@@ -1206,6 +1240,7 @@ fn print_run(run: &Run) {
         run.seed.members_per_sec,
         if run.seed.measured_now { "" } else { " (earlier run)" }
     );
+    println!("   SCIM userName eq: p50 {:.2} ms, p99 {:.2} ms", run.scim_user_name.p50_ms, run.scim_user_name.p99_ms);
 }
 
 fn print_bundle(b: &Bundle) {
@@ -1256,6 +1291,12 @@ fn targets(results: &Results) -> Vec<Target> {
                 met: w.ratio >= 20.0,
             });
         }
+        out.push(Target {
+            what: format!("{b} {n}: SCIM filter=userName eq p99"),
+            target: "≤ 25 ms".into(),
+            measured: format!("{:.2} ms", run.scim_user_name.p99_ms),
+            met: run.scim_user_name.p99_ms <= 25.0,
+        });
         out.push(Target {
             what: format!("{b} {n}: overview counts p99"),
             target: "≤ 10 ms".into(),
