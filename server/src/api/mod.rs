@@ -143,7 +143,13 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
 
 /// The token's grant for `account`, from the request's `Authorization` header.
 pub(crate) async fn grant(db: &Db, headers: &HeaderMap, account: i64) -> ApiResult<TokenGrant> {
-    let secret = headers
+    let secret = bearer(headers)?;
+    Ok(access::token_grant(db, secret, AccountId(account), now()).await?)
+}
+
+/// The secret of `Authorization: Bearer …` (the REST API's and SCIM's), or why there is none.
+pub(crate) fn bearer(headers: &HeaderMap) -> Result<&str, AppError> {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split_once(' '))
@@ -152,8 +158,7 @@ pub(crate) async fn grant(db: &Db, headers: &HeaderMap, account: i64) -> ApiResu
         .filter(|s| !s.is_empty())
         .ok_or_else(|| {
             AppError::Unauthenticated("Send an API token of the account: Authorization: Bearer roster_….".into())
-        })?;
-    Ok(access::token_grant(db, secret, AccountId(account), now()).await?)
+        })
 }
 
 /// An account id of the path, or the error saying it is not one.

@@ -104,18 +104,7 @@ async fn body_limit(req: axum::extract::Request, next: axum::middleware::Next) -
 
 /// The grant of the token the call carries.
 pub(crate) async fn grant(db: &Db, headers: &HeaderMap) -> ScimResult<TokenGrant> {
-    let secret = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-        .map(|(_, secret)| secret.trim())
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| {
-            ScimError::from(AppError::Unauthenticated(
-                "Send an API token of the account: Authorization: Bearer roster_….".into(),
-            ))
-        })?;
+    let secret = crate::api::bearer(headers)?;
     Ok(access::token_grant_by_secret(db, secret, now()).await?)
 }
 
