@@ -408,9 +408,15 @@ backend_tests! {
         let put = scim(addr, "PUT", "/Groups/account_admin", Some(&only_adam), w, &[]).await;
         assert_eq!(put.status, 200, "{}", put.text);
         assert_eq!(put.body["members"].as_array().unwrap().len(), 1);
-        for o in others {
-            assert_eq!(role_bits(&db, o).await & 2, 0);
+        for o in &others {
+            assert_eq!(role_bits(&db, *o).await & 2, 0);
         }
+        // A change of several members is one change: refused for one, made for none.
+        let newcomer = membership_of(&db, s.account, MEMBER).await;
+        let half = patch(json!([{"op": "add", "path": "members", "value": [{"value": newcomer.to_string()}, {"value": "999999999"}]}]));
+        let refused = scim(addr, "PATCH", "/Groups/account_admin", Some(&half), w, &[]).await;
+        assert_eq!(refused.error(), (400, Some("invalidValue".into())), "{}", refused.text);
+        assert_eq!(role_bits(&db, newcomer).await & 2, 0, "half of a refused group change was made");
         let last = scim(addr, "PATCH", "/Groups/account_admin", Some(&patch(json!([{"op": "remove", "path": "members"}]))), w, &[]).await;
         let (status, kind) = last.error();
         assert_eq!((status, kind.as_deref()), (409, Some("mutability")));

@@ -14,7 +14,7 @@ use app::backend::roles::{Catalogue, RoleDef};
 use app::backend::scim as store;
 use app::backend::Db;
 use app::error::AppError;
-use app::model::{MembershipId, RoleChange, Version};
+use app::model::MembershipId;
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -191,36 +191,8 @@ async fn holders(db: &Db, admin: &AccountAdmin, role: &RoleDef) -> ScimResult<BT
     Ok(all.into_iter().map(|(id, _)| id).collect())
 }
 
-/// Gives (`give`) or takes away the role from one member, keeping their other roles and
-/// cloud affiliation.
-async fn change_role(db: &Db, admin: &AccountAdmin, role: &RoleDef, id: i64, give: bool) -> ScimResult<()> {
-    let details = match write::details(db, admin, MembershipId(id)).await {
-        Err(AppError::NotFound(_)) => {
-            return Err(ScimError::invalid_value(format!("{id} is not a user of this account.")))
-        }
-        other => other?,
-    };
-    let mut roles: Vec<String> = details.roles.iter().map(|r| r.key.clone()).collect();
-    let holds = roles.contains(&role.role.key);
-    if holds == give {
-        return Ok(());
-    }
-    if give {
-        roles.push(role.role.key.clone());
-    } else {
-        if role.role.is_default {
-            return Err(ScimError::mutability(format!(
-                "Every member holds {}; remove the user instead.",
-                role.role.label
-            )));
-        }
-        roles.retain(|k| k != &role.role.key);
-    }
-    write::update(db, admin, MembershipId(id), Version(details.version), &RoleChange { roles, cloud: details.cloud })
-        .await?;
-    Ok(())
-}
-
+/// Gives the role to `add` and takes it from the others of `remove`, in one transaction:
+/// a refused member (not of this account, the last Account Administrator) changes nothing.
 async fn set_members(
     db: &Db,
     admin: &AccountAdmin,
@@ -228,13 +200,17 @@ async fn set_members(
     add: &BTreeSet<i64>,
     remove: &BTreeSet<i64>,
 ) -> ScimResult<()> {
-    for id in add {
-        change_role(db, admin, role, *id, true).await?;
+    let take: Vec<MembershipId> = remove.difference(add).copied().map(MembershipId).collect();
+    if role.role.is_default && !take.is_empty() {
+        return Err(ScimError::mutability(format!("Every member holds {}; remove the user instead.", role.role.label)));
     }
-    for id in remove.difference(add) {
-        change_role(db, admin, role, *id, false).await?;
+    let give: Vec<MembershipId> = add.iter().copied().map(MembershipId).collect();
+    match write::change_role_holders(db, admin, &role.role.key, &give, &take).await {
+        Err(AppError::NotFound(_)) => {
+            Err(ScimError::invalid_value("A member named is not a user of this account: nothing was changed."))
+        }
+        other => Ok(other?),
     }
-    Ok(())
 }
 
 fn check_name(role: &RoleDef, name: Option<&Value>) -> ScimResult<()> {

@@ -15,7 +15,6 @@ pub use error::{ScimError, ScimResult};
 
 use app::backend::access::{self, TokenGrant};
 use app::backend::{now, Db};
-use app::error::AppError;
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};

@@ -603,6 +603,40 @@ async fn set_roles(
     Ok(true)
 }
 
+/// Gives the role `role_key` to the members `give` and takes it from the members `take`,
+/// as one change: all of it, or nothing when one of them is refused (not a member of the
+/// account, the last Account Administrator, a role only one member may hold). Their other
+/// roles and cloud affiliations stay. (A SCIM Group's members, SPEC F26.)
+pub async fn change_role_holders(
+    db: &Db,
+    admin: &AccountAdmin,
+    role_key: &str,
+    give: &[MembershipId],
+    take: &[MembershipId],
+) -> Result<()> {
+    let mut tx = begin_change(db, admin.account()).await?;
+    let cat = Catalogue::load_tx(&mut tx).await?;
+    let mask = cat
+        .0
+        .iter()
+        .find(|r| r.role.key == role_key)
+        .map(|r| r.mask())
+        .ok_or_else(|| AppError::invalid(format!("There is no role {role_key}.")))?;
+    let acc = account(&mut tx, admin.account()).await?;
+    let changes = give.iter().map(|id| (*id, true)).chain(take.iter().map(|id| (*id, false)));
+    for (id, giving) in changes {
+        let m = member(&mut tx, admin, id).await?;
+        let bits = if giving { m.role_bits | mask } else { m.role_bits & !mask };
+        if bits == m.role_bits {
+            continue;
+        }
+        let current = if m.role_bits & cat.cloud_mask() != 0 { Some(cloud_of(&mut tx, &m).await?) } else { None };
+        let cloud = checked_cloud(&mut tx, &cat, &acc, bits, current.as_ref()).await?;
+        set_roles(&mut tx, admin, &cat, &m, bits, cloud.as_ref()).await?;
+    }
+    tx.commit().await
+}
+
 /// Sets a member's roles (`change`; a cloud affiliation they hold is kept) and login
 /// status (`active`) inside a change already under way (a batch of a CSV import), with
 /// the checks, counts and audit entries of Update and of Active Login. Ok(false) when
