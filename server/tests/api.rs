@@ -304,6 +304,61 @@ backend_tests! {
         let _ = MEMBER;
     }
 
+    async fn every_operation_refuses_what_the_token_may_not_do(db) {
+        // The matrix of the API: every operation of the served document (so a new one is
+        // covered), called with no token, a forged one, a revoked one, another account's
+        // and a read-only one; none of them changes anything.
+        let (account, admin) = seeded(&db).await;
+        let addr = common::serve_router(&db, server::security::Site::default()).await;
+        let carla = membership_of(&db, account, MEMBER).await;
+        let contoso = common::account_named(&db, "Contoso Health Cloud").await;
+        let theirs = common::admin_of(&db, common::personas::OPERATOR, contoso).await;
+        let foreign = api_tokens::create(&db, &theirs, "Contoso sync", TokenScope::Write, 30).await.unwrap().secret;
+        let read = api_tokens::create(&db, &admin, "Reports", TokenScope::Read, 30).await.unwrap().secret;
+        let revoked = api_tokens::create(&db, &admin, "Old sync", TokenScope::Write, 30).await.unwrap();
+        api_tokens::revoke(&db, &admin, revoked.token.id).await.unwrap();
+        let version = |db: Db| async move {
+            let v: i64 = db.scalar(&sql!("SELECT version FROM memberships WHERE id = $1", carla)).await.unwrap();
+            v
+        };
+        let (before, carla_before) = (memberships(&db, account).await, version(db.clone()).await);
+
+        let doc = serde_json::to_value(<server::api::ApiDoc as utoipa::OpenApi>::openapi()).unwrap();
+        let mut operations = 0;
+        for (template, item) in doc["paths"].as_object().unwrap() {
+            let path = template.replace("{account}", &account.to_string()).replace("{member}", &carla.to_string());
+            for method in item.as_object().unwrap().keys() {
+                let request = match method.as_str() {
+                    "get" => format!("GET {path}"),
+                    "post" if path.ends_with("/members") => format!(r#"JSON {path} {{"email":"{OUTSIDER}"}}"#),
+                    "post" => format!("JSON {path}"),
+                    "patch" => format!(r#"PATCH {path} {{"roles":["general_support"]}}"#),
+                    "delete" => format!("DELETE {path}"),
+                    other => panic!("an operation the matrix does not know: {other} {template}"),
+                };
+                operations += 1;
+                let writes = method != "get";
+                for (who, token, expected) in [
+                    ("no token", None, 401),
+                    ("a forged token", Some("roster_forged"), 401),
+                    ("a revoked token", Some(revoked.secret.as_str()), 401),
+                    ("another account's token", Some(foreign.as_str()), 403),
+                    ("a read-only token", Some(read.as_str()), if writes { 403 } else { 200 }),
+                ] {
+                    let reply = call(addr, &request, token).await;
+                    if expected == 200 {
+                        assert_eq!(reply.status, 200, "{request} with {who}: {}", reply.text());
+                    } else {
+                        assert_eq!(error_of(&reply).0, expected, "{request} with {who}: {}", reply.text());
+                    }
+                }
+            }
+        }
+        assert!(operations >= 11, "only {operations} operations in the document");
+        assert_eq!(memberships(&db, account).await, before);
+        assert_eq!(version(db.clone()).await, carla_before, "a refused call changed Carla");
+    }
+
     async fn a_token_is_limited_per_minute(db) {
         let (account, admin) = seeded(&db).await;
         let addr = common::serve_router(&db, server::security::Site::default()).await;

@@ -137,6 +137,85 @@ fn new_user(user_name: &str, email: &str) -> String {
 }
 
 backend_tests! {
+    async fn every_call_refuses_what_the_token_may_not_do(db) {
+        // The matrix of SCIM: each kind of call with no token, a forged one, a revoked one,
+        // a read-only one on a write, and another account's token naming this account's
+        // users; none of them changes anything.
+        let s = setup(&db).await;
+        let (addr, account) = (s.addr, s.account);
+        let admin = common::admin_of(&db, ADMIN, account).await;
+        let revoked = api_tokens::create(&db, &admin, "Old Okta", TokenScope::Write, 30).await.unwrap();
+        api_tokens::revoke(&db, &admin, revoked.token.id).await.unwrap();
+        let contoso = common::account_named(&db, "Contoso Health Cloud").await;
+        let theirs = common::admin_of(&db, common::personas::OPERATOR, contoso).await;
+        let foreign = api_tokens::create(&db, &theirs, "Contoso Okta", TokenScope::Write, 30).await.unwrap().secret;
+        let carla = membership_of(&db, account, MEMBER).await;
+        let count = |db: Db| async move {
+            let n: i64 = db
+                .scalar(&sql!("SELECT CAST(COUNT(*) + COALESCE(SUM(version), 0) AS BIGINT) FROM memberships WHERE account_id = $1", account))
+                .await
+                .unwrap();
+            n
+        };
+        let before = count(db.clone()).await;
+        let user = format!("/Users/{carla}");
+        let add_carla = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "add", "path": "members", "value": [{"value": carla.to_string()}]}]})
+        .to_string();
+        let deactivate = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "path": "active", "value": false}]})
+        .to_string();
+        let search = r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],"filter":"userName pr"}"#;
+        let put_group = r#"{"displayName":"Security Contact","members":[]}"#;
+        let new = new_user("grace", "grace.hopper@northwind.example");
+        let put_user = new_user("carla", "carla.contact@northwind.example");
+        // (method, path, body, a write)
+        let calls: Vec<(&str, &str, Option<&str>, bool)> = vec![
+            ("GET", "/Users", None, false),
+            ("GET", &user, None, false),
+            ("POST", "/Users/.search", Some(search), false),
+            ("POST", "/.search", Some(search), false),
+            ("GET", "/Groups", None, false),
+            ("GET", "/Groups/security_contact", None, false),
+            ("POST", "/Users", Some(&new), true),
+            ("PUT", &user, Some(&put_user), true),
+            ("PATCH", &user, Some(&deactivate), true),
+            ("DELETE", &user, None, true),
+            ("PATCH", "/Groups/security_contact", Some(&add_carla), true),
+            ("PUT", "/Groups/security_contact", Some(put_group), true),
+        ];
+        for (method, path, body, writes) in &calls {
+            for (who, token, expected) in [
+                ("no token", None, 401),
+                ("a forged token", Some("roster_forged"), 401),
+                ("a revoked token", Some(revoked.secret.as_str()), 401),
+                ("a read-only token", Some(s.read.as_str()), if *writes { 403 } else { 200 }),
+            ] {
+                let reply = scim(addr, method, path, *body, token, &[]).await;
+                if expected == 200 {
+                    assert_eq!(reply.status, 200, "{method} {path} with {who}: {}", reply.text);
+                } else {
+                    assert_eq!(reply.error().0, expected, "{method} {path} with {who}: {}", reply.text);
+                }
+            }
+        }
+        // Another account's token sees nothing of this account's users and changes none.
+        for (method, path, body) in [
+            ("GET", user.as_str(), None),
+            ("PUT", user.as_str(), Some(put_user.as_str())),
+            ("PATCH", user.as_str(), Some(deactivate.as_str())),
+            ("DELETE", user.as_str(), None),
+        ] {
+            let reply = scim(addr, method, path, body, Some(&foreign), &[]).await;
+            assert_eq!(reply.error().0, 404, "{method} {path} with Contoso's token: {}", reply.text);
+        }
+        let group = scim(addr, "PATCH", "/Groups/security_contact", Some(&add_carla), Some(&foreign), &[]).await;
+        assert_eq!(group.error(), (400, Some("invalidValue".into())), "{}", group.text);
+        let listed = scim(addr, "GET", &q("userName eq \"carla.contact@northwind.example\""), None, Some(&foreign), &[]).await;
+        assert_eq!(listed.body["totalResults"], 0, "{}", listed.text);
+        assert_eq!(count(db.clone()).await, before, "a refused call changed the account");
+    }
+
     async fn users_are_created_read_listed_replaced_and_deleted(db) {
         let s = setup(&db).await;
         let (addr, w) = (s.addr, Some(s.write.as_str()));
