@@ -122,9 +122,7 @@ fn query_of(account: i64, p: ListParams) -> ApiResult<MemberQuery> {
     responses(
         (status = 200, description = "A page of members.", body = MemberList),
         (status = 400, description = "A parameter that makes no sense.", body = ApiError),
-        (status = 401, description = "No valid token.", body = ApiError),
         (status = 403, description = "The token is not for this account.", body = ApiError),
-        (status = 429, description = "Too many calls this minute.", body = ApiError),
     ),
     security(("bearer" = []))
 )]
@@ -230,7 +228,6 @@ pub struct RolesUpdate {
     responses(
         (status = 201, description = "Added.", body = Member),
         (status = 400, description = "The email or roles will not do.", body = ApiError),
-        (status = 401, description = "No valid token.", body = ApiError),
         (status = 403, description = "The token is not for this account, or may only read.", body = ApiError),
         (status = 409, description = "Already a member, or a role only one member may hold.", body = ApiError),
     ),
@@ -263,7 +260,6 @@ pub async fn add(
     ),
     responses(
         (status = 200, description = "The member.", body = Member),
-        (status = 401, description = "No valid token.", body = ApiError),
         (status = 403, description = "The token is not for this account.", body = ApiError),
         (status = 404, description = "No such member of the account.", body = ApiError),
     ),
@@ -292,7 +288,6 @@ pub async fn show(
     responses(
         (status = 200, description = "The member as changed.", body = Member),
         (status = 400, description = "The roles will not do.", body = ApiError),
-        (status = 401, description = "No valid token.", body = ApiError),
         (status = 403, description = "The token is not for this account, or may only read.", body = ApiError),
         (status = 404, description = "No such member of the account.", body = ApiError),
         (status = 409, description = "Changed meanwhile, the last administrator, or a role only one member may hold.", body = ApiError),
@@ -331,7 +326,6 @@ pub async fn update(
     ),
     responses(
         (status = 204, description = "Removed."),
-        (status = 401, description = "No valid token.", body = ApiError),
         (status = 403, description = "The token is not for this account, or may only read.", body = ApiError),
         (status = 404, description = "No such member of the account.", body = ApiError),
         (status = 409, description = "The last administrator stays.", body = ApiError),
@@ -373,7 +367,6 @@ async fn set_active(
     ),
     responses(
         (status = 200, description = "The member, deactivated.", body = Member),
-        (status = 401, description = "No valid token.", body = ApiError),
         (status = 403, description = "The token is not for this account, or may only read.", body = ApiError),
         (status = 404, description = "No such member of the account.", body = ApiError),
         (status = 409, description = "The last administrator stays.", body = ApiError),
@@ -399,7 +392,6 @@ pub async fn deactivate(
     ),
     responses(
         (status = 200, description = "The member, active again.", body = Member),
-        (status = 401, description = "No valid token.", body = ApiError),
         (status = 403, description = "The token is not for this account, or may only read.", body = ApiError),
         (status = 404, description = "No such member of the account.", body = ApiError),
     ),

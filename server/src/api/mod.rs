@@ -79,6 +79,7 @@ impl Modify for Bearer {
 
 /// Answers every operation may give, whatever it does: a path or query that is not
 /// understood, no valid token, too many calls, a body too large (where there is one).
+/// The operations' own annotations list only what is particular to them.
 struct CommonResponses;
 
 impl Modify for CommonResponses {
@@ -190,9 +191,7 @@ pub struct Account {
     params(("account" = i64, Path, description = "The account's id.")),
     responses(
         (status = 200, description = "The account.", body = Account),
-        (status = 401, description = "No valid token.", body = ApiError),
         (status = 403, description = "The token is not for this account.", body = ApiError),
-        (status = 429, description = "Too many calls this minute.", body = ApiError),
     ),
     security(("bearer" = []))
 )]
@@ -238,7 +237,6 @@ pub struct Role {
     params(("account" = i64, Path, description = "The account's id.")),
     responses(
         (status = 200, description = "The roles, in the order the pages show them.", body = Vec<Role>),
-        (status = 401, description = "No valid token.", body = ApiError),
         (status = 403, description = "The token is not for this account.", body = ApiError),
     ),
     security(("bearer" = []))
@@ -289,7 +287,6 @@ pub struct Invitation {
     params(("account" = i64, Path, description = "The account's id.")),
     responses(
         (status = 200, description = "The invitations.", body = Vec<Invitation>),
-        (status = 401, description = "No valid token.", body = ApiError),
         (status = 403, description = "The token is not for this account.", body = ApiError),
     ),
     security(("bearer" = []))
@@ -357,7 +354,6 @@ pub struct AuditPage {
     responses(
         (status = 200, description = "A page of entries.", body = AuditPage),
         (status = 400, description = "A parameter out of range.", body = ApiError),
-        (status = 401, description = "No valid token.", body = ApiError),
         (status = 403, description = "The token is not for this account.", body = ApiError),
     ),
     security(("bearer" = []))
