@@ -15,6 +15,7 @@ use app::sql;
 use common::personas::{ADMIN, MEMBER, NEWCOMER};
 use serde_json::{json, Value};
 use server::seed::{seed, SeedOptions};
+use std::collections::BTreeSet;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 struct Reply {
@@ -490,6 +491,15 @@ backend_tests! {
         for o in &others {
             assert_eq!(role_bits(&db, *o).await & 2, 0);
         }
+        // Operations are taken in order: a replace, then an add, leaves both holding it.
+        let carla_and_adam = patch(json!([
+            {"op": "replace", "path": "members", "value": [{"value": adam.to_string()}]},
+            {"op": "add", "path": "members", "value": [{"value": carla.to_string()}]},
+        ]));
+        let both = scim(addr, "PATCH", "/Groups/security_contact", Some(&carla_and_adam), w, &[]).await;
+        assert_eq!(both.status, 200, "{}", both.text);
+        let held: BTreeSet<i64> = both.body["members"].as_array().unwrap().iter().map(|m| m["value"].as_str().unwrap().parse().unwrap()).collect();
+        assert_eq!(held, BTreeSet::from([adam, carla]));
         // A change of several members is one change: refused for one, made for none.
         let newcomer = membership_of(&db, s.account, MEMBER).await;
         let half = patch(json!([{"op": "add", "path": "members", "value": [{"value": newcomer.to_string()}, {"value": "999999999"}]}]));
@@ -502,6 +512,16 @@ backend_tests! {
         assert!(last.body["detail"].as_str().unwrap().contains("last Account Administrator"), "{}", last.text);
         let deactivate = scim(addr, "PATCH", &format!("/Users/{adam}"), Some(&patch(json!([{"op": "replace", "path": "active", "value": false}]))), w, &[]).await;
         assert_eq!(deactivate.error().0, 409);
+        // A PUT that renames the last administrator and deactivates them is one change:
+        // refused whole, the name stays.
+        let before = scim(addr, "GET", &format!("/Users/{adam}"), None, w, &[]).await;
+        let mut renamed_off: Value = serde_json::from_str(&new_user("adam.renamed", ADMIN)).unwrap();
+        renamed_off["active"] = json!(false);
+        let put = scim(addr, "PUT", &format!("/Users/{adam}"), Some(&renamed_off.to_string()), w, &[]).await;
+        assert_eq!(put.error().0, 409, "{}", put.text);
+        let after = scim(addr, "GET", &format!("/Users/{adam}"), None, w, &[]).await;
+        assert_eq!(after.body["userName"], before.body["userName"], "half of a refused PUT was made");
+        assert_eq!(after.body["active"], true);
         assert_eq!(scim(addr, "DELETE", &format!("/Users/{adam}"), None, w, &[]).await.error().0, 409);
         let renamed = scim(addr, "PUT", "/Groups/account_admin", Some(r#"{"displayName":"Overlords","members":[]}"#), w, &[]).await;
         assert_eq!(renamed.error(), (400, Some("mutability".into())));

@@ -9,7 +9,7 @@ use super::access::AccountAdmin;
 use super::audit::{self, Record};
 use super::db::{like_escape, Db, Sql};
 use super::mail::EmailAddress;
-use super::members::write::{begin_change, checked_change, join_with};
+use super::members::write::{begin_change, checked_change, join_with, set_active_within};
 use super::roles::Catalogue;
 use crate::error::{AppError, Result};
 use crate::model::{AuditAction, MembershipId, RoleChange};
@@ -361,9 +361,11 @@ fn user_name_conflict(user_name: &str) -> AppError {
 }
 
 /// Keeps what the provider says about member `id`, and (for a contact who has not
-/// registered, and is a member of this account only) a new email. `version` is the
-/// member's version the change was made from, if the provider sent one (If-Match).
-/// The member's version moves on when anything changes.
+/// registered, and is a member of this account only) a new email, and the login's state
+/// (`active`), as one change: a refused deactivation (the last Account Administrator)
+/// leaves the name as it was too. `version` is the member's version the change was made
+/// from, if the provider sent one (If-Match). The member's version moves on when
+/// anything changes.
 pub async fn set_identity(
     db: &Db,
     admin: &AccountAdmin,
@@ -371,6 +373,7 @@ pub async fn set_identity(
     version: Option<i64>,
     identity: &Identity,
     email: Option<&str>,
+    active: Option<bool>,
 ) -> Result<()> {
     let user_name = checked(&identity.user_name, "userName")?;
     if user_name.is_empty() {
@@ -500,6 +503,9 @@ pub async fn set_identity(
     }
     if changed {
         tx.execute(&sql!("UPDATE memberships SET version = version + 1 WHERE id = $1", current.id)).await?;
+    }
+    if let Some(active) = active {
+        set_active_within(&mut tx, admin, id, active).await?;
     }
     tx.commit().await
 }

@@ -9,7 +9,7 @@ use super::error::{ScimError, ScimResult};
 use super::users::{apply_op, operations, Op};
 use super::{base_url, body_json, filter, grant, list_response, scim_json, ListParams, Projection, GROUP_SCHEMA};
 use app::backend::access::AccountAdmin;
-use app::backend::members::write;
+use app::backend::members::write::{self, OtherHolders};
 use app::backend::roles::{Catalogue, RoleDef};
 use app::backend::scim as store;
 use app::backend::Db;
@@ -179,37 +179,50 @@ fn member_ids(value: &Value) -> ScimResult<BTreeSet<i64>> {
     Ok(ids)
 }
 
-/// All holders of the role (for replacing or removing every member).
-async fn holders(db: &Db, admin: &AccountAdmin, role: &RoleDef) -> ScimResult<BTreeSet<i64>> {
-    let all = store::role_holders(db, admin, role.mask(), MEMBERS_CHANGED as i64 + 1).await?;
-    if all.len() > MEMBERS_CHANGED {
-        return Err(ScimError::invalid_value(format!(
-            "{} has more than {MEMBERS_CHANGED} members: add and remove them by name instead.",
-            role.role.label
-        )));
-    }
-    Ok(all.into_iter().map(|(id, _)| id).collect())
+/// What a request does to a Group's members, its operations taken in order: who gets
+/// the role, who loses it, and whether every other holder loses it too (a replace).
+#[derive(Default)]
+struct MemberChange {
+    add: BTreeSet<i64>,
+    remove: BTreeSet<i64>,
+    others_lose: bool,
 }
 
-/// Gives the role to `add` and takes it from the others of `remove`, in one transaction:
-/// a refused member (not of this account, the last Account Administrator) changes nothing.
-async fn set_members(
-    db: &Db,
-    admin: &AccountAdmin,
-    role: &RoleDef,
-    add: &BTreeSet<i64>,
-    remove: &BTreeSet<i64>,
-) -> ScimResult<()> {
-    let take: Vec<MembershipId> = remove.difference(add).copied().map(MembershipId).collect();
-    if role.role.is_default && !take.is_empty() {
-        return Err(ScimError::mutability(format!("Every member holds {}; remove the user instead.", role.role.label)));
-    }
-    let give: Vec<MembershipId> = add.iter().copied().map(MembershipId).collect();
-    match write::change_role_holders(db, admin, &role.role.key, &give, &take).await {
-        Err(AppError::NotFound(_)) => {
-            Err(ScimError::invalid_value("A member named is not a user of this account: nothing was changed."))
+impl MemberChange {
+    fn add(&mut self, ids: impl IntoIterator<Item = i64>) {
+        for id in ids {
+            self.remove.remove(&id);
+            self.add.insert(id);
         }
-        other => Ok(other?),
+    }
+
+    fn remove(&mut self, ids: impl IntoIterator<Item = i64>) {
+        for id in ids {
+            self.add.remove(&id);
+            self.remove.insert(id);
+        }
+    }
+
+    /// Every holder loses the role, then `ids` get it.
+    fn replace(&mut self, ids: BTreeSet<i64>) {
+        *self = MemberChange { add: ids, remove: BTreeSet::new(), others_lose: true };
+    }
+
+    /// Makes the change in one transaction, the role's holders read under the account's
+    /// lock: a refused member (not of this account, the last Account Administrator)
+    /// changes nothing.
+    async fn make(&self, db: &Db, admin: &AccountAdmin, role: &RoleDef) -> ScimResult<()> {
+        let give: Vec<MembershipId> = self.add.iter().copied().map(MembershipId).collect();
+        let take: Vec<MembershipId> = self.remove.iter().copied().map(MembershipId).collect();
+        let others =
+            if self.others_lose { OtherHolders::Lose { at_most: MEMBERS_CHANGED } } else { OtherHolders::Keep };
+        match write::change_role_holders(db, admin, &role.role.key, &give, &take, others).await {
+            Err(AppError::NotFound(_)) => {
+                Err(ScimError::invalid_value("A member named is not a user of this account: nothing was changed."))
+            }
+            Err(AppError::Invalid(m)) if m.starts_with("Every member holds") => Err(ScimError::mutability(m)),
+            other => Ok(other?),
+        }
     }
 }
 
@@ -233,11 +246,9 @@ pub(super) async fn replace(
     let r = role(&cat, &id)?;
     let doc = body_json(&body)?;
     check_name(r, doc.get("displayName"))?;
-    let wanted = member_ids(doc.get("members").unwrap_or(&Value::Null))?;
-    let current = holders(&db, admin, r).await?;
-    let add: BTreeSet<i64> = wanted.difference(&current).copied().collect();
-    let remove: BTreeSet<i64> = current.difference(&wanted).copied().collect();
-    set_members(&db, admin, r, &add, &remove).await?;
+    let mut change = MemberChange::default();
+    change.replace(member_ids(doc.get("members").unwrap_or(&Value::Null))?);
+    change.make(&db, admin, r).await?;
     let doc = group_doc(&db, admin, r, &base_url(&headers), true).await?;
     Ok(scim_json(200, &doc, None))
 }
@@ -253,7 +264,7 @@ pub(super) async fn patch(
     let cat = Catalogue::load(&db).await?;
     let r = role(&cat, &id)?;
     let ops = operations(&body_json(&body)?)?;
-    let (mut add, mut remove) = (BTreeSet::new(), BTreeSet::new());
+    let mut change = MemberChange::default();
     for op in &ops {
         let path = op.path.as_deref().map(|p| filter::attribute(p.trim()));
         match path.as_deref() {
@@ -268,10 +279,10 @@ pub(super) async fn patch(
                         "members" => {
                             let ids = member_ids(v)?;
                             if op.op == "replace" {
-                                let current = holders(&db, admin, r).await?;
-                                remove.extend(current.difference(&ids).copied());
+                                change.replace(ids);
+                            } else {
+                                change.add(ids);
                             }
-                            add.extend(ids);
                         }
                         _ => {}
                     }
@@ -281,14 +292,10 @@ pub(super) async fn patch(
             Some("members") => {
                 let ids = member_ids(op.value.as_ref().unwrap_or(&Value::Null))?;
                 match op.op.as_str() {
-                    "add" => add.extend(ids),
-                    "remove" if op.value.is_none() => remove.extend(holders(&db, admin, r).await?),
-                    "remove" => remove.extend(ids),
-                    _ => {
-                        let current = holders(&db, admin, r).await?;
-                        remove.extend(current.difference(&ids).copied());
-                        add.extend(ids);
-                    }
+                    "add" => change.add(ids),
+                    "remove" if op.value.is_none() => change.replace(BTreeSet::new()),
+                    "remove" => change.remove(ids),
+                    _ => change.replace(ids),
                 }
             }
             Some(p) if p.starts_with("members[") => {
@@ -296,7 +303,11 @@ pub(super) async fn patch(
                 // JSON list so that any filter on value works.
                 let mut doc = json!({"members": []});
                 let named = op.value.as_ref().map(member_ids).transpose()?.unwrap_or_default();
-                let listed: BTreeSet<i64> = holders(&db, admin, r).await.unwrap_or_default();
+                let listed: BTreeSet<i64> = store::role_holders(&db, admin, r.mask(), MEMBERS_CHANGED as i64)
+                    .await?
+                    .into_iter()
+                    .map(|(id, _)| id)
+                    .collect();
                 let candidates: BTreeSet<i64> = listed.union(&named).copied().chain(ids_in_filter(p)).collect();
                 doc["members"] = json!(candidates.iter().map(|i| json!({"value": i.to_string()})).collect::<Vec<_>>());
                 let before: BTreeSet<i64> = candidates.clone();
@@ -304,7 +315,7 @@ pub(super) async fn patch(
                 let after: BTreeSet<i64> = member_ids(doc.get("members").unwrap_or(&Value::Null))?;
                 let hit: BTreeSet<i64> = before.difference(&after).copied().collect();
                 if op.op == "remove" {
-                    remove.extend(hit);
+                    change.remove(hit);
                 } else {
                     return Err(ScimError::invalid_path("Add or replace members with the path \"members\"."));
                 }
@@ -315,10 +326,7 @@ pub(super) async fn patch(
             Some(_) => {}
         }
     }
-    for id in &add {
-        remove.remove(id);
-    }
-    set_members(&db, admin, r, &add, &remove).await?;
+    change.make(&db, admin, r).await?;
     let doc = group_doc(&db, admin, r, &base_url(&headers), true).await?;
     Ok(scim_json(200, &doc, None))
 }

@@ -315,13 +315,12 @@ pub(super) async fn create(State(db): State<Db>, headers: HeaderMap, body: Bytes
         _ => contacts::create_named(&db, admin, &inc.contact_name(&address), &address, &change).await?.0,
     };
     let id = MembershipId(id);
-    if let Err(e) = store::set_identity(&db, admin, id, None, &identity, None).await {
-        // The userName was taken meanwhile: no half-made user stays behind.
+    let active = inc.active.filter(|a| !a);
+    if let Err(e) = store::set_identity(&db, admin, id, None, &identity, None, active).await {
+        // The userName was taken meanwhile, or the login cannot be so: no half-made user
+        // stays behind.
         let _ = write::remove(&db, admin, id).await;
         return Err(e.into());
-    }
-    if inc.active == Some(false) {
-        write::set_active(&db, admin, id, false).await?;
     }
     answer(&db, admin, &headers, id, 201).await
 }
@@ -337,10 +336,8 @@ async fn apply(
 ) -> ScimResult<()> {
     let id = MembershipId(current.id);
     let email = inc.email.as_deref().filter(|e| e.trim() != current.email);
-    store::set_identity(db, admin, id, version, &inc.identity(), email).await?;
-    if let Some(active) = inc.active.filter(|a| *a != current.active()) {
-        write::set_active(db, admin, id, active).await?;
-    }
+    let active = inc.active.filter(|a| *a != current.active());
+    store::set_identity(db, admin, id, version, &inc.identity(), email, active).await?;
     Ok(())
 }
 

@@ -603,25 +603,60 @@ async fn set_roles(
     Ok(true)
 }
 
-/// Gives the role `role_key` to the members `give` and takes it from the members `take`,
-/// as one change: all of it, or nothing when one of them is refused (not a member of the
-/// account, the last Account Administrator, a role only one member may hold). Their other
-/// roles and cloud affiliations stay. (A SCIM Group's members, SPEC F26.)
+/// Who else loses a role when its holders change: nobody, or every holder not given it
+/// (a SCIM PUT of a Group's members), at most `at_most` of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OtherHolders {
+    Keep,
+    Lose { at_most: usize },
+}
+
+/// Gives the role `role_key` to the members `give` and takes it from the members `take`
+/// (and, with `OtherHolders::Lose`, from every other holder, found under the account's
+/// lock so that someone given the role meanwhile is not missed), as one change: all of
+/// it, or nothing when one of them is refused (not a member of the account, the last
+/// Account Administrator, a role only one member may hold, a role every member holds).
+/// Their other roles and cloud affiliations stay. (A SCIM Group's members, SPEC F26.)
 pub async fn change_role_holders(
     db: &Db,
     admin: &AccountAdmin,
     role_key: &str,
     give: &[MembershipId],
     take: &[MembershipId],
+    others: OtherHolders,
 ) -> Result<()> {
     let mut tx = begin_change(db, admin.account()).await?;
     let cat = Catalogue::load_tx(&mut tx).await?;
-    let mask = cat
+    let def = cat
         .0
         .iter()
         .find(|r| r.role.key == role_key)
-        .map(|r| r.mask())
         .ok_or_else(|| AppError::invalid(format!("There is no role {role_key}.")))?;
+    let (mask, label, is_default) = (def.mask(), def.role.label.clone(), def.role.is_default);
+    let given: std::collections::HashSet<MembershipId> = give.iter().copied().collect();
+    let mut take = take.to_vec();
+    if let OtherHolders::Lose { at_most } = others {
+        let holders: Vec<(i64,)> = tx
+            .fetch_all(&sql!(
+                "SELECT id FROM memberships WHERE account_id = $1 AND (role_bits & $2) <> 0 ORDER BY id LIMIT $3",
+                admin.account(),
+                mask,
+                (at_most + give.len() + 1) as i64
+            ))
+            .await?;
+        let others: Vec<MembershipId> =
+            holders.into_iter().map(|(id,)| MembershipId(id)).filter(|id| !given.contains(id)).collect();
+        if others.len() > at_most {
+            return Err(AppError::invalid(format!(
+                "{label} has more than {at_most} members: add and remove them by name instead."
+            )));
+        }
+        take.extend(others);
+    }
+    take.retain(|id| !given.contains(id));
+    if is_default && !take.is_empty() {
+        return Err(AppError::invalid(format!("Every member holds {label}; remove the user instead.")));
+    }
     let acc = account(&mut tx, admin.account()).await?;
     let changes = give.iter().map(|id| (*id, true)).chain(take.iter().map(|id| (*id, false)));
     for (id, giving) in changes {
@@ -769,6 +804,19 @@ pub async fn set_active(db: &Db, admin: &AccountAdmin, membership_id: Membership
     set_status(&mut tx, admin, &cat, &m, active).await?;
     tx.commit().await?;
     Ok(m.name)
+}
+
+/// `set_active` inside a change already under way (a SCIM PUT that also changes the
+/// provider's data). Ok(false) when the login already is so.
+pub(in crate::backend) async fn set_active_within(
+    tx: &mut Tx,
+    admin: &AccountAdmin,
+    membership_id: MembershipId,
+    active: bool,
+) -> Result<bool> {
+    let cat = Catalogue::load_tx(tx).await?;
+    let m = member(tx, admin, membership_id).await?;
+    set_status(tx, admin, &cat, &m, active).await
 }
 
 async fn set_status(tx: &mut Tx, admin: &AccountAdmin, cat: &Catalogue, m: &Member, active: bool) -> Result<bool> {
