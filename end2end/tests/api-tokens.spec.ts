@@ -20,7 +20,7 @@ test('an administrator makes an API token, a script uses it, and revoking it sto
   await expect(secretBox).toBeVisible();
   const secret = await secretBox.inputValue();
   expect(secret).toMatch(/^roster_/);
-  const row = page.getByRole('row', { name: new RegExp(name) });
+  const row = page.getByRole('table', { name: 'API tokens, newest first' }).getByRole('row', { name: new RegExp(name) });
   await expect(row).toContainText('Read and write');
   await expect(row).toContainText('Never');
   await expectNoAxeViolations(page);
@@ -45,6 +45,13 @@ test('an administrator makes an API token, a script uses it, and revoking it sto
   await hydrated(page);
   await expect(row).not.toContainText('Never');
   await expect(page.getByRole('textbox', { name: /^Secret of/ })).toHaveCount(0);
+  // Every call is listed under the token's name, reads too, newest first.
+  const calls = page.getByRole('table', { name: 'Calls made with API tokens, newest first' });
+  const deactivation = calls.getByRole('row', {
+    name: new RegExp(`${name} POST /api/v1/accounts/${DEMO_ACCOUNT.id}/members/${member.id}/deactivate 200`),
+  });
+  await expect(deactivation).toBeVisible();
+  await expect(calls.getByRole('row', { name: new RegExp(`${name} GET /api/v1/accounts/${DEMO_ACCOUNT.id}/members\\?page_size=10 200`) })).toBeVisible();
 
   await row.getByRole('button', { name: `Revoke the token ${name}` }).click();
   await expect(row).toContainText('Revoked');

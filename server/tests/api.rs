@@ -110,6 +110,38 @@ backend_tests! {
         assert_eq!(audited, ["api_token.created", "api_token.revoked", "api_token.created"]);
     }
 
+    async fn every_call_with_a_token_is_recorded_under_its_name(db) {
+        let (account, admin) = seeded(&db).await;
+        let addr = common::serve_router(&db, server::security::Site::default()).await;
+        let read = api_tokens::create(&db, &admin, "Reports", TokenScope::Read, 30).await.unwrap().secret;
+        let members = format!("/api/v1/accounts/{account}/members");
+        assert_eq!(call(addr, &format!("GET {members}?page_size=10"), Some(&read)).await.status, 200);
+        // A write with a read token is refused, and recorded as refused.
+        let refused = call(addr, &format!("JSON {members} {{\"email\":\"{NEWCOMER}\",\"roles\":[]}}"), Some(&read)).await;
+        assert_eq!(refused.status, 403, "{}", refused.text());
+        // SCIM calls are recorded as well; an unknown token, or none, records nothing.
+        assert_eq!(call(addr, "GET /scim/v2/Users?count=1", Some(&read)).await.status, 200);
+        assert_eq!(call(addr, &format!("GET {members}"), Some("roster_forged")).await.status, 401);
+        assert_eq!(call(addr, &format!("GET {members}"), None).await.status, 401);
+
+        let calls = api_tokens::calls(&db, &admin, None).await.unwrap();
+        let seen: Vec<(String, String, String, i64)> =
+            calls.calls.iter().map(|c| (c.token.clone(), c.method.clone(), c.path.clone(), c.status)).collect();
+        assert_eq!(
+            seen,
+            [
+                ("Reports".to_string(), "GET".to_string(), "/scim/v2/Users?count=1".to_string(), 200),
+                ("Reports".to_string(), "POST".to_string(), members.clone(), 403),
+                ("Reports".to_string(), "GET".to_string(), format!("{members}?page_size=10"), 200),
+            ]
+        );
+        assert_eq!(calls.older, None);
+        // Another account's administrator sees none of them.
+        let contoso = common::account_named(&db, "Contoso Health Cloud").await;
+        let other = common::as_operator(&db, contoso).await;
+        assert!(api_tokens::calls(&db, &other, None).await.unwrap().calls.is_empty());
+    }
+
     async fn a_token_reads_the_members_as_the_table_does(db) {
         let (account, admin) = seeded(&db).await;
         let addr = common::serve_router(&db, server::security::Site::default()).await;

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use super::admin_of;
 use crate::error::AppError;
-use crate::model::{ApiToken, NewApiToken, TokenScope};
+use crate::model::{ApiCalls, ApiToken, NewApiToken, TokenScope};
 
 /// The account's API tokens, newest first.
 #[server(prefix = "/api", endpoint = "api-tokens")]
@@ -49,6 +49,20 @@ pub async fn revoke_api_token(account: i64, token: i64) -> Result<String, AppErr
             let db = db()?;
             let admin = admin_of(&db, account).await?;
             api_tokens::revoke(&db, &admin, token).await
+        }
+        .await,
+    )
+}
+
+/// The calls made with the account's tokens, newest first, from before call `before`.
+#[server(prefix = "/api", endpoint = "api-tokens/calls")]
+pub async fn list_api_calls(account: i64, before: Option<i64>) -> Result<ApiCalls, AppError> {
+    use crate::backend::{api_tokens, db, respond};
+    respond(
+        async {
+            let db = db()?;
+            let admin = admin_of(&db, account).await?;
+            api_tokens::calls(&db, &admin, before).await
         }
         .await,
     )

@@ -6,7 +6,10 @@ use super::audit::{self, Record};
 use super::db::Db;
 use super::{checked_text, now, token};
 use crate::error::{AppError, Result};
-use crate::model::{ApiToken, AuditAction, NewApiToken, TokenScope, TOKEN_LIFETIMES, TOKEN_NAME_MAX};
+use crate::model::{
+    ApiCall, ApiCalls, ApiToken, AuditAction, NewApiToken, TokenScope, API_CALLS_KEPT_DAYS, API_CALLS_PAGE,
+    TOKEN_LIFETIMES, TOKEN_NAME_MAX,
+};
 use crate::sql;
 
 /// What a secret starts with, so that a leaked one is recognised (by a secret scanner, or
@@ -144,4 +147,69 @@ pub async fn revoke(db: &Db, admin: &AccountAdmin, id: i64) -> Result<String> {
     .await?;
     tx.commit().await?;
     Ok(format!("Token \"{name}\" revoked: calls with it are refused from now on."))
+}
+
+/// The longest address a call is recorded with; longer ones are cut.
+const CALL_PATH_MAX: usize = 500;
+
+/// Records a call made with the token whose secret is `secret` (an unknown secret records
+/// nothing: there is no token to put it under), answered with `status`. A revoked or
+/// expired token's refused calls are recorded too. Now and then, calls older than
+/// [`API_CALLS_KEPT_DAYS`] days go.
+pub async fn record_call(db: &Db, secret: &str, method: &str, path: &str, status: u16) -> Result<()> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let path: String = match path.char_indices().nth(CALL_PATH_MAX) {
+        Some((cut, _)) => format!("{}…", &path[..cut]),
+        None => path.to_string(),
+    };
+    let at = now();
+    db.execute(&sql!(
+        "INSERT INTO api_calls (token_id, account_id, at, method, path, status) \
+         SELECT id, account_id, $1, $2, $3, $4 FROM api_tokens WHERE secret_hash = $5",
+        at,
+        method,
+        path,
+        i64::from(status),
+        token::hash(secret)
+    ))
+    .await?;
+    if CALLS.fetch_add(1, Ordering::Relaxed).is_multiple_of(1_000) {
+        db.execute(&sql!("DELETE FROM api_calls WHERE at < $1", at - API_CALLS_KEPT_DAYS * 86_400)).await?;
+    }
+    Ok(())
+}
+
+/// The calls made with the account's tokens, newest first, [`API_CALLS_PAGE`] at a time,
+/// from before call `before` when given.
+pub async fn calls(db: &Db, admin: &AccountAdmin, before: Option<i64>) -> Result<ApiCalls> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        token: String,
+        at: i64,
+        method: String,
+        path: String,
+        status: i64,
+    }
+    let rows: Vec<Row> = db
+        .fetch_all(&sql!(
+            "SELECT c.id, t.name AS token, c.at, c.method, c.path, c.status FROM api_calls c \
+             JOIN api_tokens t ON t.id = c.token_id WHERE c.account_id = $1 AND c.id < $2 ORDER BY c.id DESC LIMIT $3",
+            admin.account(),
+            before.unwrap_or(i64::MAX),
+            API_CALLS_PAGE + 1
+        ))
+        .await?;
+    let mut calls: Vec<ApiCall> = rows
+        .into_iter()
+        .map(|r| ApiCall { id: r.id, token: r.token, at: r.at, method: r.method, path: r.path, status: r.status })
+        .collect();
+    let older = if calls.len() as i64 > API_CALLS_PAGE {
+        calls.truncate(API_CALLS_PAGE as usize);
+        calls.last().map(|c| c.id)
+    } else {
+        None
+    };
+    Ok(ApiCalls { calls, older })
 }

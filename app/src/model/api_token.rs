@@ -68,3 +68,26 @@ pub struct NewApiToken {
     pub token: ApiToken,
     pub secret: String,
 }
+
+/// Days a call made with a token stays on record.
+pub const API_CALLS_KEPT_DAYS: i64 = 90;
+/// Calls shown at a time, newest first.
+pub const API_CALLS_PAGE: i64 = 50;
+
+/// One call made with one of the account's tokens: every call is recorded, reads too.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiCall {
+    pub id: i64,
+    pub token: String,
+    pub at: i64,
+    pub method: String,
+    pub path: String,
+    pub status: i64,
+}
+
+/// A page of calls, newest first; `older` continues after the last one shown.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiCalls {
+    pub calls: Vec<ApiCall>,
+    pub older: Option<i64>,
+}

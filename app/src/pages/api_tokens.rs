@@ -1,32 +1,38 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::{get_account, list_api_tokens, CreateApiToken, RevokeApiToken};
+use crate::api::{get_account, list_api_calls, list_api_tokens, CreateApiToken, RevokeApiToken};
 use crate::components::error_view::ErrorView;
 use crate::components::form_feedback::{form_error, toast_answers};
 use crate::components::toast::{ToastRegion, Toasts};
 use crate::error::AppError;
-use crate::model::{format_date, ApiToken, TokenScope, TOKEN_LIFETIMES, TOKEN_NAME_MAX};
+use crate::model::{
+    format_date, format_time, ApiCalls, ApiToken, TokenScope, API_CALLS_KEPT_DAYS, TOKEN_LIFETIMES, TOKEN_NAME_MAX,
+};
 
 /// An account's API tokens (SPEC F25): its administrators make them for scripts and
 /// identity providers (SCIM), see when each was last used, and revoke them. A new
-/// token's secret is shown once, right after it is made.
+/// token's secret is shown once, right after it is made. Every call made with the
+/// account's tokens is listed below them, newest first (`?before=` pages back).
 #[component]
 pub fn ApiTokensPage() -> impl IntoView {
     let params = use_params_map();
     let account = Memo::new(move |_| params.with(|p| p.get("account").and_then(|a| a.parse::<i64>().ok())));
     let create = ServerAction::<CreateApiToken>::new();
     let revoke = ServerAction::<RevokeApiToken>::new();
+    let query = use_query_map();
+    let before = Memo::new(move |_| query.with(|q| q.get("before").and_then(|b| b.parse::<i64>().ok())));
     let data = Resource::new(
-        move || (account.get(), create.version().get(), revoke.version().get()),
-        |(account, _, _)| async move {
+        move || (account.get(), before.get(), create.version().get(), revoke.version().get()),
+        |(account, before, _, _)| async move {
             let Some(account) = account else {
                 return Err(AppError::not_found("There is no such account."));
             };
             let summary = get_account(account).await?;
             let tokens = list_api_tokens(account).await?;
-            Ok::<_, AppError>((summary, tokens))
+            let calls = list_api_calls(account, before).await?;
+            Ok::<_, AppError>((summary, tokens, calls))
         },
     );
     let toasts = Toasts::provide();
@@ -40,7 +46,7 @@ pub fn ApiTokensPage() -> impl IntoView {
                 {move || {
                     let create_error = create_error.clone();
                     Suspend::new(async move {
-                    let (summary, tokens) = data.await?;
+                    let (summary, tokens, calls) = data.await?;
                     let id = summary.id;
                     Ok::<_, AppError>(view! {
                         <p class="eyebrow"><a href=format!("/accounts/{id}/users")>"← " {summary.name.clone()}</a></p>
@@ -89,6 +95,13 @@ pub fn ApiTokensPage() -> impl IntoView {
                         <section aria-labelledby="tokens">
                             <h2 id="tokens">"Tokens"</h2>
                             {token_table(id, tokens, revoke)}
+                        </section>
+                        <section aria-labelledby="calls">
+                            <h2 id="calls">"Calls"</h2>
+                            <p class="hint">
+                                {format!("Every call made with this account's tokens, reads too, newest first; kept {API_CALLS_KEPT_DAYS} days.")}
+                            </p>
+                            {call_table(calls, before.get_untracked().is_some())}
                         </section>
                     })
                 })}}
@@ -150,6 +163,47 @@ fn token_table(account: i64, tokens: Vec<ApiToken>, revoke: ServerAction<RevokeA
                     .collect_view()}
             </tbody>
         </table>
+    }
+    .into_any()
+}
+
+fn call_table(calls: ApiCalls, paged: bool) -> AnyView {
+    let newest = paged.then(|| view! { <a href="?">"Newest calls"</a> });
+    if calls.calls.is_empty() {
+        return view! { <p>"No calls yet."</p> {newest} }.into_any();
+    }
+    view! {
+        <table class="api-calls">
+            <caption>"Calls made with API tokens, newest first"</caption>
+            <thead>
+                <tr>
+                    <th scope="col">"When"</th>
+                    <th scope="col">"Token"</th>
+                    <th scope="col">"Call"</th>
+                    <th scope="col">"Answer"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {calls
+                    .calls
+                    .into_iter()
+                    .map(|c| {
+                        view! {
+                            <tr>
+                                <td>{format_time(c.at).unwrap_or_default()}</td>
+                                <td>{c.token}</td>
+                                <td><code>{format!("{} {}", c.method, c.path)}</code></td>
+                                <td>{c.status}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+        <nav aria-label="Calls pages" class="pager">
+            {newest}
+            {calls.older.map(|o| view! { <a href=format!("?before={o}")>"Older calls"</a> })}
+        </nav>
     }
     .into_any()
 }

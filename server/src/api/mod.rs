@@ -11,7 +11,7 @@ mod reference;
 pub use error::{ApiError, ApiResult};
 
 use app::backend::access::{self, TokenGrant};
-use app::backend::{accounts, audit, invitations, now, roles::Catalogue, Db};
+use app::backend::{accounts, api_tokens, audit, invitations, now, roles::Catalogue, Db};
 use app::error::AppError;
 use app::model::AccountId;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -128,6 +128,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(db: Db) -> Router<S> {
         .route("/accounts/{account}/members/{member}/reactivate", post(members::reactivate))
         .route("/accounts/{account}/invitations", get(invitations_list))
         .route("/accounts/{account}/audit", get(audit_list))
+        .layer(axum::middleware::from_fn_with_state(db.clone(), recorded))
         .with_state(db);
     let inner = Router::new()
         .route("/openapi.json", get(openapi_json))
@@ -140,6 +141,28 @@ pub fn router<S: Clone + Send + Sync + 'static>(db: Db) -> Router<S> {
 
 async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
+}
+
+/// Records every call that carries a token, reads too, once it is answered (SPEC F25:
+/// what a token did is audited under its name; changes are in the audit history as well).
+/// A call is answered whether or not its record could be written.
+pub(crate) async fn recorded(
+    State(db): State<Db>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let secret = bearer(req.headers()).ok().map(str::to_string);
+    let method = req.method().to_string();
+    // Inside a nested router the URI has lost its prefix; the original has it.
+    let uri = req.extensions().get::<axum::extract::OriginalUri>().map(|u| u.0.clone()).unwrap_or(req.uri().clone());
+    let response = next.run(req).await;
+    if let Some(secret) = secret {
+        let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        if let Err(e) = api_tokens::record_call(&db, &secret, &method, path, response.status().as_u16()).await {
+            tracing::warn!(error = %e, "an API call could not be recorded");
+        }
+    }
+    response
 }
 
 /// The token's grant for `account`, from the request's `Authorization` header.

@@ -55,6 +55,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(db: Db) -> Router<S> {
         .fallback(|| async { ScimError::not_found("There is nothing at this address of the SCIM service.") })
         .method_not_allowed_fallback(|| async { ScimError::new(405, None, "This address does not take this method.") })
         .layer(axum::middleware::from_fn(body_limit))
+        .layer(axum::middleware::from_fn_with_state(db.clone(), crate::api::recorded))
         .with_state(db);
     Router::new().nest(BASE, inner)
 }
