@@ -20,7 +20,7 @@ test('an administrator makes an API token, a script uses it, and revoking it sto
   await expect(secretBox).toBeVisible();
   const secret = await secretBox.inputValue();
   expect(secret).toMatch(/^roster_/);
-  const row = page.getByRole('table', { name: 'API tokens, newest first' }).getByRole('row', { name: new RegExp(name) });
+  const row = page.getByRole('table', { name: 'API tokens, newest first', exact: true }).getByRole('row', { name: new RegExp(name) });
   await expect(row).toContainText('Read and write');
   await expect(row).toContainText('Never');
   await expectNoAxeViolations(page);
