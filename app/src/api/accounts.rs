@@ -37,6 +37,24 @@ pub async fn get_account(account: i64) -> Result<AccountSummary, AppError> {
     )
 }
 
+/// One account's header data and the accounts its administrator may switch to, in one
+/// call (Manage Users' head: one access check, one answer to hydrate from). The list is
+/// empty when it cannot be read; the account itself is refused as `get_account` refuses.
+#[server(prefix = "/api", endpoint = "account/head")]
+pub async fn get_account_head(account: i64) -> Result<(AccountSummary, Vec<AccountSummary>), AppError> {
+    use crate::backend::{accounts, db, respond};
+    respond(
+        async {
+            let db = db()?;
+            let admin = admin_of(&db, account).await?;
+            let summary = accounts::get(&db, &admin).await?;
+            let choices = accounts::list_for(&db, admin.actor()).await.unwrap_or_default();
+            Ok((summary, choices))
+        }
+        .await,
+    )
+}
+
 /// The account's audit history, newest first, optionally of one person (SPEC F14).
 #[server(prefix = "/api", endpoint = "audit")]
 pub async fn account_audit(account: i64, person: Option<PersonId>, before: Option<i64>) -> Result<AuditPage, AppError> {

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::{account_overview, get_account, list_accounts, list_members};
+use crate::api::{account_overview, get_account_head, list_members};
 use crate::components::error_view::ErrorView;
 use crate::components::manage_users::{
     account_picker::AccountPicker,
@@ -39,11 +39,12 @@ pub fn ManageUsers() -> impl IntoView {
 
     let account_id = Memo::new(move |_| query.get().map(|q| q.account));
     let missing = || AppError::not_found("There is no such account.");
-    let account = Resource::new(
+    // The head (the account and those its administrator may switch to) in one call.
+    let head = Resource::new(
         move || account_id.get(),
         move |id| async move {
             match id {
-                Some(id) => get_account(id).await,
+                Some(id) => get_account_head(id).await,
                 None => Err(missing()),
             }
         },
@@ -58,16 +59,13 @@ pub fn ManageUsers() -> impl IntoView {
         },
     );
     // The same data for the dialogs, which must not be rebuilt when the counts reload.
-    let dialog_data = Resource::new(
-        move || account_id.get(),
-        move |id| async move {
-            match id {
-                Some(id) => account_overview(id).await,
-                None => Err(missing()),
-            }
-        },
-    );
-    let accounts = Resource::new(|| (), |_| list_accounts());
+    // Dialogs open only in the browser: the server neither reads nor sends it.
+    let dialog_data = LocalResource::new(move || async move {
+        match account_id.get() {
+            Some(id) => account_overview(id).await,
+            None => Err(missing()),
+        }
+    });
     let members = Resource::new(
         move || query.get(),
         move |q| async move {
@@ -105,8 +103,7 @@ pub fn ManageUsers() -> impl IntoView {
         <Transition fallback=|| view! { <p role="status">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                 {move || Suspend::new(async move {
-                    let account = account.await?;
-                    let accounts = accounts.await.unwrap_or_default();
+                    let (account, accounts) = head.await?;
                     let id = account.id;
                     Ok::<_, AppError>(view! {
                         <Title text=format!("Manage Users: {}", account.name)/>
@@ -181,7 +178,7 @@ fn Toolbar(account: i64) -> impl IntoView {
 
 /// Renders the open dialog, if any, with the account's overview data.
 #[component]
-fn DialogHost(overview: Resource<Result<Overview, AppError>>) -> impl IntoView {
+fn DialogHost(overview: LocalResource<Result<Overview, AppError>>) -> impl IntoView {
     let ui = crate::components::manage_users::state::use_ui();
     move || {
         ui.dialog.get().map(|d| {
