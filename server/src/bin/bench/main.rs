@@ -2,6 +2,7 @@
 //! so that the server binary carries no load generator; it drives the same storage code
 //! and router the server runs.
 
+mod browser;
 mod cases;
 #[allow(dead_code)]
 #[path = "../../../tests/common/http.rs"]
@@ -25,6 +26,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Run {
+    /// What a person feels on Manage Users, in Chromium: JS and WASM before interactive,
+    /// sort / Search Text / "Next" latency to painted rows, Lighthouse (issue 16).
+    Browser(browser::BrowserArgs),
     /// The case side at scale: the case list, a case's pulse pages, and posting to a
     /// case with many followers (issue 14).
     Cases(cases::CaseArgs),
@@ -62,6 +66,7 @@ async fn main() {
             Ok(db) => measure::export_probe(db, account, &view).await,
             Err(e) => Err(e),
         },
+        Some(Run::Browser(args)) => browser::run(args).await,
         Some(Run::Cases(args)) => cases::run(args).await,
         Some(Run::Import(args)) => import::run(args).await,
         Some(Run::Load(args)) => load::run(args).await,
