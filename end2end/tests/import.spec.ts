@@ -83,3 +83,25 @@ test('CSV import: a file without an Email column is refused with the reason', as
   await expect(page.getByRole('alert')).toContainText('The file has no Email column.');
   await expect(page.getByRole('button', { name: /^Apply/ })).toHaveCount(0);
 });
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('CSV import: check, apply and finish with plain forms', async ({ page }) => {
+    await page.goto(importPage);
+    const tag = `Nojs${Date.now()}`;
+    const csv = `Email,First name,Last name\n${tag.toLowerCase()}.1@northwind.example,${tag},One\n`;
+    await page.getByLabel('CSV file').setInputFiles({ name: 'nojs.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: 'Check the file' }).click();
+    await expect(page).toHaveURL(/import=\d+/);
+    // The page cannot step the dry run itself: the person goes on with a button.
+    await page.getByRole('button', { name: 'Go on checking' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Dry run of 1 rows' })).toContainText('1 will be created');
+    await page.getByRole('button', { name: 'Apply: create 1 and update 0 members' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Import finished' })).toHaveText(
+      'Import finished: 1 created, 0 updated, 0 unchanged, 0 with errors.',
+    );
+    await page.goto(`/accounts/${DEMO_ACCOUNT.id}/users?q=${tag.toLowerCase()}`);
+    expect(await tableRows(page)).toHaveLength(1);
+  });
+});

@@ -80,3 +80,32 @@ pub async fn apply_import(account: i64, import: i64) -> Result<ImportStatus, App
         .await,
     )
 }
+
+/// Moves an import on for at most [`RUN_SLICE_MS`] milliseconds of batches, after starting
+/// its apply when `apply` is set: what the page's "Apply" and "Go on" buttons post when
+/// JavaScript is off (the form comes back to the page, which shows how far it got; the
+/// person posts again to go on). With JavaScript the page steps the import itself.
+#[server(prefix = "/api", endpoint = "import/run")]
+pub async fn run_import(account: i64, import: i64, apply: bool) -> Result<ImportStatus, AppError> {
+    use crate::backend::{db, import as store, respond};
+    use crate::model::ImportState;
+    respond(
+        async {
+            let db = db()?;
+            let admin = admin_of(&db, account).await?;
+            let mut status = store::status(&db, &admin, import).await?;
+            if apply && status.state == ImportState::Checked {
+                status = store::start_apply(&db, &admin, import).await?;
+            }
+            let until = std::time::Instant::now() + std::time::Duration::from_millis(RUN_SLICE_MS);
+            while status.working() && std::time::Instant::now() < until {
+                status = store::step(&db, &admin, import).await?;
+            }
+            Ok(status)
+        }
+        .await,
+    )
+}
+
+/// How long one `run_import` call works before it answers.
+pub const RUN_SLICE_MS: u64 = 3_000;

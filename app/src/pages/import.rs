@@ -134,7 +134,7 @@ fn ImportView(status: ImportStatus) -> impl IntoView {
             run();
         }
     });
-    let apply = move |_| {
+    let apply = move |_: ()| {
         error.set(None);
         spawn_local(async move {
             match apply_import(account, id).await {
@@ -172,19 +172,36 @@ fn ImportView(status: ImportStatus) -> impl IntoView {
             }))}
             {move || status.with(progress)}
             {move || status.with(counts)}
-            <p class="actions">
+            <div class="actions">
                 {move || {
                     let s = status.get();
                     let busy = running.get();
+                    // Forms posting to `run_import`, so that they work before the page is
+                    // live or without JavaScript; once live, the page runs the import.
+                    let form = move |apply_it: bool, label: String, disabled: bool| view! {
+                        <form
+                            method="post"
+                            action="/api/import/run"
+                            class="inline"
+                            on:submit=move |ev| {
+                                ev.prevent_default();
+                                if apply_it { apply(()) } else { run() }
+                            }
+                        >
+                            <input type="hidden" name="account" value=account.to_string()/>
+                            <input type="hidden" name="import" value=id.to_string()/>
+                            <input type="hidden" name="apply" value=apply_it.to_string()/>
+                            <button type="submit" disabled=disabled>{label}</button>
+                        </form>
+                    };
                     match s.state {
-                        ImportState::Checked => Some(view! {
-                            <button type="button" on:click=apply disabled=busy || s.creates + s.updates == 0>
-                                {format!("Apply: create {} and update {} members", s.creates, s.updates)}
-                            </button>
-                        }.into_any()),
-                        ImportState::Applying if !busy => Some(view! {
-                            <button type="button" on:click=move |_| run()>"Resume the import"</button>
-                        }.into_any()),
+                        ImportState::Checked => Some(form(
+                            true,
+                            format!("Apply: create {} and update {} members", s.creates, s.updates),
+                            busy || s.creates + s.updates == 0,
+                        ).into_any()),
+                        ImportState::Applying if !busy => Some(form(false, "Resume the import".into(), false).into_any()),
+                        ImportState::Checking if !busy => Some(form(false, "Go on checking".into(), false).into_any()),
                         _ => None,
                     }
                 }}
@@ -196,7 +213,7 @@ fn ImportView(status: ImportStatus) -> impl IntoView {
                 {move || (state.get() == ImportState::Finished).then(|| view! {
                     <a href=format!("/accounts/{account}/users")>"Go to Manage Users"</a>
                 })}
-            </p>
+            </div>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     let rows = rows.await.unwrap_or_default();
