@@ -86,6 +86,7 @@ const MATRIX: &[(&str, [Expect; 6])] = &[
     ("FORM /api/accounts", [Served, Served, Served, Served, Served, SignIn]),
     // Reading Northwind Production.
     ("FORM /api/account account=$ACCOUNT", MANAGE),
+    ("FORM /api/account/head account=$ACCOUNT", MANAGE),
     ("FORM /api/overview account=$ACCOUNT", MANAGE),
     (r#"JSON /api/members {"query":$QUERY}"#, MANAGE),
     (r#"JSON /api/members/values {"query":$QUERY,"column":"Name","text":"","after":null}"#, MANAGE),
@@ -103,6 +104,16 @@ const MATRIX: &[(&str, [Expect; 6])] = &[
     ),
     ("FORM /api/import/step account=$ACCOUNT&import=0", [Status(404), Status(404), Denied, Denied, Denied, SignIn]),
     ("FORM /api/import/apply account=$ACCOUNT&import=0", [Status(404), Status(404), Denied, Denied, Denied, SignIn]),
+    (
+        "FORM /api/import/run account=$ACCOUNT&import=0&apply=true",
+        [Status(404), Status(404), Denied, Denied, Denied, SignIn],
+    ),
+    // API tokens (SPEC F25): the account's tokens and the calls made with them; token 0
+    // is no token of it; a nameless token is refused for its name.
+    ("FORM /api/api-tokens account=$ACCOUNT", MANAGE),
+    ("FORM /api/api-tokens/calls account=$ACCOUNT", MANAGE),
+    ("FORM /api/api-tokens/revoke account=$ACCOUNT&token=0", MANAGE_404),
+    ("FORM /api/api-tokens/new account=$ACCOUNT&name=&scope=Read&days=30", MANAGE_400),
     ("GET /accounts/$ACCOUNT/import/0/report.csv", [Status(404), Status(404), Denied, Denied, Denied, SignIn]),
     ("GET /accounts/$ACCOUNT/users/export.xlsx", MANAGE),
     ("GET /accounts/$ACCOUNT/users/export.csv", MANAGE),
