@@ -98,6 +98,37 @@ async fn roles_of(db: &Db, account: i64, email: &str) -> String {
     cat.keys_of(bits).join(";")
 }
 
+/// The per-role counts the overview shows match the memberships, role by role and status.
+async fn counts_are_exact(db: &Db, account: i64) {
+    let cat = app::backend::roles::Catalogue::load(db).await.unwrap();
+    for d in &cat.0 {
+        for status in ["active", "inactive"] {
+            let counted: i64 = count(
+                db,
+                sql!(
+                    "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM role_counts \
+                     WHERE account_id = $1 AND status = $2 AND role_key = $3",
+                    account,
+                    status,
+                    &d.role.key
+                ),
+            )
+            .await;
+            let members = count(
+                db,
+                sql!(
+                    "SELECT COUNT(*) FROM memberships WHERE account_id = $1 AND status = $2 AND (role_bits & $3) <> 0",
+                    account,
+                    status,
+                    d.mask()
+                ),
+            )
+            .await;
+            assert_eq!(counted, members, "{} ({status})", d.role.key);
+        }
+    }
+}
+
 backend_tests! {
     async fn files_roster_cannot_read_are_refused_whole_with_the_reason(db) {
         let (_, admin) = seeded(&db).await;
@@ -336,6 +367,272 @@ backend_tests! {
         assert!(text.contains(&format!("2,{NEWCOMER},Will create,No,")), "{text}");
         let report = common::http::send(addr, &format!("GET /accounts/{account}/import/{}/report.csv", made.id), Some(&member)).await;
         assert_eq!(report.status, 403);
+    }
+
+    async fn an_email_given_twice_in_a_batch_or_across_batches_is_refused(db) {
+        let (account, admin) = seeded(&db).await;
+        let mut csv = String::from("Email,First name,Last name,Roles\n");
+        csv.push_str("dup.one@northwind.example,Dup,One,General Support\n");
+        csv.push_str("DUP.One@northwind.example,Dup,Again,General Support\n");
+        for i in 0..IMPORT_BATCH {
+            csv.push_str(&format!("fill.{i}@northwind.example,Fill,Number {i},General Support\n"));
+        }
+        csv.push_str("dup.one@northwind.example,Dup,Later,Security Contact\n");
+        let (s, problem) = upload(&db, &admin, csv.as_bytes()).await;
+        assert_eq!(problem, None);
+        let s = settle(&db, &admin, s.id).await;
+        let n = IMPORT_BATCH as i64;
+        assert_eq!((s.creates, s.updates, s.unchanged, s.errors), (n + 1, 0, 0, 2));
+        let rows = all_rows(&db, &admin, s.id).await;
+        assert_eq!(row(&rows, 2).outcome, Some(RowOutcome::Create));
+        let later = 4 + n;
+        assert!(later > 1 + n, "the last row is in the second batch");
+        for (line, email) in [(3, "DUP.One@northwind.example"), (later, "dup.one@northwind.example")] {
+            let r = row(&rows, line);
+            assert_eq!(r.outcome, Some(RowOutcome::Error));
+            assert_eq!(r.message, format!("The email {email} is on line 2 already: give each person one row."));
+        }
+        import::start_apply(&db, &admin, s.id).await.unwrap();
+        let s = settle(&db, &admin, s.id).await;
+        assert_eq!((s.state, s.changed, s.errors), (ImportState::Finished, n + 1, 2));
+        assert_eq!(roles_of(&db, account, "dup.one@northwind.example").await, "general_support");
+        assert_eq!(count(&db, sql!("SELECT COUNT(*) FROM people WHERE email_key = 'dup.one@northwind.example'")).await, 1);
+        assert_eq!(audit_count(&db, account, "contact.created").await, n + 1);
+        counts_are_exact(&db, account).await;
+    }
+
+    async fn a_primary_freed_earlier_in_the_file_may_be_given_once(db) {
+        let (account, admin) = seeded(&db).await;
+        let (holder, holder_name): (String, String) = db
+            .fetch_optional(&sql!(
+                "SELECT email_key, name FROM memberships WHERE account_id = $1 AND (role_bits & 64) <> 0",
+                account
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let kept: Vec<String> =
+            roles_of(&db, account, &holder).await.split(';').filter(|k| *k != "primary").map(str::to_string).collect();
+        let csv = format!(
+            "Email,First name,Last name,Roles\n\
+             {holder},,,{}\n\
+             {NEWCOMER},,,Primary\n\
+             second.primary@northwind.example,Second,Primary,primary\n",
+            kept.join(";")
+        );
+        let (s, _) = upload(&db, &admin, csv.as_bytes()).await;
+        let s = settle(&db, &admin, s.id).await;
+        let rows = all_rows(&db, &admin, s.id).await;
+        assert_eq!(row(&rows, 2).outcome, Some(RowOutcome::Update), "{}", row(&rows, 2).message);
+        assert_eq!(row(&rows, 3).outcome, Some(RowOutcome::Create), "{}", row(&rows, 3).message);
+        assert_eq!(
+            row(&rows, 4).message,
+            "Line 3 gives the role Primary already: only one member of an account may hold it."
+        );
+        // Given while the holder keeps it: refused, naming them.
+        let (s2, _) =
+            upload(&db, &admin, format!("Email,Roles\n{NEWCOMER},Primary\n").as_bytes()).await;
+        let s2 = settle(&db, &admin, s2.id).await;
+        let only = &all_rows(&db, &admin, s2.id).await[0];
+        assert_eq!(only.message, format!("Only one member may hold the role Primary, and {holder_name} holds it."));
+
+        import::start_apply(&db, &admin, s.id).await.unwrap();
+        let s = settle(&db, &admin, s.id).await;
+        assert_eq!((s.state, s.creates, s.updates, s.errors), (ImportState::Finished, 1, 1, 1));
+        let holders: Vec<(String,)> = db
+            .fetch_all(&sql!("SELECT email_key FROM memberships WHERE account_id = $1 AND (role_bits & 64) <> 0", account))
+            .await
+            .unwrap();
+        assert_eq!(holders, vec![(NEWCOMER.to_string(),)]);
+        assert_eq!(roles_of(&db, account, &holder).await, kept.join(";"));
+        counts_are_exact(&db, account).await;
+    }
+
+    async fn a_file_may_not_take_away_the_last_account_administrator(db) {
+        let (account, admin) = seeded(&db).await;
+        let admins: Vec<(String, String)> = db
+            .fetch_all(&sql!(
+                "SELECT email_key, name FROM memberships WHERE account_id = $1 AND status = 'active' \
+                 AND (role_bits & 2) <> 0 ORDER BY email_key",
+                account
+            ))
+            .await
+            .unwrap();
+        assert!(admins.len() >= 2, "{admins:?}");
+        let (last, last_name) = admins.last().unwrap().clone();
+        let refusal = format!("{last_name} is the last Account Administrator of this account. Give another member that role first.");
+        // Roles without Account Administrator, for each of them.
+        let mut csv = String::from("Email,Roles\n");
+        for (email, _) in &admins {
+            csv.push_str(&format!("{email},General Support\n"));
+        }
+        let (s, _) = upload(&db, &admin, csv.as_bytes()).await;
+        let s = settle(&db, &admin, s.id).await;
+        let rows = all_rows(&db, &admin, s.id).await;
+        let last_line = 1 + admins.len() as i64;
+        for r in &rows {
+            if r.line == last_line {
+                assert_eq!((r.outcome, r.message.as_str()), (Some(RowOutcome::Error), refusal.as_str()));
+            } else {
+                assert_eq!(r.outcome, Some(RowOutcome::Update), "line {}: {}", r.line, r.message);
+            }
+        }
+        // Their logins deactivated (and a newcomer added deactivated): the same, and applied.
+        let mut csv = String::from("Email,Active login\n");
+        for (email, _) in &admins {
+            csv.push_str(&format!("{email},No\n"));
+        }
+        csv.push_str(&format!("{NEWCOMER},No\n"));
+        let (s, _) = upload(&db, &admin, csv.as_bytes()).await;
+        let s = settle(&db, &admin, s.id).await;
+        let rows = all_rows(&db, &admin, s.id).await;
+        assert_eq!(row(&rows, last_line).message, refusal);
+        assert_eq!(row(&rows, last_line + 1).outcome, Some(RowOutcome::Create));
+        assert!(row(&rows, last_line + 1).message.ends_with("; login deactivated"), "{}", row(&rows, last_line + 1).message);
+        let deactivated_before = audit_count(&db, account, "member.deactivated").await;
+        import::start_apply(&db, &admin, s.id).await.unwrap();
+        let s = settle(&db, &admin, s.id).await;
+        let n = admins.len() as i64;
+        assert_eq!((s.state, s.updates, s.creates, s.errors), (ImportState::Finished, n - 1, 1, 1));
+        let active: Vec<(String,)> = db
+            .fetch_all(&sql!(
+                "SELECT email_key FROM memberships WHERE account_id = $1 AND status = 'active' AND (role_bits & 2) <> 0",
+                account
+            ))
+            .await
+            .unwrap();
+        assert_eq!(active, vec![(last,)]);
+        let newcomer: (String, i64) = db
+            .fetch_optional(&sql!(
+                "SELECT status, version FROM memberships WHERE account_id = $1 AND email_key = $2",
+                account,
+                NEWCOMER
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(newcomer, ("inactive".to_string(), 2));
+        assert_eq!(audit_count(&db, account, "member.deactivated").await, deactivated_before + n);
+        counts_are_exact(&db, account).await;
+    }
+
+    async fn updates_unchanged_rows_new_contacts_and_registered_people_in_one_batch(db) {
+        let (account, admin) = seeded(&db).await;
+        // A member other than MEMBER, not an administrator, holding no cloud or unique role.
+        let (same, _): (String, i64) = db
+            .fetch_optional(&sql!(
+                "SELECT email_key, id FROM memberships WHERE account_id = $1 AND email_key <> $2 \
+                 AND (role_bits & (2 | 8 | 64)) = 0 ORDER BY id LIMIT 1",
+                account,
+                MEMBER
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let same_roles = roles_of(&db, account, &same).await;
+        let organisation: i64 = count(&db, sql!("SELECT organisation_id FROM accounts WHERE id = $1", account)).await;
+        let outbox_before = count(&db, sql!("SELECT COUNT(*) FROM outbox")).await;
+        let csv = format!(
+            "Email,First name,Last name,Roles,Active login\n\
+             {MEMBER},,,Billing contact;Security Contact,\n\
+             {same},,,{same_roles},\n\
+             {UNREGISTERED},Uma,Unregistered,General Support,\n\
+             brand.new@northwind.example,Brand,New,General Support,No\n\
+             {NEWCOMER},,,Security Contact,Yes\n\
+             someone@elsewhere.example,Some,One,License contact,\n"
+        );
+        let (s, _) = upload(&db, &admin, csv.as_bytes()).await;
+        let s = settle(&db, &admin, s.id).await;
+        let rows = all_rows(&db, &admin, s.id).await;
+        let expect = |line: i64, outcome: RowOutcome, message: &str| {
+            let r = row(&rows, line);
+            assert_eq!((r.outcome, r.message.as_str()), (Some(outcome), message), "line {line}");
+        };
+        expect(2, RowOutcome::Update, "Roles: General Support, Security Contact, Billing contact");
+        expect(3, RowOutcome::Unchanged, &format!("Roles: {}", {
+            let cat = app::backend::roles::Catalogue::load(&db).await.unwrap();
+            let keys: Vec<String> = same_roles.split(';').map(str::to_string).collect();
+            cat.describe(cat.bits(&keys).unwrap())
+        }));
+        expect(4, RowOutcome::Error, "This user must be registered in the Community");
+        expect(5, RowOutcome::Create, "New contact Brand New; roles: General Support; login deactivated");
+        expect(6, RowOutcome::Create, "Adds a registered person; roles: General Support, Security Contact; login active");
+        expect(7, RowOutcome::Create, "New contact Some One; roles: General Support, License contact");
+
+        let actions = ["member.roles_changed", "contact.created", "member.added", "member.deactivated"];
+        let mut audited_before = Vec::new();
+        for a in actions {
+            audited_before.push(audit_count(&db, account, a).await);
+        }
+        let welcomes_before = count(&db, sql!("SELECT COUNT(*) FROM outbox WHERE recipient = $1", NEWCOMER)).await;
+        import::start_apply(&db, &admin, s.id).await.unwrap();
+        let s = settle(&db, &admin, s.id).await;
+        assert_eq!((s.state, s.creates, s.updates, s.unchanged, s.errors), (ImportState::Finished, 3, 1, 1, 1));
+        let rows = all_rows(&db, &admin, s.id).await;
+        let applied: Vec<i64> = rows.iter().filter(|r| r.applied).map(|r| r.line).collect();
+        assert_eq!(applied, vec![2, 5, 6, 7]);
+        assert_eq!(roles_of(&db, account, MEMBER).await, "general_support;security_contact;billing_contact");
+        assert_eq!(roles_of(&db, account, &same).await, same_roles);
+        assert!(!is_member(&db, account, UNREGISTERED).await);
+        let brand: (String, bool, i64) = db
+            .fetch_optional(&sql!(
+                "SELECT m.status, m.registered, p.organisation_id FROM memberships m JOIN people p ON p.id = m.person_id \
+                 WHERE m.account_id = $1 AND m.email_key = 'brand.new@northwind.example'",
+                account
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(brand, ("inactive".to_string(), false, organisation));
+        // A domain none of the account's organisations has: the account's own contact.
+        let elsewhere: i64 =
+            count(&db, sql!("SELECT organisation_id FROM people WHERE email_key = 'someone@elsewhere.example'")).await;
+        assert_eq!(elsewhere, organisation);
+        assert!(is_member(&db, account, NEWCOMER).await);
+        // One entry per change: roles of MEMBER, two contacts, one person added, one login.
+        for (a, (before, more)) in actions.iter().zip(audited_before.iter().zip([1, 2, 1, 1])) {
+            assert_eq!(audit_count(&db, account, a).await, before + more, "{a}");
+        }
+        // The welcome email of the registered person added.
+        assert_eq!(count(&db, sql!("SELECT COUNT(*) FROM outbox")).await, outbox_before + 1);
+        assert_eq!(
+            count(&db, sql!("SELECT COUNT(*) FROM outbox WHERE recipient = $1", NEWCOMER)).await,
+            welcomes_before + 1
+        );
+        counts_are_exact(&db, account).await;
+    }
+
+    async fn a_partners_deployment_takes_only_the_partners_people(db) {
+        seed(&db, &SeedOptions { members: 130, seed: 11, now: NOW }).await.expect("seed");
+        let account = common::account_named(&db, "Northwind Field Sites").await;
+        let admin = common::as_operator(&db, account).await;
+        let csv = format!(
+            "Email,First name,Last name,Roles\n\
+             new.partner@initech.example,New,Partner,General Support\n\
+             new.customer@northwind.example,New,Customer,General Support\n\
+             {NEWCOMER},,,General Support\n\
+             alex.approver@initech.example,,,General Support\n"
+        );
+        let (s, _) = upload(&db, &admin, csv.as_bytes()).await;
+        let s = settle(&db, &admin, s.id).await;
+        let rows = all_rows(&db, &admin, s.id).await;
+        let refusal =
+            "Northwind Field Sites is supported by Initech Partners: only people of Initech Partners can be its contacts.";
+        assert_eq!(row(&rows, 2).outcome, Some(RowOutcome::Create), "{}", row(&rows, 2).message);
+        assert_eq!(row(&rows, 3).message, refusal);
+        assert_eq!(row(&rows, 4).message, refusal);
+        assert_eq!(row(&rows, 5).outcome, Some(RowOutcome::Create), "{}", row(&rows, 5).message);
+        import::start_apply(&db, &admin, s.id).await.unwrap();
+        let s = settle(&db, &admin, s.id).await;
+        assert_eq!((s.state, s.changed, s.errors), (ImportState::Finished, 2, 2));
+        let partner: i64 = count(&db, sql!("SELECT id FROM organisations WHERE name = 'Initech Partners'")).await;
+        let org: i64 =
+            count(&db, sql!("SELECT organisation_id FROM people WHERE email_key = 'new.partner@initech.example'")).await;
+        assert_eq!(org, partner, "a contact with the partner's domain is the partner's");
+        assert!(is_member(&db, account, "alex.approver@initech.example").await);
+        assert!(!is_member(&db, account, NEWCOMER).await);
+        assert_eq!(count(&db, sql!("SELECT COUNT(*) FROM people WHERE email_key = 'new.customer@northwind.example'")).await, 0);
+        counts_are_exact(&db, account).await;
     }
 
     async fn five_thousand_rows_dry_run_and_apply(db) {

@@ -68,11 +68,8 @@ pub(in crate::backend) async fn create_within(
 ) -> Result<(i64, String)> {
     let name = name.to_string();
     let (email, key) = (address.as_str().to_string(), address.key().to_string());
-    // Relating a contact to an account needs a role; the default one always counts.
     let (bits, cloud) = members::write::checked_change(tx, cat, admin.account(), change).await?;
-    if bits == 0 {
-        return Err(AppError::invalid("Choose at least one role."));
-    }
+    needs_a_role(bits)?;
     let domain = key.rsplit('@').next().unwrap_or_default().to_string();
     // On a deployment a partner supports, a contact with one of the partner's domains is
     // the partner's person; anyone else is the customer's, and refused when joining.
@@ -120,9 +117,22 @@ pub(in crate::backend) async fn create_within(
             subject: Some(person),
             action: AuditAction::ContactCreated,
             before: None,
-            after: Some(format!("{name} <{email}>: {}", cat.describe(bits))),
+            after: Some(created_text(cat, &name, &email, bits)),
         },
     )
     .await?;
     Ok((id, name))
+}
+
+/// Relating a contact to an account needs a role (the default one always counts).
+pub(in crate::backend) fn needs_a_role(bits: i64) -> Result<()> {
+    if bits == 0 {
+        return Err(AppError::invalid("Choose at least one role."));
+    }
+    Ok(())
+}
+
+/// The audit log's words for a new contact.
+pub(in crate::backend) fn created_text(cat: &Catalogue, name: &str, email: &str, bits: i64) -> String {
+    format!("{name} <{email}>: {}", cat.describe(bits))
 }

@@ -5,14 +5,20 @@
 //! rows never sit in memory together. Then `step` works through the rows one batch of
 //! `IMPORT_BATCH` at a time, each batch one transaction under the account's lock:
 //!
-//! - the **dry run** (state `checking`) makes each row's change exactly as the apply
-//!   would, with the functions the Manage Users dialogs use (`members::write`,
-//!   `contacts`), inside a savepoint it then rolls back, and stores what happened to it
-//!   (will create, will update, unchanged, or the refusal) — the rules exist once;
+//! - the **dry run** (state `checking`) decides what each row would do (will create, will
+//!   update, unchanged, or the refusal) and stores it, writing nothing else;
 //! - the **apply** (state `applying`, after `start_apply`) makes the changes and marks
 //!   the rows applied, and moves `applied_through` to the batch's last line, in the same
 //!   transaction: a batch is stored whole or not at all, and a stopped import goes on
 //!   after the last stored batch.
+//!
+//! Both decide a batch set-wise (`setwise`): a few queries look up what the rules need for
+//! all its rows, each row is decided in Rust by the rules of the Manage Users dialogs
+//! (`members::write`, `contacts`: their pure parts and messages), seeing what the rows
+//! before it in the batch changed, and the apply writes the batch with multi-row
+//! statements. A batch that path does not cover, or that the database refuses (a change
+//! made in between), is made row by row instead with the dialogs' own functions, each
+//! row in a savepoint (`try_row`; undone at the end of the dry run).
 //!
 //! Checks across the file come from the stored rows: an email given on an earlier line,
 //! a role held once per account (Primary) given on an earlier line.
@@ -25,7 +31,7 @@ use tokio::sync::mpsc;
 use super::access::AccountAdmin;
 use super::audit::{self, Record};
 use super::contacts;
-use super::db::{Db, Sql, Tx};
+use super::db::{Arg, Db, Sql, Tx};
 use super::mail::{EmailAddress, FULL_EMAIL};
 use super::members::write::{self, Wanted, NOT_REGISTERED};
 use super::now;
@@ -36,6 +42,8 @@ use crate::model::{
     IMPORT_MAX_ROWS,
 };
 use crate::sql;
+
+mod setwise;
 
 /// Where the columns Roster uses are in the file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -414,21 +422,20 @@ pub async fn upload(
 }
 
 async fn store_rows(db: &Db, cat: &Catalogue, import: i64, rows: &[(i64, Cells)]) -> Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut q = Sql::new("INSERT INTO import_rows (import_id, line, email_key, role_bits, data) VALUES ");
-    for (i, (line, cells)) in rows.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
+    for chunk in rows.chunks(setwise::rows_per_statement(db.backend(), 5)) {
+        let mut q = Sql::new("INSERT INTO import_rows (import_id, line, email_key, role_bits, data) VALUES ");
+        for (i, (line, cells)) in chunk.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            let key = EmailAddress::parse(&cells.email, FULL_EMAIL).ok().map(|a| a.key().to_string());
+            let bits = cells.roles.as_deref().and_then(|r| role_keys(cat, r).ok()).and_then(|k| cat.bits(&k).ok());
+            let data = serde_json::to_string(cells).map_err(|_| AppError::Internal)?;
+            q.push("(").bind_int(import).push(", ").bind_int(*line).push(", ");
+            q.bind(key.into()).push(", ").bind(bits.into()).push(", ").bind_text(data).push(")");
         }
-        let key = EmailAddress::parse(&cells.email, FULL_EMAIL).ok().map(|a| a.key().to_string());
-        let bits = cells.roles.as_deref().and_then(|r| role_keys(cat, r).ok()).and_then(|k| cat.bits(&k).ok());
-        let data = serde_json::to_string(cells).map_err(|_| AppError::Internal)?;
-        q.push("(").bind_int(import).push(", ").bind_int(*line).push(", ");
-        q.bind(key.into()).push(", ").bind(bits.into()).push(", ").bind_text(data).push(")");
+        db.execute(&q).await?;
     }
-    db.execute(&q).await?;
     Ok(())
 }
 
@@ -664,13 +671,17 @@ impl Counts {
 async fn check_batch(tx: &mut Tx, admin: &AccountAdmin, import: i64, imp: &Locked) -> Result<()> {
     let cat = Catalogue::load_tx(tx).await?;
     let rows = batch(tx, import, imp.checked_through).await?;
-    // The first line of the file giving each role held once per account.
+    // The first line of the file giving each role held once per account (of those a row
+    // of the batch gives: the others are no question here).
+    let given = rows.iter().fold(0, |bits, r| bits | r.role_bits.unwrap_or(0));
+    let last = rows.last().map_or(0, |r| r.line);
     let mut unique_first = Vec::new();
-    for d in cat.unique_roles() {
+    for d in cat.unique_roles().filter(|d| given & d.mask() != 0) {
         let first: Option<i64> = tx
             .scalar(&sql!(
-                "SELECT MIN(line) FROM import_rows WHERE import_id = $1 AND (role_bits & $2) <> 0",
+                "SELECT MIN(line) FROM import_rows WHERE import_id = $1 AND line <= $2 AND (role_bits & $3) <> 0",
                 import,
+                last,
                 d.mask()
             ))
             .await?;
@@ -679,12 +690,12 @@ async fn check_batch(tx: &mut Tx, admin: &AccountAdmin, import: i64, imp: &Locke
         }
     }
     let mut results = Vec::with_capacity(rows.len());
-    tx.execute(&sql!("SAVEPOINT import_check")).await?;
+    let mut cells = Vec::with_capacity(rows.len());
     for r in &rows {
-        let cells: Cells = serde_json::from_str(&r.data).map_err(|_| AppError::Internal)?;
+        let c: Cells = serde_json::from_str(&r.data).map_err(|_| AppError::Internal)?;
         let across = match (r.first_line, r.role_bits) {
             (Some(first), _) if first != r.line => {
-                Some(format!("The email {} is on line {first} already: give each person one row.", cells.email))
+                Some(format!("The email {} is on line {first} already: give each person one row.", c.email))
             }
             (_, Some(bits)) => unique_first.iter().find(|(mask, _, first)| bits & mask != 0 && *first != r.line).map(
                 |(_, label, first)| {
@@ -693,27 +704,37 @@ async fn check_batch(tx: &mut Tx, admin: &AccountAdmin, import: i64, imp: &Locke
             ),
             _ => None,
         };
-        let result = match across {
-            Some(why) => (RowOutcome::Error, why),
-            None => try_row(tx, admin, &cat, imp.has_roles, &cells).await?,
-        };
-        results.push((r.line, result));
+        results.push((r.line, across.map(|why| (RowOutcome::Error, why))));
+        cells.push(c);
     }
-    // The dry run's changes go; what it found stays.
-    tx.execute(&sql!("ROLLBACK TO SAVEPOINT import_check")).await?;
-    tx.execute(&sql!("RELEASE SAVEPOINT import_check")).await?;
+    // The rows the checks across the file let through, decided set-wise.
+    let open: Vec<&Cells> = results.iter().zip(&cells).filter(|((_, d), _)| d.is_none()).map(|(_, c)| c).collect();
+    let decided = match setwise::check(tx, admin, &cat, imp.has_roles, &open).await? {
+        Some(decided) => decided,
+        None => {
+            tracing::info!(import, "an import batch is checked row by row");
+            // Made and undone one by one, as the apply would make them.
+            let mut decided = Vec::with_capacity(open.len());
+            tx.execute(&sql!("SAVEPOINT import_check")).await?;
+            for c in &open {
+                decided.push(try_row(tx, admin, &cat, imp.has_roles, c).await?);
+            }
+            // The dry run's changes go; what it found stays.
+            tx.execute(&sql!("ROLLBACK TO SAVEPOINT import_check")).await?;
+            tx.execute(&sql!("RELEASE SAVEPOINT import_check")).await?;
+            decided
+        }
+    };
+    let mut decided = decided.into_iter();
+    let results: Vec<(i64, (RowOutcome, String), bool)> = results
+        .into_iter()
+        .map(|(line, across)| across.or_else(|| decided.next()).map(|d| (line, d, false)).ok_or(AppError::Internal))
+        .collect::<Result<_>>()?;
     let mut counts = Counts::default();
-    for (line, (outcome, message)) in &results {
+    for (_, (outcome, _), _) in &results {
         counts.add(Some(*outcome), 1);
-        tx.execute(&sql!(
-            "UPDATE import_rows SET outcome = $1, message = $2 WHERE import_id = $3 AND line = $4",
-            outcome.as_str(),
-            message,
-            import,
-            *line
-        ))
-        .await?;
     }
+    store_outcomes(tx, import, &results).await?;
     let last = rows.last().map_or(imp.checked_through, |r| r.line);
     let state = if rows.len() < IMPORT_BATCH { "checked" } else { "checking" };
     tx.execute(&sql!(
@@ -737,29 +758,50 @@ async fn apply_batch(tx: &mut Tx, admin: &AccountAdmin, import: i64, imp: &Locke
     let rows = batch(tx, import, imp.applied_through).await?;
     let mut counts = Counts::default();
     let mut changed = 0_i64;
+    // A row the dry run refused stays refused: the checks across the file (an email or a
+    // Primary given twice) hold for the apply too.
+    let mut todo = Vec::with_capacity(rows.len());
     for r in &rows {
         let before = r.outcome.as_deref().and_then(RowOutcome::parse);
-        // A row the dry run refused stays refused: the checks across the file (an email
-        // or a Primary given twice) hold for the apply too.
-        if before == Some(RowOutcome::Error) {
-            continue;
+        if before != Some(RowOutcome::Error) {
+            let cells: Cells = serde_json::from_str(&r.data).map_err(|_| AppError::Internal)?;
+            todo.push((r.line, before, cells));
         }
-        let cells: Cells = serde_json::from_str(&r.data).map_err(|_| AppError::Internal)?;
-        let (outcome, message) = try_row(tx, admin, &cat, imp.has_roles, &cells).await?;
+    }
+    let cells: Vec<&Cells> = todo.iter().map(|(_, _, c)| c).collect();
+    // Set-wise, under a savepoint: should the database refuse what the rules let through
+    // (a change made in between), the batch is made again row by row, each refusal its
+    // row's outcome.
+    tx.execute(&sql!("SAVEPOINT import_apply")).await?;
+    let setwise = setwise::apply(tx, admin, &cat, imp.has_roles, &cells).await;
+    let decided = match setwise {
+        Ok(Some(decided)) => {
+            tx.execute(&sql!("RELEASE SAVEPOINT import_apply")).await?;
+            decided
+        }
+        other => {
+            match &other {
+                Err(e) => tracing::warn!(error = %e, import, "an import batch is applied row by row"),
+                _ => tracing::info!(import, "an import batch is applied row by row"),
+            }
+            tx.execute(&sql!("ROLLBACK TO SAVEPOINT import_apply")).await?;
+            tx.execute(&sql!("RELEASE SAVEPOINT import_apply")).await?;
+            let mut decided = Vec::with_capacity(cells.len());
+            for c in &cells {
+                decided.push(try_row(tx, admin, &cat, imp.has_roles, c).await?);
+            }
+            decided
+        }
+    };
+    let mut results = Vec::with_capacity(todo.len());
+    for ((line, before, _), (outcome, message)) in todo.iter().zip(decided) {
         let applied = matches!(outcome, RowOutcome::Create | RowOutcome::Update);
         changed += i64::from(applied);
-        counts.add(before, -1);
+        counts.add(*before, -1);
         counts.add(Some(outcome), 1);
-        tx.execute(&sql!(
-            "UPDATE import_rows SET outcome = $1, message = $2, applied = $3 WHERE import_id = $4 AND line = $5",
-            outcome.as_str(),
-            message,
-            applied,
-            import,
-            r.line
-        ))
-        .await?;
+        results.push((*line, (outcome, message), applied));
     }
+    store_outcomes(tx, import, &results).await?;
     let last = rows.last().map_or(imp.applied_through, |r| r.line);
     let finished = rows.len() < IMPORT_BATCH;
     tx.execute(&sql!(
@@ -797,6 +839,25 @@ async fn apply_batch(tx: &mut Tx, admin: &AccountAdmin, import: i64, imp: &Locke
             },
         )
         .await?;
+    }
+    Ok(())
+}
+
+/// Stores rows' outcomes, messages and whether they are applied, a few statements for a
+/// batch (the rows exist: the upsert only updates them).
+async fn store_outcomes(tx: &mut Tx, import: i64, results: &[(i64, (RowOutcome, String), bool)]) -> Result<()> {
+    for chunk in results.chunks(setwise::rows_per_statement(setwise::backend(tx), 5)) {
+        let mut q = Sql::new("INSERT INTO import_rows (import_id, line, data, outcome, message, applied) VALUES ");
+        for (i, (line, (outcome, message), applied)) in chunk.iter().enumerate() {
+            q.push(if i == 0 { "(" } else { ", (" });
+            q.bind_int(import).push(", ").bind_int(*line).push(", '', ").bind_text(outcome.as_str()).push(", ");
+            q.bind_text(message.as_str()).push(", ").bind(Arg::Bool(*applied)).push(")");
+        }
+        q.push(
+            " ON CONFLICT (import_id, line) DO UPDATE SET outcome = excluded.outcome, message = excluded.message, \
+             applied = excluded.applied",
+        );
+        tx.execute(&q).await?;
     }
     Ok(())
 }

@@ -156,11 +156,25 @@ async fn ensure_another_admin(tx: &mut Tx, cat: &Catalogue, m: &Member, account:
         .await?;
     match other {
         Some(_) => Ok(()),
-        None => Err(AppError::Conflict(format!(
-            "{} is the last Account Administrator of this account. Give another member that role first.",
-            m.name
-        ))),
+        None => Err(last_admin(&m.name)),
     }
+}
+
+/// The refusal of a change that would leave the account without an active administrator.
+pub(in crate::backend) fn last_admin(name: &str) -> AppError {
+    AppError::Conflict(format!(
+        "{name} is the last Account Administrator of this account. Give another member that role first."
+    ))
+}
+
+/// The refusal of a role held once per account that `who` holds already.
+pub(in crate::backend) fn unique_role_held(label: &str, who: &str) -> AppError {
+    AppError::Conflict(format!("Only one member may hold the role {label}, and {who} holds it."))
+}
+
+/// `memberships.additional_roles` for `bits`: the roles beyond the default ones.
+pub(in crate::backend) fn additional_roles(cat: &Catalogue, bits: i64) -> i64 {
+    i64::from((bits & !cat.default_mask()).count_ones())
 }
 
 /// Refuses a role held once per account when another member holds it.
@@ -188,10 +202,7 @@ pub(in crate::backend) async fn ensure_unique_free(
                 ))
                 .await?;
             let who = holder.map(|(n,)| n).unwrap_or_else(|| "another member".into());
-            return Err(AppError::Conflict(format!(
-                "Only one member may hold the role {}, and {who} holds it.",
-                d.role.label
-            )));
+            return Err(unique_role_held(&d.role.label, &who));
         }
     }
     Ok(())
@@ -205,10 +216,31 @@ async fn checked_cloud(
     bits: i64,
     cloud: Option<&CloudAffiliation>,
 ) -> Result<Option<CloudAffiliation>> {
+    let cloud = cloud_shape(cat, account.government_cloud, bits, cloud)?;
+    if let Some(c) = &cloud {
+        if !c.all_projects {
+            let known: Vec<(i64,)> =
+                tx.fetch_all(&sql!("SELECT id FROM account_projects WHERE account_id = $1", account.id)).await?;
+            if let Some(p) = c.projects.iter().find(|p| !known.iter().any(|(k,)| k == *p)) {
+                return Err(AppError::invalid(format!("Project {p} is not a project of this account.")));
+            }
+        }
+    }
+    Ok(cloud)
+}
+
+/// `checked_cloud` but for the projects being the account's: the affiliation to store
+/// for `bits` on an account (government cloud or not), in its stored shape.
+pub(in crate::backend) fn cloud_shape(
+    cat: &Catalogue,
+    government_cloud: bool,
+    bits: i64,
+    cloud: Option<&CloudAffiliation>,
+) -> Result<Option<CloudAffiliation>> {
     if bits & cat.cloud_mask() == 0 {
         return Ok(None);
     }
-    if account.government_cloud {
+    if government_cloud {
         let labels: Vec<String> = cat.roles_of(bits & cat.cloud_mask()).into_iter().map(|r| r.label).collect();
         return Err(AppError::invalid(format!(
             "{} is not available on a government-cloud account.",
@@ -230,34 +262,38 @@ async fn checked_cloud(
         if cloud.projects.is_empty() {
             return Err(AppError::invalid("Choose at least one project, or All projects."));
         }
-        let known: Vec<(i64,)> =
-            tx.fetch_all(&sql!("SELECT id FROM account_projects WHERE account_id = $1", account.id)).await?;
-        if let Some(p) = cloud.projects.iter().find(|p| !known.iter().any(|(k,)| k == *p)) {
-            return Err(AppError::invalid(format!("Project {p} is not a project of this account.")));
-        }
     }
     Ok(Some(cloud))
 }
 
 async fn describe(tx: &mut Tx, cat: &Catalogue, bits: i64, cloud: Option<&CloudAffiliation>) -> Result<String> {
+    let mut names = Vec::new();
+    if let Some(c) = cloud.filter(|c| !c.all_projects) {
+        for p in &c.projects {
+            let (name,): (String,) = tx
+                .fetch_optional(&sql!("SELECT name FROM account_projects WHERE id = $1", *p))
+                .await?
+                .unwrap_or((format!("project {p}"),));
+            names.push(name);
+        }
+    }
+    Ok(describe_with(cat, bits, cloud, &names))
+}
+
+/// Roles in words, with the cloud affiliation's projects (`project_names`, unless it
+/// covers all projects) and environment: what the audit log and emails say.
+pub(in crate::backend) fn describe_with(
+    cat: &Catalogue,
+    bits: i64,
+    cloud: Option<&CloudAffiliation>,
+    project_names: &[String],
+) -> String {
     let mut text = cat.describe(bits);
     if let Some(c) = cloud {
-        let projects = if c.all_projects {
-            "all projects".to_string()
-        } else {
-            let mut names = Vec::new();
-            for p in &c.projects {
-                let (name,): (String,) = tx
-                    .fetch_optional(&sql!("SELECT name FROM account_projects WHERE id = $1", *p))
-                    .await?
-                    .unwrap_or((format!("project {p}"),));
-                names.push(name);
-            }
-            names.join(", ")
-        };
+        let projects = if c.all_projects { "all projects".to_string() } else { project_names.join(", ") };
         text.push_str(&format!(" (cloud: {projects}; {})", c.environment.label().to_lowercase()));
     }
-    Ok(text)
+    text
 }
 
 /// The role bits and cloud affiliation `change` asks for on `account`, checked against
@@ -401,7 +437,7 @@ async fn insert(
             account,
             person.id,
             bits,
-            i64::from((bits & !cat.default_mask()).count_ones()),
+            additional_roles(cat, bits),
             added_by,
             crate::backend::now(),
             &person.display_name,
@@ -491,7 +527,7 @@ pub(in crate::backend) async fn grant_level(
         "UPDATE memberships SET role_bits = $1, additional_roles = $2, support_level = $3, status = 'active', \
          version = version + 1 WHERE id = $4",
         bits,
-        i64::from((bits & !cat.default_mask()).count_ones()),
+        additional_roles(&cat, bits),
         level,
         id
     ))
@@ -576,7 +612,7 @@ async fn set_roles(
             "UPDATE memberships SET role_bits = $1, additional_roles = $2, version = version + 1 \
              WHERE id = $3 AND version = $4",
             bits,
-            i64::from((bits & !cat.default_mask()).count_ones()),
+            additional_roles(cat, bits),
             m.id,
             m.version
         ))
