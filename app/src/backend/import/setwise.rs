@@ -354,26 +354,7 @@ async fn look_up(
     };
     let mut holders = HashMap::new();
     for d in cat.unique_roles().filter(|d| asked_bits & d.mask() != 0) {
-        // As `ensure_unique_free` finds them.
-        let held: i64 = tx
-            .scalar(&sql!(
-                "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM role_counts WHERE account_id = $1 AND role_key = $2",
-                account_id,
-                &d.role.key
-            ))
-            .await?;
-        let holder = if held > 0 {
-            let name: Option<(String,)> = tx
-                .fetch_optional(&sql!(
-                    "SELECT name FROM memberships WHERE account_id = $1 AND (role_bits & $2) <> 0 LIMIT 1",
-                    account_id,
-                    d.mask()
-                ))
-                .await?;
-            Some(name.map(|(n,)| n).unwrap_or_else(|| "another member".into()))
-        } else {
-            None
-        };
+        let holder = write::unique_role_holder(tx, account_id, d).await?;
         holders.insert(d.mask(), holder);
     }
     let account = Account {

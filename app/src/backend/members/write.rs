@@ -6,7 +6,7 @@ use crate::backend::access::AccountAdmin;
 use crate::backend::audit::{self, Record};
 use crate::backend::db::{Db, Tx};
 use crate::backend::mail::{outbox, templates, EmailAddress, FULL_EMAIL};
-use crate::backend::roles::{requested_bits, Catalogue};
+use crate::backend::roles::{requested_bits, Catalogue, RoleDef};
 use crate::error::{AppError, Result};
 use crate::model::{
     thousands, AccountId, AuditAction, BulkAction, BulkResult, CloudAffiliation, Environment, MemberDetails,
@@ -186,26 +186,37 @@ pub(in crate::backend) async fn ensure_unique_free(
     old_bits: i64,
 ) -> Result<()> {
     for d in cat.unique_roles().filter(|d| new_bits & d.mask() != 0 && old_bits & d.mask() == 0) {
-        let held: i64 = tx
-            .scalar(&sql!(
-                "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM role_counts WHERE account_id = $1 AND role_key = $2",
-                account,
-                &d.role.key
-            ))
-            .await?;
-        if held > 0 {
-            let holder: Option<(String,)> = tx
-                .fetch_optional(&sql!(
-                    "SELECT name FROM memberships WHERE account_id = $1 AND (role_bits & $2) <> 0 LIMIT 1",
-                    account,
-                    d.mask()
-                ))
-                .await?;
-            let who = holder.map(|(n,)| n).unwrap_or_else(|| "another member".into());
+        if let Some(who) = unique_role_holder(tx, account, d).await? {
             return Err(unique_role_held(&d.role.label, &who));
         }
     }
     Ok(())
+}
+
+/// Who holds the role `d` (one held once per account) in `account`, by name, if anyone.
+pub(in crate::backend) async fn unique_role_holder(
+    tx: &mut Tx,
+    account: AccountId,
+    d: &RoleDef,
+) -> Result<Option<String>> {
+    let held: i64 = tx
+        .scalar(&sql!(
+            "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM role_counts WHERE account_id = $1 AND role_key = $2",
+            account,
+            &d.role.key
+        ))
+        .await?;
+    if held == 0 {
+        return Ok(None);
+    }
+    let holder: Option<(String,)> = tx
+        .fetch_optional(&sql!(
+            "SELECT name FROM memberships WHERE account_id = $1 AND (role_bits & $2) <> 0 LIMIT 1",
+            account,
+            d.mask()
+        ))
+        .await?;
+    Ok(Some(holder.map(|(n,)| n).unwrap_or_else(|| "another member".into())))
 }
 
 /// The affiliation to store for `bits`: required shape with a cloud role, none without.
