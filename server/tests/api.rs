@@ -136,6 +136,12 @@ backend_tests! {
             ]
         );
         assert_eq!(calls.older, None);
+        // A revoked token's calls are refused and not recorded: a leaked secret cannot
+        // fill the table.
+        let reports = api_tokens::list(&db, &admin).await.unwrap()[0].id;
+        api_tokens::revoke(&db, &admin, reports).await.unwrap();
+        assert_eq!(call(addr, &format!("GET {members}"), Some(&read)).await.status, 401);
+        assert_eq!(api_tokens::calls(&db, &admin, None).await.unwrap().calls.len(), 3);
         // Another account's administrator sees none of them.
         let contoso = common::account_named(&db, "Contoso Health Cloud").await;
         let other = common::as_operator(&db, contoso).await;

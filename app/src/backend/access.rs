@@ -112,7 +112,7 @@ pub const TOKEN_CALLS_PER_MINUTE: i64 = 600;
 
 /// Calls a token may make a minute: `ROSTER_API_CALLS_PER_MINUTE`, else
 /// [`TOKEN_CALLS_PER_MINUTE`] (the API fuzz in `scripts/api-check` raises it).
-fn calls_per_minute() -> i64 {
+pub fn calls_per_minute() -> i64 {
     static LIMIT: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
     *LIMIT.get_or_init(|| {
         std::env::var("ROSTER_API_CALLS_PER_MINUTE")

@@ -152,10 +152,11 @@ pub async fn revoke(db: &Db, admin: &AccountAdmin, id: i64) -> Result<String> {
 /// The longest address a call is recorded with; longer ones are cut.
 const CALL_PATH_MAX: usize = 500;
 
-/// Records a call made with the token whose secret is `secret` (an unknown secret records
-/// nothing: there is no token to put it under), answered with `status`. A revoked or
-/// expired token's refused calls are recorded too. Now and then, calls older than
-/// [`API_CALLS_KEPT_DAYS`] days go.
+/// Records a call made with the token whose secret is `secret`, answered with `status`.
+/// Only a live token's calls within its minute's limit are recorded: an unknown secret
+/// has no token to put them under, and a revoked or expired token's, or the calls past
+/// the limit, would let whoever holds a leaked secret fill the table (the 401 and 429
+/// answers say enough). Now and then, calls older than [`API_CALLS_KEPT_DAYS`] days go.
 pub async fn record_call(db: &Db, secret: &str, method: &str, path: &str, status: u16) -> Result<()> {
     use std::sync::atomic::{AtomicU64, Ordering};
     static CALLS: AtomicU64 = AtomicU64::new(0);
@@ -166,12 +167,14 @@ pub async fn record_call(db: &Db, secret: &str, method: &str, path: &str, status
     let at = now();
     db.execute(&sql!(
         "INSERT INTO api_calls (token_id, account_id, at, method, path, status) \
-         SELECT id, account_id, $1, $2, $3, $4 FROM api_tokens WHERE secret_hash = $5",
+         SELECT id, account_id, $1, $2, $3, $4 FROM api_tokens WHERE secret_hash = $5 \
+         AND revoked_at IS NULL AND expires_at > $1 AND window_calls <= $6",
         at,
         method,
         path,
         i64::from(status),
-        token::hash(secret)
+        token::hash(secret),
+        super::access::calls_per_minute()
     ))
     .await?;
     if CALLS.fetch_add(1, Ordering::Relaxed).is_multiple_of(1_000) {
