@@ -217,6 +217,33 @@ backend_tests! {
         assert_eq!(count(db.clone()).await, before, "a refused call changed the account");
     }
 
+    async fn a_refused_creation_leaves_nothing_behind(db) {
+        let s = setup(&db).await;
+        let (addr, w) = (s.addr, Some(s.write.as_str()));
+        // Two providers' calls with one userName at once: one is made, the other refused
+        // whole, without the contact it would have made.
+        let (a, b) = ("ada.one@northwind.example", "ada.two@northwind.example");
+        let (ua, ub) = (new_user("ada", a), new_user("ada", b));
+        let (ra, rb) = tokio::join!(
+            scim(addr, "POST", "/Users", Some(&ua), w, &[]),
+            scim(addr, "POST", "/Users", Some(&ub), w, &[]),
+        );
+        let mut statuses = [ra.status, rb.status];
+        statuses.sort();
+        assert_eq!(statuses, [201, 409], "{} / {}", ra.text, rb.text);
+        let loser = if ra.status == 409 { a } else { b };
+        let people: i64 = db.scalar(&sql!("SELECT COUNT(*) FROM people WHERE email_key = $1", loser)).await.unwrap();
+        assert_eq!(people, 0, "a refused creation left its contact behind");
+        // A user that cannot be made (a name with hidden characters) makes nothing either.
+        let mut hidden: Value = serde_json::from_str(&new_user("eve", "eve.hidden@northwind.example")).unwrap();
+        hidden["name"] = json!({"givenName": "Eve\u{202e}", "familyName": "Hidden"});
+        let refused = scim(addr, "POST", "/Users", Some(&hidden.to_string()), w, &[]).await;
+        assert_eq!(refused.status, 400, "{}", refused.text);
+        let people: i64 =
+            db.scalar(&sql!("SELECT COUNT(*) FROM people WHERE email_key = 'eve.hidden@northwind.example'")).await.unwrap();
+        assert_eq!(people, 0);
+    }
+
     async fn users_are_created_read_listed_replaced_and_deleted(db) {
         let s = setup(&db).await;
         let (addr, w) = (s.addr, Some(s.write.as_str()));

@@ -43,17 +43,23 @@ pub async fn create_named(
     email: &str,
     change: &RoleChange,
 ) -> Result<(i64, String)> {
-    super::refuse_hidden(name.trim(), "Check the name.")?;
-    let name = super::one_line(name);
-    if name.is_empty() || name.chars().count() > 101 {
-        return Err(AppError::invalid("Enter a name of at most 101 characters."));
-    }
+    let name = whole_name(name)?;
     let address = EmailAddress::parse(email, "Enter a full primary email address, like name@example.com.")?;
     let mut tx = members::write::begin_change(db, admin.account()).await?;
     let cat = Catalogue::load_tx(&mut tx).await?;
     let made = create_within(&mut tx, &cat, admin, &name, &address, change).await?;
     tx.commit().await?;
     Ok(made)
+}
+
+/// A contact's name as it comes whole: at most 101 characters on one line.
+pub(in crate::backend) fn whole_name(name: &str) -> Result<String> {
+    super::refuse_hidden(name.trim(), "Check the name.")?;
+    let name = super::one_line(name);
+    if name.is_empty() || name.chars().count() > 101 {
+        return Err(AppError::invalid("Enter a name of at most 101 characters."));
+    }
+    Ok(name)
 }
 
 /// `create_named` inside a change already under way (a batch of a CSV import), with a

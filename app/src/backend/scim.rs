@@ -7,9 +7,11 @@
 
 use super::access::AccountAdmin;
 use super::audit::{self, Record};
+use super::contacts;
+use super::db::Tx;
 use super::db::{like_escape, Db, Sql};
 use super::mail::EmailAddress;
-use super::members::write::{begin_change, checked_change, join_with, set_active_within};
+use super::members::write::{add_within, begin_change, checked_change, join_with, set_active_within, Wanted};
 use super::roles::Catalogue;
 use crate::error::{AppError, Result};
 use crate::model::{AuditAction, MembershipId, RoleChange};
@@ -375,6 +377,21 @@ pub async fn set_identity(
     email: Option<&str>,
     active: Option<bool>,
 ) -> Result<()> {
+    let identity = checked_identity(identity)?;
+    let new_email = match email {
+        Some(e) => Some(EmailAddress::parse(e, SCIM_EMAIL)?),
+        None => None,
+    };
+    let mut tx = begin_change(db, admin.account()).await?;
+    identity_within(&mut tx, admin, id, version, &identity, new_email).await?;
+    if let Some(active) = active {
+        set_active_within(&mut tx, admin, id, active).await?;
+    }
+    tx.commit().await
+}
+
+/// What the provider says, each part checked; empty parts are none.
+fn checked_identity(identity: &Identity) -> Result<Identity> {
     let user_name = checked(&identity.user_name, "userName")?;
     if user_name.is_empty() {
         return Err(AppError::invalid("userName is required."));
@@ -385,20 +402,76 @@ pub async fn set_identity(
             None => Ok(None),
         }
     };
-    let identity = Identity {
-        user_name: user_name.clone(),
+    Ok(Identity {
+        user_name,
         external_id: opt(&identity.external_id, "externalId")?,
         given_name: opt(&identity.given_name, "name.givenName")?,
         family_name: opt(&identity.family_name, "name.familyName")?,
         email_type: opt(&identity.email_type, "emails.type")?,
         email_primary: identity.email_primary,
-    };
-    let new_email = match email {
-        Some(e) => Some(EmailAddress::parse(e, "emails.value must be a full email address, like name@example.com.")?),
-        None => None,
-    };
-    // Checked under the account's lock: two calls cannot both take one userName.
+    })
+}
+
+const SCIM_EMAIL: &str = "emails.value must be a full email address, like name@example.com.";
+
+/// A new user as an identity provider sends it (SPEC F26), made in one change: a
+/// registered person is added, a contact who has not registered (one the account's
+/// organisation or partner knows) is related again, anyone else becomes a new contact
+/// named `contact_name`; then the provider's data and the login's state are kept. A
+/// refusal at any step leaves nothing behind. Returns the membership.
+pub async fn create_user(
+    db: &Db,
+    admin: &AccountAdmin,
+    email: &str,
+    contact_name: &str,
+    change: &RoleChange,
+    identity: &Identity,
+    active: Option<bool>,
+) -> Result<MembershipId> {
+    let identity = checked_identity(identity)?;
+    let address = EmailAddress::parse(email, SCIM_EMAIL)?;
     let mut tx = begin_change(db, admin.account()).await?;
+    let cat = Catalogue::load_tx(&mut tx).await?;
+    let found: Option<(i64, Option<i64>, Option<i64>)> = tx
+        .fetch_optional(&sql!(
+            "SELECT p.id, p.registered_at, m.id FROM people p \
+             LEFT JOIN memberships m ON m.person_id = p.id AND m.account_id = $2 WHERE p.email_key = $1",
+            address.key(),
+            admin.account()
+        ))
+        .await?;
+    let id = match found {
+        Some((_, _, Some(_))) => {
+            return Err(AppError::Conflict(format!("{} is already a user of this account.", address.as_str())))
+        }
+        Some((_, Some(_), None)) => add_within(&mut tx, &cat, admin, Wanted::Email(address.clone()), change).await?,
+        Some((person, None, None)) => relate_within(&mut tx, &cat, admin, person, change).await?,
+        None => {
+            let name = contacts::whole_name(contact_name)?;
+            contacts::create_within(&mut tx, &cat, admin, &name, &address, change).await?.0
+        }
+    };
+    let id = MembershipId(id);
+    identity_within(&mut tx, admin, id, None, &identity, None).await?;
+    if let Some(active) = active {
+        set_active_within(&mut tx, admin, id, active).await?;
+    }
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The provider's data of member `id` kept, and the email of a contact who has not
+/// registered changed, inside a change under way (see `set_identity`).
+async fn identity_within(
+    tx: &mut Tx,
+    admin: &AccountAdmin,
+    id: MembershipId,
+    version: Option<i64>,
+    identity: &Identity,
+    new_email: Option<EmailAddress>,
+) -> Result<()> {
+    let user_name = identity.user_name.clone();
+    // Checked under the account's lock: two calls cannot both take one userName.
     let taken: Option<(i64,)> = tx.fetch_optional(&user_name_taken(admin, &user_name, Some(id.0))?).await?;
     if taken.is_some() {
         return Err(user_name_conflict(&user_name));
@@ -458,7 +531,7 @@ pub async fn set_identity(
         ))
         .await?;
         audit::record(
-            &mut tx,
+            tx,
             admin,
             Record {
                 subject: Some(current.person_id),
@@ -478,7 +551,7 @@ pub async fn set_identity(
         email_type: current.email_type.clone(),
         email_primary: current.email_primary.map(|p| p != 0),
     };
-    if stored != identity || current.user_name.is_none() {
+    if stored != *identity || current.user_name.is_none() {
         tx.execute(&sql!(
             "INSERT INTO scim_users (membership_id, account_id, user_name, user_name_key, external_id, given_name, \
              family_name, email_type, email_primary, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
@@ -499,39 +572,25 @@ pub async fn set_identity(
             super::now()
         ))
         .await?;
-        changed = changed || stored != identity;
+        changed = changed || stored != *identity;
     }
     if changed {
         tx.execute(&sql!("UPDATE memberships SET version = version + 1 WHERE id = $1", current.id)).await?;
     }
-    if let Some(active) = active {
-        set_active_within(&mut tx, admin, id, active).await?;
-    }
-    tx.commit().await
-}
-
-/// The person with this email, if any: (id, registered, member of this account). An
-/// address that is none is refused as invalid.
-pub async fn person_by_email(db: &Db, admin: &AccountAdmin, email: &str) -> Result<Option<(i64, bool, bool)>> {
-    let address = EmailAddress::parse(email, "emails.value must be a full email address, like name@example.com.")?;
-    let found: Option<(i64, Option<i64>, Option<i64>)> = db
-        .fetch_optional(&sql!(
-            "SELECT p.id, p.registered_at, m.id FROM people p \
-             LEFT JOIN memberships m ON m.person_id = p.id AND m.account_id = $2 WHERE p.email_key = $1",
-            address.key(),
-            admin.account()
-        ))
-        .await?;
-    Ok(found.map(|(id, registered, member)| (id, registered.is_some(), member.is_some())))
+    Ok(())
 }
 
 /// Relates a contact who has not registered (one the account's organisation, or the
 /// partner supporting it, already knows: removed earlier, say) to the account again with
 /// the roles of `change`, as New Contact relates a new one. Returns the membership.
-pub async fn relate_contact(db: &Db, admin: &AccountAdmin, person: i64, change: &RoleChange) -> Result<i64> {
-    let mut tx = begin_change(db, admin.account()).await?;
-    let cat = Catalogue::load_tx(&mut tx).await?;
-    let (bits, cloud) = checked_change(&mut tx, &cat, admin.account(), change).await?;
+async fn relate_within(
+    tx: &mut Tx,
+    cat: &Catalogue,
+    admin: &AccountAdmin,
+    person: i64,
+    change: &RoleChange,
+) -> Result<i64> {
+    let (bits, cloud) = checked_change(tx, cat, admin.account(), change).await?;
     let known: Option<(i64,)> = tx
         .fetch_optional(&sql!(
             "SELECT p.id FROM people p WHERE p.id = $1 AND p.registered_at IS NULL \
@@ -544,9 +603,9 @@ pub async fn relate_contact(db: &Db, admin: &AccountAdmin, person: i64, change: 
     if known.is_none() {
         return Err(AppError::Conflict("The email belongs to someone outside this account's organisation.".into()));
     }
-    let id = join_with(&mut tx, &cat, admin.account(), person, bits, cloud.as_ref(), admin).await?;
+    let id = join_with(tx, cat, admin.account(), person, bits, cloud.as_ref(), admin).await?;
     audit::record(
-        &mut tx,
+        tx,
         admin,
         Record {
             subject: Some(person),
@@ -556,7 +615,6 @@ pub async fn relate_contact(db: &Db, admin: &AccountAdmin, person: i64, change: 
         },
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 

@@ -12,8 +12,8 @@ use app::backend::access::AccountAdmin;
 use app::backend::members::write;
 use app::backend::roles::Catalogue;
 use app::backend::scim::{self as store, Identity, ScimUser};
-use app::backend::{contacts, Db};
-use app::model::{MembershipId, PersonRef, RoleChange};
+use app::backend::Db;
+use app::model::{MembershipId, RoleChange};
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -302,26 +302,18 @@ pub(super) async fn create(State(db): State<Db>, headers: HeaderMap, body: Bytes
     let cat = Catalogue::load(&db).await?;
     let defaults: Vec<String> = cat.roles().into_iter().filter(|r| r.is_default).map(|r| r.key).collect();
     let change = RoleChange { roles: defaults, cloud: None };
-    let id = match store::person_by_email(&db, admin, &address).await? {
-        Some((_, _, true)) => {
-            return Err(ScimError::new(
-                409,
-                Some("uniqueness"),
-                format!("{address} is already a user of this account."),
-            ))
-        }
-        Some((_, true, false)) => write::add(&db, admin, &PersonRef::Email(address.clone()), &change).await?,
-        Some((person, false, false)) => store::relate_contact(&db, admin, person, &change).await?,
-        _ => contacts::create_named(&db, admin, &inc.contact_name(&address), &address, &change).await?.0,
-    };
-    let id = MembershipId(id);
-    let active = inc.active.filter(|a| !a);
-    if let Err(e) = store::set_identity(&db, admin, id, None, &identity, None, active).await {
-        // The userName was taken meanwhile, or the login cannot be so: no half-made user
-        // stays behind.
-        let _ = write::remove(&db, admin, id).await;
-        return Err(e.into());
-    }
+    // One change: a refusal at any step (the userName taken meanwhile, the last
+    // Account Administrator) leaves no half-made user behind.
+    let id = store::create_user(
+        &db,
+        admin,
+        &address,
+        &inc.contact_name(&address),
+        &change,
+        &identity,
+        inc.active.filter(|a| !a),
+    )
+    .await?;
     answer(&db, admin, &headers, id, 201).await
 }
 
