@@ -8,8 +8,7 @@
 use super::access::AccountAdmin;
 use super::audit::{self, Record};
 use super::contacts;
-use super::db::Tx;
-use super::db::{like_escape, Db, Sql};
+use super::db::{like_escape, Db, Sql, Tx};
 use super::mail::EmailAddress;
 use super::members::write::{add_within, begin_change, checked_change, join_with, set_active_within, Wanted};
 use super::roles::Catalogue;
@@ -323,20 +322,7 @@ fn checked(value: &str, what: &str) -> Result<String> {
 
 /// Checks what the provider says before anything is written.
 pub fn check_identity(identity: &Identity) -> Result<()> {
-    if checked(&identity.user_name, "userName")?.is_empty() {
-        return Err(AppError::invalid("userName is required."));
-    }
-    for (v, what) in [
-        (&identity.external_id, "externalId"),
-        (&identity.given_name, "name.givenName"),
-        (&identity.family_name, "name.familyName"),
-        (&identity.email_type, "emails.type"),
-    ] {
-        if let Some(v) = v {
-            checked(v, what)?;
-        }
-    }
-    Ok(())
+    checked_identity(identity).map(|_| ())
 }
 
 /// Refuses a userName another member of the account has (as theirs, or as their email

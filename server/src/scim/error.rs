@@ -65,6 +65,8 @@ impl From<AppError> for ScimError {
     fn from(e: AppError) -> Self {
         let detail = e.to_string();
         match e {
+            // Taking the role every member holds is refused for what the role is.
+            AppError::Invalid(ref m) if m.starts_with("Every member holds") => ScimError::mutability(detail),
             AppError::Invalid(_) => ScimError::invalid_value(detail),
             AppError::SignInRequired | AppError::Unauthenticated(_) => ScimError::new(401, None, detail),
             AppError::Forbidden(_) => ScimError::new(403, None, detail),

@@ -220,7 +220,6 @@ impl MemberChange {
             Err(AppError::NotFound(_)) => {
                 Err(ScimError::invalid_value("A member named is not a user of this account: nothing was changed."))
             }
-            Err(AppError::Invalid(m)) if m.starts_with("Every member holds") => Err(ScimError::mutability(m)),
             other => Ok(other?),
         }
     }
