@@ -13,6 +13,9 @@ use clap::{Parser, Subcommand};
 use server::{database, seed, web};
 use tracing_subscriber::EnvFilter;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "server", about = "Roster: support-contact administration")]
 struct Cli {

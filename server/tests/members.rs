@@ -172,6 +172,33 @@ backend_tests! {
         // Three characters use the indexes, and no window.
         let q = MemberQuery { search: "son".into(), ..MemberQuery::new(account) };
         assert_eq!(walk(&db, &q).await[0].window, None);
+        // PostgreSQL first looks for a page of them in a window past the cursor, and
+        // collects them from the indexes when the window holds less than a page: a
+        // window of any size gives the same full pages.
+        for term in ["son", "northwind", "ada", "zzq"] {
+            let q = MemberQuery { search: term.into(), page_size: 4, ..MemberQuery::new(account) };
+            let want = ids(&walk_within(&db, &q, 100_000).await);
+            for window in [1, 3, 7, 40] {
+                let pages = walk_within(&db, &q, window).await;
+                assert_eq!(ids(&pages), want, "{term:?} probed {window} at a time");
+                assert!(pages.iter().all(|p| p.window.is_none() && (p.rows.len() == 4 || p.next.is_none())));
+            }
+        }
+    }
+
+    async fn a_search_with_many_matches_gives_the_same_pages_however_far_it_looks_ahead(db) {
+        // Enough members that SQLite no longer collects a common string's matches but
+        // first counts how many lie ahead of the cursor.
+        seed(&db, &SeedOptions { members: 600, seed: 11, now: NOW }).await.expect("seed");
+        let account = common::account_named(&db, "Northwind Production").await;
+        for (term, sort) in [("northwind", SortKey::Name), ("son", SortKey::Email), ("ia ", SortKey::Name)] {
+            let q = MemberQuery { search: term.into(), sort, page_size: 25, ..MemberQuery::new(account) };
+            let want = ids(&walk_with(&db, &q, Strategy::Drive).await);
+            assert!(!want.is_empty(), "{term:?}");
+            for window in [1, 7, 4_000] {
+                assert_eq!(ids(&walk_within(&db, &q, window).await), want, "{term:?} looking {window} ahead");
+            }
+        }
     }
 
     async fn hostile_search_text_is_just_text(db) {

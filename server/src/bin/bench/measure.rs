@@ -539,6 +539,9 @@ fn views(account: i64, page_size: u32) -> Vec<(String, MemberQuery)> {
     v.push(("search \"northwind-tr\"".into(), search("northwind-tr")));
     v.push(("search \"kowalski\"".into(), search("kowalski")));
     v.push(("search \"adam.admin\" (rare)".into(), search("adam.admin")));
+    // Four letters of a first name: many matches, all together where the name sorts.
+    v.push(("search \"oliv\" (a first name)".into(), search("oliv")));
+    v.push(("search \"soph\" (a first name)".into(), search("soph")));
     // One or two characters: no index serves them, and a page looks through at most
     // SHORT_SEARCH_WINDOW members (a string nobody has: one whole window).
     v.push(("search \"a\" (1 char)".into(), search("a")));
