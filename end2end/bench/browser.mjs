@@ -87,7 +87,7 @@ function summary(samples) {
 // Performance Event Timing would not do: it ends at the next paint after the event's
 // handlers, while the rows come later, after the server function's answer.
 // The probe also notes when the page's request for the list started (Resource Timing),
-// which splits Search Text's latency into its debounce and the rest.
+// which splits Search Text's latency into the wait before the request and the rest.
 function installProbe() {
   const probe = { t0: null, armed: false };
   const onInput = (e) => {
@@ -327,7 +327,7 @@ async function interactions(browser, n) {
   const figures = (samples) => ({
     ...summary(samples.map((s) => s.latency)),
     samples_ms: samples.map((s) => round(s.latency)),
-    // Input → the page's request for the rows (Search Text: mostly its debounce).
+    // Input → the page's request for the rows (Search Text: any wait before asking).
     to_request: summary(samples.filter((s) => s.request_start !== null).map((s) => s.request_start)),
   });
   return {

@@ -191,12 +191,34 @@ backend_tests! {
         // first counts how many lie ahead of the cursor.
         seed(&db, &SeedOptions { members: 600, seed: 11, now: NOW }).await.expect("seed");
         let account = common::account_named(&db, "Northwind Production").await;
-        for (term, sort) in [("northwind", SortKey::Name), ("son", SortKey::Email), ("ia ", SortKey::Name)] {
-            let q = MemberQuery { search: term.into(), sort, page_size: 25, ..MemberQuery::new(account) };
+        let general = Some("general_support".to_string());
+        for (term, sort, role) in [
+            ("northwind", SortKey::Name, None),
+            ("son", SortKey::Email, None),
+            ("ia s", SortKey::Name, None),
+            ("northwind", SortKey::Email, general.clone()),
+            ("northwind", SortKey::CasesOwned, None),
+        ] {
+            let q = MemberQuery { search: term.into(), sort, role, page_size: 25, ..MemberQuery::new(account) };
             let want = ids(&walk_with(&db, &q, Strategy::Drive).await);
             assert!(!want.is_empty(), "{term:?}");
+            let admin = common::as_operator(&db, account).await;
             for window in [1, 7, 4_000] {
-                assert_eq!(ids(&walk_within(&db, &q, window).await), want, "{term:?} looking {window} ahead");
+                let pages = walk_within(&db, &q, window).await;
+                assert_eq!(ids(&pages), want, "{term:?} looking {window} ahead");
+                // And back from the last page.
+                assert!(pages.iter().all(|p| p.window.is_none()));
+                let last = pages.last().unwrap();
+                let mut back: Vec<i64> = last.rows.iter().rev().map(|r| r.membership_id).collect();
+                let mut prev = last.prev.clone();
+                while let Some(c) = prev {
+                    let before = MemberQuery { cursor: Some(PageCursor::Before(c)), ..q.clone() };
+                    let page = members::read::list_within(&db, &admin, &before, NOW, Strategy::Auto, window).await.unwrap();
+                    back.extend(page.rows.iter().rev().map(|r| r.membership_id));
+                    prev = page.prev;
+                }
+                back.reverse();
+                assert_eq!(back, want, "{term:?} looking {window} ahead, backwards");
             }
         }
     }

@@ -96,7 +96,17 @@ pub async fn push_filter(db: &Db, admin: &AccountAdmin, q: &MemberQuery, sql: &m
     let search = clean_search(&q.search).to_lowercase();
     let backend = db.backend();
     let driver = (backend == Backend::Sqlite && searchable(&search)).then_some(Driver::Search);
-    let plan = Plan { q, backend, driver, search: &search, mask, role_values: &[], active_since: 0, ascending: true };
+    let plan = Plan {
+        q,
+        backend,
+        driver,
+        search: &search,
+        mask,
+        role_values: &[],
+        found: &[],
+        active_since: 0,
+        ascending: true,
+    };
     sql.push(" FROM memberships m WHERE ");
     plan.push_view(sql);
     if let Some(driver) = driver {
@@ -131,6 +141,8 @@ enum Driver {
     Search,
     /// The role filter, through the index on role bits.
     Role,
+    /// The members a look ahead found (`Plan::found`), by id.
+    Found,
 }
 
 /// One page of an account's members, by keyset pagination on the chosen sort order.
@@ -178,6 +190,7 @@ pub async fn list_within(
         search: &search,
         mask,
         role_values: &role_values,
+        found: &[],
         active_since: now - ACTIVE_WINDOW_SECS,
         ascending: keyset::ascending(q.dir, q.cursor.as_ref()),
     };
@@ -208,21 +221,25 @@ pub async fn list_within(
     // view's size, is then the cost: 1 µs a match on SQLite, 4 on PostgreSQL). Either
     // way the page holds the same rows.
     let probing = strategy == Strategy::Auto && driver.is_none() && searchable(&search);
-    let rows = if probing && backend == Backend::Postgres {
+    let collect = Plan { driver: Some(Driver::Search), ..plan };
+    let rows = if probing && matches!(q.sort, SortKey::Name | SortKey::Email) {
+        // The name and email indexes carry both columns Search Text looks at: the next
+        // entries are tested on the index alone, a fraction of the cost of their rows.
+        let found = plan.matches_ahead(db, cursor, size.saturating_mul(5)).await?;
+        if found.len() > q.page_size as usize {
+            fetch(db, &Plan { driver: Some(Driver::Found), found: &found, ..plan }, None, cursor, persistent).await?
+        } else {
+            fetch(db, &collect, None, cursor, persistent).await?
+        }
+    } else if probing && backend == Backend::Postgres {
+        // Other orders: the next rows themselves.
         let probe = MemberQuery { page_size: size.max(1) - 1, ..q.clone() };
         let found = fetch(db, &plan, Some(&probe), cursor, persistent).await?;
         if found.len() > q.page_size as usize {
             found
         } else {
-            fetch(db, &Plan { driver: Some(Driver::Search), ..plan }, None, cursor, persistent).await?
+            fetch(db, &collect, None, cursor, persistent).await?
         }
-    } else if probing && matches!(q.sort, SortKey::Name | SortKey::Email) {
-        // SQLite walks its name and email indexes on their entries alone, which carry
-        // both columns Search Text looks at: counting the matches among the next entries
-        // costs a fraction of reading the rows, and says whether the walk finds a page.
-        let walked = plan.matches_ahead(db, cursor, size.saturating_mul(5)).await? > i64::from(q.page_size);
-        let driver = if walked { None } else { Some(Driver::Search) };
-        fetch(db, &Plan { driver, ..plan }, None, cursor, persistent).await?
     } else {
         fetch(db, &plan, windowed.as_ref(), cursor, persistent).await?
     };
@@ -340,6 +357,8 @@ struct Plan<'a> {
     search: &'a str,
     mask: Option<i64>,
     role_values: &'a [i64],
+    /// The ids of a `Found` drive.
+    found: &'a [i64],
     active_since: i64,
     /// The direction rows are read in (the view's, flipped when reading backwards).
     ascending: bool,
@@ -361,8 +380,8 @@ impl Plan<'_> {
         match (self.driver, self.backend) {
             (None, Backend::Sqlite) => format!("memberships m INDEXED BY {}", sort_index(q.sort)),
             (None, Backend::Postgres) => "memberships m".to_string(),
-            // By rowid from the search index, not by walking another index.
-            (Some(Driver::Search), Backend::Sqlite) => "memberships m NOT INDEXED".to_string(),
+            // By rowid from the search index or the ids found, not by walking an index.
+            (Some(Driver::Search | Driver::Found), Backend::Sqlite) => "memberships m NOT INDEXED".to_string(),
             (Some(Driver::Role), Backend::Sqlite) => "memberships m INDEXED BY memberships_by_role_bits".to_string(),
             (Some(Driver::Values), Backend::Sqlite) => {
                 let index = if q.names.is_empty() { "memberships_by_email" } else { "memberships_by_name" };
@@ -407,13 +426,16 @@ impl Plan<'_> {
         keyset::push_order(sql, col, "m.id", self.ascending, q.page_size);
     }
 
-    /// How many of the next `entries` members of the view past the cursor (in the sort
-    /// index, the role filter applied) match Search Text: SQLite's name and email
-    /// indexes answer it on their entries alone.
-    async fn matches_ahead(&self, db: &Db, cursor: Option<&Cursor>, entries: u32) -> Result<i64> {
+    /// The first page (and one) of the members that match Search Text among the next
+    /// `entries` of the view past the cursor, read from the name or email index alone
+    /// (both carry the other column and the role bits).
+    async fn matches_ahead(&self, db: &Db, cursor: Option<&Cursor>, entries: u32) -> Result<Vec<i64>> {
         let col = sort_column(self.q.sort);
-        let mut sql = Sql::new("SELECT COUNT(*) FROM (SELECT m.name_key, m.email_key FROM ");
-        sql.push(&format!("memberships m INDEXED BY {} WHERE ", sort_index(self.q.sort)));
+        let mut sql = Sql::new("SELECT w.id FROM (SELECT m.id, m.name_key, m.email_key FROM ");
+        match self.backend {
+            Backend::Sqlite => sql.push(&format!("memberships m INDEXED BY {} WHERE ", sort_index(self.q.sort))),
+            Backend::Postgres => sql.push("memberships m WHERE "),
+        };
         self.push_view(&mut sql);
         if let Some(mask) = self.mask {
             sql.push(" AND (m.role_bits & ").bind_int(mask).push(") <> 0");
@@ -424,8 +446,12 @@ impl Plan<'_> {
         keyset::push_order(&mut sql, col, "m.id", self.ascending, entries.saturating_sub(1));
         sql.push(") w WHERE TRUE");
         self.push_search(&mut sql, "w");
+        let order = self.order();
+        sql.push(&format!(" ORDER BY w.{} {order}, w.id {order} LIMIT ", output_column(self.q.sort)))
+            .bind_int(i64::from(self.q.page_size) + 1);
         sql.refuse_nul()?;
-        db.scalar::<i64>(&sql).await
+        let rows: Vec<(i64,)> = db.fetch_all(&sql).await?;
+        Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
     /// `m.account_id = … AND m.status = …`
@@ -451,6 +477,9 @@ impl Plan<'_> {
                     values.push(Arg::NullInt);
                 }
                 sql.push(" AND m.role_bits IN ").bind_list(values);
+            }
+            Driver::Found => {
+                sql.push(" AND m.id IN ").bind_list(self.found.iter().map(|id| Arg::Int(*id)));
             }
             Driver::Search if self.backend == Backend::Sqlite => {
                 sql.push(" AND m.id IN (SELECT rowid FROM membership_search WHERE membership_search MATCH ")

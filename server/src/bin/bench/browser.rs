@@ -117,8 +117,8 @@ pub async fn run(mut args: BrowserArgs) -> anyhow::Result<()> {
         notes: vec![
             "kB = 1,000 bytes; transferred = Chromium's encodedDataLength (compressed body and headers)".into(),
             "latency: from the input event's timestamp to the first frame painted with the new rows".into(),
-            "Search Text waits 250 ms after a keystroke before it asks for the list (its debounce): \
-             that is in its latency; to_request is the input → request part"
+            "Search Text asks for the list at the first keystroke after a pause (a burst's further \
+             keys are gathered for 40 ms); to_request is the input → request part"
                 .into(),
         ],
     };
