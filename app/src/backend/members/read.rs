@@ -278,6 +278,21 @@ async fn fetch(
     cursor: Option<&Cursor>,
     persistent: bool,
 ) -> Result<Vec<Listed>> {
+    // PostgreSQL collects a driving filter's members by their ids and sort keys alone,
+    // then reads the page's rows: carrying every column of 25,000 matches through the
+    // sort took a third longer.
+    let (ids, found);
+    let plan = match (plan.backend, plan.driver, window) {
+        (Backend::Postgres, Some(Driver::Search | Driver::Role | Driver::Values), None) => {
+            ids = plan.collected(db, cursor).await?;
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            found = Plan { driver: Some(Driver::Found), found: &ids, ..*plan };
+            &found
+        }
+        _ => plan,
+    };
     let mut sql = Sql::default();
     match window {
         Some(wq) => {
@@ -424,6 +439,30 @@ impl Plan<'_> {
             }
         }
         keyset::push_order(sql, col, "m.id", self.ascending, q.page_size);
+    }
+
+    /// The ids of the page's members (and one more) by the driving filter, sorted by
+    /// their sort keys alone (PostgreSQL).
+    async fn collected(&self, db: &Db, cursor: Option<&Cursor>) -> Result<Vec<i64>> {
+        let Some(driver) = self.driver else { return Ok(Vec::new()) };
+        let mut sql = Sql::new(&format!(
+            "WITH d AS MATERIALIZED (SELECT m.id, {} AS k FROM memberships m WHERE ",
+            sort_column(self.q.sort)
+        ));
+        self.push_view(&mut sql);
+        self.push_driver(&mut sql, driver);
+        self.push_filters(&mut sql);
+        sql.push(") SELECT d.id FROM d WHERE TRUE");
+        if let Some(c) = cursor {
+            keyset::push_past(&mut sql, "d.k", "d.id", self.ascending, c);
+        }
+        keyset::push_order(&mut sql, "d.k", "d.id", self.ascending, self.q.page_size);
+        sql.refuse_nul()?;
+        let rows: Vec<(i64,)> = on_db!(db, pool => bind_args!(sqlx::query_as::<_, (i64,)>(&sql.text), &sql.args)
+            .persistent(false)
+            .fetch_all(pool)
+            .await?);
+        Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
     /// The first page (and one) of the members that match Search Text among the next
