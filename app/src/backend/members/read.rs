@@ -161,7 +161,8 @@ pub async fn list_with(
     list_within(db, admin, q, now, strategy, SHORT_SEARCH_WINDOW).await
 }
 
-/// `list_with`, with the window of a short search given (tests use a small one).
+/// `list_with`, with the window of a short search given, which also sizes how far a
+/// longer one looks ahead (five windows); tests use small ones.
 pub async fn list_within(
     db: &Db,
     admin: &AccountAdmin,
@@ -208,8 +209,8 @@ pub async fn list_within(
     // One or two characters of Search Text with no other filter to drive from: no index
     // serves them, so the page looks through a window of the view past the cursor (see
     // `SHORT_SEARCH_WINDOW`) and takes the matches among those.
-    let size = window;
-    let window = (!search.is_empty() && !searchable(&search) && driver.is_none()).then_some(size.max(1));
+    let window_size = window.max(1);
+    let window = (!search.is_empty() && !searchable(&search) && driver.is_none()).then_some(window_size);
     let windowed = window.map(|n| MemberQuery { page_size: n - 1, ..q.clone() });
     // A Search Text with many matches (too many to collect, on SQLite; any, on
     // PostgreSQL, which judges by its statistics) is best served by walking the sort
@@ -218,14 +219,14 @@ pub async fn list_within(
     // PostgreSQL, 100 ms on SQLite). So such a page first looks a little way past the
     // cursor, which a common string fills at once (a few ms); only when it does not are
     // the matches collected from the trigram index and sorted (their number, not the
-    // view's size, is then the cost: 1 µs a match on SQLite, 4 on PostgreSQL). Either
+    // view's size, is then the cost: 1 µs a match on SQLite, 3–4 on PostgreSQL). Either
     // way the page holds the same rows.
     let probing = strategy == Strategy::Auto && driver.is_none() && searchable(&search);
     let collect = Plan { driver: Some(Driver::Search), ..plan };
     let rows = if probing && matches!(q.sort, SortKey::Name | SortKey::Email) {
         // The name and email indexes carry both columns Search Text looks at: the next
         // entries are tested on the index alone, a fraction of the cost of their rows.
-        let found = plan.matches_ahead(db, cursor, size.saturating_mul(5)).await?;
+        let found = plan.matches_ahead(db, cursor, window_size.saturating_mul(5)).await?;
         if found.len() > q.page_size as usize {
             fetch(db, &Plan { driver: Some(Driver::Found), found: &found, ..plan }, None, cursor, persistent).await?
         } else {
@@ -233,7 +234,7 @@ pub async fn list_within(
         }
     } else if probing && backend == Backend::Postgres {
         // Other orders: the next rows themselves.
-        let probe = MemberQuery { page_size: size.max(1) - 1, ..q.clone() };
+        let probe = MemberQuery { page_size: window_size - 1, ..q.clone() };
         let found = fetch(db, &plan, Some(&probe), cursor, persistent).await?;
         if found.len() > q.page_size as usize {
             found
