@@ -526,14 +526,7 @@ impl Plan<'_> {
                     .bind_text(fts_phrase(self.search))
                     .push(")");
             }
-            Driver::Search => {
-                let pattern = format!("%{}%", like_escape(self.search));
-                sql.push(" AND (m.name_key LIKE ")
-                    .bind_text(pattern.clone())
-                    .push(" ESCAPE '\\' OR m.email_key LIKE ")
-                    .bind_text(pattern)
-                    .push(" ESCAPE '\\')");
-            }
+            Driver::Search => push_like(sql, "m", self.search),
         }
     }
 
@@ -547,12 +540,7 @@ impl Plan<'_> {
             // PostgreSQL weighs Search Text itself: its statistics estimate how many rows
             // a substring matches, and it walks the sort index for a common one or
             // collects a rare one's rows from the trigram indexes, whichever costs less.
-            let pattern = format!("%{}%", like_escape(search));
-            sql.push(&format!(" AND ({alias}.name_key LIKE "))
-                .bind_text(pattern.clone())
-                .push(&format!(" ESCAPE '\\' OR {alias}.email_key LIKE "))
-                .bind_text(pattern)
-                .push(" ESCAPE '\\')");
+            push_like(sql, alias, search);
         } else {
             let f = if self.backend == Backend::Sqlite { "instr" } else { "strpos" };
             sql.push(&format!(" AND ({f}({alias}.name_key, "))
@@ -583,6 +571,17 @@ impl Plan<'_> {
             sql.push(" AND m.email_key IN ").bind_list(q.emails.iter().map(|e| Arg::Text(e.to_lowercase())));
         }
     }
+}
+
+/// ` AND (<alias>.name_key LIKE '%…%' OR <alias>.email_key LIKE '%…%')`: Search Text in
+/// the form PostgreSQL's trigram indexes serve.
+fn push_like(sql: &mut Sql, alias: &str, search: &str) {
+    let pattern = format!("%{}%", like_escape(search));
+    sql.push(&format!(" AND ({alias}.name_key LIKE "))
+        .bind_text(pattern.clone())
+        .push(&format!(" ESCAPE '\\' OR {alias}.email_key LIKE "))
+        .bind_text(pattern)
+        .push(" ESCAPE '\\')");
 }
 
 /// The sort column as the list query's output names it.
