@@ -70,6 +70,7 @@ pub fn router_at(db: Db, options: LeptosOptions, sessions: Store, site: Site) ->
         // SCIM answers its own errors (the body limit too) in SCIM's shape: merged after
         // the pages' layers, beside the API in needing no session.
         .merge(crate::scim::router(db_scim))
+        .layer(axum::middleware::from_fn(cache_assets))
         .layer(axum::middleware::from_fn(move |req, next| security::headers(headers_site.clone(), req, next)))
         .with_state(options)
 }
@@ -313,6 +314,46 @@ async fn server_fn_status(resp: Response) -> Response {
 
 /// Leptos options from the environment (as cargo-leptos sets it) with defaults that
 /// let the binary run on its own from the repository root.
+/// The site's files whose names carry a hash of their content (`roster.<hash>.wasm`, built
+/// with cargo-leptos's `hash-files`) never change under that name: browsers keep them for a
+/// year without asking again, so a returning visitor loads no code at all. Any other file
+/// under `/pkg/` is asked about each time (answered 304 when unchanged).
+async fn cache_assets(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let asset = req.uri().path().strip_prefix("/pkg/").map(hashed_name);
+    let mut resp = next.run(req).await;
+    if let (Some(hashed), true) = (asset, resp.status().is_success()) {
+        let policy = if hashed { "public, max-age=31536000, immutable" } else { "no-cache" };
+        resp.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static(policy));
+    }
+    resp
+}
+
+/// `name.<22 characters of URL-safe base64>.ext`: cargo-leptos's hashed file names.
+fn hashed_name(file: &str) -> bool {
+    let parts: Vec<&str> = file.split('.').collect();
+    matches!(parts.as_slice(), [name, hash, ext]
+        if !name.is_empty() && !ext.is_empty() && !file.contains('/')
+            && hash.len() == 22 && hash.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+}
+
+/// The hashes cargo-leptos wrote beside this binary (`hash.txt`) when it built the site
+/// with hashed file names (leptos reads the same file to name the scripts).
+fn site_hashes() -> Option<String> {
+    let path = std::env::current_exe().ok()?.parent()?.join("hash.txt");
+    std::fs::read_to_string(path).ok()
+}
+
+/// The address of the site's stylesheet, for pages rendered outside the app.
+pub fn stylesheet_href() -> String {
+    let output = std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "roster".to_string());
+    let hash = site_hashes()
+        .and_then(|all| all.lines().find_map(|l| l.trim().strip_prefix("css:").map(|h| h.trim().to_string())));
+    match hash {
+        Some(hash) => format!("/pkg/{output}.{hash}.css"),
+        None => format!("/pkg/{output}.css"),
+    }
+}
+
 pub fn options(bind: Option<std::net::SocketAddr>) -> anyhow::Result<LeptosOptions> {
     let var = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_string());
     let addr = match bind {
@@ -323,6 +364,7 @@ pub fn options(bind: Option<std::net::SocketAddr>) -> anyhow::Result<LeptosOptio
         .output_name(var("LEPTOS_OUTPUT_NAME", "roster"))
         .site_root(var("LEPTOS_SITE_ROOT", "target/site"))
         .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .hash_files(site_hashes().is_some())
         .site_addr(addr)
         .build())
 }
@@ -378,6 +420,17 @@ mod tests {
         let (status, body) = get_page(router(Arc::default()), "/stuck").await.expect("an answer");
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
         assert!(body.contains("Roster cannot use its database right now") || body.contains("Try again"), "{body}");
+    }
+
+    #[test]
+    fn only_names_with_a_content_hash_are_cached_for_good() {
+        assert!(hashed_name("roster.AbC-12_xyzAbC-12_xyzAB.wasm"));
+        assert!(hashed_name("roster.AbC-12_xyzAbC-12_xyzAB.css"));
+        assert!(!hashed_name("roster.wasm"), "unhashed: asked about each time");
+        assert!(!hashed_name("roster_bg.wasm.d.ts"));
+        assert!(!hashed_name("roster.AbC-12_xyzAbC-12_xyz.wasm"), "21 characters");
+        assert!(!hashed_name("a/roster.AbC-12_xyzAbC-12_xyzAB.wasm"));
+        assert!(!hashed_name("roster.AbC-12_xyzAbC-12_xyzA!.wasm"));
     }
 
     #[tokio::test]

@@ -104,11 +104,12 @@ fn schema(name: &str, s: &Value, out: &mut String) {
 /// The reference page.
 pub async fn page() -> Html<String> {
     let doc = serde_json::to_value(super::ApiDoc::openapi()).unwrap_or_default();
-    let mut out = String::from(
+    let mut out = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Roster API reference</title><link rel=\"stylesheet\" href=\"/pkg/roster.css\"></head>\
+         <title>Roster API reference</title><link rel=\"stylesheet\" href=\"{}\"></head>\
          <body><main class=\"api-reference\">",
+        crate::web::stylesheet_href()
     );
     out.push_str(&format!(
         "<h1>{} {}</h1><p>{}</p><p>The OpenAPI 3.1 document: <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a>.</p>",
