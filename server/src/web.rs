@@ -312,8 +312,6 @@ async fn server_fn_status(resp: Response) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
-/// Leptos options from the environment (as cargo-leptos sets it) with defaults that
-/// let the binary run on its own from the repository root.
 /// The site's files whose names carry a hash of their content (`roster.<hash>.wasm`, built
 /// with cargo-leptos's `hash-files`) never change under that name: browsers keep them for a
 /// year without asking again, so a returning visitor loads no code at all. Any other file
@@ -343,9 +341,14 @@ fn site_hashes() -> Option<String> {
     std::fs::read_to_string(path).ok()
 }
 
+/// The name cargo-leptos gives the site's files (`LEPTOS_OUTPUT_NAME`).
+fn output_name() -> String {
+    std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "roster".to_string())
+}
+
 /// The address of the site's stylesheet, for pages rendered outside the app.
 pub fn stylesheet_href() -> String {
-    let output = std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "roster".to_string());
+    let output = output_name();
     let hash = site_hashes()
         .and_then(|all| all.lines().find_map(|l| l.trim().strip_prefix("css:").map(|h| h.trim().to_string())));
     match hash {
@@ -354,6 +357,8 @@ pub fn stylesheet_href() -> String {
     }
 }
 
+/// Leptos options from the environment (as cargo-leptos sets it) with defaults that
+/// let the binary run on its own from the repository root.
 pub fn options(bind: Option<std::net::SocketAddr>) -> anyhow::Result<LeptosOptions> {
     let var = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_string());
     let addr = match bind {
@@ -361,7 +366,7 @@ pub fn options(bind: Option<std::net::SocketAddr>) -> anyhow::Result<LeptosOptio
         None => var("LEPTOS_SITE_ADDR", "127.0.0.1:3000").parse()?,
     };
     Ok(LeptosOptions::builder()
-        .output_name(var("LEPTOS_OUTPUT_NAME", "roster"))
+        .output_name(output_name())
         .site_root(var("LEPTOS_SITE_ROOT", "target/site"))
         .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR", "pkg"))
         .hash_files(site_hashes().is_some())

@@ -220,24 +220,20 @@ async fn load(args: &LoadArgs, backend: Backend, db: &Db, url: &str) -> anyhow::
     let (addr, pid) = (server.addr, server.pid());
 
     let query = MemberQuery::new(account);
-    let list_bodies: Vec<String> = ["Name", "Email", "LastSignOn", "CasesOwned"]
-        .iter()
-        .map(|sort| {
-            let mut q = serde_json::to_value(&query).expect("a query");
-            q["sort"] = serde_json::Value::String((*sort).to_string());
-            serde_json::json!({ "query": q }).to_string()
-        })
-        .collect();
+    // The member list's request body with one field of the query set.
+    let body = |field: &str, value: &str| {
+        let mut q = serde_json::to_value(&query).expect("a query");
+        q[field] = serde_json::Value::String(value.to_string());
+        serde_json::json!({ "query": q }).to_string()
+    };
+    let list_bodies: Vec<String> =
+        ["Name", "Email", "LastSignOn", "CasesOwned"].iter().map(|sort| body("sort", sort)).collect();
     // One to five letters: short strings page through a bounded window, common first
     // names ("oliv", "soph") are the strings whose matches lie together in name order,
     // and the rest are spread over it (issue 16, "Three letters and more").
     let search_bodies: Vec<String> = ["a", "ma", "oliv", "son", "smit", "e", "jo", "soph", "garc", "ann", "lee", "wil"]
         .iter()
-        .map(|text| {
-            let mut q = serde_json::to_value(&query).expect("a query");
-            q["search"] = serde_json::Value::String((*text).to_string());
-            serde_json::json!({ "query": q }).to_string()
-        })
+        .map(|text| body("search", text))
         .collect();
 
     let write_conns = (args.connections / 8).max(2);
