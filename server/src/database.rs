@@ -31,6 +31,12 @@ const WARM_CONNECTIONS: u32 = 4;
 /// The wait for a free connection when the pool is exhausted.
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(600);
 
+/// A PostgreSQL connection idle longer than this is pinged before a request gets it (one
+/// that was closed meanwhile is replaced); one in steady use is not. sqlx pings on every
+/// acquisition by default, which doubled the round trips of every read outside a
+/// transaction (a page makes about a dozen).
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(30);
+
 impl PoolSize {
     /// `ROSTER_DB_CONNECTIONS` or the backend's default (8 for SQLite, whose writes take
     /// turns anyway; 16 for PostgreSQL: with several instances, keep their sum under the
@@ -71,6 +77,10 @@ pub async fn open_with(url: &str, size: PoolSize) -> anyhow::Result<Db> {
             std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         }
         let pool = SqlitePoolOptions::new()
+            // An embedded connection cannot have been dropped by a server or a network,
+            // so sqlx's ping on every acquisition is only a trip to the connection's
+            // worker thread and back.
+            .test_before_acquire(false)
             .max_connections(size.max_connections)
             .acquire_timeout(size.acquire_timeout)
             .connect_with(options)
@@ -89,6 +99,15 @@ pub async fn open_with(url: &str, size: PoolSize) -> anyhow::Result<Db> {
         // opening one, which on a busy database server can take longer than the short
         // acquire timeout allows.
         let pool = PgPoolOptions::new()
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for > PING_WHEN_IDLE_FOR {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .max_connections(size.max_connections)
             .min_connections(WARM_CONNECTIONS.min(size.max_connections))
             .acquire_timeout(size.acquire_timeout)
