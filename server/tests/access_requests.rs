@@ -13,7 +13,7 @@ use app::backend::Db;
 use app::error::AppError;
 use app::model::RequestState;
 use app::sql;
-use common::personas::{ADMIN, APPROVER, GOVCLOUD_APPROVER, OPERATOR, PARTNER};
+use common::personas::{ADMIN, APPROVER, GOVCLOUD_APPROVER, MEMBER, OPERATOR, PARTNER, RIVAL};
 use server::seed::{seed, SeedOptions};
 use tokio::sync::Barrier;
 
@@ -80,6 +80,40 @@ async fn new_colleague(db: &Db) -> String {
 }
 
 backend_tests! {
+    async fn the_header_shows_what_the_access_rules_say(db) {
+        seeded(&db).await;
+        // Two unread notifications and a read one for the administrator, on a seeded case.
+        let admin = Actor::by_email(&db, ADMIN).await.unwrap();
+        let case: i64 = db.scalar(&sql!("SELECT MIN(id) FROM cases")).await.unwrap();
+        for read_at in [None, None, Some(1_i64)] {
+            db.execute(&sql!(
+                "INSERT INTO notifications (person_id, case_id, created_at, read_at) VALUES ($1, $2, 1, $3)",
+                admin.person_id,
+                case,
+                read_at
+            ))
+            .await
+            .unwrap();
+        }
+        for (email, unread, is_partner, approves) in [
+            (OPERATOR, 0, false, true),
+            (ADMIN, 2, false, false),
+            (MEMBER, 0, false, false),
+            (PARTNER, 0, true, false),
+            (APPROVER, 0, true, true),
+            (GOVCLOUD_APPROVER, 0, true, true),
+            (RIVAL, 0, true, true),
+        ] {
+            let actor = Actor::by_email(&db, email).await.unwrap();
+            let standing = actor.standing(&db).await.unwrap();
+            assert_eq!((standing.unread, standing.is_partner, standing.approves), (unread, is_partner, approves), "{email}");
+            // The same as the typed rules and the notification count.
+            assert_eq!(standing.is_partner, actor.clone().partner_member(&db).await.is_ok(), "{email}");
+            assert_eq!(standing.approves, actor.clone().approver(&db).await.is_ok(), "{email}");
+            assert_eq!(standing.unread, app::backend::cases::pulse::unread(&db, &actor).await.unwrap(), "{email}");
+        }
+    }
+
     async fn a_request_waits_for_an_approver_and_approval_grants_the_level(db) {
         seeded(&db).await;
         let rita = new_colleague(&db).await;

@@ -19,20 +19,20 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
                 Err(e) => return Err(e),
             };
             let accounts = crate::backend::accounts::list_for(&db, &actor).await?;
-            let unread = crate::backend::cases::pulse::unread(&db, &actor).await?;
-            let is_partner = match actor.clone().partner_member(&db).await {
-                Ok(_) => true,
-                Err(AppError::Forbidden(_)) => false,
-                Err(e) => return Err(e),
-            };
-            let approvals = match actor.clone().approver(&db).await {
-                Ok(approver) => Some(crate::backend::access_requests::waiting(&db, &approver).await?),
-                Err(AppError::Forbidden(_)) => None,
-                Err(e) => return Err(e),
+            let standing = actor.standing(&db).await?;
+            let approvals = if standing.approves {
+                match actor.clone().approver(&db).await {
+                    Ok(approver) => Some(crate::backend::access_requests::waiting(&db, &approver).await?),
+                    // Revoked between the two statements.
+                    Err(AppError::Forbidden(_)) => None,
+                    Err(e) => return Err(e),
+                }
+            } else {
+                None
             };
             Ok(Some(CurrentUser {
-                unread,
-                is_partner,
+                unread: standing.unread,
+                is_partner: standing.is_partner,
                 approvals,
                 accounts: accounts.into_iter().take(CurrentUser::SWITCHER_MAX + 1).map(|a| (a.id, a.name)).collect(),
                 name: actor.name,

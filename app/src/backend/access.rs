@@ -24,6 +24,15 @@ pub struct Actor {
     pub is_operator: bool,
 }
 
+/// What the header shows of a person (see `Actor::standing`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Standing {
+    pub unread: i64,
+    pub is_partner: bool,
+    /// Designated approver anywhere, or vendor operator (who decides every request).
+    pub approves: bool,
+}
+
 /// Proof that `actor` may manage the contacts of `account`.
 #[derive(Clone, Debug)]
 pub struct AccountAdmin {
@@ -403,6 +412,24 @@ impl Actor {
         } else {
             Err(AppError::Forbidden(NO_ACCESS.into()))
         }
+    }
+
+    /// What every page's header shows of this person besides their accounts, read in
+    /// one statement (three before, on every page): their unread notifications, whether
+    /// they belong to a partner and whether they decide access requests. It gates
+    /// nothing: what they may do is decided by `partner_member` and `approver`.
+    pub async fn standing(&self, db: &Db) -> Result<Standing> {
+        let (unread, is_partner, approves): (i64, bool, bool) = db
+            .fetch_optional(&sql!(
+                "SELECT (SELECT COUNT(*) FROM notifications WHERE person_id = $1 AND read_at IS NULL), \
+                 EXISTS (SELECT 1 FROM people p JOIN organisations o ON o.id = p.organisation_id \
+                   WHERE p.id = $1 AND o.kind = 'partner'), \
+                 EXISTS (SELECT 1 FROM approvers WHERE person_id = $1)",
+                self.person_id
+            ))
+            .await?
+            .unwrap_or_default();
+        Ok(Standing { unread, is_partner, approves: approves || self.is_operator })
     }
 
     /// This person, if they belong to a partner organisation (SPEC F21); else the refusal.

@@ -41,3 +41,9 @@ where
         Err(e) => Err(e.clone()),
     }
 }
+
+/// Whether this request remembers answers (a page or a server function, not a test or
+/// a tool): then an answer shared by the page's parts is worth asking for in full.
+pub fn remembers() -> bool {
+    leptos::prelude::use_context::<RequestMemo>().is_some()
+}
