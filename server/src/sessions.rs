@@ -2,6 +2,7 @@
 
 use app::backend::Db;
 use async_trait::async_trait;
+use sqlx::{PgPool, SqlitePool};
 use tower_sessions::cookie::time::Duration;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session::{Id, Record};
@@ -13,10 +14,12 @@ use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 pub const IDLE_EXPIRY_HOURS: i64 = 8;
 pub const COOKIE: &str = "roster_session";
 
+/// The sqlx stores, except that saving updates a session that is still stored and never
+/// inserts one (see `save`).
 #[derive(Clone, Debug)]
 pub enum Store {
-    Sqlite(SqliteStore),
-    Postgres(PostgresStore),
+    Sqlite(SqliteStore, SqlitePool),
+    Postgres(PostgresStore, PgPool),
 }
 
 impl Store {
@@ -26,12 +29,12 @@ impl Store {
             Db::Sqlite(pool) => {
                 let s = SqliteStore::new(pool.clone());
                 s.migrate().await?;
-                Store::Sqlite(s)
+                Store::Sqlite(s, pool.clone())
             }
             Db::Postgres(pool) => {
                 let s = PostgresStore::new(pool.clone());
                 s.migrate().await?;
-                Store::Postgres(s)
+                Store::Postgres(s, pool.clone())
             }
         })
     }
@@ -61,29 +64,49 @@ impl Store {
 impl SessionStore for Store {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
         match self {
-            Store::Sqlite(s) => s.create(record).await,
-            Store::Postgres(s) => s.create(record).await,
+            Store::Sqlite(s, _) => s.create(record).await,
+            Store::Postgres(s, _) => s.create(record).await,
         }
     }
 
+    /// Writes a session that was loaded from the store. The sqlx stores insert it when it is
+    /// gone; this only updates it, so a request still in flight when its session was signed
+    /// out (deleted) cannot bring the session back by renewing it. (A new session is
+    /// `create`d.)
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        match self {
-            Store::Sqlite(s) => s.save(record).await,
-            Store::Postgres(s) => s.save(record).await,
-        }
+        let data = rmp_serde::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+        let done = match self {
+            Store::Sqlite(_, pool) => sqlx::query("UPDATE tower_sessions SET data = ?, expiry_date = ? WHERE id = ?")
+                .bind(data)
+                .bind(record.expiry_date)
+                .bind(record.id.to_string())
+                .execute(pool)
+                .await
+                .map(|_| ()),
+            Store::Postgres(_, pool) => {
+                sqlx::query(r#"UPDATE "tower_sessions"."session" SET data = $1, expiry_date = $2 WHERE id = $3"#)
+                    .bind(data)
+                    .bind(record.expiry_date)
+                    .bind(record.id.to_string())
+                    .execute(pool)
+                    .await
+                    .map(|_| ())
+            }
+        };
+        done.map_err(|e| session_store::Error::Backend(e.to_string()))
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
         match self {
-            Store::Sqlite(s) => s.load(id).await,
-            Store::Postgres(s) => s.load(id).await,
+            Store::Sqlite(s, _) => s.load(id).await,
+            Store::Postgres(s, _) => s.load(id).await,
         }
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
         match self {
-            Store::Sqlite(s) => s.delete(id).await,
-            Store::Postgres(s) => s.delete(id).await,
+            Store::Sqlite(s, _) => s.delete(id).await,
+            Store::Postgres(s, _) => s.delete(id).await,
         }
     }
 }
@@ -92,8 +115,8 @@ impl SessionStore for Store {
 impl ExpiredDeletion for Store {
     async fn delete_expired(&self) -> session_store::Result<()> {
         match self {
-            Store::Sqlite(s) => s.delete_expired().await,
-            Store::Postgres(s) => s.delete_expired().await,
+            Store::Sqlite(s, _) => s.delete_expired().await,
+            Store::Postgres(s, _) => s.delete_expired().await,
         }
     }
 }

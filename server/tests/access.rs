@@ -16,6 +16,7 @@ use app::backend::{accounts, members, Db};
 use app::model::{AccountSummary, MemberQuery, PersonRef, RoleChange};
 use app::sql;
 use server::seed::{seed, SeedOptions};
+use tower_sessions::cookie::time::{Duration as TimeSpan, OffsetDateTime};
 use tower_sessions::session::Id;
 use tower_sessions::session_store::SessionStore;
 
@@ -470,7 +471,67 @@ async fn backdate(store: &server::sessions::Store, cookie: &str, age: i64) {
     store.save(&record).await.unwrap();
 }
 
+/// Makes the session behind `cookie` look last renewed `renewed_ago` seconds ago and due
+/// to expire in `expires_in` seconds.
+async fn age(store: &server::sessions::Store, cookie: &str, renewed_ago: i64, expires_in: i64) {
+    let id: Id = cookie.split_once('=').unwrap().1.parse().expect("a session id");
+    let mut record = store.load(&id).await.unwrap().expect("the session is stored");
+    let signed_in = record
+        .data
+        .values_mut()
+        .find(|v| v.get("renewed_at").is_some())
+        .expect("the session records when it was renewed");
+    signed_in["renewed_at"] = serde_json::json!(app::backend::now() - renewed_ago);
+    record.expiry_date = OffsetDateTime::now_utc() + TimeSpan::seconds(expires_in);
+    store.save(&record).await.unwrap();
+}
+
+/// Seconds until the session behind `cookie` expires in the store.
+async fn stored_life(store: &server::sessions::Store, cookie: &str) -> i64 {
+    let id: Id = cookie.split_once('=').unwrap().1.parse().expect("a session id");
+    let record = store.load(&id).await.unwrap().expect("the session is stored");
+    (record.expiry_date - OffsetDateTime::now_utc()).whole_seconds()
+}
+
 backend_tests! {
+    async fn a_session_in_use_is_renewed_and_one_signed_out_stays_gone(db) {
+        let site = serve(&db).await;
+        let addr = site.addr;
+        let store = server::sessions::Store::for_db(&db).await.unwrap();
+        let overview = format!("FORM /api/overview account={}", site.account);
+        let idle = server::sessions::IDLE_EXPIRY_HOURS * 3600;
+        let cookie = sign_in(addr, ADMIN, None).await;
+        assert!(stored_life(&store, &cookie).await > idle - 60);
+
+        // Renewed a few minutes ago: a request writes nothing, so the session keeps the
+        // expiry it has.
+        age(&store, &cookie, 300, 3600).await;
+        let reply = send(addr, &overview, Some(&cookie)).await;
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        assert_eq!(reply.session_cookie(), None);
+        assert!(stored_life(&store, &cookie).await <= 3600);
+
+        // Last renewed a quarter of an hour ago: the request renews it, in the store and in
+        // the browser's cookie, for the whole idle expiry again.
+        age(&store, &cookie, app::backend::auth::RENEW_AFTER_SECS, 3600).await;
+        let reply = send(addr, &overview, Some(&cookie)).await;
+        assert_eq!(reply.status, 200, "{}", reply.text());
+        assert_eq!(reply.session_cookie().as_deref(), Some(cookie.as_str()), "the same session, renewed");
+        let set = reply.header("set-cookie").unwrap_or_default().to_string();
+        assert!(set.contains(&format!("Max-Age={idle}")), "{set}");
+        assert!(stored_life(&store, &cookie).await > idle - 60);
+
+        // Saving a session that was signed out meanwhile (a request of it still in flight
+        // renewing it) does not bring it back.
+        let id: Id = cookie.split_once('=').unwrap().1.parse().unwrap();
+        let record = store.load(&id).await.unwrap().unwrap();
+        let reply = send(addr, "FORM /api/sign_out", Some(&cookie)).await;
+        assert!(reply.status < 400, "{} {}", reply.status, reply.text());
+        store.save(&record).await.unwrap();
+        assert!(store.load(&id).await.unwrap().is_none(), "the signed-out session is back");
+        assert_eq!(send(addr, &overview, Some(&cookie)).await.status, 401);
+    }
+
     async fn partner_calls_are_refused_to_whoever_may_not_make_them(db) {
         let site = serve(&db).await;
         let emails = [Some(common::personas::PARTNER), Some(common::personas::APPROVER), Some(common::personas::GOVCLOUD_APPROVER), Some(ADMIN), Some(common::personas::RIVAL), None];

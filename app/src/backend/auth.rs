@@ -1,5 +1,6 @@
-//! Passwords, sessions and sign-in. A session holds only the person's id and when they
-//! signed in; everything else is read from the database on each request.
+//! Passwords, sessions and sign-in. A session holds only the person's id, when they
+//! signed in and when it was last renewed; everything else is read from the database on
+//! each request.
 
 use std::time::Duration;
 
@@ -22,6 +23,11 @@ use crate::sql;
 const SESSION_KEY: &str = "user";
 /// A session ends this long after sign-in, however active (idle expiry is the cookie's).
 pub const ABSOLUTE_EXPIRY_SECS: i64 = 7 * 86_400;
+/// How long a session goes unrenewed while it is used. The session layer pushes the idle
+/// expiry (stored and in the cookie) forward only when a session is written, and writing
+/// on every request would cost each page a write; so a request renews its session when
+/// the last renewal is this old, and idle expiry comes up to this much early.
+pub const RENEW_AFTER_SECS: i64 = 15 * 60;
 pub const MIN_PASSWORD_CHARS: usize = 10;
 const WRONG: &str = "The email or password is not right.";
 
@@ -29,6 +35,15 @@ const WRONG: &str = "The email or password is not right.";
 struct SignedIn {
     person_id: i64,
     signed_in_at: i64,
+    /// Sessions from before renewal have none: 0, renewed at their next request.
+    #[serde(default)]
+    renewed_at: i64,
+}
+
+impl SignedIn {
+    fn due_for_renewal(&self, now: i64) -> bool {
+        now - self.renewed_at >= RENEW_AFTER_SECS
+    }
 }
 
 /// The request's session (the session layer puts it there).
@@ -49,7 +64,8 @@ pub async fn signed_in_with(db: &Db, session: &Session) -> Result<Option<Actor>>
     let Some(s) = session.get::<SignedIn>(SESSION_KEY).await.map_err(session_store)? else {
         return Ok(None);
     };
-    if now() - s.signed_in_at > ABSOLUTE_EXPIRY_SECS {
+    let t = now();
+    if t - s.signed_in_at > ABSOLUTE_EXPIRY_SECS {
         session.flush().await.map_err(session_store)?;
         return Ok(None);
     }
@@ -64,6 +80,9 @@ pub async fn signed_in_with(db: &Db, session: &Session) -> Result<Option<Actor>>
         .await?;
     if actor.is_none() {
         session.flush().await.map_err(session_store)?;
+    } else if s.due_for_renewal(t) {
+        // A changed session is saved after the response, with a new idle expiry and cookie.
+        session.insert(SESSION_KEY, SignedIn { renewed_at: t, ..s }).await.map_err(session_store)?;
     }
     Ok(actor)
 }
@@ -242,7 +261,10 @@ pub async fn start_session(db: &Db, person: i64) -> Result<()> {
     let session = session().await?;
     session.cycle_id().await.map_err(internal)?;
     let t = now();
-    session.insert(SESSION_KEY, SignedIn { person_id: person, signed_in_at: t }).await.map_err(internal)?;
+    session
+        .insert(SESSION_KEY, SignedIn { person_id: person, signed_in_at: t, renewed_at: t })
+        .await
+        .map_err(internal)?;
     let mut tx = db.begin().await?;
     tx.execute(&sql!("UPDATE people SET last_sign_in_at = $1 WHERE id = $2", t, person)).await?;
     tx.execute(&sql!("UPDATE memberships SET last_sign_in_at = $1 WHERE person_id = $2", t, person)).await?;
@@ -375,6 +397,19 @@ mod tests {
     use super::*;
 
     static GATE: HashGate = HashGate::new(1, Duration::from_millis(100));
+
+    #[test]
+    fn a_session_is_renewed_once_its_last_renewal_is_a_quarter_hour_old() {
+        let s = |renewed_at| SignedIn { person_id: 1, signed_in_at: 0, renewed_at };
+        let t = 1_000_000;
+        assert!(!s(t).due_for_renewal(t));
+        assert!(!s(t - RENEW_AFTER_SECS + 1).due_for_renewal(t));
+        assert!(s(t - RENEW_AFTER_SECS).due_for_renewal(t));
+        // A session stored before renewal existed carries none.
+        let old: SignedIn = serde_json::from_str(r#"{"person_id":1,"signed_in_at":5}"#).unwrap();
+        assert_eq!(old.renewed_at, 0);
+        assert!(old.due_for_renewal(t));
+    }
 
     #[tokio::test]
     async fn a_full_hash_gate_answers_busy_instead_of_queueing() {
