@@ -17,7 +17,7 @@ use app::model::{AccountSummary, MemberQuery, PersonRef, RoleChange};
 use app::sql;
 use server::seed::{seed, SeedOptions};
 use tower_sessions::cookie::time::{Duration as TimeSpan, OffsetDateTime};
-use tower_sessions::session::Id;
+use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::SessionStore;
 
 /// The columns of the matrix, in order.
@@ -458,39 +458,42 @@ async fn exists(db: &Db, membership: i64) -> bool {
     db.scalar::<i64>(&sql!("SELECT COUNT(*) FROM memberships WHERE id = $1", membership)).await.unwrap() == 1
 }
 
-/// Overwrites when the session behind `cookie` was signed in, as if it were `age` seconds ago.
-async fn backdate(store: &server::sessions::Store, cookie: &str, age: i64) {
+/// The stored record of the session behind `cookie`.
+async fn stored(store: &server::sessions::Store, cookie: &str) -> Record {
     let id: Id = cookie.split_once('=').unwrap().1.parse().expect("a session id");
-    let mut record = store.load(&id).await.unwrap().expect("the session is stored");
+    store.load(&id).await.unwrap().expect("the session is stored")
+}
+
+/// Sets the time `field` of the session's sign-in (`signed_in_at`, `renewed_at`) to
+/// `seconds_ago` before now.
+fn set_time(record: &mut Record, field: &str, seconds_ago: i64) {
     let signed_in = record
         .data
         .values_mut()
-        .find(|v| v.get("signed_in_at").is_some())
-        .expect("the session records when it was signed in");
-    signed_in["signed_in_at"] = serde_json::json!(app::backend::now() - age);
+        .find(|v| v.get(field).is_some())
+        .unwrap_or_else(|| panic!("the session records {field}"));
+    signed_in[field] = serde_json::json!(app::backend::now() - seconds_ago);
+}
+
+/// Overwrites when the session behind `cookie` was signed in, as if it were `age` seconds ago.
+async fn backdate(store: &server::sessions::Store, cookie: &str, age: i64) {
+    let mut record = stored(store, cookie).await;
+    set_time(&mut record, "signed_in_at", age);
     store.save(&record).await.unwrap();
 }
 
 /// Makes the session behind `cookie` look last renewed `renewed_ago` seconds ago and due
 /// to expire in `expires_in` seconds.
 async fn age(store: &server::sessions::Store, cookie: &str, renewed_ago: i64, expires_in: i64) {
-    let id: Id = cookie.split_once('=').unwrap().1.parse().expect("a session id");
-    let mut record = store.load(&id).await.unwrap().expect("the session is stored");
-    let signed_in = record
-        .data
-        .values_mut()
-        .find(|v| v.get("renewed_at").is_some())
-        .expect("the session records when it was renewed");
-    signed_in["renewed_at"] = serde_json::json!(app::backend::now() - renewed_ago);
+    let mut record = stored(store, cookie).await;
+    set_time(&mut record, "renewed_at", renewed_ago);
     record.expiry_date = OffsetDateTime::now_utc() + TimeSpan::seconds(expires_in);
     store.save(&record).await.unwrap();
 }
 
 /// Seconds until the session behind `cookie` expires in the store.
 async fn stored_life(store: &server::sessions::Store, cookie: &str) -> i64 {
-    let id: Id = cookie.split_once('=').unwrap().1.parse().expect("a session id");
-    let record = store.load(&id).await.unwrap().expect("the session is stored");
-    (record.expiry_date - OffsetDateTime::now_utc()).whole_seconds()
+    (stored(store, cookie).await.expiry_date - OffsetDateTime::now_utc()).whole_seconds()
 }
 
 backend_tests! {
@@ -524,7 +527,7 @@ backend_tests! {
         // Saving a session that was signed out meanwhile (a request of it still in flight
         // renewing it) does not bring it back.
         let id: Id = cookie.split_once('=').unwrap().1.parse().unwrap();
-        let record = store.load(&id).await.unwrap().unwrap();
+        let record = stored(&store, &cookie).await;
         let reply = send(addr, "FORM /api/sign_out", Some(&cookie)).await;
         assert!(reply.status < 400, "{} {}", reply.status, reply.text());
         store.save(&record).await.unwrap();

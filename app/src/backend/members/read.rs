@@ -226,7 +226,12 @@ pub async fn list_within(
     let rows = if probing && matches!(q.sort, SortKey::Name | SortKey::Email) {
         // The name and email indexes carry both columns Search Text looks at: the next
         // entries are tested on the index alone, a fraction of the cost of their rows.
-        let found = plan.matches_ahead(db, cursor, window_size.saturating_mul(5)).await?;
+        let entries = window_size.saturating_mul(5);
+        let mut found = plan.matches_ahead(db, cursor, entries, Ahead::Entries).await?;
+        if found.len() <= q.page_size as usize && plan.mask.is_some() {
+            // A role too rare to leave a page among those entries: its next members.
+            found = plan.matches_ahead(db, cursor, entries, Ahead::RoleMembers).await?;
+        }
         if found.len() > q.page_size as usize {
             fetch(db, &Plan { driver: Some(Driver::Found), found: &found, ..plan }, None, cursor, persistent).await?
         } else {
@@ -313,6 +318,17 @@ async fn fetch(
         .persistent(persistent)
         .fetch_all(pool)
         .await?))
+}
+
+/// Which members past the cursor a look-ahead reads (`Plan::matches_ahead`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ahead {
+    /// The next entries of the view, the role tested on them: a bounded read, whatever
+    /// the role. (Counting only the role's members walked 670,000 entries for a role of 3 %
+    /// of 1,000,000: 63 ms.)
+    Entries,
+    /// The next members of the role: for a role too rare to fill a page among `Entries`.
+    RoleMembers,
 }
 
 /// How many members past the cursor a page of a one- or two-character Search Text looks
@@ -467,24 +483,32 @@ impl Plan<'_> {
     }
 
     /// The first page (and one) of the members that match Search Text among the next
-    /// `entries` of the view past the cursor, read from the name or email index alone
-    /// (both carry the other column and the role bits).
-    async fn matches_ahead(&self, db: &Db, cursor: Option<&Cursor>, entries: u32) -> Result<Vec<i64>> {
+    /// `entries` of the view past the cursor (`ahead` says which), read from the name or
+    /// email index alone (both carry the other column and the role bits).
+    async fn matches_ahead(&self, db: &Db, cursor: Option<&Cursor>, entries: u32, ahead: Ahead) -> Result<Vec<i64>> {
         let col = sort_column(self.q.sort);
-        let mut sql = Sql::new("SELECT w.id FROM (SELECT m.id, m.name_key, m.email_key FROM ");
+        let mut sql = Sql::new("SELECT w.id FROM (SELECT m.id, m.name_key, m.email_key, m.role_bits FROM ");
         match self.backend {
             Backend::Sqlite => sql.push(&format!("memberships m INDEXED BY {} WHERE ", sort_index(self.q.sort))),
             Backend::Postgres => sql.push("memberships m WHERE "),
         };
         self.push_view(&mut sql);
-        if let Some(mask) = self.mask {
-            sql.push(" AND (m.role_bits & ").bind_int(mask).push(") <> 0");
+        let role = |sql: &mut Sql, alias: &str| {
+            if let Some(mask) = self.mask {
+                sql.push(&format!(" AND ({alias}.role_bits & ")).bind_int(mask).push(") <> 0");
+            }
+        };
+        if ahead == Ahead::RoleMembers {
+            role(&mut sql, "m");
         }
         if let Some(c) = cursor {
             keyset::push_past(&mut sql, col, "m.id", self.ascending, c);
         }
         keyset::push_order(&mut sql, col, "m.id", self.ascending, entries.saturating_sub(1));
         sql.push(") w WHERE TRUE");
+        if ahead == Ahead::Entries {
+            role(&mut sql, "w");
+        }
         self.push_search(&mut sql, "w");
         let order = self.order();
         sql.push(&format!(" ORDER BY w.{} {order}, w.id {order} LIMIT ", output_column(self.q.sort)))
