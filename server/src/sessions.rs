@@ -1,8 +1,8 @@
 //! Server-side sessions in the application's own database, whichever it is.
 
 use app::backend::Db;
+use app::on_db;
 use async_trait::async_trait;
-use sqlx::{PgPool, SqlitePool};
 use tower_sessions::cookie::time::Duration;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::session::{Id, Record};
@@ -14,29 +14,36 @@ use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 pub const IDLE_EXPIRY_HOURS: i64 = 8;
 pub const COOKIE: &str = "roster_session";
 
-/// The sqlx stores, except that saving updates a session that is still stored and never
-/// inserts one (see `save`).
+/// The sqlx store of the database, except that saving updates a session that is still
+/// stored and never inserts one (see `save`).
 #[derive(Clone, Debug)]
-pub enum Store {
-    Sqlite(SqliteStore, SqlitePool),
-    Postgres(PostgresStore, PgPool),
+pub struct Store {
+    db: Db,
+    sqlx: SqlxStore,
+}
+
+#[derive(Clone, Debug)]
+enum SqlxStore {
+    Sqlite(SqliteStore),
+    Postgres(PostgresStore),
 }
 
 impl Store {
     /// The store for `db`, with its table created if missing.
     pub async fn for_db(db: &Db) -> anyhow::Result<Store> {
-        Ok(match db {
+        let sqlx = match db {
             Db::Sqlite(pool) => {
                 let s = SqliteStore::new(pool.clone());
                 s.migrate().await?;
-                Store::Sqlite(s, pool.clone())
+                SqlxStore::Sqlite(s)
             }
             Db::Postgres(pool) => {
                 let s = PostgresStore::new(pool.clone());
                 s.migrate().await?;
-                Store::Postgres(s, pool.clone())
+                SqlxStore::Postgres(s)
             }
-        })
+        };
+        Ok(Store { db: db.clone(), sqlx })
     }
 
     /// Deletes expired sessions every hour, in the background.
@@ -63,9 +70,9 @@ impl Store {
 #[async_trait]
 impl SessionStore for Store {
     async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        match self {
-            Store::Sqlite(s, _) => s.create(record).await,
-            Store::Postgres(s, _) => s.create(record).await,
+        match &self.sqlx {
+            SqlxStore::Sqlite(s) => s.create(record).await,
+            SqlxStore::Postgres(s) => s.create(record).await,
         }
     }
 
@@ -75,38 +82,33 @@ impl SessionStore for Store {
     /// `create`d.)
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = rmp_serde::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
-        let done = match self {
-            Store::Sqlite(_, pool) => sqlx::query("UPDATE tower_sessions SET data = ?, expiry_date = ? WHERE id = ?")
-                .bind(data)
-                .bind(record.expiry_date)
-                .bind(record.id.to_string())
-                .execute(pool)
-                .await
-                .map(|_| ()),
-            Store::Postgres(_, pool) => {
-                sqlx::query(r#"UPDATE "tower_sessions"."session" SET data = $1, expiry_date = $2 WHERE id = $3"#)
-                    .bind(data)
-                    .bind(record.expiry_date)
-                    .bind(record.id.to_string())
-                    .execute(pool)
-                    .await
-                    .map(|_| ())
-            }
+        // The sqlx stores' tables.
+        let table = match self.sqlx {
+            SqlxStore::Sqlite(_) => "tower_sessions",
+            SqlxStore::Postgres(_) => r#""tower_sessions"."session""#,
         };
-        done.map_err(|e| session_store::Error::Backend(e.to_string()))
+        let update = format!("UPDATE {table} SET data = $1, expiry_date = $2 WHERE id = $3");
+        on_db!(&self.db, pool => sqlx::query(&update)
+            .bind(data)
+            .bind(record.expiry_date)
+            .bind(record.id.to_string())
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .map_err(|e| session_store::Error::Backend(e.to_string())))
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        match self {
-            Store::Sqlite(s, _) => s.load(id).await,
-            Store::Postgres(s, _) => s.load(id).await,
+        match &self.sqlx {
+            SqlxStore::Sqlite(s) => s.load(id).await,
+            SqlxStore::Postgres(s) => s.load(id).await,
         }
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        match self {
-            Store::Sqlite(s, _) => s.delete(id).await,
-            Store::Postgres(s, _) => s.delete(id).await,
+        match &self.sqlx {
+            SqlxStore::Sqlite(s) => s.delete(id).await,
+            SqlxStore::Postgres(s) => s.delete(id).await,
         }
     }
 }
@@ -114,9 +116,9 @@ impl SessionStore for Store {
 #[async_trait]
 impl ExpiredDeletion for Store {
     async fn delete_expired(&self) -> session_store::Result<()> {
-        match self {
-            Store::Sqlite(s, _) => s.delete_expired().await,
-            Store::Postgres(s, _) => s.delete_expired().await,
+        match &self.sqlx {
+            SqlxStore::Sqlite(s) => s.delete_expired().await,
+            SqlxStore::Postgres(s) => s.delete_expired().await,
         }
     }
 }

@@ -458,10 +458,14 @@ async fn exists(db: &Db, membership: i64) -> bool {
     db.scalar::<i64>(&sql!("SELECT COUNT(*) FROM memberships WHERE id = $1", membership)).await.unwrap() == 1
 }
 
+/// The id of the session behind `cookie` (`name=id`).
+fn session_id(cookie: &str) -> Id {
+    cookie.split_once('=').unwrap().1.parse().expect("a session id")
+}
+
 /// The stored record of the session behind `cookie`.
 async fn stored(store: &server::sessions::Store, cookie: &str) -> Record {
-    let id: Id = cookie.split_once('=').unwrap().1.parse().expect("a session id");
-    store.load(&id).await.unwrap().expect("the session is stored")
+    store.load(&session_id(cookie)).await.unwrap().expect("the session is stored")
 }
 
 /// Sets the time `field` of the session's sign-in (`signed_in_at`, `renewed_at`) to
@@ -526,7 +530,7 @@ backend_tests! {
 
         // Saving a session that was signed out meanwhile (a request of it still in flight
         // renewing it) does not bring it back.
-        let id: Id = cookie.split_once('=').unwrap().1.parse().unwrap();
+        let id = session_id(&cookie);
         let record = stored(&store, &cookie).await;
         let reply = send(addr, "FORM /api/sign_out", Some(&cookie)).await;
         assert!(reply.status < 400, "{} {}", reply.status, reply.text());
@@ -769,7 +773,7 @@ backend_tests! {
         backdate(&store, &third, 7 * 86_400 + 60).await;
         assert_eq!(status(third.clone()).await, 401);
         assert_eq!(send(addr, "FORM /api/me", Some(&third)).await.text(), "null");
-        let id: Id = third.split_once('=').unwrap().1.parse().unwrap();
+        let id = session_id(&third);
         assert!(store.load(&id).await.unwrap().is_none(), "the expired session is still stored");
 
         // A password reset ends every session of that person, not anyone else's.
