@@ -9,9 +9,10 @@ use std::sync::Arc;
 
 use app::backend::access::{Actor, NOT_AN_APPROVER, NO_ACCESS};
 use app::backend::access_requests::{self, Asked};
+use app::backend::accounts;
 use app::backend::Db;
 use app::error::AppError;
-use app::model::RequestState;
+use app::model::{CurrentUser, RequestState};
 use app::sql;
 use common::personas::{ADMIN, APPROVER, GOVCLOUD_APPROVER, MEMBER, OPERATOR, PARTNER, RIVAL};
 use server::seed::{seed, SeedOptions};
@@ -111,7 +112,30 @@ backend_tests! {
             assert_eq!(standing.is_partner, actor.clone().partner_member(&db).await.is_ok(), "{email}");
             assert_eq!(standing.approves, actor.clone().approver(&db).await.is_ok(), "{email}");
             assert_eq!(standing.unread, app::backend::cases::pulse::unread(&db, &actor).await.unwrap(), "{email}");
+            // The switcher: the first of the accounts they may see, one more saying there are more.
+            let mut seen = accounts::list_for(&db, &actor).await.unwrap();
+            seen.truncate(CurrentUser::SWITCHER_MAX + 1);
+            let seen: Vec<(i64, String)> = seen.into_iter().map(|a| (a.id, a.name)).collect();
+            assert_eq!(accounts::switcher(&db, &actor).await.unwrap(), seen, "{email}");
         }
+        // An operator's switcher is a short statement of its own, in the same order.
+        let organisation: i64 = db.scalar(&sql!("SELECT MIN(id) FROM organisations")).await.unwrap();
+        for n in 0..20 {
+            db.execute(&sql!(
+                "INSERT INTO accounts (organisation_id, name, org_id, kind, created_at) VALUES ($1, $2, $3, 'cloud', 1)",
+                organisation,
+                format!("Switcher {n:02}"),
+                format!("SW-{n:02}")
+            ))
+            .await
+            .unwrap();
+        }
+        let operator = Actor::by_email(&db, OPERATOR).await.unwrap();
+        let all = accounts::list(&db, &operator.clone().operator().unwrap()).await.unwrap();
+        assert!(all.len() > CurrentUser::SWITCHER_MAX + 1, "{}", all.len());
+        let first: Vec<(i64, String)> =
+            all.into_iter().take(CurrentUser::SWITCHER_MAX + 1).map(|a| (a.id, a.name)).collect();
+        assert_eq!(accounts::switcher(&db, &operator).await.unwrap(), first);
     }
 
     async fn a_request_waits_for_an_approver_and_approval_grants_the_level(db) {

@@ -18,7 +18,7 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
                 Err(AppError::SignInRequired) => return Ok(None),
                 Err(e) => return Err(e),
             };
-            let accounts = crate::backend::accounts::list_for(&db, &actor).await?;
+            let accounts = crate::backend::accounts::switcher(&db, &actor).await?;
             let standing = actor.standing(&db).await?;
             let approvals = if standing.approves {
                 match actor.clone().approver(&db).await {
@@ -34,7 +34,7 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, AppError> {
                 unread: standing.unread,
                 is_partner: standing.is_partner,
                 approvals,
-                accounts: accounts.into_iter().take(CurrentUser::SWITCHER_MAX + 1).map(|a| (a.id, a.name)).collect(),
+                accounts,
                 name: actor.name,
                 email: actor.email,
                 is_operator: actor.is_operator,

@@ -44,6 +44,22 @@ pub async fn list_for(db: &Db, actor: &Actor) -> Result<Vec<AccountSummary>> {
     .await
 }
 
+/// The header's account switcher: the first `CurrentUser::SWITCHER_MAX + 1` of the accounts
+/// `actor` may see, by id and name (one more says there are more). A vendor operator's are
+/// every account, so theirs is its own short statement rather than every account's summary;
+/// anyone else's come from `list_for`, which Manage Users reads in the same request anyway.
+pub async fn switcher(db: &Db, actor: &Actor) -> Result<Vec<(i64, String)>> {
+    let take = crate::model::CurrentUser::SWITCHER_MAX + 1;
+    if actor.is_operator {
+        let sql = format!(
+            "SELECT a.id, a.name FROM accounts a JOIN organisations o ON o.id = a.organisation_id \
+             ORDER BY o.name, a.name, a.id LIMIT {take}"
+        );
+        return Ok(on_db!(db, pool => sqlx::query_as::<_, (i64, String)>(&sql).fetch_all(pool).await?));
+    }
+    Ok(list_for(db, actor).await?.into_iter().take(take).map(|a| (a.id, a.name)).collect())
+}
+
 /// The account an administrator manages. On a page it is among the accounts the header
 /// reads for the person anyway (once per request), so it costs no statement of its own.
 /// (A vendor operator's access check has read it already; their list is every account.)
