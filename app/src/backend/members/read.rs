@@ -334,7 +334,7 @@ enum Ahead {
 
 /// What a look-ahead found (`Plan::matches_ahead`).
 struct LookAhead {
-    /// The first page (and one) of the matches, in no particular order.
+    /// The first page (and one) of the matches.
     ids: Vec<i64>,
     /// Whether it read to the end of the view: then `ids` are every match left, and the
     /// last page of a view needs no collecting of matches from the trigram index (which
@@ -494,24 +494,48 @@ impl Plan<'_> {
     }
 
     /// The first page (and one) of the members that match Search Text among the next
-    /// `entries` of the view past the cursor (`ahead` says which), and whether those were
-    /// the view's last. In the name and email orders they are read from the sort index
-    /// alone (both carry the other column and the role bits).
+    /// `entries` of the view past the cursor (`ahead` says which), and whether those
+    /// reached the end of the view. In the name and email orders they are read from the
+    /// sort index alone (both carry the other column and the role bits).
     async fn matches_ahead(&self, db: &Db, cursor: Option<&Cursor>, entries: u32, ahead: Ahead) -> Result<LookAhead> {
         let col = sort_column(self.q.sort);
-        let mut sql = Sql::new(&format!(
-            "WITH w AS MATERIALIZED (SELECT m.id, {col} AS k, m.name_key, m.email_key, m.role_bits FROM "
-        ));
-        match self.backend {
-            Backend::Sqlite => sql.push(&format!("memberships m INDEXED BY {} WHERE ", sort_index(self.q.sort))),
-            Backend::Postgres => sql.push("memberships m WHERE "),
+        let from = match self.backend {
+            Backend::Sqlite => format!("memberships m INDEXED BY {} WHERE ", sort_index(self.q.sort)),
+            Backend::Postgres => "memberships m WHERE ".to_string(),
         };
-        self.push_view(&mut sql);
         let role = |sql: &mut Sql, alias: &str| {
             if let Some(mask) = self.mask {
                 sql.push(&format!(" AND ({alias}.role_bits & ")).bind_int(mask).push(") <> 0");
             }
         };
+        let hit = |sql: &mut Sql| {
+            sql.push("(TRUE");
+            if ahead == Ahead::Entries {
+                role(sql, "w");
+            }
+            self.push_search(sql, "w");
+            sql.push(")");
+        };
+        // ` = <the view's last member>` (of the role, when only its members are read): the
+        // look-ahead returns it too when it gets that far. Counting the entries read would
+        // tell the same but read them all, where a page of matches ends the read early.
+        let last = |sql: &mut Sql| {
+            sql.push(&format!(" = (SELECT m.id FROM {from}"));
+            self.push_view(sql);
+            if ahead == Ahead::RoleMembers {
+                role(sql, "m");
+            }
+            keyset::push_order(sql, col, "m.id", !self.ascending, 0);
+            sql.push(")");
+        };
+        let mut sql = Sql::new("SELECT w.id, ");
+        hit(&mut sql);
+        sql.push(" AS hit, COALESCE(w.id");
+        last(&mut sql);
+        sql.push(&format!(
+            ", FALSE) AS last FROM (SELECT m.id, {col} AS k, m.name_key, m.email_key, m.role_bits FROM {from}"
+        ));
+        self.push_view(&mut sql);
         if ahead == Ahead::RoleMembers {
             role(&mut sql, "m");
         }
@@ -519,23 +543,17 @@ impl Plan<'_> {
             keyset::push_past(&mut sql, col, "m.id", self.ascending, c);
         }
         keyset::push_order(&mut sql, col, "m.id", self.ascending, entries.saturating_sub(1));
-        sql.push(") SELECT h.id, TRUE FROM (SELECT w.id FROM w WHERE TRUE");
-        if ahead == Ahead::Entries {
-            role(&mut sql, "w");
-        }
-        self.push_search(&mut sql, "w");
+        sql.push(") w WHERE ");
+        hit(&mut sql);
+        sql.push(" OR w.id");
+        last(&mut sql);
         let order = self.order();
-        sql.push(&format!(" ORDER BY w.k {order}, w.id {order} LIMIT "))
-            .bind_int(i64::from(self.q.page_size) + 1)
-            // How many entries were read, in a row of its own: fewer than asked for
-            // means the view ended among them.
-            .push(") h UNION ALL SELECT COUNT(*), FALSE FROM w");
+        sql.push(&format!(" ORDER BY w.k {order}, w.id {order} LIMIT ")).bind_int(i64::from(self.q.page_size) + 1);
         sql.refuse_nul()?;
-        let rows: Vec<(i64, bool)> = db.fetch_all(&sql).await?;
-        let read = rows.iter().find(|(_, hit)| !hit).map_or(0, |(n, _)| *n);
+        let rows: Vec<(i64, bool, bool)> = db.fetch_all(&sql).await?;
         Ok(LookAhead {
-            ids: rows.into_iter().filter(|(_, hit)| *hit).map(|(id, _)| id).collect(),
-            complete: read < i64::from(entries),
+            complete: rows.iter().any(|(_, _, last)| *last),
+            ids: rows.into_iter().filter(|(_, hit, _)| *hit).map(|(id, _, _)| id).collect(),
         })
     }
 
