@@ -16,13 +16,16 @@ const SUMMARY: &str = "SELECT a.id, a.name, o.name AS organisation, a.kind, a.go
        WHERE pd.account_id = a.id) AS supported_by \
      FROM accounts a JOIN organisations o ON o.id = a.organisation_id";
 
+/// The order accounts are listed in, and the switcher takes its first from.
+const ORDER: &str = "ORDER BY o.name, a.name, a.id";
+
 /// Every account, for a vendor operator.
 pub async fn list(db: &Db, _operator: &Operator) -> Result<Vec<AccountSummary>> {
     all(db).await
 }
 
 async fn all(db: &Db) -> Result<Vec<AccountSummary>> {
-    let sql = format!("{SUMMARY} ORDER BY o.name, a.name, a.id");
+    let sql = format!("{SUMMARY} {ORDER}");
     Ok(on_db!(db, pool => sqlx::query_as::<_, AccountSummary>(&sql).fetch_all(pool).await?))
 }
 
@@ -36,7 +39,7 @@ pub async fn list_for(db: &Db, actor: &Actor) -> Result<Vec<AccountSummary>> {
         }
         let sql = format!(
             "{SUMMARY} WHERE a.id IN (SELECT m.account_id FROM memberships m WHERE m.person_id = $1 \
-             AND m.status = 'active' AND {}) ORDER BY o.name, a.name, a.id",
+             AND m.status = 'active' AND {}) {ORDER}",
             super::access::gives_access("m")
         );
         db.fetch_all(&sql!(sql, actor.person_id)).await
@@ -53,7 +56,7 @@ pub async fn switcher(db: &Db, actor: &Actor) -> Result<Vec<(i64, String)>> {
     if actor.is_operator {
         let sql = format!(
             "SELECT a.id, a.name FROM accounts a JOIN organisations o ON o.id = a.organisation_id \
-             ORDER BY o.name, a.name, a.id LIMIT {take}"
+             {ORDER} LIMIT {take}"
         );
         return Ok(on_db!(db, pool => sqlx::query_as::<_, (i64, String)>(&sql).fetch_all(pool).await?));
     }
