@@ -40,6 +40,15 @@ pub fn push_past(sql: &mut Sql, col: &str, id_col: &str, ascending: bool, c: &Cu
     sql.push(", ").bind_int(c.id).push(")");
 }
 
+/// ` AND (col, id_col) <= (value, id)`: the rows up to the cursor's in the reading
+/// direction, for a read that may go no further (both databases end an index walk there).
+pub fn push_until(sql: &mut Sql, col: &str, id_col: &str, ascending: bool, c: &Cursor) {
+    let within = if ascending { "<=" } else { ">=" };
+    sql.push(&format!(" AND ({col}, {id_col}) {within} ("));
+    bind_key(sql, c);
+    sql.push(", ").bind_int(c.id).push(")");
+}
+
 /// ` ORDER BY col, id_col LIMIT page_size + 1`: one row more than a page says whether
 /// another page follows.
 pub fn push_order(sql: &mut Sql, col: &str, id_col: &str, ascending: bool, page_size: u32) {

@@ -21,6 +21,12 @@ struct Listed {
     email_key: String,
 }
 
+/// A row of a `keys_only` read, of which only the id is wanted.
+#[derive(sqlx::FromRow)]
+struct Keyed {
+    membership_id: i64,
+}
+
 impl Listed {
     fn cursor(&self, sort: SortKey) -> Cursor {
         let key = match sort {
@@ -106,6 +112,8 @@ pub async fn push_filter(db: &Db, admin: &AccountAdmin, q: &MemberQuery, sql: &m
         found: &[],
         active_since: 0,
         ascending: true,
+        until: None,
+        keys_only: false,
     };
     sql.push(" FROM memberships m WHERE ");
     plan.push_view(sql);
@@ -143,6 +151,12 @@ enum Driver {
     Role,
     /// The members a look ahead found (`Plan::found`), by id.
     Found,
+    /// The members whose sort column (name or email) begins with Search Text: a range
+    /// of the sort index (SQLite).
+    Beginning,
+    /// The members with Search Text anywhere but at the beginning of the sort column,
+    /// from the search index (SQLite).
+    Elsewhere,
 }
 
 /// One page of an account's members, by keyset pagination on the chosen sort order.
@@ -194,6 +208,8 @@ pub async fn list_within(
         found: &[],
         active_since: now - ACTIVE_WINDOW_SECS,
         ascending: keyset::ascending(q.dir, q.cursor.as_ref()),
+        until: None,
+        keys_only: false,
     };
 
     let cursor = match &q.cursor {
@@ -207,11 +223,10 @@ pub async fn list_within(
     let filtered = driver.is_some() || mask.is_some() || !search.is_empty();
     let persistent = backend == Backend::Sqlite || !filtered;
     // One or two characters of Search Text with no other filter to drive from: no index
-    // serves them, so the page looks through a window of the view past the cursor (see
-    // `SHORT_SEARCH_WINDOW`) and takes the matches among those.
+    // serves them, so the page looks through a window of the view past the cursor and
+    // takes the matches among those (see `SHORT_SEARCH_WINDOW`).
     let window_size = window.max(1);
     let window = (!search.is_empty() && !searchable(&search) && driver.is_none()).then_some(window_size);
-    let windowed = window.map(|n| MemberQuery { page_size: n - 1, ..q.clone() });
     // A Search Text with many matches (too many to collect, on SQLite; any, on
     // PostgreSQL, which judges by its statistics) is best served by walking the sort
     // order, if its matches are spread over it. But the matches of a first name ("oliv")
@@ -224,7 +239,24 @@ pub async fn list_within(
     let probing = strategy == Strategy::Auto && driver.is_none() && searchable(&search);
     let collect = Plan { driver: Some(Driver::Search), ..plan };
     let by_key = matches!(q.sort, SortKey::Name | SortKey::Email);
-    let rows = if probing && (by_key || backend == Backend::Postgres) {
+    let found_rows = |ids: Vec<i64>| async move {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        fetch(db, &Plan { driver: Some(Driver::Found), found: &ids, ..plan }, cursor, persistent).await
+    };
+    // A window that found less than a page: the next page goes on from its last member.
+    let mut boundary = None;
+    let rows = if let Some(n) = window {
+        // The window ends at its `n`-th member, found on the sort index; the matches up
+        // to it are found the same way where the index carries the names and emails.
+        let last = plan.nth_past(db, cursor, n).await?;
+        let ids = Plan { until: last.as_ref(), ..plan }.ids(db, cursor).await?;
+        if ids.len() <= q.page_size as usize {
+            boundary = last;
+        }
+        found_rows(ids).await?
+    } else if probing && (by_key || backend == Backend::Postgres) {
         // The name and email indexes carry both columns Search Text looks at: the next
         // entries are tested on the index alone, a fraction of the cost of their rows.
         // In other orders (PostgreSQL) the next rows of the role, if any, are read.
@@ -238,37 +270,27 @@ pub async fn list_within(
         }
         if found.ids.len() > q.page_size as usize || found.complete {
             // A page, or every match left in the view (its last page: nothing to collect).
-            if found.ids.is_empty() {
-                Vec::new()
-            } else {
-                fetch(db, &Plan { driver: Some(Driver::Found), found: &found.ids, ..plan }, None, cursor, persistent)
-                    .await?
+            found_rows(found.ids).await?
+        } else if backend == Backend::Sqlite {
+            // Matches that sit together in name (or email) order mostly begin with the
+            // text ("oliv": Olivia, Oliver), and those are one range of the sort index.
+            // The rest are collected from the search index, which can leave the others
+            // out before any row is read (24,860 rows for "oliv", 1 µs each): the page
+            // is the first of both.
+            let mut rows = fetch(db, &Plan { driver: Some(Driver::Beginning), ..plan }, cursor, persistent).await?;
+            rows.extend(fetch(db, &Plan { driver: Some(Driver::Elsewhere), ..plan }, cursor, persistent).await?);
+            let key = |r: &Listed| if q.sort == SortKey::Name { r.name_key.clone() } else { r.email_key.clone() };
+            rows.sort_by_cached_key(|r| (key(r), r.row.membership_id));
+            if !plan.ascending {
+                rows.reverse();
             }
+            rows.truncate(q.page_size as usize + 1);
+            rows
         } else {
-            fetch(db, &collect, None, cursor, persistent).await?
+            fetch(db, &collect, cursor, persistent).await?
         }
     } else {
-        fetch(db, &plan, windowed.as_ref(), cursor, persistent).await?
-    };
-    // A short search that found less than a page: if its window was full, the next page
-    // goes on from the window's last member.
-    let boundary = match (&windowed, rows.len() <= q.page_size as usize) {
-        (Some(wq), true) => {
-            let mut last = Sql::new("SELECT * FROM (");
-            push_page(&Plan { q: wq, search: "", ..plan }, &mut last, cursor);
-            let order = plan.order();
-            last.push(&format!(
-                ") w ORDER BY w.{} {order}, w.membership_id {order} LIMIT 1 OFFSET ",
-                output_column(q.sort)
-            ))
-            .bind_int(i64::from(wq.page_size));
-            let found: Vec<Listed> = on_db!(db, pool => bind_args!(sqlx::query_as::<_, Listed>(&last.text), &last.args)
-                .persistent(persistent)
-                .fetch_all(pool)
-                .await?);
-            found.first().map(|r| r.cursor(q.sort))
-        }
-        _ => None,
+        fetch(db, &plan, cursor, persistent).await?
     };
     let (rows, prev, next) =
         keyset::finish_within(rows, q.page_size, q.cursor.as_ref(), |r| r.cursor(q.sort), boundary);
@@ -276,21 +298,14 @@ pub async fn list_within(
     Ok(MemberPage { rows: rows.into_iter().map(|l| l.row).collect(), next, prev, role_label, window })
 }
 
-/// The rows of a page as `plan` reads them; with `window`, only among that view's
-/// first `window.page_size + 1` members past the cursor.
-async fn fetch(
-    db: &Db,
-    plan: &Plan<'_>,
-    window: Option<&MemberQuery>,
-    cursor: Option<&Cursor>,
-    persistent: bool,
-) -> Result<Vec<Listed>> {
+/// The rows of a page as `plan` reads them.
+async fn fetch(db: &Db, plan: &Plan<'_>, cursor: Option<&Cursor>, persistent: bool) -> Result<Vec<Listed>> {
     // PostgreSQL collects a driving filter's members by their ids and sort keys alone,
     // then reads the page's rows: carrying every column of 25,000 matches through the
     // sort took a third longer.
     let (ids, found);
-    let plan = match (plan.backend, plan.driver, window) {
-        (Backend::Postgres, Some(Driver::Search | Driver::Role | Driver::Values), None) => {
+    let plan = match (plan.backend, plan.driver) {
+        (Backend::Postgres, Some(Driver::Search | Driver::Role | Driver::Values)) => {
             ids = plan.collected(db, cursor).await?;
             if ids.is_empty() {
                 return Ok(Vec::new());
@@ -301,19 +316,7 @@ async fn fetch(
         _ => plan,
     };
     let mut sql = Sql::default();
-    match window {
-        Some(wq) => {
-            let inner = Plan { q: wq, search: "", ..*plan };
-            sql.push("SELECT * FROM (");
-            push_page(&inner, &mut sql, cursor);
-            sql.push(") w WHERE TRUE");
-            plan.push_search(&mut sql, "w");
-            let order = plan.order();
-            sql.push(&format!(" ORDER BY w.{} {order}, w.membership_id {order} LIMIT ", output_column(plan.q.sort)))
-                .bind_int(i64::from(plan.q.page_size) + 1);
-        }
-        None => push_page(plan, &mut sql, cursor),
-    }
+    push_page(plan, &mut sql, cursor);
     sql.refuse_nul()?;
     Ok(on_db!(db, pool => bind_args!(sqlx::query_as::<_, Listed>(&sql.text), &sql.args)
         .persistent(persistent)
@@ -345,9 +348,10 @@ struct LookAhead {
 /// How many members past the cursor a page of a one- or two-character Search Text looks
 /// at: a common string fills its page long before, a rare one ends the page early and
 /// "Next" goes on from the last member looked at, so no page reads a whole large account.
-/// What matches does not change, only how far each page looks. A window reads whole
-/// member rows and sorts them: at 1,000,000 members a window of 20,000 took 75 ms on
-/// PostgreSQL and 88 ms on SQLite for a string nobody has, one of 5,000 24 and 26 ms.
+/// What matches does not change, only how far each page looks. A window's last member is
+/// found on the sort index, then the window is walked to it; in the name and email orders
+/// both are index-only (1 ms at 1,000,000 members for a string nobody has), in the others
+/// each member's row is read to test its name and email (about 1 µs each), which sizes it.
 pub const SHORT_SEARCH_WINDOW: u32 = 4_000;
 
 /// The page's `SELECT`, by the plan's way of reading it.
@@ -405,6 +409,11 @@ struct Plan<'a> {
     active_since: i64,
     /// The direction rows are read in (the view's, flipped when reading backwards).
     ascending: bool,
+    /// The last row a bounded read may reach (`Plan::nth_past`).
+    until: Option<&'a Cursor>,
+    /// Whether to select the rows' ids and sort keys only: the name and email indexes
+    /// answer such a walk alone, Search Text and role included, without reading rows.
+    keys_only: bool,
 }
 
 impl Plan<'_> {
@@ -424,7 +433,10 @@ impl Plan<'_> {
             (None, Backend::Sqlite) => format!("memberships m INDEXED BY {}", sort_index(q.sort)),
             (None, Backend::Postgres) => "memberships m".to_string(),
             // By rowid from the search index or the ids found, not by walking an index.
-            (Some(Driver::Search | Driver::Found), Backend::Sqlite) => "memberships m NOT INDEXED".to_string(),
+            (Some(Driver::Search | Driver::Elsewhere | Driver::Found), Backend::Sqlite) => {
+                "memberships m NOT INDEXED".to_string()
+            }
+            (Some(Driver::Beginning), Backend::Sqlite) => format!("memberships m INDEXED BY {}", sort_index(q.sort)),
             (Some(Driver::Role), Backend::Sqlite) => "memberships m INDEXED BY memberships_by_role_bits".to_string(),
             (Some(Driver::Values), Backend::Sqlite) => {
                 let index = if q.names.is_empty() { "memberships_by_email" } else { "memberships_by_name" };
@@ -439,14 +451,17 @@ impl Plan<'_> {
     fn push_select(&self, sql: &mut Sql, bound: Bound) {
         let q = self.q;
         let col = sort_column(q.sort);
-        sql.push(
-            "SELECT m.id AS membership_id, m.person_id, m.name, m.email, m.additional_roles, \
-             (m.last_sign_in_at >= ",
-        );
-        sql.bind_int(self.active_since)
-            .push(") AS active, m.last_sign_in_at, m.cases_owned, m.registered, m.name_key, m.email_key FROM ")
-            .push(&self.from())
-            .push(" WHERE ");
+        if self.keys_only {
+            sql.push(&format!("SELECT m.id AS membership_id, {col} AS {} FROM ", output_column(q.sort)));
+        } else {
+            sql.push(
+                "SELECT m.id AS membership_id, m.person_id, m.name, m.email, m.additional_roles, \
+                 (m.last_sign_in_at >= ",
+            );
+            sql.bind_int(self.active_since)
+                .push(") AS active, m.last_sign_in_at, m.cases_owned, m.registered, m.name_key, m.email_key FROM ");
+        }
+        sql.push(&self.from()).push(" WHERE ");
         self.push_view(sql);
         if let (Some(driver), Backend::Sqlite) = (self.driver, self.backend) {
             self.push_driver(sql, driver);
@@ -465,6 +480,9 @@ impl Plan<'_> {
                 sql.push(&format!(" AND {col} {later} "));
                 keyset::bind_key(sql, c);
             }
+        }
+        if let Some(c) = self.until {
+            keyset::push_until(sql, col, "m.id", self.ascending, c);
         }
         keyset::push_order(sql, col, "m.id", self.ascending, q.page_size);
     }
@@ -493,16 +511,58 @@ impl Plan<'_> {
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
-    /// The first page (and one) of the members that match Search Text among the next
-    /// `entries` of the view past the cursor (`ahead` says which), and whether those
-    /// reached the end of the view. In the name and email orders they are read from the
-    /// sort index alone (both carry the other column and the role bits).
+    /// The `n`-th member past the cursor that the plan's view and filters keep (Search
+    /// Text aside), found from the sort index alone: the last member a bounded read of
+    /// `n` looks at, or `None` when fewer are left.
+    async fn nth_past(&self, db: &Db, cursor: Option<&Cursor>, n: u32) -> Result<Option<Cursor>> {
+        let q = self.q;
+        let order = self.order();
+        let offset = i64::from(n.max(1) - 1);
+        let mut sql = Sql::default();
+        match (cursor, self.backend, q.sort.is_text()) {
+            (Some(_), Backend::Sqlite, false) => {
+                // The two ranges of `push_page` (see there), merged, then the `n`-th.
+                let first_n = MemberQuery { page_size: n.max(1) - 1, ..q.clone() };
+                sql.push("SELECT * FROM (");
+                push_page(&Plan { q: &first_n, search: "", keys_only: true, ..*self }, &mut sql, cursor);
+                let out = output_column(q.sort);
+                sql.push(&format!(") ORDER BY {out} {order}, membership_id {order} LIMIT 1 OFFSET ")).bind_int(offset);
+            }
+            (cursor, ..) => {
+                let one = MemberQuery { page_size: 0, ..q.clone() };
+                Plan { q: &one, search: "", keys_only: true, ..*self }
+                    .push_select(&mut sql, cursor.map_or(Bound::None, Bound::After));
+                sql.push(" OFFSET ").bind_int(offset);
+            }
+        }
+        Ok(if q.sort.is_text() {
+            let row: Option<(i64, String)> = db.fetch_optional(&sql).await?;
+            row.map(|(id, key)| Cursor { key: CursorKey::Text(key), id })
+        } else {
+            let row: Option<(i64, i64)> = db.fetch_optional(&sql).await?;
+            row.map(|(id, key)| Cursor { key: CursorKey::Int(key), id })
+        })
+    }
+
+    /// The ids of the first page (and one) of the members that match the plan among the
+    /// next `entries` of the view past the cursor (`ahead` says which are counted), and
+    /// whether those reached the end of the view. The name and email indexes carry
+    /// everything tested, so in those orders no row is read but the page's.
     async fn matches_ahead(&self, db: &Db, cursor: Option<&Cursor>, entries: u32, ahead: Ahead) -> Result<LookAhead> {
+        if self.backend == Backend::Sqlite {
+            // SQLite sorts what a subquery returns before the first row reaches the
+            // filter over it, so the one statement below would read all the entries
+            // every time. It finds where they end first instead (an index-only walk,
+            // 0.7 ms for 20,000), then walks to there, stopping at a page of matches.
+            let counted = Plan { mask: self.mask.filter(|_| ahead == Ahead::RoleMembers), ..*self };
+            let last = counted.nth_past(db, cursor, entries).await?;
+            let ids = Plan { until: last.as_ref(), ..*self }.ids(db, cursor).await?;
+            return Ok(LookAhead { ids, complete: last.is_none() });
+        }
+        // PostgreSQL reads the entries as the filter asks for them and stops at a page of
+        // matches, where finding their end first would cost 4 ms for 20,000.
         let col = sort_column(self.q.sort);
-        let from = match self.backend {
-            Backend::Sqlite => format!("memberships m INDEXED BY {} WHERE ", sort_index(self.q.sort)),
-            Backend::Postgres => "memberships m WHERE ".to_string(),
-        };
+        let from = "memberships m WHERE ";
         let role = |sql: &mut Sql, alias: &str| {
             if let Some(mask) = self.mask {
                 sql.push(&format!(" AND ({alias}.role_bits & ")).bind_int(mask).push(") <> 0");
@@ -557,6 +617,15 @@ impl Plan<'_> {
         })
     }
 
+    /// The ids of the page's members (and one more) by a walk of the sort index, which
+    /// reads no row where the index carries what the filters test.
+    async fn ids(&self, db: &Db, cursor: Option<&Cursor>) -> Result<Vec<i64>> {
+        let mut sql = Sql::default();
+        push_page(&Plan { keys_only: true, ..*self }, &mut sql, cursor);
+        let rows: Vec<Keyed> = db.fetch_all(&sql).await?;
+        Ok(rows.into_iter().map(|r| r.membership_id).collect())
+    }
+
     /// `m.account_id = … AND m.status = …`
     fn push_view(&self, sql: &mut Sql) {
         sql.push("m.account_id = ").bind_int(self.q.account).push(" AND m.status = ").bind_text(self.q.status.as_str());
@@ -590,6 +659,20 @@ impl Plan<'_> {
                     .push(")");
             }
             Driver::Search => push_like(sql, "m", self.search),
+            Driver::Beginning => {
+                let col = sort_column(q.sort);
+                sql.push(&format!(" AND {col} >= ")).bind_text(self.search);
+                if let Some(end) = prefix_end(self.search) {
+                    sql.push(&format!(" AND {col} < ")).bind_text(end);
+                }
+            }
+            Driver::Elsewhere => {
+                // `"…" NOT name_key : ^"…"`: FTS5 finds a phrase at the start of a column.
+                let phrase = fts_phrase(self.search);
+                sql.push(" AND m.id IN (SELECT rowid FROM membership_search WHERE membership_search MATCH ")
+                    .bind_text(format!("{phrase} NOT {} : ^{phrase}", output_column(q.sort)))
+                    .push(")");
+            }
         }
     }
 
@@ -599,10 +682,11 @@ impl Plan<'_> {
         if search.is_empty() {
             return;
         }
-        if driver.is_none() && self.backend == Backend::Postgres && searchable(search) {
+        if driver.is_none() && self.backend == Backend::Postgres && searchable(search) && self.until.is_none() {
             // PostgreSQL weighs Search Text itself: its statistics estimate how many rows
             // a substring matches, and it walks the sort index for a common one or
             // collects a rare one's rows from the trigram indexes, whichever costs less.
+            // A bounded read tests it row by row, as it walks.
             push_like(sql, alias, search);
         } else {
             let f = if self.backend == Backend::Sqlite { "instr" } else { "strpos" };
@@ -620,7 +704,7 @@ impl Plan<'_> {
         if let Some(mask) = self.mask.filter(|_| driver != Some(Driver::Role)) {
             sql.push(" AND (m.role_bits & ").bind_int(mask).push(") <> 0");
         }
-        if driver != Some(Driver::Search) {
+        if !matches!(driver, Some(Driver::Search | Driver::Elsewhere)) {
             self.push_search(sql, "m");
         }
         // A `Values` drive goes by the names when there are any, else by the emails.
@@ -686,6 +770,23 @@ fn sort_index(sort: SortKey) -> &'static str {
         SortKey::Active | SortKey::LastSignOn => "memberships_by_sign_in",
         SortKey::CasesOwned => "memberships_by_cases",
     }
+}
+
+/// The first text after every text that begins with `prefix` (its last character
+/// raised by one), if there is one: the end of the range of keys that begin with it.
+fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let next = match last {
+            '\u{D7FF}' => Some('\u{E000}'),
+            c => char::from_u32(u32::from(c) + 1),
+        };
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
 }
 
 /// Search Text as an FTS5 phrase: the trigram index finds substrings, and a phrase keeps
@@ -808,4 +909,25 @@ pub async fn column_values(
     rows.truncate(VALUES_PAGE as usize);
     let next = if more { rows.last().map(|(k, _)| k.clone()) } else { None };
     Ok(ColumnValues { values: rows.into_iter().map(|(_, v)| v).collect(), next })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_end;
+
+    #[test]
+    fn the_keys_that_begin_with_a_text_end_where_its_last_character_is_raised() {
+        assert_eq!(prefix_end("oliv").as_deref(), Some("oliw"));
+        assert_eq!(prefix_end("ab\u{D7FF}").as_deref(), Some("ab\u{E000}"));
+        // The highest character cannot be raised: the one before it is.
+        assert_eq!(prefix_end("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(prefix_end("\u{10FFFF}"), None);
+        assert_eq!(prefix_end(""), None);
+        // Every key that begins with the text sorts before the end, byte by byte as
+        // SQLite compares them.
+        for key in ["oliv", "olivia", "oliv\u{10FFFF}", "oliv~"] {
+            assert!(key >= "oliv" && key < prefix_end("oliv").unwrap().as_str(), "{key:?}");
+        }
+        assert!("oliw" >= prefix_end("oliv").unwrap().as_str());
+    }
 }
