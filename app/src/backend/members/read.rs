@@ -272,20 +272,7 @@ pub async fn list_within(
             // A page, or every match left in the view (its last page: nothing to collect).
             found_rows(found.ids).await?
         } else if backend == Backend::Sqlite {
-            // Matches that sit together in name (or email) order mostly begin with the
-            // text ("oliv": Olivia, Oliver), and those are one range of the sort index.
-            // The rest are collected from the search index, which can leave the others
-            // out before any row is read (24,860 rows for "oliv", 1 µs each): the page
-            // is the first of both.
-            let mut rows = fetch(db, &Plan { driver: Some(Driver::Beginning), ..plan }, cursor, persistent).await?;
-            rows.extend(fetch(db, &Plan { driver: Some(Driver::Elsewhere), ..plan }, cursor, persistent).await?);
-            let key = |r: &Listed| if q.sort == SortKey::Name { r.name_key.clone() } else { r.email_key.clone() };
-            rows.sort_by_cached_key(|r| (key(r), r.row.membership_id));
-            if !plan.ascending {
-                rows.reverse();
-            }
-            rows.truncate(q.page_size as usize + 1);
-            rows
+            collect_apart(db, &plan, cursor).await?
         } else {
             fetch(db, &collect, cursor, persistent).await?
         }
@@ -296,6 +283,24 @@ pub async fn list_within(
         keyset::finish_within(rows, q.page_size, q.cursor.as_ref(), |r| r.cursor(q.sort), boundary);
     let role_label = role.map(|(_, label)| label);
     Ok(MemberPage { rows: rows.into_iter().map(|l| l.row).collect(), next, prev, role_label, window })
+}
+
+/// A page of the matches of Search Text in the name or email order, from two reads
+/// (SQLite). Matches that sit together in that order mostly begin with the text ("oliv":
+/// Olivia, Oliver), and those are one range of the sort index, read in order. The rest
+/// are collected from the search index, which leaves out the first kind before any row
+/// is read (a row costs 1 µs: 25 ms for the 24,860 matches of "oliv"). The page is the
+/// first of both.
+async fn collect_apart(db: &Db, plan: &Plan<'_>, cursor: Option<&Cursor>) -> Result<Vec<Listed>> {
+    let mut rows = fetch(db, &Plan { driver: Some(Driver::Beginning), ..*plan }, cursor, true).await?;
+    rows.extend(fetch(db, &Plan { driver: Some(Driver::Elsewhere), ..*plan }, cursor, true).await?);
+    let by_name = plan.q.sort == SortKey::Name;
+    rows.sort_by_cached_key(|r| (if by_name { r.name_key.clone() } else { r.email_key.clone() }, r.row.membership_id));
+    if !plan.ascending {
+        rows.reverse();
+    }
+    rows.truncate(plan.q.page_size as usize + 1);
+    Ok(rows)
 }
 
 /// The rows of a page as `plan` reads them.
