@@ -34,17 +34,18 @@ pub fn bind_key(sql: &mut Sql, c: &Cursor) {
 
 /// ` AND (col, id_col) > (value, id)`: the rows past the cursor in the reading direction.
 pub fn push_past(sql: &mut Sql, col: &str, id_col: &str, ascending: bool, c: &Cursor) {
-    let later = if ascending { ">" } else { "<" };
-    sql.push(&format!(" AND ({col}, {id_col}) {later} ("));
-    bind_key(sql, c);
-    sql.push(", ").bind_int(c.id).push(")");
+    push_compared(sql, col, id_col, if ascending { ">" } else { "<" }, c);
 }
 
 /// ` AND (col, id_col) <= (value, id)`: the rows up to the cursor's in the reading
 /// direction, for a read that may go no further (both databases end an index walk there).
 pub fn push_until(sql: &mut Sql, col: &str, id_col: &str, ascending: bool, c: &Cursor) {
-    let within = if ascending { "<=" } else { ">=" };
-    sql.push(&format!(" AND ({col}, {id_col}) {within} ("));
+    push_compared(sql, col, id_col, if ascending { "<=" } else { ">=" }, c);
+}
+
+/// ` AND (col, id_col) <op> (value, id)`
+fn push_compared(sql: &mut Sql, col: &str, id_col: &str, op: &str, c: &Cursor) {
+    sql.push(&format!(" AND ({col}, {id_col}) {op} ("));
     bind_key(sql, c);
     sql.push(", ").bind_int(c.id).push(")");
 }

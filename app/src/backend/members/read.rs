@@ -250,8 +250,7 @@ pub async fn list_within(
     let rows = if let Some(n) = window {
         // The window ends at its `n`-th member, found on the sort index; the matches up
         // to it are found the same way where the index carries the names and emails.
-        let last = plan.nth_past(db, cursor, n).await?;
-        let ids = Plan { until: last.as_ref(), ..plan }.ids(db, cursor).await?;
+        let (ids, last) = plan.ids_within(db, cursor, &plan, n).await?;
         if ids.len() <= q.page_size as usize {
             boundary = last;
         }
@@ -560,8 +559,7 @@ impl Plan<'_> {
             // every time. It finds where they end first instead (an index-only walk,
             // 0.7 ms for 20,000), then walks to there, stopping at a page of matches.
             let counted = Plan { mask: self.mask.filter(|_| ahead == Ahead::RoleMembers), ..*self };
-            let last = counted.nth_past(db, cursor, entries).await?;
-            let ids = Plan { until: last.as_ref(), ..*self }.ids(db, cursor).await?;
+            let (ids, last) = self.ids_within(db, cursor, &counted, entries).await?;
             return Ok(LookAhead { ids, complete: last.is_none() });
         }
         // PostgreSQL reads the entries as the filter asks for them and stops at a page of
@@ -620,6 +618,21 @@ impl Plan<'_> {
             complete: rows.iter().any(|(_, _, last)| *last),
             ids: rows.into_iter().filter(|(_, hit, _)| *hit).map(|(id, _, _)| id).collect(),
         })
+    }
+
+    /// A bounded read: the ids of the page's members (and one more) among the next `n`
+    /// members past the cursor that `counted` keeps, and the last of those (`None`: fewer
+    /// were left, so the read went to the end of the view).
+    async fn ids_within(
+        &self,
+        db: &Db,
+        cursor: Option<&Cursor>,
+        counted: &Plan<'_>,
+        n: u32,
+    ) -> Result<(Vec<i64>, Option<Cursor>)> {
+        let last = counted.nth_past(db, cursor, n).await?;
+        let ids = Plan { until: last.as_ref(), ..*self }.ids(db, cursor).await?;
+        Ok((ids, last))
     }
 
     /// The ids of the page's members (and one more) by a walk of the sort index, which
