@@ -210,11 +210,14 @@ backend_tests! {
             // reaches the end of the view has every match left.
             ("son", SortKey::LastSignOn, general.clone()),
             ("northwind", SortKey::CasesOwned, Some("billing_contact".to_string())),
-            // Matches at the beginning of the names and elsewhere (SQLite collects each
-            // apart).
+            // Matches at the beginning of the names and elsewhere (collected apart).
             ("mar", SortKey::Name, None),
             ("ann", SortKey::Email, None),
             ("mar", SortKey::Name, general.clone()),
+            // Matches whose other column alone begins with the text: Tomás's email
+            // address begins "tomas.", his name "tomás".
+            ("tomas", SortKey::Name, None),
+            ("tomá", SortKey::Email, None),
         ] {
             let q = MemberQuery { search: term.into(), sort, role, page_size: 25, ..MemberQuery::new(account) };
             let want = ids(&walk_with(&db, &q, Strategy::Drive).await);
