@@ -728,12 +728,8 @@ impl Plan<'_> {
                 // Past the first character of either column (0020's trigram indexes),
                 // where the sort column does not begin with the text; `collected` adds
                 // the members whose other column begins with it.
-                let pattern = format!("%{}%", like_escape(self.search));
-                sql.push(" AND (substr(m.name_key, 2) LIKE ")
-                    .bind_text(pattern.clone())
-                    .push(" ESCAPE '\\' OR substr(m.email_key, 2) LIKE ")
-                    .bind_text(pattern)
-                    .push(" ESCAPE '\\') AND NOT ");
+                push_like_in(sql, "substr(m.name_key, 2)", "substr(m.email_key, 2)", self.search);
+                sql.push(" AND NOT ");
                 push_begins(sql, sort_column(q.sort), self.search);
             }
             Driver::Elsewhere => {
@@ -793,10 +789,16 @@ impl Plan<'_> {
 /// ` AND (<alias>.name_key LIKE '%…%' OR <alias>.email_key LIKE '%…%')`: Search Text in
 /// the form PostgreSQL's trigram indexes serve.
 fn push_like(sql: &mut Sql, alias: &str, search: &str) {
+    push_like_in(sql, &format!("{alias}.name_key"), &format!("{alias}.email_key"), search);
+}
+
+/// ` AND (<name> LIKE '%…%' OR <email> LIKE '%…%')` over two text expressions, each one a
+/// trigram index serves.
+fn push_like_in(sql: &mut Sql, name: &str, email: &str, search: &str) {
     let pattern = format!("%{}%", like_escape(search));
-    sql.push(&format!(" AND ({alias}.name_key LIKE "))
+    sql.push(&format!(" AND ({name} LIKE "))
         .bind_text(pattern.clone())
-        .push(&format!(" ESCAPE '\\' OR {alias}.email_key LIKE "))
+        .push(&format!(" ESCAPE '\\' OR {email} LIKE "))
         .bind_text(pattern)
         .push(" ESCAPE '\\')");
 }
