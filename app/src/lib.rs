@@ -11,6 +11,7 @@ pub mod backend;
 pub mod components;
 pub mod error;
 pub mod model;
+pub mod page_data;
 pub mod pages;
 
 use leptos::prelude::*;

@@ -10,6 +10,7 @@ use crate::components::form_feedback::toast_answers;
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
 use crate::model::{ApproverRow, PartnerSupport};
+use crate::page_data::page_data;
 
 #[component]
 pub fn ApproversSection() -> impl IntoView {
@@ -18,7 +19,7 @@ pub fn ApproversSection() -> impl IntoView {
     let toasts = use_toasts();
     toast_answers(grant, toasts);
     toast_answers(revoke, toasts);
-    let data = Resource::new(
+    let data = page_data(
         move || grant.version().get() + revoke.version().get(),
         |_| async move { Ok::<_, AppError>((console_partners().await?, console_approvers().await?)) },
     );

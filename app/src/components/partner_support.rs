@@ -10,6 +10,7 @@ use crate::components::form_feedback::toast_answers;
 use crate::components::toast::use_toasts;
 use crate::error::AppError;
 use crate::model::PartnerSupport;
+use crate::page_data::page_data;
 
 #[component]
 pub fn PartnerSupportSection() -> impl IntoView {
@@ -18,7 +19,7 @@ pub fn PartnerSupportSection() -> impl IntoView {
     let toasts = use_toasts();
     toast_answers(start, toasts);
     toast_answers(end, toasts);
-    let partners = Resource::new(move || start.version().get() + end.version().get(), |_| console_partners());
+    let partners = page_data(move || start.version().get() + end.version().get(), |_| console_partners());
     view! {
         <section aria-labelledby="partners-heading">
             <h2 id="partners-heading">"Partners and the deployments they support"</h2>

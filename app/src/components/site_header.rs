@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use crate::api::{get_current_user, SignOut};
 use crate::model::CurrentUser;
+use crate::page_data::page_data;
 
 /// Asks the header to read who is signed in again (their unread notifications changed).
 #[derive(Clone, Copy)]
@@ -27,7 +28,7 @@ pub fn use_header() -> Header {
 #[component]
 pub fn SiteHeader() -> impl IntoView {
     let header = use_header();
-    let me = Resource::new(move || header.0.get(), |_| get_current_user());
+    let me = page_data(move || header.0.get(), |_| get_current_user());
     let sign_out = ServerAction::<SignOut>::new();
     Effect::new(move |_| {
         if let Some(Ok(())) = sign_out.value().get() {

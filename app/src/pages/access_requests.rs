@@ -8,6 +8,7 @@ use crate::components::error_view::ErrorView;
 use crate::components::form_feedback::form_error;
 use crate::error::AppError;
 use crate::model::{format_date, RequestForm, RequestPage, MAX_REASON};
+use crate::page_data::page_data;
 
 /// "Access requests" for a partner member (SPEC F23): ask for a support access level on
 /// deployments their organisation supports (Org IDs, typed or carried over from My
@@ -18,8 +19,8 @@ pub fn AccessRequestsPage() -> impl IntoView {
     let below = Memo::new(move |_| query.with(|q| q.get("below").and_then(|b| b.parse::<i64>().ok())));
     let org = query.with_untracked(|q| q.get("org")).unwrap_or_default();
     let ask = ServerAction::<RequestAccess>::new();
-    let form = Resource::new(|| (), |_| access_request_form());
-    let mine = Resource::new(move || (below.get(), ask.version().get()), |(below, _)| my_requests(below));
+    let form = page_data(|| (), |_| access_request_form());
+    let mine = page_data(move || (below.get(), ask.version().get()), |(below, _)| my_requests(below));
     view! {
         <Title text="Access requests"/>
         <h1>"Access requests"</h1>

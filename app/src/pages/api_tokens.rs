@@ -10,6 +10,7 @@ use crate::error::AppError;
 use crate::model::{
     format_date, format_time, ApiCalls, ApiToken, TokenScope, API_CALLS_KEPT_DAYS, TOKEN_LIFETIMES, TOKEN_NAME_MAX,
 };
+use crate::page_data::page_data;
 
 /// An account's API tokens (SPEC F25): its administrators make them for scripts and
 /// identity providers (SCIM), see when each was last used, and revoke them. A new
@@ -23,7 +24,7 @@ pub fn ApiTokensPage() -> impl IntoView {
     let revoke = ServerAction::<RevokeApiToken>::new();
     let query = use_query_map();
     let before = Memo::new(move |_| query.with(|q| q.get("before").and_then(|b| b.parse::<i64>().ok())));
-    let data = Resource::new(
+    let data = page_data(
         move || (account.get(), before.get(), create.version().get(), revoke.version().get()),
         |(account, before, _, _)| async move {
             let Some(account) = account else {

@@ -8,6 +8,7 @@ use crate::components::error_view::ErrorView;
 use crate::components::form_feedback::form_error;
 use crate::error::AppError;
 use crate::model::DecisionView;
+use crate::page_data::page_data;
 
 /// One access request, where an approver's email link leads (`/approvals/:id`). Opening
 /// it decides nothing (mail scanners follow links); a click on Approve or Decline does.
@@ -16,7 +17,7 @@ use crate::model::DecisionView;
 pub fn ApprovalPage() -> impl IntoView {
     let id = use_params_map().with_untracked(|p| p.get("id").and_then(|i| i.parse::<i64>().ok())).unwrap_or(0);
     let decide = ServerAction::<DecideRequest>::new();
-    let view_of = Resource::new(move || decide.version().get(), move |_| access_request(id));
+    let view_of = page_data(move || decide.version().get(), move |_| access_request(id));
     view! {
         <Title text="Access request"/>
         <section class="decision">

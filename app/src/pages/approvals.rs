@@ -9,6 +9,7 @@ use crate::components::site_header::use_header;
 use crate::components::toast::{ToastRegion, Toasts};
 use crate::error::AppError;
 use crate::model::{format_date, RequestPage};
+use crate::page_data::page_data;
 
 /// The Approvals inbox (SPEC F22): the access requests the signed-in approver may
 /// decide, newest first, each approved or declined with one click (plain forms, so
@@ -25,7 +26,7 @@ pub fn ApprovalsPage() -> impl IntoView {
             header.refresh();
         }
     });
-    let page = Resource::new(move || (below.get(), decide.version().get()), |(below, _)| approvals(below));
+    let page = page_data(move || (below.get(), decide.version().get()), |(below, _)| approvals(below));
     view! {
         <Title text="Approvals"/>
         <ToastRegion/>

@@ -7,6 +7,7 @@ use crate::components::error_view::ErrorView;
 use crate::components::manage_users::member_dialogs::audit_change;
 use crate::error::AppError;
 use crate::model::{format_date, PersonId};
+use crate::page_data::page_data;
 
 /// The account's audit history (SPEC F14): who did what to whom and when, newest
 /// first, optionally for one member, a page at a time.
@@ -17,7 +18,7 @@ pub fn AuditPage() -> impl IntoView {
     let account = Memo::new(move |_| params.with(|p| p.get("account").and_then(|a| a.parse::<i64>().ok())));
     let person = Memo::new(move |_| query.with(|q| q.get("person").and_then(|p| p.parse::<i64>().ok().map(PersonId))));
     let before = Memo::new(move |_| query.with(|q| q.get("before").and_then(|p| p.parse::<i64>().ok())));
-    let data = Resource::new(
+    let data = page_data(
         move || (account.get(), person.get(), before.get()),
         |(account, person, before)| async move {
             let Some(account) = account else {

@@ -11,6 +11,7 @@ use crate::model::{
     format_date, CaseDetails, CaseId, CasePerson, CaseStatus, Cursor, CursorKey, PageCursor, PulsePage,
     MAX_PULSE_MESSAGE,
 };
+use crate::page_data::page_data;
 
 /// Where in the pulse feed a case page starts: `?after=ID`, `?before=ID`, or
 /// `?pulse=latest` for the newest messages; else from the first message.
@@ -45,7 +46,7 @@ pub fn CasePage() -> impl IntoView {
     let post = ServerAction::<PostPulse>::new();
     let contact = ServerAction::<SetCaseContact>::new();
     let primary = ServerAction::<SetCasePrimary>::new();
-    let details = Resource::new(
+    let details = page_data(
         move || {
             // Any change reloads the page's data.
             let versions = (

@@ -7,6 +7,7 @@ use crate::components::error_view::ErrorView;
 use crate::components::table::{paged_table::PagedTable, pager::Pager, search_box::SearchBox};
 use crate::error::AppError;
 use crate::model::{format_date, thousands, CaseList, CaseQuery, CaseStatus, ListView};
+use crate::page_data::page_data;
 
 /// An account's cases (SPEC F20): every case for its administrators, the cases they
 /// are on for other members; searched, filtered, sorted and paged by the server, the
@@ -21,7 +22,7 @@ pub fn CasesPage() -> impl IntoView {
     });
     let query = Memo::new(move |_| parsed.get().map(|(q, _)| q));
     let notices = move || parsed.get().map(|(_, n)| n).unwrap_or_default();
-    let cases = Resource::new(
+    let cases = page_data(
         move || query.get(),
         |q| async move {
             match q {

@@ -9,6 +9,7 @@ use crate::components::partner_support::PartnerSupportSection;
 use crate::components::toast::{ToastRegion, Toasts};
 use crate::error::AppError;
 use crate::model::{ConsoleAccount, ConsoleOrganisation, ACCOUNT_KINDS, ORGANISATION_KINDS};
+use crate::page_data::page_data;
 
 /// The actions of the console, for the forms and the outcome message.
 #[derive(Clone, Copy)]
@@ -44,7 +45,7 @@ pub fn ConsolePage() -> impl IntoView {
         edit_account: ServerAction::new(),
         admin: ServerAction::new(),
     };
-    let data = Resource::new(move || actions.version(), |_| console_overview());
+    let data = page_data(move || actions.version(), |_| console_overview());
     let toasts = Toasts::provide();
     toast_answers(actions.new_org, toasts);
     toast_answers(actions.edit_org, toasts);

@@ -4,6 +4,7 @@ use leptos_meta::Title;
 use crate::api::{console_partners, CopyAccess, PreviewCopy};
 use crate::components::form_feedback::form_error;
 use crate::model::{CopyChange, CopyPreview};
+use crate::page_data::page_data;
 
 /// Copy support access (SPEC F24): mirror the partner's people and levels on one
 /// deployment onto others. A preview per target says what happens to each person
@@ -14,7 +15,7 @@ pub fn CopyAccessPage() -> impl IntoView {
     let preview = ServerAction::<PreviewCopy>::new();
     let copy = ServerAction::<CopyAccess>::new();
     // Vendor operators name the partner; for anyone else this is refused and not shown.
-    let partners = Resource::new(|| (), |_| async { console_partners().await.unwrap_or_default() });
+    let partners = page_data(|| (), |_| async { console_partners().await.unwrap_or_default() });
     let error = form_error(preview);
     let copy_error = form_error(copy);
     let done = move || match copy.value().get() {

@@ -6,6 +6,7 @@ use crate::api::one_deployment;
 use crate::components::error_view::ErrorView;
 use crate::error::AppError;
 use crate::model::DeploymentDetail;
+use crate::page_data::page_data;
 
 /// One deployment the partner supports (`/deployments/:account`): the partner's contacts
 /// there with their support access levels, and who approves access requests for it.
@@ -13,7 +14,7 @@ use crate::model::DeploymentDetail;
 pub fn DeploymentPage() -> impl IntoView {
     let account =
         use_params_map().with_untracked(|p| p.get("account").and_then(|a| a.parse::<i64>().ok())).unwrap_or(0);
-    let detail = Resource::new(|| (), move |_| one_deployment(account));
+    let detail = page_data(|| (), move |_| one_deployment(account));
     view! {
         <Title text="Deployment"/>
         <Transition fallback=|| view! { <p role="status">"Loading the deployment…"</p> }>

@@ -7,6 +7,7 @@ use crate::components::error_view::ErrorView;
 use crate::components::table::{paged_table::PagedTable, search_box::SearchBox};
 use crate::error::AppError;
 use crate::model::{DeploymentQuery, Deployments, ListView};
+use crate::page_data::page_data;
 
 /// "My deployments" (SPEC F21): every customer deployment the partner member's
 /// organisation supports, with their own support access on each; searched, sorted and
@@ -18,7 +19,7 @@ pub fn DeploymentsPage() -> impl IntoView {
     let query = Memo::new(move |_| Some(parsed.get().0));
     let notices = move || parsed.get().1;
     let deployments =
-        Resource::new(move || parsed.get().0, |q| async move { list_deployments(q.clone()).await.map(|d| (q, d)) });
+        page_data(move || parsed.get().0, |q| async move { list_deployments(q.clone()).await.map(|d| (q, d)) });
     let loading = RwSignal::new(false);
     view! {
         <Title text="My deployments"/>

@@ -5,6 +5,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::list_accounts;
 use crate::components::error_view::ErrorView;
+use crate::page_data::page_data;
 
 /// The accounts this person can manage. `/?account=ID` (the account picker without
 /// JavaScript) goes straight to that account.
@@ -15,7 +16,7 @@ pub fn HomePage() -> impl IntoView {
     if let Some(id) = jump {
         return view! { <Redirect path=format!("/accounts/{id}/users")/> }.into_any();
     }
-    let accounts = Resource::new(|| (), |_| list_accounts());
+    let accounts = page_data(|| (), |_| list_accounts());
     view! {
         <Title text="Accounts"/>
         <h1>"Accounts"</h1>

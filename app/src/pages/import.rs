@@ -10,6 +10,7 @@ use crate::model::{
     format_date, thousands, ImportRow, ImportState, ImportStatus, RowOutcome, IMPORT_MAX_BYTES, IMPORT_MAX_ROWS,
     IMPORT_SHOWN_ROWS,
 };
+use crate::page_data::page_data;
 
 /// CSV import of members (SPEC F27). The file is posted by a plain form (it works
 /// without JavaScript) to the upload route, which answers with this page showing the
@@ -22,7 +23,7 @@ pub fn ImportPage() -> impl IntoView {
     let query = use_query_map();
     let account = Memo::new(move |_| params.with(|p| p.get("account").and_then(|a| a.parse::<i64>().ok())));
     let chosen = Memo::new(move |_| query.with(|q| q.get("import").and_then(|a| a.parse::<i64>().ok())));
-    let data = Resource::new(
+    let data = page_data(
         move || (account.get(), chosen.get()),
         |(account, chosen)| async move {
             let Some(account) = account else {
@@ -147,7 +148,7 @@ fn ImportView(status: ImportStatus) -> impl IntoView {
         });
     };
     let state = Memo::new(move |_| status.with(|s| s.state));
-    let rows = Resource::new(
+    let rows = page_data(
         move || (state.get(), running.get()),
         move |(state, running)| async move {
             match state {

@@ -7,6 +7,7 @@ use crate::components::error_view::ErrorView;
 use crate::components::form_feedback::{form_error, reload_on_success};
 use crate::error::AppError;
 use crate::model::{format_date, InvitationView};
+use crate::page_data::page_data;
 
 /// Following an invitation link (`/invitations/:token`, SPEC F15): who invites whom to
 /// which account with which roles, and the way to accept — registering, or signing in
@@ -15,7 +16,7 @@ use crate::model::{format_date, InvitationView};
 pub fn InvitationPage() -> impl IntoView {
     let token = use_params_map().with_untracked(|p| p.get("token")).unwrap_or_default();
     let t = token.clone();
-    let invitation = Resource::new(move || t.clone(), get_invitation);
+    let invitation = page_data(move || t.clone(), get_invitation);
     view! {
         <Title text="Invitation"/>
         <Suspense fallback=|| view! { <p role="status">"Loading the invitation…"</p> }>

@@ -8,6 +8,7 @@ use crate::components::form_feedback::toast_answers;
 use crate::components::toast::{ToastRegion, Toasts};
 use crate::error::AppError;
 use crate::model::{format_date, InvitationState};
+use crate::page_data::page_data;
 
 /// An account's invitations (SPEC F15): who was invited, by whom, whether they accepted,
 /// when the link expires; pending and expired ones can be sent again, pending ones
@@ -18,7 +19,7 @@ pub fn InvitationsPage() -> impl IntoView {
     let account = Memo::new(move |_| params.with(|p| p.get("account").and_then(|a| a.parse::<i64>().ok())));
     let resend = ServerAction::<ResendInvitation>::new();
     let revoke = ServerAction::<RevokeInvitation>::new();
-    let data = Resource::new(
+    let data = page_data(
         move || (account.get(), resend.version().get(), revoke.version().get()),
         |(account, _, _)| async move {
             let Some(account) = account else {

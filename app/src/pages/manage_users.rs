@@ -21,6 +21,7 @@ use crate::components::table::{pager::Pager, search_box::SearchBox};
 use crate::components::toast::{ToastRegion, Toasts};
 use crate::error::AppError;
 use crate::model::{thousands, ListView, MemberPage, MemberQuery, MemberStatus, Overview};
+use crate::page_data::{page_data, PageData};
 
 /// Manage Users: one account's members, searched, filtered, sorted and paged by the
 /// server, with the administrator's actions. The URL holds the whole view, so a reload
@@ -40,7 +41,7 @@ pub fn ManageUsers() -> impl IntoView {
     let account_id = Memo::new(move |_| query.get().map(|q| q.account));
     let missing = || AppError::not_found("There is no such account.");
     // The head (the account and those its administrator may switch to) in one call.
-    let head = Resource::new(
+    let head = page_data(
         move || account_id.get(),
         move |id| async move {
             match id {
@@ -49,7 +50,7 @@ pub fn ManageUsers() -> impl IntoView {
             }
         },
     );
-    let overview = Resource::new(
+    let overview = page_data(
         move || account_id.get(),
         move |id| async move {
             match id {
@@ -66,7 +67,7 @@ pub fn ManageUsers() -> impl IntoView {
             None => Err(missing()),
         }
     });
-    let members = Resource::new(
+    let members = page_data(
         move || query.get(),
         move |q| async move {
             match q {
@@ -234,7 +235,7 @@ fn Notices(notices: Signal<Vec<String>>) -> impl IntoView {
     }
 }
 
-type MembersResource = Resource<Result<(MemberQuery, MemberPage), AppError>>;
+type MembersResource = PageData<Result<(MemberQuery, MemberPage), AppError>>;
 
 /// The table with its pager, or the empty state; keeps showing the current rows while
 /// the next ones load.

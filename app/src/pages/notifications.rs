@@ -7,6 +7,7 @@ use crate::components::error_view::ErrorView;
 use crate::components::site_header::use_header;
 use crate::error::AppError;
 use crate::model::{format_date, CaseId};
+use crate::page_data::page_data;
 
 /// The signed-in person's notifications, newest first: who posted on which case.
 /// Opening a case marks its notifications read; "Mark all as read" marks the rest.
@@ -15,7 +16,7 @@ pub fn NotificationsPage() -> impl IntoView {
     let query = use_query_map();
     let before = Memo::new(move |_| query.with(|q| q.get("before").and_then(|b| b.parse::<i64>().ok())));
     let mark = ServerAction::<MarkNotificationsRead>::new();
-    let page = Resource::new(move || (before.get(), mark.version().get()), |(before, _)| list_notifications(before));
+    let page = page_data(move || (before.get(), mark.version().get()), |(before, _)| list_notifications(before));
     let header = use_header();
     Effect::new(move |_| {
         if mark.version().get() > 0 {

@@ -6,6 +6,7 @@ use crate::api::list_mail;
 use crate::components::error_view::ErrorView;
 use crate::error::AppError;
 use crate::model::{format_date, MailRow};
+use crate::page_data::page_data;
 
 /// The outbox for vendor operators ("Sent mail"): every email Roster sent or is about to
 /// send, newest first, with its delivery state; filtered by recipient through `?to=`.
@@ -14,7 +15,7 @@ pub fn SentMailPage() -> impl IntoView {
     let query = use_query_map();
     let to = Memo::new(move |_| query.with(|q| q.get("to")).filter(|t| !t.trim().is_empty()));
     let before = Memo::new(move |_| query.with(|q| q.get("before").and_then(|b| b.parse::<i64>().ok())));
-    let page = Resource::new(move || (to.get(), before.get()), |(to, before)| list_mail(to, before));
+    let page = page_data(move || (to.get(), before.get()), |(to, before)| list_mail(to, before));
     view! {
         <Title text="Sent mail"/>
         <h1>"Sent mail"</h1>

@@ -6,13 +6,14 @@ use crate::api::{get_pulse_emails, SetPulseEmails};
 use crate::components::error_view::ErrorView;
 use crate::components::form_feedback::form_error;
 use crate::error::AppError;
+use crate::page_data::page_data;
 
 /// The signed-in person's settings: whether posts on their cases reach them by email.
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let query = use_query_map();
     let save = ServerAction::<SetPulseEmails>::new();
-    let current = Resource::new(move || save.version().get(), |_| get_pulse_emails());
+    let current = page_data(move || save.version().get(), |_| get_pulse_emails());
     let error = form_error(save);
     let saved = move || match save.value().get() {
         Some(Ok(message)) => Some(message),

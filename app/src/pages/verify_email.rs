@@ -6,6 +6,7 @@ use crate::api::{get_registration, PendingRegistration, VerifyEmail};
 use crate::components::error_view::ErrorView;
 use crate::components::form_feedback::{form_error, reload_on_success};
 use crate::error::AppError;
+use crate::page_data::page_data;
 
 /// Following a registration's link (`/verify-email/:token`): says what it confirms, and
 /// confirms it only when the button is pressed, since mail scanners open links too.
@@ -13,7 +14,7 @@ use crate::error::AppError;
 pub fn VerifyEmailPage() -> impl IntoView {
     let token = use_params_map().with_untracked(|p| p.get("token")).unwrap_or_default();
     let t = token.clone();
-    let pending = Resource::new(move || t.clone(), get_registration);
+    let pending = page_data(move || t.clone(), get_registration);
     view! {
         <Title text="Confirm your email"/>
         <Suspense fallback=|| view! { <p role="status">"Loading…"</p> }>
