@@ -542,6 +542,9 @@ fn views(account: i64, page_size: u32) -> Vec<(String, MemberQuery)> {
     // Four letters of a first name: many matches, all together where the name sorts.
     v.push(("search \"oliv\" (a first name)".into(), search("oliv")));
     v.push(("search \"soph\" (a first name)".into(), search("soph")));
+    // The inside of a first name (every Olivia): together in the name order, yet no range
+    // of the sort index, so they are collected and each match's row read.
+    v.push(("search \"livia\" (inside a first name)".into(), search("livia")));
     // One or two characters: no index serves them, and a page looks through at most
     // SHORT_SEARCH_WINDOW members (a string nobody has: one whole window).
     v.push(("search \"a\" (1 char)".into(), search("a")));
@@ -1330,17 +1333,19 @@ fn targets(results: &Results) -> Vec<Target> {
             });
         }
         if let Some(s) = &run.ssr {
+            // Issue 16 asks less of PostgreSQL, whose statements cross a socket.
+            let (rate, p99) = if run.backend == Backend::Postgres { (2000.0, 30.0) } else { (3000.0, 20.0) };
             out.push(Target {
                 what: format!("{b} {n}: SSR Manage Users throughput"),
-                target: "≥ 3000/s".into(),
+                target: format!("≥ {rate:.0}/s"),
                 measured: format!("{:.0}/s", s.requests_per_sec),
-                met: s.requests_per_sec >= 3000.0,
+                met: s.requests_per_sec >= rate,
             });
             out.push(Target {
                 what: format!("{b} {n}: SSR Manage Users p99"),
-                target: "≤ 20 ms".into(),
+                target: format!("≤ {p99:.0} ms"),
                 measured: format!("{:.2} ms", s.p99_ms),
-                met: s.p99_ms <= 20.0,
+                met: s.p99_ms <= p99,
             });
         }
     }
