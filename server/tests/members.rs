@@ -3,9 +3,9 @@
 mod common;
 
 use app::backend::members::read::Strategy;
-use app::backend::{accounts, members, Db};
+use app::backend::{accounts, contacts, members, Db};
 use app::error::AppError;
-use app::model::{MemberPage, MemberQuery, MemberStatus, PageCursor, SortColumn, SortDir, SortKey};
+use app::model::{MemberPage, MemberQuery, MemberStatus, PageCursor, RoleChange, SortColumn, SortDir, SortKey};
 use app::on_db;
 use server::seed::{seed, SeedOptions};
 
@@ -196,8 +196,15 @@ backend_tests! {
         // first counts how many lie ahead of the cursor.
         seed(&db, &SeedOptions { members: 600, seed: 11, now: NOW }).await.expect("seed");
         let account = common::account_named(&db, "Northwind Production").await;
+        // Two whose one column begins with "tomasz" and whose other has it further in:
+        // PostgreSQL finds them in both of the reads that collect the matches elsewhere
+        // than at the start of the sort column, and must list them once.
+        let operator = common::as_operator(&db, account).await;
+        for (name, email) in [("Ana Tomaszewska", "tomasz.ana@northwind.example"), ("Tomasz Ana", "ana.tomasz@northwind.example")] {
+            contacts::create_named(&db, &operator, name, email, &RoleChange::default()).await.unwrap();
+        }
         let general = Some("general_support".to_string());
-        for (term, sort, role) in [
+        for (term, sort, role, page_size) in [
             ("northwind", SortKey::Name, None),
             ("son", SortKey::Email, None),
             ("ia s", SortKey::Name, None),
@@ -218,8 +225,13 @@ backend_tests! {
             // address begins "tomas.", his name "tomás".
             ("tomas", SortKey::Name, None),
             ("tomá", SortKey::Email, None),
-        ] {
-            let q = MemberQuery { search: term.into(), sort, role, page_size: 25, ..MemberQuery::new(account) };
+        ]
+        .into_iter()
+        .map(|(term, sort, role)| (term, sort, role, 25))
+        // A page of one: a member listed twice would take the place of the next.
+        .chain([("tomasz", SortKey::Name, None, 1), ("tomasz", SortKey::Email, None, 1)])
+        {
+            let q = MemberQuery { search: term.into(), sort, role, page_size, ..MemberQuery::new(account) };
             let want = ids(&walk_with(&db, &q, Strategy::Drive).await);
             assert!(!want.is_empty(), "{term:?}");
             let admin = common::as_operator(&db, account).await;

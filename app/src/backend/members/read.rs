@@ -525,14 +525,19 @@ impl Plan<'_> {
             // And the members whose other column begins with the text (the trigram
             // indexes of what follows the first character leave them out): a range of
             // that column's index, which carries this one, so no row is read for the
-            // many whose sort column begins with the text too.
+            // many whose sort column begins with the text too. Those the trigram
+            // indexes found as well are left out here, on the index, so that the two
+            // parts never share a member and need no de-duplicating (a `UNION` hashed
+            // the 11,763 matches of "livia", a sixth of the statement's time).
             let other = if self.q.sort == SortKey::Name { "m.email_key" } else { "m.name_key" };
-            sql.push(&format!(" UNION SELECT m.id, {col} FROM memberships m WHERE "));
+            sql.push(&format!(" UNION ALL SELECT m.id, {col} FROM memberships m WHERE "));
             self.push_view(&mut sql);
             sql.push(" AND ");
             push_begins(&mut sql, other, self.search);
             sql.push(" AND NOT ");
             push_begins(&mut sql, col, self.search);
+            sql.push(" AND NOT ");
+            push_like_pair(&mut sql, "substr(m.name_key, 2)", "substr(m.email_key, 2)", self.search);
             self.push_filters(&mut sql);
         }
         sql.push(") SELECT d.id, d.k FROM d WHERE TRUE");
@@ -795,8 +800,14 @@ fn push_like(sql: &mut Sql, alias: &str, search: &str) {
 /// ` AND (<name> LIKE '%…%' OR <email> LIKE '%…%')` over two text expressions, each one a
 /// trigram index serves.
 fn push_like_in(sql: &mut Sql, name: &str, email: &str, search: &str) {
+    sql.push(" AND ");
+    push_like_pair(sql, name, email, search);
+}
+
+/// `(<name> LIKE '%…%' OR <email> LIKE '%…%')`.
+fn push_like_pair(sql: &mut Sql, name: &str, email: &str, search: &str) {
     let pattern = format!("%{}%", like_escape(search));
-    sql.push(&format!(" AND ({name} LIKE "))
+    sql.push(&format!("({name} LIKE "))
         .bind_text(pattern.clone())
         .push(&format!(" ESCAPE '\\' OR {email} LIKE "))
         .bind_text(pattern)
