@@ -537,7 +537,7 @@ impl Plan<'_> {
             sql.push(" AND NOT ");
             push_begins(&mut sql, col, self.search);
             sql.push(" AND NOT ");
-            push_like_pair(&mut sql, "substr(m.name_key, 2)", "substr(m.email_key, 2)", self.search);
+            push_like_pair(&mut sql, NAME_REST, EMAIL_REST, self.search);
             self.push_filters(&mut sql);
         }
         sql.push(") SELECT d.id, d.k FROM d WHERE TRUE");
@@ -733,7 +733,7 @@ impl Plan<'_> {
                 // Past the first character of either column (0020's trigram indexes),
                 // where the sort column does not begin with the text; `collected` adds
                 // the members whose other column begins with it.
-                push_like_in(sql, "substr(m.name_key, 2)", "substr(m.email_key, 2)", self.search);
+                push_like_in(sql, NAME_REST, EMAIL_REST, self.search);
                 sql.push(" AND NOT ");
                 push_begins(sql, sort_column(q.sort), self.search);
             }
@@ -796,6 +796,11 @@ impl Plan<'_> {
 fn push_like(sql: &mut Sql, alias: &str, search: &str) {
     push_like_in(sql, &format!("{alias}.name_key"), &format!("{alias}.email_key"), search);
 }
+
+/// What follows the first character of a member's name and email: the expressions of
+/// PostgreSQL's trigram indexes of migration 0020, which serve only these expressions.
+const NAME_REST: &str = "substr(m.name_key, 2)";
+const EMAIL_REST: &str = "substr(m.email_key, 2)";
 
 /// ` AND (<name> LIKE '%…%' OR <email> LIKE '%…%')` over two text expressions, each one a
 /// trigram index serves.
