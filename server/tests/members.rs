@@ -200,7 +200,18 @@ backend_tests! {
         // PostgreSQL finds them in both of the reads that collect the matches elsewhere
         // than at the start of the sort column, and must list them once.
         let operator = common::as_operator(&db, account).await;
-        for (name, email) in [("Ana Tomaszewska", "tomasz.ana@northwind.example"), ("Tomasz Ana", "ana.tomasz@northwind.example")] {
+        // And "livia" at every place PostgreSQL reads apart: at the second character of the
+        // name, of the email, or both; beginning one column; past the second character.
+        let people = [
+            ("Ana Tomaszewska", "tomasz.ana@northwind.example"),
+            ("Tomasz Ana", "ana.tomasz@northwind.example"),
+            ("Olivia Livingston", "olivia.l@northwind.example"),
+            ("Livia Ortiz", "ortiz.livia@northwind.example"),
+            ("Kim Oh", "xlivia@northwind.example"),
+            ("Ana Olivia Reyes", "reyes@northwind.example"),
+            ("Bo Olivares", "livia.b@northwind.example"),
+        ];
+        for (name, email) in people {
             contacts::create_named(&db, &operator, name, email, &RoleChange::default()).await.unwrap();
         }
         let general = Some("general_support".to_string());
@@ -229,7 +240,13 @@ backend_tests! {
         .into_iter()
         .map(|(term, sort, role)| (term, sort, role, 25))
         // A page of one: a member listed twice would take the place of the next.
-        .chain([("tomasz", SortKey::Name, None, 1), ("tomasz", SortKey::Email, None, 1)])
+        .chain([
+            ("tomasz", SortKey::Name, None, 1),
+            ("tomasz", SortKey::Email, None, 1),
+            ("livia", SortKey::Name, None, 1),
+            ("livia", SortKey::Email, None, 1),
+            ("livia", SortKey::Name, general.clone(), 2),
+        ])
         {
             let q = MemberQuery { search: term.into(), sort, role, page_size, ..MemberQuery::new(account) };
             let want = ids(&walk_with(&db, &q, Strategy::Drive).await);
