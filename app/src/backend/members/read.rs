@@ -138,6 +138,11 @@ pub enum Strategy {
     /// (the search index, the role index, the name or email index), then test the
     /// other filters and sort. Cheap when that filter keeps few rows.
     Drive,
+    /// In the name and email orders, with Search Text of three characters or more and no
+    /// column filter: read the matches that begin the sort column (a range of its index)
+    /// apart from the others (see `collect_apart`), which the app does when looking a
+    /// little way ahead finds less than a page. Otherwise as `Auto`.
+    Apart,
 }
 
 /// The filter a `Drive` starts from.
@@ -239,6 +244,8 @@ pub async fn list_within(
     let probing = strategy == Strategy::Auto && driver.is_none() && searchable(&search);
     let collect = Plan { driver: Some(Driver::Search), ..plan };
     let by_key = matches!(q.sort, SortKey::Name | SortKey::Email);
+    let apart =
+        strategy == Strategy::Apart && by_key && searchable(&search) && q.names.is_empty() && q.emails.is_empty();
     let found_rows = |ids: Vec<i64>| async move {
         if ids.is_empty() {
             return Ok(Vec::new());
@@ -247,7 +254,9 @@ pub async fn list_within(
     };
     // A window that found less than a page: the next page goes on from its last member.
     let mut boundary = None;
-    let rows = if let Some(n) = window {
+    let rows = if apart {
+        found_rows(collect_apart(db, &plan, cursor).await?).await?
+    } else if let Some(n) = window {
         let (ids, last) = if backend == Backend::Postgres && q.names.is_empty() && q.emails.is_empty() {
             // PostgreSQL reads the window as its filter asks for members and stops at a
             // page of matches ("a": 0.5 ms); only a window with less than a page then
@@ -545,11 +554,11 @@ impl Plan<'_> {
     /// the beginning of the sort column (PostgreSQL), as `(id, k)`. Most such matches of
     /// a string from inside a first name ("livia": every Olivia) are at a column's second
     /// character, and those are, for each first character, one range of the column's
-    /// index, which carries the other column and the role too: they are read index-only
-    /// (11,763 matches of "livia" in 3 ms, where reading their rows took 11). The trigram
-    /// indexes of what follows the second character (migration 0021) find the rest. Each
-    /// part leaves out what the ones before it found, on what it has read, so no member
-    /// is listed twice and nothing needs de-duplicating.
+    /// index, which carries the other column and the role too: they are read from the
+    /// index alone (11,763 matches of "livia" in 3 ms, where reading their rows took 11).
+    /// The trigram indexes of what follows the second character (migration 0021) find
+    /// the rest, whose rows are read. Each part leaves out what the ones before it found,
+    /// so no member is listed twice and nothing needs de-duplicating.
     fn push_elsewhere(&self, sql: &mut Sql) {
         let (col, other) = match self.q.sort {
             SortKey::Email => ("m.email_key", "m.name_key"),
@@ -565,47 +574,43 @@ impl Plan<'_> {
             if i > 0 {
                 sql.push(" UNION ALL ");
             }
-            match part {
-                Place::Second(c) => {
-                    let firsts = if *c == col { "firsts" } else { "other_firsts" };
-                    sql.push(&format!(
-                        "SELECT m.id, m.k FROM {firsts} f CROSS JOIN LATERAL (SELECT m.id, {col} AS k FROM memberships m WHERE "
-                    ));
-                    self.push_view(sql);
-                    sql.push(&format!(" AND {c} >= f.c || ")).bind_text(self.search);
-                    match prefix_end(self.search) {
-                        Some(end) => sql.push(&format!(" AND {c} < f.c || ")).bind_text(end),
-                        None => sql.push(&format!(" AND left({c}, 1) = f.c")),
-                    };
-                }
-                _ => {
-                    sql.push(&format!("SELECT m.id, {col} AS k FROM memberships m WHERE "));
-                    self.push_view(sql);
-                    sql.push(" AND ");
-                    part.push(sql, self.search);
-                }
+            sql.push(&format!("SELECT m.id, {col} AS k FROM "));
+            if let Place::Second(c) = part {
+                let firsts = if *c == col { "firsts" } else { "other_firsts" };
+                sql.push(&format!("{firsts} f CROSS JOIN memberships m WHERE "));
+                self.push_view(sql);
+                sql.push(&format!(" AND {c} >= f.c || ")).bind_text(self.search);
+                match prefix_end(self.search) {
+                    Some(end) => sql.push(&format!(" AND {c} < f.c || ")).bind_text(end),
+                    None => sql.push(&format!(" AND substr({c}, 1, 1) = f.c")),
+                };
+            } else {
+                sql.push("memberships m WHERE ");
+                self.push_view(sql);
+                sql.push(" AND ");
+                part.push(sql, self.search);
             }
             for found in std::iter::once(&Place::Begins(col)).chain(&parts[..i]) {
                 sql.push(" AND NOT ");
                 found.push(sql, self.search);
             }
             self.push_filters(sql);
-            if matches!(part, Place::Second(_)) {
-                sql.push(") m");
-            }
         }
         sql.push(")");
     }
 
-    /// `<name>(c) AS (…)`: the first characters of `col` in the view, one index seek each
-    /// (a skip scan: 23 seeks for 1,000,000 members), in order.
+    /// `<name>(c) AS (…)`: the first characters of `col`'s keys in the view, in order,
+    /// one index seek each (a skip scan: 23 seeks for 1,000,000 members).
     fn push_first_characters(&self, sql: &mut Sql, name: &str, col: &str) {
-        sql.push(&format!("{name}(c) AS (SELECT left(min({col}), 1) FROM memberships m WHERE "));
+        // An empty key has no second character: it is left out.
+        sql.push(&format!("{name}(c) AS (SELECT substr(min({col}), 1, 1) FROM memberships m WHERE "));
         self.push_view(sql);
-        // The next character's code: one past this one's, over the surrogates, which are
-        // no characters. `ascii` of an empty key is 0, so the character after it is 1.
-        sql.push(&format!(" UNION ALL SELECT (SELECT left(min({col}), 1) FROM memberships m WHERE "));
+        sql.push(&format!(
+            " AND {col} > '' UNION ALL SELECT (SELECT substr(min({col}), 1, 1) FROM memberships m WHERE "
+        ));
         self.push_view(sql);
+        // The next character: one code past this one's, over the surrogates, which are
+        // no characters.
         sql.push(&format!(
             " AND {col} >= chr(CASE WHEN ascii(f.c) = 55295 THEN 57344 ELSE ascii(f.c) + 1 END)) \
              FROM {name} f WHERE ascii(f.c) < 1114111)"
@@ -790,13 +795,16 @@ impl Plan<'_> {
                 push_begins(sql, sort_column(q.sort), self.search);
             }
             Driver::Elsewhere if self.backend == Backend::Postgres => {
-                // What `push_elsewhere` reads in parts, as one test of each row.
-                push_like(sql, "m", self.search);
+                // What `push_elsewhere` reads in parts, tested row by row.
+                self.push_search(sql, "m");
                 sql.push(" AND NOT ");
                 push_begins(sql, sort_column(q.sort), self.search);
             }
             Driver::Elsewhere => {
                 // `"…" NOT name_key : ^"…"`: FTS5 finds a phrase at the start of a column.
+                // (Reading the matches at the second character from the indexes, as
+                // PostgreSQL does, was no faster here: 18 ms for "livia" either way,
+                // SQLite's rows being about as cheap to read as its index entries.)
                 let phrase = fts_phrase(self.search);
                 sql.push(" AND m.id IN (SELECT rowid FROM membership_search WHERE membership_search MATCH ")
                     .bind_text(format!("{phrase} NOT {} : ^{phrase}", output_column(q.sort)))
