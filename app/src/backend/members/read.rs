@@ -466,10 +466,14 @@ impl Plan<'_> {
         match (self.driver, self.backend) {
             (None, Backend::Sqlite) => format!("memberships m INDEXED BY {}", sort_index(q.sort)),
             (None | Some(Driver::Beginning), Backend::Postgres) => "memberships m".to_string(),
-            // By rowid from the search index or the ids found, not by walking an index.
-            (Some(Driver::Search | Driver::Elsewhere | Driver::Found), Backend::Sqlite) => {
-                "memberships m NOT INDEXED".to_string()
+            // The search index's matches, each joined to its row by rowid as it comes,
+            // where `m.id IN (…)` first copied every match into a temporary index
+            // ("livia", 12,378 matches: 14 against 16 ms, medians of 20 runs in `sqlite3`).
+            (Some(Driver::Search | Driver::Elsewhere), Backend::Sqlite) => {
+                "membership_search s CROSS JOIN memberships m NOT INDEXED ON m.id = s.rowid".to_string()
             }
+            // By rowid from the ids found, not by walking an index.
+            (Some(Driver::Found), Backend::Sqlite) => "memberships m NOT INDEXED".to_string(),
             (Some(Driver::Beginning), Backend::Sqlite) => format!("memberships m INDEXED BY {}", sort_index(q.sort)),
             (Some(Driver::Role), Backend::Sqlite) => "memberships m INDEXED BY memberships_by_role_bits".to_string(),
             (Some(Driver::Values), Backend::Sqlite) => {
@@ -498,7 +502,13 @@ impl Plan<'_> {
         sql.push(&self.from()).push(" WHERE ");
         self.push_view(sql);
         if let Some(driver) = self.driver.filter(|_| !self.collects()) {
-            self.push_driver(sql, driver);
+            match self.fts_query(driver) {
+                // `from` joined the search index.
+                Some(query) => {
+                    sql.push(" AND s.membership_search MATCH ").bind_text(query);
+                }
+                None => self.push_driver(sql, driver),
+            }
         }
         self.push_filters(sql);
         let later = if self.ascending { ">" } else { "<" };
@@ -764,6 +774,12 @@ impl Plan<'_> {
 
     /// ` AND <the driving filter>`, in the form its index serves.
     fn push_driver(&self, sql: &mut Sql, driver: Driver) {
+        if let Some(query) = self.fts_query(driver) {
+            sql.push(" AND m.id IN (SELECT rowid FROM membership_search WHERE membership_search MATCH ")
+                .bind_text(query)
+                .push(")");
+            return;
+        }
         let q = self.q;
         match driver {
             Driver::Values if q.names.is_empty() => {
@@ -784,32 +800,34 @@ impl Plan<'_> {
             Driver::Found => {
                 sql.push(" AND m.id IN ").bind_list(self.found.iter().map(|id| Arg::Int(*id)));
             }
-            Driver::Search if self.backend == Backend::Sqlite => {
-                sql.push(" AND m.id IN (SELECT rowid FROM membership_search WHERE membership_search MATCH ")
-                    .bind_text(fts_phrase(self.search))
-                    .push(")");
-            }
             Driver::Search => push_like(sql, "m", self.search),
             Driver::Beginning => {
                 sql.push(" AND ");
                 push_begins(sql, sort_column(q.sort), self.search);
             }
-            Driver::Elsewhere if self.backend == Backend::Postgres => {
-                // What `push_elsewhere` reads in parts, tested row by row.
+            Driver::Elsewhere => {
+                // What `push_elsewhere` reads in parts (PostgreSQL), tested row by row.
                 self.push_search(sql, "m");
                 sql.push(" AND NOT ");
                 push_begins(sql, sort_column(q.sort), self.search);
             }
-            Driver::Elsewhere => {
-                // `"…" NOT name_key : ^"…"`: FTS5 finds a phrase at the start of a column.
-                // (Reading the matches at the second character from the indexes, as
-                // PostgreSQL does, was no faster here: 17–18 ms for "livia" against 10–17,
-                // SQLite's rows being about as cheap to read as its index entries.)
-                let phrase = fts_phrase(self.search);
-                sql.push(" AND m.id IN (SELECT rowid FROM membership_search WHERE membership_search MATCH ")
-                    .bind_text(format!("{phrase} NOT {} : ^{phrase}", output_column(q.sort)))
-                    .push(")");
-            }
+        }
+    }
+
+    /// What SQLite's search index is asked for a driver it serves.
+    fn fts_query(&self, driver: Driver) -> Option<String> {
+        if self.backend != Backend::Sqlite {
+            return None;
+        }
+        let phrase = fts_phrase(self.search);
+        match driver {
+            Driver::Search => Some(phrase),
+            // `"…" NOT name_key : ^"…"`: FTS5 finds a phrase at the start of a column.
+            // (Reading the matches at the second character from the indexes, as
+            // PostgreSQL does, was no faster here: 17–18 ms for "livia" against 10–17,
+            // SQLite's rows being about as cheap to read as its index entries.)
+            Driver::Elsewhere => Some(format!("{phrase} NOT {} : ^{phrase}", output_column(self.q.sort))),
+            _ => None,
         }
     }
 
