@@ -11,6 +11,7 @@ mod import;
 mod load;
 mod measure;
 mod partners;
+mod ssr;
 
 use clap::{Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
@@ -40,6 +41,9 @@ enum Run {
     /// A partner at scale: My deployments and the Approvals inbox with 5,000
     /// deployments, 50,000 partner memberships and 5,000 pending requests (issue 13).
     Partners(partners::PartnerArgs),
+    /// Server-side rendering of Manage Users alone, server builds taking turns, with the
+    /// server's CPU time per page beside the throughput (issue 16).
+    Ssr(ssr::SsrArgs),
     /// The export half of the bench, run as a child process so that its memory growth
     /// is its own (internal).
     #[command(hide = true)]
@@ -71,6 +75,7 @@ async fn main() {
         Some(Run::Import(args)) => import::run(args).await,
         Some(Run::Load(args)) => load::run(args).await,
         Some(Run::Partners(args)) => partners::run(args).await,
+        Some(Run::Ssr(args)) => ssr::run(args).await,
         None => measure::run(cli.args).await.map(|_| ()),
     };
     if let Err(e) = done {

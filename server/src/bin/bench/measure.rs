@@ -214,6 +214,8 @@ pub struct SsrStats {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub errors: u64,
+    /// See `WrkFigures::server_cpu_ms_per_request`.
+    pub server_cpu_ms_per_page: Option<f64>,
     pub gzip: Option<WrkFigures>,
     /// VmRSS: includes the pages of a memory-mapped SQLite file that were read.
     pub rss_idle_mb: f64,
@@ -231,6 +233,15 @@ pub struct WrkFigures {
     pub p50_ms: f64,
     pub p99_ms: f64,
     pub errors: u64,
+    /// Requests completed in the run.
+    pub requests: u64,
+    /// The server's CPU time (every thread, user and system) over the run, per request:
+    /// where a page's cost lies, the server's part apart from the database server's and
+    /// `wrk`'s, which share the machine's cores with it (two cores serve at most
+    /// `2000 / this` pages a second). It varies with the machine's speed as the
+    /// throughput does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_cpu_ms_per_request: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -970,6 +981,25 @@ pub fn proc_status(pid: u32, field: &str) -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 
+/// The CPU time a process has used so far (all its threads, user and system), in seconds.
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name, which is in parentheses and may hold spaces:
+    // utime and stime are the 14th and 15th of the line, the 12th and 13th after it.
+    let fields: Vec<&str> = text.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    Some(ticks as f64 / clock_ticks_per_second())
+}
+
+fn clock_ticks_per_second() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
 pub fn kib_to_mb(kib: u64) -> f64 {
     (kib as f64 / 1024.0 * 10.0).round() / 10.0
 }
@@ -1050,8 +1080,9 @@ async fn ssr(args: &BenchArgs, url: &str, account: i64) -> anyhow::Result<Option
     let anon_idle_kb = proc_status(pid, "RssAnon").unwrap_or(0);
     let target = format!("http://{addr}/accounts/{account}/users");
 
-    let plain = wrk(args, &target, &cookie, pid, false).await?;
-    let gzip = wrk(args, &target, &cookie, pid, true).await?;
+    let (seconds, connections) = (args.wrk_seconds, args.wrk_connections);
+    let plain = wrk(seconds, connections, &target, &cookie, pid, false).await?;
+    let gzip = wrk(seconds, connections, &target, &cookie, pid, true).await?;
     let hwm = proc_status(pid, "VmHWM").unwrap_or(0);
     drop(server);
     let stats = SsrStats {
@@ -1062,6 +1093,7 @@ async fn ssr(args: &BenchArgs, url: &str, account: i64) -> anyhow::Result<Option
         p50_ms: plain.0.p50_ms,
         p99_ms: plain.0.p99_ms,
         errors: plain.0.errors,
+        server_cpu_ms_per_page: plain.0.server_cpu_ms_per_request,
         gzip: Some(gzip.0),
         rss_idle_mb: kib_to_mb(rss_idle_kb),
         rss_load_max_mb: kib_to_mb(plain.1.max(gzip.1)),
@@ -1071,15 +1103,18 @@ async fn ssr(args: &BenchArgs, url: &str, account: i64) -> anyhow::Result<Option
         page_bytes: page,
     };
     println!(
-        "   SSR {}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors; with gzip {:.0} req/s, p99 {:.2} ms; \
+        "   SSR {}: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, {} errors, server CPU {:.2} ms a page; \
+         with gzip {:.0} req/s, p99 {:.2} ms, CPU {:.2} ms; \
          RSS idle {:.0} MB (anon {:.0}), under load {:.0} MB (anon {:.0}); page {} bytes",
         stats.url,
         stats.requests_per_sec,
         stats.p50_ms,
         stats.p99_ms,
         stats.errors,
+        plain.0.server_cpu_ms_per_request.unwrap_or(f64::NAN),
         gzip.0.requests_per_sec,
         gzip.0.p99_ms,
+        gzip.0.server_cpu_ms_per_request.unwrap_or(f64::NAN),
         stats.rss_idle_mb,
         stats.anon_idle_mb,
         stats.rss_load_max_mb,
@@ -1091,15 +1126,16 @@ async fn ssr(args: &BenchArgs, url: &str, account: i64) -> anyhow::Result<Option
 
 /// One wrk run; returns its figures and the server's largest VmRSS and RssAnon (kB)
 /// seen meanwhile.
-async fn wrk(
-    args: &BenchArgs,
+pub async fn wrk(
+    seconds: u64,
+    connections: u32,
     url: &str,
     cookie: &str,
     pid: u32,
     gzip: bool,
 ) -> anyhow::Result<(WrkFigures, u64, u64)> {
     let mut cmd = Command::new("wrk");
-    cmd.args(["-t2", &format!("-c{}", args.wrk_connections), &format!("-d{}s", args.wrk_seconds), "--latency"]);
+    cmd.args(["-t2", &format!("-c{connections}"), &format!("-d{seconds}s"), "--latency"]);
     cmd.args(["-H", &format!("Cookie: {cookie}")]);
     if gzip {
         cmd.args(["-H", "Accept-Encoding: gzip"]);
@@ -1117,15 +1153,25 @@ async fn wrk(
             }
         }
     });
-    let limit = Duration::from_secs(args.wrk_seconds + 30);
+    let limit = Duration::from_secs(seconds + 30);
+    let cpu_before = cpu_seconds(pid);
     let output = tokio::task::spawn_blocking(move || output_within(cmd, limit)).await?.context("wrk")?;
+    let cpu_after = cpu_seconds(pid);
     sampler.abort();
     let sampled = (max_rss.load(Ordering::Relaxed), max_anon.load(Ordering::Relaxed));
     let text = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
         bail!("wrk failed: {}{}", text, String::from_utf8_lossy(&output.stderr));
     }
-    Ok((parse_wrk(&text)?, sampled.0, sampled.1))
+    let mut figures = parse_wrk(&text)?;
+    figures.server_cpu_ms_per_request = cpu_per_request(cpu_before, cpu_after, figures.requests);
+    Ok((figures, sampled.0, sampled.1))
+}
+
+/// Milliseconds of CPU per request between two readings of `cpu_seconds`.
+pub fn cpu_per_request(before: Option<f64>, after: Option<f64>, requests: u64) -> Option<f64> {
+    let used = after? - before?;
+    (requests > 0).then(|| used * 1000.0 / requests as f64)
 }
 
 pub fn parse_wrk(text: &str) -> anyhow::Result<WrkFigures> {
@@ -1141,7 +1187,20 @@ pub fn parse_wrk(text: &str) -> anyhow::Result<WrkFigures> {
         .find_map(|l| l.trim().strip_prefix("Socket errors:"))
         .map(|v| v.split(',').filter_map(|p| p.split_whitespace().last()?.parse::<u64>().ok()).sum())
         .unwrap_or(0);
-    Ok(WrkFigures { requests_per_sec: rps, p50_ms: p50, p99_ms: p99, errors: non2xx + socket })
+    // "  13720 requests in 10.01s, 474.03MB read"
+    let requests = text
+        .lines()
+        .find_map(|l| l.trim().split_once(" requests in "))
+        .and_then(|(n, _)| n.trim().parse().ok())
+        .unwrap_or(0);
+    Ok(WrkFigures {
+        requests_per_sec: rps,
+        p50_ms: p50,
+        p99_ms: p99,
+        errors: non2xx + socket,
+        requests,
+        server_cpu_ms_per_request: None,
+    })
 }
 
 /// wrk's durations: `812.00us`, `1.23ms`, `2.01s`, in milliseconds.
@@ -1186,7 +1245,7 @@ fn sign_in_form() -> String {
 }
 
 /// Gives `BENCH_ADMIN` the demo password if the database predates demo passwords.
-async fn ensure_password(db: &Db) -> anyhow::Result<()> {
+pub async fn ensure_password(db: &Db) -> anyhow::Result<()> {
     let missing: Option<(i64,)> = db
         .fetch_optional(&sql!("SELECT id FROM people WHERE email_key = $1 AND password_hash IS NULL", BENCH_ADMIN))
         .await?;
@@ -1367,6 +1426,19 @@ mod tests {
         assert_eq!(w.p50_ms, 3.21);
         assert_eq!(w.p99_ms, 1020.0);
         assert_eq!(w.errors, 7);
+        assert_eq!(w.requests, 30000);
+    }
+
+    #[test]
+    fn this_process_has_used_cpu_time() {
+        let spin = std::time::Instant::now();
+        while spin.elapsed() < Duration::from_millis(50) {
+            std::hint::black_box(0);
+        }
+        let used = cpu_seconds(std::process::id()).unwrap();
+        assert!(used >= 0.03 && used < 600.0, "{used} s");
+        assert_eq!(cpu_per_request(Some(1.0), Some(3.0), 4000), Some(0.5));
+        assert_eq!(cpu_per_request(Some(1.0), Some(3.0), 0), None);
     }
 
     #[test]

@@ -1,0 +1,135 @@
+//! `bench ssr`: server-side rendering of Manage Users alone, to compare server builds
+//! (issue 16). Two `wrk` runs of one build on this machine can differ by a quarter, with
+//! the machine's speed, so the builds take turns, several rounds each, and are compared
+//! by their medians. Beside the throughput each run gives the server's CPU time per page,
+//! which tells the server's share of a page from the database server's.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use app::backend::db::Db;
+use app::sql;
+use serde::Serialize;
+
+use crate::http;
+use crate::measure::{self, Backend, WrkFigures};
+
+#[derive(clap::Args)]
+pub struct SsrArgs {
+    /// Members of the large account.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub members: usize,
+    /// Databases to render from.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Backend::Sqlite, Backend::Postgres])]
+    pub backends: Vec<Backend>,
+    #[arg(long, env = "ROSTER_BENCH_POSTGRES_URL", default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    pub postgres_url: String,
+    /// Server binaries to compare; each round runs each of them once, in this order.
+    #[arg(long, value_delimiter = ',', default_value = "target/release/server")]
+    pub servers: Vec<PathBuf>,
+    /// Rounds.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
+    /// Seconds of each `wrk` run.
+    #[arg(long, default_value_t = 10)]
+    pub seconds: u64,
+    /// `wrk` connections.
+    #[arg(long, default_value_t = 32)]
+    pub connections: u32,
+    /// Directory of the SQLite databases and of the results (`ssr.json`).
+    #[arg(long, default_value = "bench")]
+    pub dir: PathBuf,
+}
+
+#[derive(Serialize)]
+struct SsrRun {
+    backend: &'static str,
+    server: String,
+    round: usize,
+    #[serde(flatten)]
+    figures: WrkFigures,
+}
+
+pub async fn run(args: SsrArgs) -> anyhow::Result<()> {
+    if Command::new("wrk").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_err() {
+        bail!("wrk is not installed");
+    }
+    if let Some(missing) = args.servers.iter().find(|s| !s.exists()) {
+        bail!("no server binary at {} (cargo build --release -p server)", missing.display());
+    }
+    let mut runs = Vec::new();
+    for &backend in &args.backends {
+        println!("== SSR Manage Users: {} members, {} ({} s a run)", args.members, backend.name(), args.seconds);
+        let (db, url, _) = measure::prepare(&args.dir, &args.postgres_url, false, backend, args.members).await?;
+        let account = bench_account(&db).await;
+        db.close().await;
+        let account = account?;
+        for round in 1..=args.rounds {
+            for server in &args.servers {
+                let figures = render(&args, server, &url, account).await?;
+                println!(
+                    "   round {round} {:<40} {:>6.0} req/s, p50 {:>6.2} ms, p99 {:>6.2} ms, {} errors, \
+                     server CPU {:.3} ms a page",
+                    server.display(),
+                    figures.requests_per_sec,
+                    figures.p50_ms,
+                    figures.p99_ms,
+                    figures.errors,
+                    figures.server_cpu_ms_per_request.unwrap_or(f64::NAN)
+                );
+                runs.push(SsrRun { backend: backend.name(), server: server.display().to_string(), round, figures });
+            }
+        }
+        for server in &args.servers {
+            let name = server.display().to_string();
+            let mine: Vec<&SsrRun> = runs.iter().filter(|r| r.backend == backend.name() && r.server == name).collect();
+            let median = |f: fn(&WrkFigures) -> f64| {
+                let mut v: Vec<f64> = mine.iter().map(|r| f(&r.figures)).filter(|x| x.is_finite()).collect();
+                v.sort_by(f64::total_cmp);
+                v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+            };
+            println!(
+                "   median of {} {:<32} {:>6.0} req/s, p99 {:>6.2} ms, server CPU {:.3} ms a page",
+                mine.len(),
+                name,
+                median(|f| f.requests_per_sec),
+                median(|f| f.p99_ms),
+                median(|f| f.server_cpu_ms_per_request.unwrap_or(f64::NAN))
+            );
+        }
+    }
+    let out = args.dir.join("ssr.json");
+    std::fs::write(&out, serde_json::to_string_pretty(&runs)?).with_context(|| format!("writing {}", out.display()))?;
+    println!("results: {}", out.display());
+    let errors: u64 = runs.iter().map(|r| r.figures.errors).sum();
+    if errors > 0 {
+        bail!("{errors} requests failed");
+    }
+    Ok(())
+}
+
+async fn bench_account(db: &Db) -> anyhow::Result<i64> {
+    measure::ensure_password(db).await?;
+    Ok(db.scalar::<i64>(&sql!("SELECT id FROM accounts WHERE name = 'Northwind Production'")).await?)
+}
+
+/// One `wrk` run against a fresh server, signed in as the account's administrator,
+/// after twenty pages to warm it up.
+async fn render(args: &SsrArgs, bin: &std::path::Path, url: &str, account: i64) -> anyhow::Result<WrkFigures> {
+    let server = measure::Server::start(bin, url, "warn").await?;
+    let (addr, pid) = (server.addr, server.pid());
+    let path = format!("/accounts/{account}/users");
+    let cookie = http::sign_in(addr, measure::BENCH_ADMIN, None).await;
+    for _ in 0..20 {
+        let reply = http::send(addr, &format!("GET {path}"), Some(&cookie)).await;
+        if reply.status != 200 {
+            bail!("the Manage Users page answered {}", reply.status);
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let target = format!("http://{addr}{path}");
+    let (figures, ..) = measure::wrk(args.seconds, args.connections, &target, &cookie, pid, false).await?;
+    Ok(figures)
+}
