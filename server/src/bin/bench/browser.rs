@@ -25,14 +25,8 @@ use crate::measure::{self, Backend, Target};
 
 #[derive(clap::Args)]
 pub struct BrowserArgs {
-    /// Members of the large account.
-    #[arg(long, default_value_t = 1_000_000)]
-    pub members: usize,
-    /// Databases to measure against.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Backend::Sqlite, Backend::Postgres])]
-    pub backends: Vec<Backend>,
-    #[arg(long, env = "ROSTER_BENCH_POSTGRES_URL", default_value = "postgres://postgres@127.0.0.1:5432/test")]
-    pub postgres_url: String,
+    #[command(flatten)]
+    pub on: measure::LargeAccount,
     /// Timed repetitions of each interaction (after one warm-up).
     #[arg(long, default_value_t = 30)]
     pub repetitions: u32,
@@ -81,8 +75,8 @@ struct BrowserResults {
 
 pub async fn run(mut args: BrowserArgs) -> anyhow::Result<()> {
     if args.smoke {
-        args.members = 10_000;
-        args.backends = vec![Backend::Sqlite];
+        args.on.members = 10_000;
+        args.on.backends = vec![Backend::Sqlite];
         args.repetitions = args.repetitions.min(5);
         args.lighthouse_timeout = args.lighthouse_timeout.min(60);
         if args.server_bin == Path::new("target/release/server") {
@@ -125,17 +119,17 @@ pub async fn run(mut args: BrowserArgs) -> anyhow::Result<()> {
     if !args.server_bin.to_string_lossy().contains("release") {
         results.notes.push("a dev server and, likely, a dev build of the site: not representative".into());
     }
-    for &backend in &args.backends {
-        println!("== browser: {} members, {}", args.members, backend.name());
-        let (db, url, _) = measure::prepare(&args.dir, &args.postgres_url, false, backend, args.members).await?;
+    for &backend in &args.on.backends {
+        println!("== browser: {} members, {}", args.on.members, backend.name());
+        let (db, url, _) = measure::prepare(&args.dir, &args.on.postgres_url, false, backend, args.on.members).await?;
         let account = db.scalar::<i64>(&sql!("SELECT id FROM accounts WHERE name = 'Northwind Production'")).await;
         db.close().await;
         let mut run = measure_one(&args, &url, account?).await?;
         if let Value::Object(map) = &mut run {
             map.insert("backend".into(), Value::from(backend.name()));
-            map.insert("members".into(), Value::from(args.members));
+            map.insert("members".into(), Value::from(args.on.members));
         }
-        results.targets.extend(targets(&run, backend, args.members));
+        results.targets.extend(targets(&run, backend, args.on.members));
         results.runs.push(run);
     }
     print_table(&results);

@@ -22,14 +22,8 @@ use crate::measure::{self, Backend};
 
 #[derive(clap::Args)]
 pub struct LoadArgs {
-    /// Members of the large account.
-    #[arg(long, default_value_t = 1_000_000)]
-    pub members: usize,
-    /// Databases to load.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Backend::Sqlite, Backend::Postgres])]
-    pub backends: Vec<Backend>,
-    #[arg(long, env = "ROSTER_BENCH_POSTGRES_URL", default_value = "postgres://postgres@127.0.0.1:5432/test")]
-    pub postgres_url: String,
+    #[command(flatten)]
+    pub on: measure::LargeAccount,
     /// Seconds of the run.
     #[arg(long, default_value_t = 60)]
     pub seconds: u64,
@@ -163,7 +157,7 @@ end
 
 pub async fn run(mut args: LoadArgs) -> anyhow::Result<()> {
     if args.smoke {
-        args.members = 10_000;
+        args.on.members = 10_000;
         args.seconds = 5;
         args.connections = 16;
         if args.server_bin == std::path::Path::new("target/release/server") {
@@ -177,9 +171,9 @@ pub async fn run(mut args: LoadArgs) -> anyhow::Result<()> {
         bail!("no server binary at {} (cargo build --release -p server)", args.server_bin.display());
     }
     let mut runs = Vec::new();
-    for &backend in &args.backends {
-        println!("== load: {} members, {} ({} s)", args.members, backend.name(), args.seconds);
-        let (db, url, _) = measure::prepare(&args.dir, &args.postgres_url, false, backend, args.members).await?;
+    for &backend in &args.on.backends {
+        println!("== load: {} members, {} ({} s)", args.on.members, backend.name(), args.seconds);
+        let (db, url, _) = measure::prepare(&args.dir, &args.on.postgres_url, false, backend, args.on.members).await?;
         let run = load(&args, backend, &db, &url).await;
         db.close().await;
         let run = run?;
@@ -344,7 +338,7 @@ async fn load(args: &LoadArgs, backend: Backend, db: &Db, url: &str) -> anyhow::
     let _ = std::fs::remove_dir_all(&dir);
     Ok(LoadRun {
         backend: backend.name(),
-        members: args.members,
+        members: args.on.members,
         seconds: args.seconds,
         streams,
         rss_start_mb: measure::kib_to_mb(rss_start),

@@ -981,6 +981,19 @@ pub fn proc_status(pid: u32, field: &str) -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 
+/// The large account a subcommand runs against, and on which databases.
+#[derive(clap::Args)]
+pub struct LargeAccount {
+    /// Members of the large account.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub members: usize,
+    /// Databases to run on.
+    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Backend::Sqlite, Backend::Postgres])]
+    pub backends: Vec<Backend>,
+    #[arg(long, env = "ROSTER_BENCH_POSTGRES_URL", default_value = "postgres://postgres@127.0.0.1:5432/test")]
+    pub postgres_url: String,
+}
+
 /// The CPU time a process has used so far (all its threads, user and system), in seconds.
 pub fn cpu_seconds(pid: u32) -> Option<f64> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -1066,16 +1079,7 @@ async fn ssr(args: &BenchArgs, url: &str, account: i64) -> anyhow::Result<Option
     let server = Server::start(&args.server_bin, url, "warn").await?;
     let (addr, pid) = (server.addr, server.pid());
     let path = format!("/accounts/{account}/users");
-    let cookie = http::sign_in(addr, BENCH_ADMIN, None).await;
-    let mut page = 0;
-    for _ in 0..20 {
-        let reply = http::send(addr, &format!("GET {path}"), Some(&cookie)).await;
-        if reply.status != 200 {
-            bail!("the Manage Users page answered {}", reply.status);
-        }
-        page = reply.body.len();
-    }
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (cookie, page) = warm_up(addr, &path).await?;
     let rss_idle_kb = proc_status(pid, "VmRSS").unwrap_or(0);
     let anon_idle_kb = proc_status(pid, "RssAnon").unwrap_or(0);
     let target = format!("http://{addr}/accounts/{account}/users");
@@ -1122,6 +1126,23 @@ async fn ssr(args: &BenchArgs, url: &str, account: i64) -> anyhow::Result<Option
         stats.page_bytes
     );
     Ok(Some(stats))
+}
+
+/// Signs in as the account's administrator and renders `path` (Manage Users) twenty
+/// times, then lets the server settle for a second; returns the session cookie and the
+/// page's size.
+pub async fn warm_up(addr: SocketAddr, path: &str) -> anyhow::Result<(String, usize)> {
+    let cookie = http::sign_in(addr, BENCH_ADMIN, None).await;
+    let mut page = 0;
+    for _ in 0..20 {
+        let reply = http::send(addr, &format!("GET {path}"), Some(&cookie)).await;
+        if reply.status != 200 {
+            bail!("the Manage Users page answered {}", reply.status);
+        }
+        page = reply.body.len();
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    Ok((cookie, page))
 }
 
 /// One wrk run; returns its figures and the server's largest VmRSS and RssAnon (kB)

@@ -6,26 +6,18 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use anyhow::{bail, Context};
 use app::backend::db::Db;
 use app::sql;
 use serde::Serialize;
 
-use crate::http;
-use crate::measure::{self, Backend, WrkFigures};
+use crate::measure::{self, WrkFigures};
 
 #[derive(clap::Args)]
 pub struct SsrArgs {
-    /// Members of the large account.
-    #[arg(long, default_value_t = 1_000_000)]
-    pub members: usize,
-    /// Databases to render from.
-    #[arg(long, value_enum, value_delimiter = ',', default_values_t = [Backend::Sqlite, Backend::Postgres])]
-    pub backends: Vec<Backend>,
-    #[arg(long, env = "ROSTER_BENCH_POSTGRES_URL", default_value = "postgres://postgres@127.0.0.1:5432/test")]
-    pub postgres_url: String,
+    #[command(flatten)]
+    pub on: measure::LargeAccount,
     /// Server binaries to compare; each round runs each of them once, in this order.
     #[arg(long, value_delimiter = ',', default_value = "target/release/server")]
     pub servers: Vec<PathBuf>,
@@ -60,9 +52,9 @@ pub async fn run(args: SsrArgs) -> anyhow::Result<()> {
         bail!("no server binary at {} (cargo build --release -p server)", missing.display());
     }
     let mut runs = Vec::new();
-    for &backend in &args.backends {
-        println!("== SSR Manage Users: {} members, {} ({} s a run)", args.members, backend.name(), args.seconds);
-        let (db, url, _) = measure::prepare(&args.dir, &args.postgres_url, false, backend, args.members).await?;
+    for &backend in &args.on.backends {
+        println!("== SSR Manage Users: {} members, {} ({} s a run)", args.on.members, backend.name(), args.seconds);
+        let (db, url, _) = measure::prepare(&args.dir, &args.on.postgres_url, false, backend, args.on.members).await?;
         let account = bench_account(&db).await;
         db.close().await;
         let account = account?;
@@ -121,14 +113,7 @@ async fn render(args: &SsrArgs, bin: &std::path::Path, url: &str, account: i64) 
     let server = measure::Server::start(bin, url, "warn").await?;
     let (addr, pid) = (server.addr, server.pid());
     let path = format!("/accounts/{account}/users");
-    let cookie = http::sign_in(addr, measure::BENCH_ADMIN, None).await;
-    for _ in 0..20 {
-        let reply = http::send(addr, &format!("GET {path}"), Some(&cookie)).await;
-        if reply.status != 200 {
-            bail!("the Manage Users page answered {}", reply.status);
-        }
-    }
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (cookie, _) = measure::warm_up(addr, &path).await?;
     let target = format!("http://{addr}{path}");
     let (figures, ..) = measure::wrk(args.seconds, args.connections, &target, &cookie, pid, false).await?;
     Ok(figures)
