@@ -564,7 +564,7 @@ async fn drop_secondary(tx: &mut Tx) -> anyhow::Result<Deferred> {
     Ok(Deferred { statements: found.into_iter().map(|(_, _, sql)| sql).collect() })
 }
 
-/// Creates what `drop_secondary` dropped, and fills SQLite's search index.
+/// Creates what `drop_secondary` dropped, and fills SQLite's search indexes.
 async fn restore_secondary(tx: &mut Tx, deferred: &Deferred) -> anyhow::Result<()> {
     if let Tx::Postgres(t) = tx {
         // Index builds sort; more memory for them than the default 64 MB, for this
@@ -576,6 +576,16 @@ async fn restore_secondary(tx: &mut Tx, deferred: &Deferred) -> anyhow::Result<(
     }
     if let Tx::Sqlite(t) = tx {
         sqlx::query("INSERT INTO membership_search(membership_search) VALUES ('rebuild')").execute(&mut **t).await?;
+        // Contentless, so not rebuilt from the rows: filled from them as migration 0022 does.
+        sqlx::query("INSERT INTO membership_search_tail(membership_search_tail) VALUES ('delete-all')")
+            .execute(&mut **t)
+            .await?;
+        sqlx::query(
+            "INSERT INTO membership_search_tail(rowid, name_tail, email_tail) \
+             SELECT id, substr(name_key, 3), substr(email_key, 3) FROM memberships",
+        )
+        .execute(&mut **t)
+        .await?;
     }
     Ok(())
 }

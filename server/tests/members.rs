@@ -61,6 +61,27 @@ async fn expected(db: &Db, account: i64, status: &str, sort: SortKey, dir: SortD
     on_db!(db, pool => sqlx::query_scalar::<_, i64>(&sql).bind(account).bind(status).fetch_all(pool).await.unwrap())
 }
 
+/// Search Text read apart (`Strategy::Apart`) gives, in the name and the email order,
+/// the members whose name or email holds it, as SQL finds them without an index.
+async fn apart_finds_what_holds(db: &Db, account: i64, terms: &[&str]) {
+    for term in terms {
+        for (sort, col) in [(SortKey::Name, "name_key"), (SortKey::Email, "email_key")] {
+            let q = MemberQuery { search: term.to_string(), sort, page_size: 3, ..MemberQuery::new(account) };
+            let sql = format!(
+                "SELECT id FROM memberships WHERE account_id = $1 AND status = 'active' \
+                 AND (name_key LIKE $2 OR email_key LIKE $2) ORDER BY {col}, id"
+            );
+            let want: Vec<i64> = on_db!(db, pool => sqlx::query_scalar(&sql)
+                .bind(account).bind(format!("%{term}%")).fetch_all(pool).await.unwrap());
+            assert_eq!(ids(&walk_with(db, &q, Strategy::Apart).await), want, "{term:?} by {sort:?}");
+        }
+    }
+}
+
+async fn execute(db: &Db, sql: &str) {
+    on_db!(db, pool => sqlx::query(sql).execute(pool).await.map(|_| ()).unwrap());
+}
+
 fn ids(pages: &[MemberPage]) -> Vec<i64> {
     pages.iter().flat_map(|p| p.rows.iter().map(|r| r.membership_id)).collect()
 }
@@ -278,6 +299,47 @@ backend_tests! {
                 assert_eq!(back, want, "{term:?} looking {window} ahead, backwards");
             }
         }
+    }
+
+    async fn search_text_inside_names_follows_every_change_to_them(db) {
+        // The matches away from the start of the sort column are read in parts, the last
+        // from a search index of what follows each name's and email's second character
+        // (SQLite keeps it by triggers, and the seed fills it after its bulk load).
+        seed(&db, &SeedOptions { members: 600, seed: 11, now: NOW }).await.expect("seed");
+        let account = common::account_named(&db, "Northwind Production").await;
+        let operator = common::as_operator(&db, account).await;
+        for (name, email) in [
+            ("Kim Oh", "kim.oh@northwind.example"),
+            ("Ana Olivia Reyes", "reyes@northwind.example"),
+            ("Bo Lee", "bo.livia@northwind.example"),
+        ] {
+            contacts::create_named(&db, &operator, name, email, &RoleChange::default()).await.unwrap();
+        }
+        // Seeded surnames hold "son" past their second character (Johnson, Wilson).
+        apart_finds_what_holds(&db, account, &["son", "livia", "ivianne"]).await;
+        // Kim's name gains "livia" past its second character and Ana's loses it; Bo's
+        // email loses it.
+        execute(&db, "UPDATE memberships SET name = 'Kim Olivianne', name_key = 'kim olivianne' WHERE email_key = 'kim.oh@northwind.example'").await;
+        execute(&db, "UPDATE memberships SET name = 'Ana Reyes', name_key = 'ana reyes' WHERE email_key = 'reyes@northwind.example'").await;
+        execute(&db, "UPDATE memberships SET email = 'bo.lee@northwind.example', email_key = 'bo.lee@northwind.example' WHERE email_key = 'bo.livia@northwind.example'").await;
+        apart_finds_what_holds(&db, account, &["livia", "ivianne", "reyes"]).await;
+        // A removed member is found no more, nor is its id when another member takes it.
+        let (kim, person): (i64, i64) = on_db!(&db, pool => sqlx::query_as(
+            "SELECT id, person_id FROM memberships WHERE email_key = 'kim.oh@northwind.example'")
+            .fetch_one(pool).await.unwrap());
+        execute(&db, "DELETE FROM memberships WHERE email_key = 'kim.oh@northwind.example'").await;
+        apart_finds_what_holds(&db, account, &["livia", "ivianne"]).await;
+        if let Db::Sqlite(pool) = &db {
+            let left: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM membership_search_tail WHERE membership_search_tail MATCH '\"ivianne\"'")
+                .fetch_one(pool).await.unwrap();
+            assert_eq!(left, 0, "the removed member's entry is left in SQLite's search index");
+        }
+        on_db!(&db, pool => sqlx::query(
+            "INSERT INTO memberships (id, account_id, person_id, added_at, name, name_key, email, email_key) \
+             VALUES ($1, $2, $3, 0, 'Zoe Quinn', 'zoe quinn', 'zoe@northwind.example', 'zoe@northwind.example')")
+            .bind(kim).bind(account).bind(person).execute(pool).await.map(|_| ()).unwrap());
+        apart_finds_what_holds(&db, account, &["ivianne", "quinn"]).await;
     }
 
     async fn hostile_search_text_is_just_text(db) {

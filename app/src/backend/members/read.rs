@@ -469,12 +469,16 @@ impl Plan<'_> {
             // The search index's matches, each joined to its row by rowid as it comes,
             // where `m.id IN (…)` first copied every match into a temporary index
             // ("livia", 12,378 matches: 14 against 16 ms, medians of 20 runs in `sqlite3`).
-            (Some(Driver::Search | Driver::Elsewhere), Backend::Sqlite) => {
+            (Some(Driver::Search), Backend::Sqlite) => {
                 "membership_search s CROSS JOIN memberships m NOT INDEXED ON m.id = s.rowid".to_string()
             }
             // By rowid from the ids found, not by walking an index.
             (Some(Driver::Found), Backend::Sqlite) => "memberships m NOT INDEXED".to_string(),
-            (Some(Driver::Beginning), Backend::Sqlite) => format!("memberships m INDEXED BY {}", sort_index(q.sort)),
+            // (`Elsewhere` is read in parts, `push_elsewhere`; a plan that read rows by it
+            // would walk the sort order and test them.)
+            (Some(Driver::Beginning | Driver::Elsewhere), Backend::Sqlite) => {
+                format!("memberships m INDEXED BY {}", sort_index(q.sort))
+            }
             (Some(Driver::Role), Backend::Sqlite) => "memberships m INDEXED BY memberships_by_role_bits".to_string(),
             (Some(Driver::Values), Backend::Sqlite) => {
                 let index = if q.names.is_empty() { "memberships_by_email" } else { "memberships_by_name" };
@@ -532,7 +536,8 @@ impl Plan<'_> {
     }
 
     /// The ids and sort keys (`(id, key)`, or `(id,)`) of the page's members (and one
-    /// more) by the driving filter, sorted by their sort keys alone (PostgreSQL).
+    /// more) by the driving filter, sorted by their sort keys alone (PostgreSQL, and the
+    /// parts of `Elsewhere` on either database).
     async fn collected<T: Row>(&self, db: &Db, cursor: Option<&Cursor>) -> Result<Vec<T>> {
         let Some(driver) = self.driver else { return Ok(Vec::new()) };
         let mut sql = Sql::new("WITH ");
@@ -554,51 +559,63 @@ impl Plan<'_> {
         }
         keyset::push_order(&mut sql, "d.k", "d.id", self.ascending, self.q.page_size);
         sql.refuse_nul()?;
+        // (PostgreSQL plans it for its values every time; see `list_within`.)
+        let persistent = self.backend == Backend::Sqlite;
         Ok(on_db!(db, pool => bind_args!(sqlx::query_as::<_, T>(&sql.text), &sql.args)
-            .persistent(false)
+            .persistent(persistent)
             .fetch_all(pool)
             .await?))
     }
 
-    /// `RECURSIVE …, d AS MATERIALIZED (…)`: the members with Search Text anywhere but at
-    /// the beginning of the sort column (PostgreSQL), as `(id, k)`. Most such matches of
-    /// a string from inside a first name ("livia": every Olivia) are at a column's second
-    /// character, and those are, for each first character, one range of the column's
-    /// index, which carries the other column and the role too: they are read from the
-    /// index alone (11,763 matches of "livia" in 3 ms, where reading their rows took 11).
-    /// The trigram indexes of what follows the second character (migration 0021) find
-    /// the rest, whose rows are read. Each part leaves out what the ones before it found,
-    /// so no member is listed twice and nothing needs de-duplicating.
+    /// `RECURSIVE …, d AS (…)`: the members with Search Text anywhere but at
+    /// the beginning of the sort column, as `(id, k)`. Most such matches of a string from
+    /// inside a first name ("livia": every Olivia) are at a column's second character,
+    /// and those are, for each first character, one range of the column's index, which
+    /// carries the other column and the role too: they are read from the index alone
+    /// (PostgreSQL: 11,763 matches of "livia" in 3 ms, where reading their rows took 11;
+    /// SQLite: 4–5 ms in all, where its search index's matches and their rows took 15).
+    /// The trigram indexes of what follows the second character (migrations 0021 and
+    /// 0022) find the rest, whose rows are read. Each part leaves out what the ones
+    /// before it found, so no member is listed twice and nothing needs de-duplicating.
     fn push_elsewhere(&self, sql: &mut Sql) {
         let (col, other) = match self.q.sort {
-            SortKey::Email => ("m.email_key", "m.name_key"),
-            _ => ("m.name_key", "m.email_key"),
+            SortKey::Email => (Column::Email, Column::Name),
+            _ => (Column::Name, Column::Email),
         };
         sql.push("RECURSIVE ");
-        self.push_first_characters(sql, "firsts", col);
+        self.push_first_characters(sql, col);
         sql.push(", ");
-        self.push_first_characters(sql, "other_firsts", other);
-        sql.push(", d AS MATERIALIZED (");
+        self.push_first_characters(sql, other);
+        // PostgreSQL is kept from planning the parts with the sort that follows; SQLite,
+        // told each part's index, reads them into that sort as they come (3 ms for
+        // "livia", 6.5 when they were first stored apart).
+        sql.push(match self.backend {
+            Backend::Postgres => ", d AS MATERIALIZED (",
+            Backend::Sqlite => ", d AS (",
+        });
         let parts = [Place::Second(col), Place::Begins(other), Place::Second(other), Place::Tail];
         for (i, part) in parts.iter().enumerate() {
             if i > 0 {
                 sql.push(" UNION ALL ");
             }
-            sql.push(&format!("SELECT m.id, {col} AS k FROM "));
-            if let Place::Second(c) = part {
-                let firsts = if *c == col { "firsts" } else { "other_firsts" };
-                sql.push(&format!("{firsts} f CROSS JOIN memberships m WHERE "));
-                self.push_view(sql);
-                sql.push(&format!(" AND {c} >= f.c || ")).bind_text(self.search);
-                match prefix_end(self.search) {
-                    Some(end) => sql.push(&format!(" AND {c} < f.c || ")).bind_text(end),
-                    None => sql.push(&format!(" AND substr({c}, 1, 1) = f.c")),
-                };
-            } else {
-                sql.push("memberships m WHERE ");
-                self.push_view(sql);
-                sql.push(" AND ");
-                part.push(sql, self.search);
+            sql.push(&format!("SELECT m.id, {} AS k FROM {} WHERE ", col.key(), self.place_from(part)));
+            self.push_view(sql);
+            match part {
+                Place::Second(c) => {
+                    let c = c.key();
+                    sql.push(&format!(" AND {c} >= f.c || ")).bind_text(self.search);
+                    match prefix_end(self.search) {
+                        Some(end) => sql.push(&format!(" AND {c} < f.c || ")).bind_text(end),
+                        None => sql.push(&format!(" AND substr({c}, 1, 1) = f.c")),
+                    };
+                }
+                Place::Tail if self.backend == Backend::Sqlite => {
+                    sql.push(" AND t.membership_search_tail MATCH ").bind_text(fts_phrase(self.search));
+                }
+                _ => {
+                    sql.push(" AND ");
+                    part.push(sql, self.search);
+                }
             }
             for found in std::iter::once(&Place::Begins(col)).chain(&parts[..i]) {
                 sql.push(" AND NOT ");
@@ -609,28 +626,47 @@ impl Plan<'_> {
         sql.push(")");
     }
 
-    /// `<name>(c) AS (…)`: the first characters of `col`'s keys in the view, in order,
-    /// one index seek each (a skip scan: 23 seeks for 1,000,000 members).
-    fn push_first_characters(&self, sql: &mut Sql, name: &str, col: &str) {
+    /// What `push_elsewhere` reads a part from: the index of its column (SQLite is told
+    /// which), or the search index of what follows the second characters.
+    fn place_from(&self, part: &Place) -> String {
+        match (part, self.backend) {
+            (Place::Second(c), Backend::Sqlite) => {
+                format!("{} f CROSS JOIN memberships m INDEXED BY {}", c.firsts(), c.index())
+            }
+            (Place::Second(c), Backend::Postgres) => format!("{} f CROSS JOIN memberships m", c.firsts()),
+            (Place::Begins(c), Backend::Sqlite) => format!("memberships m INDEXED BY {}", c.index()),
+            (Place::Tail, Backend::Sqlite) => {
+                "membership_search_tail t CROSS JOIN memberships m NOT INDEXED ON m.id = t.rowid".to_string()
+            }
+            (Place::Begins(_) | Place::Tail, Backend::Postgres) => "memberships m".to_string(),
+        }
+    }
+
+    /// `<col>_firsts(c) AS (…)`: the first characters of `col`'s keys in the view, in
+    /// order, one index seek each (a skip scan: 23 seeks for 1,000,000 members).
+    fn push_first_characters(&self, sql: &mut Sql, col: Column) {
+        let (name, key) = (col.firsts(), col.key());
+        let (from, chr, code) = match self.backend {
+            Backend::Sqlite => (format!("memberships m INDEXED BY {}", col.index()), "char", "unicode"),
+            Backend::Postgres => ("memberships m".to_string(), "chr", "ascii"),
+        };
         // An empty key has no second character: it is left out.
-        sql.push(&format!("{name}(c) AS (SELECT substr(min({col}), 1, 1) FROM memberships m WHERE "));
+        sql.push(&format!("{name}(c) AS (SELECT substr(min({key}), 1, 1) FROM {from} WHERE "));
         self.push_view(sql);
-        sql.push(&format!(
-            " AND {col} > '' UNION ALL SELECT (SELECT substr(min({col}), 1, 1) FROM memberships m WHERE "
-        ));
+        sql.push(&format!(" AND {key} > '' UNION ALL SELECT (SELECT substr(min({key}), 1, 1) FROM {from} WHERE "));
         self.push_view(sql);
         // The next character: one code past this one's, over the surrogates, which are
         // no characters.
         sql.push(&format!(
-            " AND {col} >= chr(CASE WHEN ascii(f.c) = 55295 THEN 57344 ELSE ascii(f.c) + 1 END)) \
-             FROM {name} f WHERE ascii(f.c) < 1114111)"
+            " AND {key} >= {chr}(CASE WHEN {code}(f.c) = 55295 THEN 57344 ELSE {code}(f.c) + 1 END)) \
+             FROM {name} f WHERE {code}(f.c) < 1114111)"
         ));
     }
 
     /// `(id, sort key)` of the page's members (and one more) by the driving filter, in
     /// the name or email order, from the indexes where they carry what is tested.
     async fn keyed(&self, db: &Db, cursor: Option<&Cursor>) -> Result<Vec<(i64, String)>> {
-        if self.collects() {
+        if self.collects() || self.driver == Some(Driver::Elsewhere) {
             return self.collected(db, cursor).await;
         }
         let mut sql = Sql::default();
@@ -806,7 +842,7 @@ impl Plan<'_> {
                 push_begins(sql, sort_column(q.sort), self.search);
             }
             Driver::Elsewhere => {
-                // What `push_elsewhere` reads in parts (PostgreSQL), tested row by row.
+                // What `push_elsewhere` reads in parts, tested row by row.
                 self.push_search(sql, "m");
                 sql.push(" AND NOT ");
                 push_begins(sql, sort_column(q.sort), self.search);
@@ -819,16 +855,7 @@ impl Plan<'_> {
         if self.backend != Backend::Sqlite {
             return None;
         }
-        let phrase = fts_phrase(self.search);
-        match driver {
-            Driver::Search => Some(phrase),
-            // `"…" NOT name_key : ^"…"`: FTS5 finds a phrase at the start of a column.
-            // (Reading the matches at the second character from the indexes, as
-            // PostgreSQL does, was no faster here: 17–18 ms for "livia" against 10–17,
-            // SQLite's rows being about as cheap to read as its index entries.)
-            Driver::Elsewhere => Some(format!("{phrase} NOT {} : ^{phrase}", output_column(self.q.sort))),
-            _ => None,
-        }
+        (driver == Driver::Search).then(|| fts_phrase(self.search))
     }
 
     /// ` AND <Search Text>` over the rows of `alias`, when there is one.
@@ -887,22 +914,54 @@ fn push_like(sql: &mut Sql, alias: &str, search: &str) {
 const NAME_TAIL: &str = "substr(m.name_key, 3)";
 const EMAIL_TAIL: &str = "substr(m.email_key, 3)";
 
+/// A column Search Text looks at, as `Plan::push_elsewhere` reads it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Name,
+    Email,
+}
+
+impl Column {
+    fn key(self) -> &'static str {
+        match self {
+            Column::Name => "m.name_key",
+            Column::Email => "m.email_key",
+        }
+    }
+
+    /// Its index, which carries the other column and the role bits too.
+    fn index(self) -> &'static str {
+        match self {
+            Column::Name => sort_index(SortKey::Name),
+            Column::Email => sort_index(SortKey::Email),
+        }
+    }
+
+    /// The name of its first characters' table (`Plan::push_first_characters`).
+    fn firsts(self) -> &'static str {
+        match self {
+            Column::Name => "name_firsts",
+            Column::Email => "email_firsts",
+        }
+    }
+}
+
 /// Where in a member's name or email Search Text is found (`Plan::push_elsewhere`).
-enum Place<'a> {
+enum Place {
     /// At the beginning of the column.
-    Begins(&'a str),
+    Begins(Column),
     /// At the column's second character.
-    Second(&'a str),
+    Second(Column),
     /// Past the second character of the name or the email.
     Tail,
 }
 
-impl Place<'_> {
+impl Place {
     /// `(…)`: whether a row's Search Text is found there.
     fn push(&self, sql: &mut Sql, search: &str) {
         match self {
-            Place::Begins(col) => push_begins(sql, col, search),
-            Place::Second(col) => push_begins(sql, &format!("substr({col}, 2)"), search),
+            Place::Begins(col) => push_begins(sql, col.key(), search),
+            Place::Second(col) => push_begins(sql, &format!("substr({}, 2)", col.key()), search),
             Place::Tail => push_like_pair(sql, NAME_TAIL, EMAIL_TAIL, search),
         }
     }
