@@ -6,7 +6,7 @@ use app::backend::members::read::Strategy;
 use app::backend::{accounts, contacts, members, Db};
 use app::error::AppError;
 use app::model::{MemberPage, MemberQuery, MemberStatus, PageCursor, RoleChange, SortColumn, SortDir, SortKey};
-use app::on_db;
+use app::{on_db, sql};
 use server::seed::{seed, SeedOptions};
 
 const NOW: i64 = 1_780_000_000 - 1_780_000_000 % 86_400;
@@ -76,10 +76,6 @@ async fn apart_finds_what_holds(db: &Db, account: i64, terms: &[&str]) {
             assert_eq!(ids(&walk_with(db, &q, Strategy::Apart).await), want, "{term:?} by {sort:?}");
         }
     }
-}
-
-async fn execute(db: &Db, sql: &str) {
-    on_db!(db, pool => sqlx::query(sql).execute(pool).await.map(|_| ()).unwrap());
 }
 
 fn ids(pages: &[MemberPage]) -> Vec<i64> {
@@ -319,26 +315,34 @@ backend_tests! {
         apart_finds_what_holds(&db, account, &["son", "livia", "ivianne"]).await;
         // Kim's name gains "livia" past its second character and Ana's loses it; Bo's
         // email loses it.
-        execute(&db, "UPDATE memberships SET name = 'Kim Olivianne', name_key = 'kim olivianne' WHERE email_key = 'kim.oh@northwind.example'").await;
-        execute(&db, "UPDATE memberships SET name = 'Ana Reyes', name_key = 'ana reyes' WHERE email_key = 'reyes@northwind.example'").await;
-        execute(&db, "UPDATE memberships SET email = 'bo.lee@northwind.example', email_key = 'bo.lee@northwind.example' WHERE email_key = 'bo.livia@northwind.example'").await;
+        db.execute(&sql!("UPDATE memberships SET name = 'Kim Olivianne', name_key = 'kim olivianne' WHERE email_key = 'kim.oh@northwind.example'")).await.unwrap();
+        db.execute(&sql!("UPDATE memberships SET name = 'Ana Reyes', name_key = 'ana reyes' WHERE email_key = 'reyes@northwind.example'")).await.unwrap();
+        db.execute(&sql!("UPDATE memberships SET email = 'bo.lee@northwind.example', email_key = 'bo.lee@northwind.example' WHERE email_key = 'bo.livia@northwind.example'")).await.unwrap();
         apart_finds_what_holds(&db, account, &["livia", "ivianne", "reyes"]).await;
         // A removed member is found no more, nor is its id when another member takes it.
-        let (kim, person): (i64, i64) = on_db!(&db, pool => sqlx::query_as(
-            "SELECT id, person_id FROM memberships WHERE email_key = 'kim.oh@northwind.example'")
-            .fetch_one(pool).await.unwrap());
-        execute(&db, "DELETE FROM memberships WHERE email_key = 'kim.oh@northwind.example'").await;
+        let (kim, person): (i64, i64) = db
+            .fetch_optional(&sql!("SELECT id, person_id FROM memberships WHERE email_key = 'kim.oh@northwind.example'"))
+            .await
+            .unwrap()
+            .unwrap();
+        db.execute(&sql!("DELETE FROM memberships WHERE email_key = 'kim.oh@northwind.example'")).await.unwrap();
         apart_finds_what_holds(&db, account, &["livia", "ivianne"]).await;
-        if let Db::Sqlite(pool) = &db {
-            let left: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM membership_search_tail WHERE membership_search_tail MATCH '\"ivianne\"'")
-                .fetch_one(pool).await.unwrap();
+        if let Db::Sqlite(_) = &db {
+            let left: i64 = db
+                .scalar(&sql!("SELECT COUNT(*) FROM membership_search_tail WHERE membership_search_tail MATCH '\"ivianne\"'"))
+                .await
+                .unwrap();
             assert_eq!(left, 0, "the removed member's entry is left in SQLite's search index");
         }
-        on_db!(&db, pool => sqlx::query(
+        db.execute(&sql!(
             "INSERT INTO memberships (id, account_id, person_id, added_at, name, name_key, email, email_key) \
-             VALUES ($1, $2, $3, 0, 'Zoe Quinn', 'zoe quinn', 'zoe@northwind.example', 'zoe@northwind.example')")
-            .bind(kim).bind(account).bind(person).execute(pool).await.map(|_| ()).unwrap());
+             VALUES ($1, $2, $3, 0, 'Zoe Quinn', 'zoe quinn', 'zoe@northwind.example', 'zoe@northwind.example')",
+            kim,
+            account,
+            person
+        ))
+        .await
+        .unwrap();
         apart_finds_what_holds(&db, account, &["ivianne", "quinn"]).await;
     }
 
