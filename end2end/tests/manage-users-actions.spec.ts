@@ -128,6 +128,35 @@ test('Update roles from the Actions menu, by keyboard', async ({ page }) => {
   await expect.poll(async () => Number((await tableRows(page))[0][2])).toBe(before + 1);
 });
 
+test('the Actions menu wraps with the arrows, goes to its ends with Home and End, and is open on one row at a time', async ({ page }) => {
+  await open(page);
+  const rows = page.getByRole('table').getByRole('row');
+  // A row below the first row's open menu, which covers the next few.
+  await expect.poll(() => rows.count()).toBeGreaterThan(6);
+  const [first, second] = [rows.nth(1), rows.last()];
+  const firstMenu = first.getByRole('menu');
+  await first.getByRole('button', { name: /^Actions for / }).focus();
+  await page.keyboard.press('ArrowUp');
+  await expect(firstMenu.getByRole('menuitem', { name: 'Remove' })).toBeFocused();
+  await page.keyboard.press('ArrowDown');
+  await expect(firstMenu.getByRole('menuitem', { name: 'Update' })).toBeFocused();
+  await page.keyboard.press('End');
+  await expect(firstMenu.getByRole('menuitem', { name: 'Remove' })).toBeFocused();
+  await page.keyboard.press('Home');
+  await expect(firstMenu.getByRole('menuitem', { name: 'Update' })).toBeFocused();
+  await page.keyboard.press('ArrowUp');
+  await expect(firstMenu.getByRole('menuitem', { name: 'Remove' })).toBeFocused();
+  const secondButton = second.getByRole('button', { name: /^Actions for / });
+  await secondButton.click();
+  await expect(second.getByRole('menu')).toBeVisible();
+  await expect(firstMenu).toHaveCount(0);
+  await expect(secondButton).toHaveAttribute('aria-expanded', 'true');
+  await expect(page.getByRole('menu')).toHaveCount(1);
+  await page.getByRole('heading', { level: 1 }).click();
+  await expect(page.getByRole('menu')).toHaveCount(0);
+  await expect(secondButton).toHaveAttribute('aria-expanded', 'false');
+});
+
 test('Remove asks with the exact confirmation, then the member is gone', async ({ page }) => {
   await open(page, '?sort=email&dir=desc');
   const [victim, email] = (await tableRows(page))[0];

@@ -81,6 +81,7 @@ pub fn ManageUsers() -> impl IntoView {
     let ui = ManageUsersUi {
         query,
         dialog: RwSignal::new(None),
+        menu: RwSignal::new(None),
         selected: RwSignal::new(BTreeSet::new()),
         all_matching: RwSignal::new(false),
         refresh: Callback::new(move |_| {

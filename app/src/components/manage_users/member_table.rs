@@ -1,7 +1,7 @@
 use leptos::prelude::*;
 
 use super::column_filter::ColumnFilter;
-use super::row_actions::RowActions;
+use super::row_actions::row_actions;
 use super::state::{use_ui, DialogKind};
 use crate::components::table::sort_header::SortHeader;
 use crate::components::toast::use_toasts;
@@ -112,7 +112,7 @@ pub fn MemberTable(query: MemberQuery, page: MemberPage, caption: String) -> imp
                         </button>
                     </td>
                     <td class="actions">
-                        <RowActions membership=id name=name active=active_login/>
+                        {row_actions(ui, id, name, active_login)}
                     </td>
                 </tr>
             }

@@ -1,145 +1,161 @@
-use leptos::html::{Button, Div};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::state::{use_ui, DialogKind};
+use super::state::{DialogKind, ManageUsersUi};
 
 /// The ⋯ Actions menu of a row: a menu button with arrow-key navigation, Escape to
 /// close, and focus back on the button.
-#[component]
-pub fn RowActions(membership: i64, name: String, active: bool) -> impl IntoView {
-    let ui = use_ui();
-    let open = RwSignal::new(false);
-    let wrapper = NodeRef::<Div>::new();
-    let button = NodeRef::<Button>::new();
+///
+/// A plain function of the table's shared state rather than a component with signals
+/// and element references of its own: a page renders one per row, and on the server
+/// each row's reactive state was a fair part of what a page of rows cost.
+pub fn row_actions(ui: ManageUsersUi, membership: i64, name: String, active: bool) -> impl IntoView {
+    let button_id = format!("actions-{membership}");
+    let menu_id = format!("actions-menu-{membership}");
+    let is_open = move || ui.menu.get() == Some(membership);
 
-    let items = move || -> Vec<web_sys::HtmlElement> {
-        let Some(w) = wrapper.get_untracked() else { return Vec::new() };
-        let Ok(list) = w.query_selector_all("[role=menuitem]") else { return Vec::new() };
-        (0..list.length())
-            .filter_map(|i| list.item(i))
-            .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
-            .collect()
-    };
-    let focus_item = move |index: i32| {
-        let all = items();
-        if all.is_empty() {
-            return;
-        }
-        let n = all.len() as i32;
-        let _ = all[index.rem_euclid(n) as usize].focus();
-    };
-    let current = move || -> i32 {
-        let active = document().active_element();
-        items()
-            .iter()
-            .position(|e| active.as_ref().is_some_and(|a| a == e.unchecked_ref::<web_sys::Element>()))
-            .map(|p| p as i32)
-            .unwrap_or(-1)
-    };
-    let show = move |focus_last: bool| {
-        open.set(true);
-        // Focus once the items are in the DOM.
-        request_animation_frame(move || focus_item(if focus_last { -1 } else { 0 }));
-    };
-    let hide = move |refocus: bool| {
-        open.set(false);
-        if refocus {
-            if let Some(b) = button.get_untracked() {
-                let _ = b.focus();
+    let focus_item = {
+        let menu_id = menu_id.clone();
+        move |index: i32| {
+            let items = menu_items(document().get_element_by_id(&menu_id));
+            if !items.is_empty() {
+                let n = items.len() as i32;
+                let _ = items[index.rem_euclid(n) as usize].focus();
             }
         }
     };
-    let on_button_key = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
-        "ArrowDown" | "Enter" | " " => {
-            ev.prevent_default();
-            show(false);
+    let show = {
+        let focus_item = focus_item.clone();
+        move |focus_last: bool| {
+            ui.menu.set(Some(membership));
+            let focus_item = focus_item.clone();
+            // Focus once the items are in the DOM.
+            request_animation_frame(move || focus_item(if focus_last { -1 } else { 0 }));
         }
-        "ArrowUp" => {
-            ev.prevent_default();
-            show(true);
-        }
-        _ => {}
     };
-    let on_menu_key = move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
-        "ArrowDown" => {
-            ev.prevent_default();
-            focus_item(current() + 1);
+    let hide = {
+        let button_id = button_id.clone();
+        move |refocus: bool| {
+            ui.menu.set(None);
+            if refocus {
+                if let Some(b) =
+                    document().get_element_by_id(&button_id).and_then(|b| b.dyn_into::<web_sys::HtmlElement>().ok())
+                {
+                    let _ = b.focus();
+                }
+            }
         }
-        "ArrowUp" => {
-            ev.prevent_default();
-            focus_item(current() - 1);
+    };
+    let on_button_key = {
+        let show = show.clone();
+        move |ev: leptos::ev::KeyboardEvent| match ev.key().as_str() {
+            "ArrowDown" | "Enter" | " " => {
+                ev.prevent_default();
+                show(false);
+            }
+            "ArrowUp" => {
+                ev.prevent_default();
+                show(true);
+            }
+            _ => {}
         }
-        "Home" => {
-            ev.prevent_default();
-            focus_item(0);
+    };
+    let on_click = {
+        let hide = hide.clone();
+        move |_| if ui.menu.get_untracked() == Some(membership) { hide(false) } else { show(false) }
+    };
+    let on_menu_key = move |ev: leptos::ev::KeyboardEvent| {
+        let items = menu_items(ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()));
+        let active = document().active_element();
+        let current = items
+            .iter()
+            .position(|e| active.as_ref().is_some_and(|a| a == e.unchecked_ref::<web_sys::Element>()))
+            .map_or(-1, |p| p as i32);
+        match ev.key().as_str() {
+            "ArrowDown" => {
+                ev.prevent_default();
+                focus_item(current + 1);
+            }
+            "ArrowUp" => {
+                ev.prevent_default();
+                focus_item(current - 1);
+            }
+            "Home" => {
+                ev.prevent_default();
+                focus_item(0);
+            }
+            "End" => {
+                ev.prevent_default();
+                focus_item(-1);
+            }
+            "Escape" => {
+                ev.prevent_default();
+                hide(true);
+            }
+            "Tab" => hide(false),
+            _ => {}
         }
-        "End" => {
-            ev.prevent_default();
-            focus_item(-1);
-        }
-        "Escape" => {
-            ev.prevent_default();
-            hide(true);
-        }
-        "Tab" => hide(false),
-        _ => {}
     };
     // Leaving the menu (a click elsewhere, Tab) closes it.
     let on_focus_out = move |ev: leptos::ev::FocusEvent| {
         let inside = ev
             .related_target()
             .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
-            .zip(wrapper.get_untracked())
+            .zip(ev.current_target().and_then(|w| w.dyn_into::<web_sys::Node>().ok()))
             .is_some_and(|(t, w)| w.contains(Some(&t)));
-        if !inside {
-            open.set(false);
+        if !inside && ui.menu.get_untracked() == Some(membership) {
+            ui.menu.set(None);
         }
     };
     let choose = move |d: DialogKind| {
-        open.set(false);
+        ui.menu.set(None);
         ui.open(d);
     };
     let label = format!("Actions for {name}");
-    let (n1, n2) = (name.clone(), name.clone());
-    view! {
-        <div class="menu" node_ref=wrapper on:focusout=on_focus_out>
-            <button
-                type="button"
-                class="icon"
-                node_ref=button
-                aria-haspopup="menu"
-                aria-expanded=move || open.get().to_string()
-                aria-label=label.clone()
-                on:click=move |_| if open.get_untracked() { hide(false) } else { show(false) }
-                on:keydown=on_button_key
-            >
-                "⋯"
-            </button>
-            <Show when=move || open.get()>
-                <ul role="menu" aria-label=label.clone() on:keydown=on_menu_key>
+    let menu = move || {
+        is_open().then(|| {
+            let (n1, n2) = (name.clone(), name.clone());
+            view! {
+                <ul role="menu" id=menu_id.clone() aria-label=format!("Actions for {name}") on:keydown=on_menu_key.clone()>
                     <li role="none">
                         <button type="button" role="menuitem" tabindex="-1"
                             on:click=move |_| choose(DialogKind::Update { membership })>"Update"</button>
                     </li>
                     <li role="none">
                         <button type="button" role="menuitem" tabindex="-1"
-                            on:click={
-                                let n = n1.clone();
-                                move |_| choose(DialogKind::SetActive { membership, name: n.clone(), active: !active })
-                            }>
+                            on:click=move |_| choose(DialogKind::SetActive { membership, name: n1.clone(), active: !active })>
                             {if active { "Deactivate login" } else { "Reactivate login" }}
                         </button>
                     </li>
                     <li role="none">
                         <button type="button" role="menuitem" tabindex="-1" class="danger-text"
-                            on:click={
-                                let n = n2.clone();
-                                move |_| choose(DialogKind::Remove { membership, name: n.clone() })
-                            }>"Remove"</button>
+                            on:click=move |_| choose(DialogKind::Remove { membership, name: n2.clone() })>"Remove"</button>
                     </li>
                 </ul>
-            </Show>
+            }
+        })
+    };
+    view! {
+        <div class="menu" on:focusout=on_focus_out>
+            <button
+                type="button"
+                class="icon"
+                id=button_id
+                aria-haspopup="menu"
+                aria-expanded=move || is_open().to_string()
+                aria-label=label
+                on:click=on_click
+                on:keydown=on_button_key
+            >
+                "⋯"
+            </button>
+            {menu}
         </div>
     }
+}
+
+/// The items of the menu element `menu`, in order.
+fn menu_items(menu: Option<web_sys::Element>) -> Vec<web_sys::HtmlElement> {
+    let Some(list) = menu.and_then(|m| m.query_selector_all("[role=menuitem]").ok()) else { return Vec::new() };
+    (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok()).collect()
 }

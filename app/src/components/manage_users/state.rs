@@ -26,6 +26,9 @@ pub struct ManageUsersUi {
     /// it without leaving the page.
     pub query: Memo<Option<MemberQuery>>,
     pub dialog: RwSignal<Option<DialogKind>>,
+    /// The membership whose ⋯ Actions menu is open: one at a time, so that the rows keep
+    /// no state of their own.
+    pub menu: RwSignal<Option<i64>>,
     /// Selected membership ids (on any page).
     pub selected: RwSignal<BTreeSet<i64>>,
     /// The selection is every member the view matches, not the ids above.
