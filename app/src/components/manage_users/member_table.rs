@@ -4,13 +4,14 @@ use super::column_filter::ColumnFilter;
 use super::row_actions::row_actions;
 use super::state::{use_ui, DialogKind};
 use crate::components::table::sort_header::SortHeader;
-use crate::components::toast::use_toasts;
+use crate::components::toast::{use_toasts, Toasts};
 use crate::model::{format_date, FilterColumn, MemberPage, MemberQuery, SortColumn, SortKey};
 
 /// The Manage Users table, with sortable column headers (`SortHeader`).
 #[component]
 pub fn MemberTable(query: MemberQuery, page: MemberPage, caption: String) -> impl IntoView {
     let ui = use_ui();
+    let toasts = use_toasts();
     let header = |key: SortKey| {
         let filter = match key {
             SortKey::Name => Some(FilterColumn::Name),
@@ -69,8 +70,7 @@ pub fn MemberTable(query: MemberQuery, page: MemberPage, caption: String) -> imp
             };
             let open_details = move |_| ui.open(DialogKind::Details { membership: id });
             let invite_name = r.name.clone();
-            let invite = (!r.registered)
-                .then(|| view! { <InviteToCommunity account=query.account membership=id name=invite_name/> });
+            let invite = (!r.registered).then(|| invite_to_community(toasts, query.account, id, invite_name));
             let login_label = format!("Active Login for {}", r.name);
             let toggle_name = r.name.clone();
             let active_login = query.status == crate::model::MemberStatus::Active;
@@ -91,11 +91,9 @@ pub fn MemberTable(query: MemberQuery, page: MemberPage, caption: String) -> imp
                     </td>
                     <td class="num">{r.additional_roles}</td>
                     <td>
-                        {if r.active {
-                            view! { <span class="badge ok">"Active"</span> }.into_any()
-                        } else {
-                            view! { <span class="badge muted">"Inactive"</span> }.into_any()
-                        }}
+                        <span class=if r.active { "badge ok" } else { "badge muted" }>
+                            {if r.active { "Active" } else { "Inactive" }}
+                        </span>
                     </td>
                     <td>{last}</td>
                     <td class="num">{r.cases_owned}</td>
@@ -143,10 +141,9 @@ pub fn MemberTable(query: MemberQuery, page: MemberPage, caption: String) -> imp
 
 /// "Invite to Community" (SPEC F15) in the row of a contact who has not registered: sends
 /// them an invitation for the membership they have in `account`, the account of the list
-/// that shows the row.
-#[component]
-fn InviteToCommunity(account: i64, membership: i64, name: String) -> impl IntoView {
-    let toasts = use_toasts();
+/// that shows the row. A plain function, like the rows' other parts: no component of its
+/// own to set up for each row the server renders.
+fn invite_to_community(toasts: Toasts, account: i64, membership: i64, name: String) -> impl IntoView {
     let busy = RwSignal::new(false);
     let label = format!("Invite to Community: {name}");
     let invite = move |_| {
