@@ -14,23 +14,16 @@ pub fn row_actions(ui: ManageUsersUi, membership: i64, name: String, active: boo
     let menu_id = format!("actions-menu-{membership}");
     let is_open = move || ui.menu.get() == Some(membership);
 
-    let focus_item = {
-        let menu_id = menu_id.clone();
-        move |index: i32| {
-            let items = menu_items(document().get_element_by_id(&menu_id));
-            if !items.is_empty() {
-                let n = items.len() as i32;
-                let _ = items[index.rem_euclid(n) as usize].focus();
-            }
-        }
-    };
+    let open_now = move || ui.menu.get_untracked() == Some(membership);
     let show = {
-        let focus_item = focus_item.clone();
+        let menu_id = menu_id.clone();
         move |focus_last: bool| {
             ui.menu.set(Some(membership));
-            let focus_item = focus_item.clone();
+            let menu_id = menu_id.clone();
             // Focus once the items are in the DOM.
-            request_animation_frame(move || focus_item(if focus_last { -1 } else { 0 }));
+            request_animation_frame(move || {
+                focus_at(&menu_items(document().get_element_by_id(&menu_id)), if focus_last { -1 } else { 0 })
+            });
         }
     };
     let hide = {
@@ -62,7 +55,7 @@ pub fn row_actions(ui: ManageUsersUi, membership: i64, name: String, active: boo
     };
     let on_click = {
         let hide = hide.clone();
-        move |_| if ui.menu.get_untracked() == Some(membership) { hide(false) } else { show(false) }
+        move |_| if open_now() { hide(false) } else { show(false) }
     };
     let on_menu_key = move |ev: leptos::ev::KeyboardEvent| {
         let items = menu_items(ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()));
@@ -74,19 +67,19 @@ pub fn row_actions(ui: ManageUsersUi, membership: i64, name: String, active: boo
         match ev.key().as_str() {
             "ArrowDown" => {
                 ev.prevent_default();
-                focus_item(current + 1);
+                focus_at(&items, current + 1);
             }
             "ArrowUp" => {
                 ev.prevent_default();
-                focus_item(current - 1);
+                focus_at(&items, current - 1);
             }
             "Home" => {
                 ev.prevent_default();
-                focus_item(0);
+                focus_at(&items, 0);
             }
             "End" => {
                 ev.prevent_default();
-                focus_item(-1);
+                focus_at(&items, -1);
             }
             "Escape" => {
                 ev.prevent_default();
@@ -103,7 +96,7 @@ pub fn row_actions(ui: ManageUsersUi, membership: i64, name: String, active: boo
             .and_then(|t| t.dyn_into::<web_sys::Node>().ok())
             .zip(ev.current_target().and_then(|w| w.dyn_into::<web_sys::Node>().ok()))
             .is_some_and(|(t, w)| w.contains(Some(&t)));
-        if !inside && ui.menu.get_untracked() == Some(membership) {
+        if !inside && open_now() {
             ui.menu.set(None);
         }
     };
@@ -112,11 +105,12 @@ pub fn row_actions(ui: ManageUsersUi, membership: i64, name: String, active: boo
         ui.open(d);
     };
     let label = format!("Actions for {name}");
+    let menu_label = label.clone();
     let menu = move || {
         is_open().then(|| {
             let (n1, n2) = (name.clone(), name.clone());
             view! {
-                <ul role="menu" id=menu_id.clone() aria-label=format!("Actions for {name}") on:keydown=on_menu_key.clone()>
+                <ul role="menu" id=menu_id.clone() aria-label=menu_label.clone() on:keydown=on_menu_key.clone()>
                     <li role="none">
                         <button type="button" role="menuitem" tabindex="-1"
                             on:click=move |_| choose(DialogKind::Update { membership })>"Update"</button>
@@ -158,4 +152,11 @@ pub fn row_actions(ui: ManageUsersUi, membership: i64, name: String, active: boo
 fn menu_items(menu: Option<web_sys::Element>) -> Vec<web_sys::HtmlElement> {
     let Some(list) = menu.and_then(|m| m.query_selector_all("[role=menuitem]").ok()) else { return Vec::new() };
     (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok()).collect()
+}
+
+/// Focuses the `index`-th of `items`, counting round from either end (-1 is the last).
+fn focus_at(items: &[web_sys::HtmlElement], index: i32) {
+    if !items.is_empty() {
+        let _ = items[index.rem_euclid(items.len() as i32) as usize].focus();
+    }
 }
