@@ -3,7 +3,7 @@
 //! of person, against a table of expectations; and the session rules (a new session at
 //! every sign-in, none after sign-out, none a week after sign-in).
 
-mod common;
+use crate::common;
 
 use common::http::{send, sign_in, Reply};
 use common::personas::{ADMIN, INACTIVE, MEMBER, NEWCOMER, OPERATOR};

@@ -3,7 +3,7 @@
 //! decision wins, also when two approvers decide at the same moment), approval granting
 //! the level, expiry, revoked approvers, and bad input changing nothing.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

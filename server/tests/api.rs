@@ -4,7 +4,7 @@
 //! write; the same pages and changes as the Manage Users table; one error shape; and the
 //! OpenAPI document and its reference page.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 

@@ -1,7 +1,7 @@
 //! `server backup FILE` (issue 17): a consistent online copy of a SQLite database taken
 //! while the server takes writes, which a fresh server then serves as it was.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

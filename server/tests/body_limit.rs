@@ -2,7 +2,7 @@
 //! Content-Length or streamed in chunks, is answered 413 with a JSON error before any
 //! server function runs, and the server goes on serving.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 

@@ -2,7 +2,7 @@
 //! the pulse feed and its notifications, and the removal cascade, on SQLite and on
 //! PostgreSQL.
 
-mod common;
+use crate::common;
 
 use app::backend::access::{Actor, CaseAccess, CaseReader};
 use app::backend::cases::{self, case, list, pulse, NOT_A_MEMBER, NO_SUCH_CASE};

@@ -4,7 +4,7 @@
 //! member removed, no more and no fewer. Then the same removal, run to its end, passes the
 //! same checks.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! on PostgreSQL: the workbook opens as a spreadsheet, the CSV parses, both hold the
 //! whole filtered and sorted view, and refusals are JSON.
 
-mod common;
+use crate::common;
 
 use common::http::{send, sign_in, Reply};
 

@@ -19,7 +19,7 @@
 //!
 //! and a failure replayed with the `ROSTER_FUZZ_SEED` and `ROSTER_FUZZ_ROUNDS` it names.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;

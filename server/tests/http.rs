@@ -4,7 +4,7 @@
 //! Content-Security-Policy with the nonce its scripts carry), Sent mail shows no usable
 //! link, and a page shows only messages Roster wrote, never text from its URL.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 

@@ -4,7 +4,7 @@
 //! limited by tries counted in the database before the work, so that tries sent at the
 //! same moment, or to another server on the same database, count too.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 

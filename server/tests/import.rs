@@ -2,7 +2,7 @@
 //! read, the dry run's report row by row, the apply batch by batch (and resumed after a
 //! stop), who may import, the upload route's limits, and a large file.
 
-mod common;
+use crate::common;
 
 use std::time::Instant;
 

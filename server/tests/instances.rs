@@ -4,7 +4,7 @@
 //! limits count the tries made on both; each outbox message is delivered once although
 //! both senders run. And what each instance's connections to PostgreSQL are set to.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

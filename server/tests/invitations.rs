@@ -2,7 +2,7 @@
 //! (F18) and the operators' outbox view, on SQLite and on PostgreSQL. Links are taken
 //! from the emails in the outbox, as the invitee would.
 
-mod common;
+use crate::common;
 
 use app::backend::access::{AccountAdmin, Actor};
 use app::backend::{contacts, invitations, mail, members, password_reset, Db};

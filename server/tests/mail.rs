@@ -2,7 +2,7 @@
 //! on PostgreSQL: due mail goes out as text and HTML and is marked sent; a failed send
 //! keeps the message, counts the attempt and waits before the next one.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 

@@ -1,6 +1,6 @@
 //! Storage tests for the Manage Users list, on SQLite and on PostgreSQL.
 
-mod common;
+use crate::common;
 
 use app::backend::members::read::Strategy;
 use app::backend::{accounts, contacts, members, Db};

@@ -3,7 +3,7 @@
 //! back what is stored: memberships, role_counts, membership_projects, cases and their
 //! contacts, followers and notifications, the audit log and the outbox.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

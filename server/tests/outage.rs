@@ -3,7 +3,7 @@
 //! away (a restart, the network), requests get a clear 503 and Roster recovers by itself
 //! once it is back, without a restart, and a write refused meanwhile changed nothing.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

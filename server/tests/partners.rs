@@ -3,7 +3,7 @@
 //! them, and the vendor operators' record of support, whose end removes the partner's
 //! people from the deployment with the F11 cascade in one transaction.
 
-mod common;
+use crate::common;
 
 use app::backend::access::{supported_elsewhere, Actor, NO_ACCESS};
 use app::backend::{accounts, contacts, members, partners, people, Db};

@@ -5,7 +5,7 @@
 //! held once when two requests race; control characters and oversized lists in request
 //! bodies are refused with a clear message (and never give a 500).
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -5,7 +5,7 @@
 //! no token, a revoked one, another account's, a read-only one on a write; malformed
 //! JSON and filters. Every error in SCIM's one shape.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 
