@@ -242,6 +242,16 @@ pub struct WrkFigures {
     /// throughput does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub server_cpu_ms_per_request: Option<f64>,
+    /// The same of a local PostgreSQL cluster's processes (every process named
+    /// `postgres`): the database server's part of a page. Next to nothing on SQLite, which
+    /// runs inside the server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_cpu_ms_per_request: Option<f64>,
+    /// Every processor's busy time over the run, per request: the server's, the database
+    /// server's, `wrk`'s and the kernel's together. When the run keeps the cores busy,
+    /// `cores × 1000 / this` is the throughput, so this says what a target asks of a page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub machine_cpu_ms_per_request: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -997,11 +1007,56 @@ pub struct LargeAccount {
 /// The CPU time a process has used so far (all its threads, user and system), in seconds.
 pub fn cpu_seconds(pid: u32) -> Option<f64> {
     let text = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The fields after the command name, which is in parentheses and may hold spaces:
-    // utime and stime are the 14th and 15th of the line, the 12th and 13th after it.
-    let fields: Vec<&str> = text.rsplit_once(')')?.1.split_whitespace().collect();
-    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    let (_, ticks) = process_ticks(&text, false)?;
     Some(ticks as f64 / clock_ticks_per_second())
+}
+
+/// The CPU time every process named `postgres` has used so far (a local cluster's
+/// postmaster and backends), with what their children that ended used (a backend that
+/// exits is counted in its postmaster's), in seconds; None when there is none.
+pub fn postgres_cpu_seconds() -> Option<f64> {
+    let mut ticks = None;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        if !entry.file_name().to_str().is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit())) {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+        if let Some(("postgres", t)) = process_ticks(&text, true) {
+            ticks = Some(ticks.unwrap_or(0) + t);
+        }
+    }
+    Some(ticks? as f64 / clock_ticks_per_second())
+}
+
+/// The time every processor has been busy so far (all but idle and waiting for I/O), in
+/// seconds.
+pub fn machine_cpu_seconds() -> Option<f64> {
+    let text = std::fs::read_to_string("/proc/stat").ok()?;
+    Some(busy_ticks(&text)? as f64 / clock_ticks_per_second())
+}
+
+/// A `/proc/<pid>/stat` line's command name and its user and system ticks (and its ended
+/// children's too, when asked).
+fn process_ticks(stat: &str, children: bool) -> Option<(&str, u64)> {
+    // The command name is in parentheses and may hold spaces: utime, stime, cutime and
+    // cstime are the 14th to 17th fields of the line, the 12th to 15th after the name.
+    let (head, rest) = stat.rsplit_once(')')?;
+    let name = head.split_once('(')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let count = if children { 4 } else { 2 };
+    let mut ticks = 0;
+    for field in fields.get(11..11 + count)? {
+        ticks += field.parse::<u64>().ok()?;
+    }
+    Some((name, ticks))
+}
+
+/// The busy ticks of all processors together, from `/proc/stat`'s first line: user, nice,
+/// system, irq, softirq and steal (guest time is counted in user already).
+fn busy_ticks(proc_stat: &str) -> Option<u64> {
+    let line = proc_stat.lines().next()?.strip_prefix("cpu ")?;
+    let v: Vec<u64> = line.split_whitespace().map(|f| f.parse().ok()).collect::<Option<_>>()?;
+    Some(v.first()? + v.get(1)? + v.get(2)? + v.get(5)? + v.get(6)? + v.get(7).copied().unwrap_or(0))
 }
 
 fn clock_ticks_per_second() -> f64 {
@@ -1175,9 +1230,9 @@ pub async fn wrk(
         }
     });
     let limit = Duration::from_secs(seconds + 30);
-    let cpu_before = cpu_seconds(pid);
+    let before = (cpu_seconds(pid), postgres_cpu_seconds(), machine_cpu_seconds());
     let output = tokio::task::spawn_blocking(move || output_within(cmd, limit)).await?.context("wrk")?;
-    let cpu_after = cpu_seconds(pid);
+    let after = (cpu_seconds(pid), postgres_cpu_seconds(), machine_cpu_seconds());
     sampler.abort();
     let sampled = (max_rss.load(Ordering::Relaxed), max_anon.load(Ordering::Relaxed));
     let text = String::from_utf8_lossy(&output.stdout);
@@ -1185,7 +1240,9 @@ pub async fn wrk(
         bail!("wrk failed: {}{}", text, String::from_utf8_lossy(&output.stderr));
     }
     let mut figures = parse_wrk(&text)?;
-    figures.server_cpu_ms_per_request = cpu_per_request(cpu_before, cpu_after, figures.requests);
+    figures.server_cpu_ms_per_request = cpu_per_request(before.0, after.0, figures.requests);
+    figures.database_cpu_ms_per_request = cpu_per_request(before.1, after.1, figures.requests);
+    figures.machine_cpu_ms_per_request = cpu_per_request(before.2, after.2, figures.requests);
     Ok((figures, sampled.0, sampled.1))
 }
 
@@ -1221,6 +1278,8 @@ pub fn parse_wrk(text: &str) -> anyhow::Result<WrkFigures> {
         errors: non2xx + socket,
         requests,
         server_cpu_ms_per_request: None,
+        database_cpu_ms_per_request: None,
+        machine_cpu_ms_per_request: None,
     })
 }
 
@@ -1460,6 +1519,20 @@ mod tests {
         assert!((0.03..600.0).contains(&used), "{used} s");
         assert_eq!(cpu_per_request(Some(1.0), Some(3.0), 4000), Some(0.5));
         assert_eq!(cpu_per_request(Some(1.0), Some(3.0), 0), None);
+        assert!(machine_cpu_seconds().unwrap() >= used);
+    }
+
+    #[test]
+    fn process_and_processor_ticks_are_read() {
+        // A backend's line: its title may hold spaces and parentheses; utime 120, stime
+        // 30, cutime 5, cstime 2.
+        let line = "4242 (postgres: x (y)) S 1 4242 4242 0 -1 4194560 900 0 0 0 120 30 5 2 20 0 1 0";
+        assert_eq!(process_ticks(line, false), Some(("postgres: x (y)", 150)));
+        assert_eq!(process_ticks(line, true), Some(("postgres: x (y)", 157)));
+        assert_eq!(process_ticks("4242 (postgres) S 1 2", false), None);
+        let stat = "cpu  100 2 30 5000 40 6 7 8 9 10\ncpu0 50 1 15 2500 20 3 3 4 4 5\n";
+        assert_eq!(busy_ticks(stat), Some(100 + 2 + 30 + 6 + 7 + 8));
+        assert_eq!(busy_ticks("intr 1 2 3"), None);
     }
 
     #[test]

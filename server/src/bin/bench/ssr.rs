@@ -1,8 +1,9 @@
 //! `bench ssr`: server-side rendering of Manage Users alone, to compare server builds
 //! (issue 16). Two `wrk` runs of one build on this machine can differ by a quarter, with
 //! the machine's speed, so the builds take turns, several rounds each, and are compared
-//! by their medians. Beside the throughput each run gives the server's CPU time per page,
-//! which tells the server's share of a page from the database server's.
+//! by their medians. Beside the throughput each run gives the CPU time a page costs the
+//! server, the PostgreSQL cluster and the whole machine (`wrk` and the kernel included):
+//! on two busy cores, a target of N pages a second allows 2000 / N ms of it a page.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -63,13 +64,15 @@ pub async fn run(args: SsrArgs) -> anyhow::Result<()> {
                 let figures = render(&args, server, &url, account).await?;
                 println!(
                     "   round {round} {:<40} {:>6.0} req/s, p50 {:>6.2} ms, p99 {:>6.2} ms, {} errors, \
-                     server CPU {:.3} ms a page",
+                     CPU a page: server {:.3} ms, PostgreSQL {:.3}, machine {:.3}",
                     server.display(),
                     figures.requests_per_sec,
                     figures.p50_ms,
                     figures.p99_ms,
                     figures.errors,
-                    figures.server_cpu_ms_per_request.unwrap_or(f64::NAN)
+                    figures.server_cpu_ms_per_request.unwrap_or(f64::NAN),
+                    figures.database_cpu_ms_per_request.unwrap_or(f64::NAN),
+                    figures.machine_cpu_ms_per_request.unwrap_or(f64::NAN)
                 );
                 runs.push(SsrRun { backend: backend.name(), server: server.display().to_string(), round, figures });
             }
@@ -83,12 +86,15 @@ pub async fn run(args: SsrArgs) -> anyhow::Result<()> {
                 v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
             };
             println!(
-                "   median of {} {:<32} {:>6.0} req/s, p99 {:>6.2} ms, server CPU {:.3} ms a page",
+                "   median of {} {:<32} {:>6.0} req/s, p99 {:>6.2} ms, \
+                 CPU a page: server {:.3} ms, PostgreSQL {:.3}, machine {:.3}",
                 mine.len(),
                 name,
                 median(|f| f.requests_per_sec),
                 median(|f| f.p99_ms),
-                median(|f| f.server_cpu_ms_per_request.unwrap_or(f64::NAN))
+                median(|f| f.server_cpu_ms_per_request.unwrap_or(f64::NAN)),
+                median(|f| f.database_cpu_ms_per_request.unwrap_or(f64::NAN)),
+                median(|f| f.machine_cpu_ms_per_request.unwrap_or(f64::NAN))
             );
         }
     }
