@@ -1079,7 +1079,12 @@ async fn after_bulk_load(db: &Db) -> anyhow::Result<()> {
                 );
                 sqlx::query(&sql).execute(pool).await?;
             }
-            sqlx::query("ANALYZE").execute(pool).await?;
+            // Statistics, and the visibility map that index-only reads need: until a VACUUM
+            // marks the new rows' pages all-visible, each entry such a read finds is checked
+            // in its table row too (reading 11,763 entries of the email index took 22-29 ms
+            // right after seeding 1,000,000 members, 4 ms after this VACUUM, which took under
+            // a second; about as long as ANALYZE alone on a seed of 10,000).
+            sqlx::query("VACUUM (ANALYZE)").execute(pool).await?;
         }
         Db::Sqlite(pool) => {
             sqlx::query("ANALYZE").execute(pool).await?;
