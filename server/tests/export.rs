@@ -248,7 +248,7 @@ fn peak_rss_kib() -> Option<u64> {
 
 /// 100,000 members through both exports; prints time and peak memory. Slow (it seeds
 /// 100,000 members), so it runs only on request:
-/// `cargo test -p server --test export -- --ignored --nocapture`.
+/// `cargo test -p server --test suite export:: -- --ignored --nocapture`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore]
 async fn a_hundred_thousand_members() {

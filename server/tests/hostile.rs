@@ -14,7 +14,7 @@
 //!
 //! ```text
 //! ROSTER_FUZZ_ROUNDS=500 RUSTFLAGS="--cfg erase_components" \
-//!     cargo test -p server --test hostile -- --nocapture
+//!     cargo test -p server --test suite hostile:: -- --nocapture
 //! ```
 //!
 //! and a failure replayed with the `ROSTER_FUZZ_SEED` and `ROSTER_FUZZ_ROUNDS` it names.

@@ -1,8 +1,8 @@
 //! Every integration test of the server in one test binary: one compilation of the
 //! shared `common` module and one link instead of one per file, and the files' tests
 //! share the test threads instead of running file after file (`autotests = false` in
-//! `server/Cargo.toml`). Each file is a module of it; `cargo test -p server access::`
-//! runs one file's tests.
+//! `server/Cargo.toml`). Each file is a module of it:
+//! `cargo test -p server --test suite access::` runs one file's tests.
 
 #[macro_use]
 mod common;
