@@ -33,10 +33,10 @@ use app::model::{
     MemberQuery, NewContact, PageCursor, PersonRef, RoleChange, Selection,
 };
 use app::sql;
-use common::http::Reply;
+use common::http::{sign_in_form, Reply};
 use common::personas::{ADMIN, INACTIVE, MEMBER, NEWCOMER, OPERATOR, UNREGISTERED};
 use serde_json::{json, Value};
-use server::seed::{seed, SeedOptions, DEMO_PASSWORD};
+use server::seed::{seed, SeedOptions};
 use server::sessions::COOKIE;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -1243,8 +1243,7 @@ async fn keep_signed_in(addr: SocketAddr, db: &Db, p: &mut Persona) -> Vec<Strin
             reply => failures.extend(failure(&reply, p.label, &me)),
         }
     }
-    let call =
-        Call::form("/api/sign_in", &format!("email={}&password={DEMO_PASSWORD}&next=%2F", email.replace('@', "%40")));
+    let call = Call::form("/api/sign_in", &sign_in_form(email));
     let mut reply = exchange(addr, &call, None).await;
     if reply.as_ref().is_ok_and(|r| r.status == 429) {
         db.execute(&sql!("DELETE FROM lockouts")).await.expect("clear lockouts");
@@ -1470,8 +1469,7 @@ async fn page(addr: SocketAddr, target: String, cookie: &str) -> String {
 }
 
 async fn sign_in_as(addr: SocketAddr, email: &str) -> String {
-    let call =
-        Call::form("/api/sign_in", &format!("email={}&password={DEMO_PASSWORD}&next=%2F", email.replace('@', "%40")));
+    let call = Call::form("/api/sign_in", &sign_in_form(email));
     let reply = exchange(addr, &call, None).await.unwrap_or_else(|e| panic!("sign-in of {email}: {e}"));
     reply.session_cookie().unwrap_or_else(|| panic!("sign-in of {email}: {} {}", reply.status, reply.text()))
 }

@@ -29,6 +29,29 @@ impl Reply {
         v["error"].as_str().expect("an error field").to_string()
     }
 
+    /// An HTTP/1.1 answer as it came off the wire, its body de-chunked.
+    pub fn parse(raw: &[u8]) -> std::io::Result<Reply> {
+        // A server that died mid-answer (a test's kill -9) leaves no complete head.
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the answer ended before its head")
+        })?;
+        let head = String::from_utf8(raw[..split].to_vec()).unwrap();
+        let mut lines = head.split("\r\n");
+        let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+        let headers: Vec<(String, String)> = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .collect();
+        let mut body = raw[split + 4..].to_vec();
+        let chunked = headers
+            .iter()
+            .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked"));
+        if chunked {
+            body = dechunk(&body);
+        }
+        Ok(Reply { status, headers, body })
+    }
+
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
@@ -150,23 +173,7 @@ async fn try_send_headers(
     let raw = tokio::time::timeout(within, exchange)
         .await
         .unwrap_or_else(|_| panic!("no complete answer to {verb} {target} within {within:?}"))?;
-    // A server that died mid-answer (a test's kill -9) leaves no complete head.
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::UnexpectedEof, "the answer ended before its head"))?;
-    let head = String::from_utf8(raw[..split].to_vec()).unwrap();
-    let mut lines = head.split("\r\n");
-    let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
-    let headers: Vec<(String, String)> =
-        lines.filter_map(|l| l.split_once(':')).map(|(k, v)| (k.trim().to_string(), v.trim().to_string())).collect();
-    let mut body = raw[split + 4..].to_vec();
-    let chunked =
-        headers.iter().any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.eq_ignore_ascii_case("chunked"));
-    if chunked {
-        body = dechunk(&body);
-    }
-    Ok(Reply { status, headers, body })
+    Reply::parse(&raw)
 }
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
@@ -185,15 +192,15 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
     }
 }
 
+/// The sign-in form's body for `email` with the demo password, going on to the home page.
+pub fn sign_in_form(email: &str) -> String {
+    format!("email={}&password={}&next=%2F", email.replace('@', "%40"), server::seed::DEMO_PASSWORD)
+}
+
 /// Signs in through the sign-in server function, sending `cookie` if given, and returns
 /// the session cookie the reply sets.
 pub async fn sign_in(addr: SocketAddr, email: &str, cookie: Option<&str>) -> String {
-    let call = format!(
-        "FORM /api/sign_in email={}&password={}&next=%2F",
-        email.replace('@', "%40"),
-        server::seed::DEMO_PASSWORD
-    );
-    let reply = send(addr, &call, cookie).await;
+    let reply = send(addr, &format!("FORM /api/sign_in {}", sign_in_form(email)), cookie).await;
     assert!(reply.status < 400, "sign-in of {email}: {} {}", reply.status, reply.text());
     reply.session_cookie().unwrap_or_else(|| panic!("no session cookie after the sign-in of {email}"))
 }

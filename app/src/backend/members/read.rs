@@ -575,8 +575,9 @@ impl Plan<'_> {
     /// (PostgreSQL: 11,763 matches of "livia" in 3 ms, where reading their rows took 11;
     /// SQLite: the whole statement 3.0 ms median, where its search index's matches and
     /// their rows took 14). The trigram indexes of what follows the second character
-    /// (migrations 0021 and 0022) find the rest, whose rows are read. Each part leaves out what the ones
-    /// before it found, so no member is listed twice and nothing needs de-duplicating.
+    /// (migrations 0021 and 0022) find the rest, whose rows are read. Each part leaves
+    /// out what the ones before it found, so no member is listed twice and nothing needs
+    /// de-duplicating.
     fn push_elsewhere(&self, sql: &mut Sql) {
         let (col, other) = match self.q.sort {
             SortKey::Email => (Column::Email, Column::Name),
