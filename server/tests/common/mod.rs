@@ -7,7 +7,7 @@ pub mod http;
 pub mod instance;
 pub mod smtp;
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use app::backend::Db;
 use app::model::AccountId;
@@ -17,6 +17,7 @@ use sqlx::Connection;
 
 pub const DEFAULT_PG: &str = "postgres://postgres@127.0.0.1:5432/test";
 static COUNTER: AtomicU32 = AtomicU32::new(0);
+static SWEPT: AtomicBool = AtomicBool::new(false);
 
 pub fn unique(prefix: &str) -> String {
     let nanos =
@@ -76,6 +77,9 @@ impl TestDb {
                 panic!("PostgreSQL at {admin_url} did not answer in 5 s; set ROSTER_TEST_SKIP_POSTGRES=1 to skip it")
             }
         };
+        if !SWEPT.swap(true, Ordering::SeqCst) {
+            sweep_abandoned(&mut admin).await;
+        }
         let name = unique("roster_test");
         sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create test database");
         let url = match admin_url.rfind('/') {
@@ -93,6 +97,23 @@ impl TestDb {
             eprintln!("the test's pool did not close within 10 s; dropping its database anyway");
         }
         self.cleanup.run().await;
+    }
+}
+
+/// Drops the test databases of test processes that ended without dropping theirs (killed,
+/// or stopped at a failed assertion): each is named after the process that made it
+/// (`unique`). Without FORCE, so that a database someone is connected to stays.
+async fn sweep_abandoned(admin: &mut sqlx::PgConnection) {
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'roster\\_test\\_%'")
+            .fetch_all(&mut *admin)
+            .await
+            .unwrap_or_default();
+    for name in names {
+        let Some(pid) = name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok()) else { continue };
+        if pid != std::process::id() && !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(&mut *admin).await;
+        }
     }
 }
 
