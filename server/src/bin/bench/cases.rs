@@ -17,11 +17,9 @@ use app::model::{
     AccountId, CaseId, CaseQuery, CaseSort, CaseStatus, Cursor, CursorKey, ListView, PageCursor, SortColumn, SortDir,
 };
 use app::sql;
-use server::{database, seed};
+use server::seed;
 
-use crate::measure::{
-    create_database, database_exists, database_url, latency, remove_database, report, Backend, Figure, Latency,
-};
+use crate::measure::{latency, report, Backend, Figure, Filled, Latency};
 
 #[derive(clap::Args, Clone, Debug)]
 pub struct CaseArgs {
@@ -87,31 +85,21 @@ pub async fn run(mut args: CaseArgs) -> anyhow::Result<()> {
 
 /// The database of this size, filled once and reused.
 async fn prepare(args: &CaseArgs, backend: Backend) -> anyhow::Result<Db> {
+    let file = format!("cases-{}.db", args.cases);
     let name = format!("roster_bench_cases_{}", args.cases);
-    let url = database_url(backend, &args.dir, &args.postgres_url, &format!("cases-{}.db", args.cases), &name)?;
     let marker = format!("{} {} {}", args.cases, args.messages, args.followers);
-    if !args.reseed && database_exists(backend, &url, &args.postgres_url, &name).await? {
-        if let Ok(db) = database::open(&url).await {
-            let filled: Option<(String,)> =
-                db.fetch_optional(&sql!("SELECT value FROM bench_info WHERE key = 'cases'")).await.ok().flatten();
-            if filled.is_some_and(|(v,)| v == marker) {
-                println!("   reusing {}", database::redact(&url));
-                return Ok(db);
-            }
-            db.close().await;
-        }
+    let target = Filled::new(backend, &args.dir, &args.postgres_url, (&file, &name), "cases", marker)?;
+    if let Some(db) = target.reused(args.reseed).await? {
+        return Ok(db);
     }
-    remove_database(backend, &url, &args.postgres_url, &name).await?;
-    create_database(backend, &args.postgres_url, &name).await?;
-    let db = database::open(&url).await?;
+    let db = target.create().await?;
     let now = app::backend::now();
     let members = (args.followers as usize + 100).max(1_000);
     seed::seed(&db, &seed::SeedOptions { members, seed: 1, now: now - now % 86_400 }).await.context("seeding")?;
     let started = Instant::now();
     fill(&db, backend, args, now).await.context("filling the cases")?;
     println!("   filled in {:.0} s", started.elapsed().as_secs_f64());
-    db.execute(&sql!("CREATE TABLE IF NOT EXISTS bench_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)")).await?;
-    db.execute(&sql!("INSERT INTO bench_info (key, value) VALUES ('cases', $1)", &marker)).await?;
+    target.done(&db).await?;
     Ok(db)
 }
 

@@ -540,6 +540,65 @@ pub async fn create_database(backend: Backend, admin_url: &str, name: &str) -> a
     Ok(())
 }
 
+/// A bench database that is filled once and reused while it holds what it was filled
+/// with: `marker`, recorded under `key` in `bench_info` when the fill is done, so that one
+/// cut short is made again.
+pub struct Filled {
+    pub backend: Backend,
+    pub url: String,
+    postgres_url: String,
+    name: String,
+    key: &'static str,
+    marker: String,
+}
+
+impl Filled {
+    /// The SQLite file `file` in `dir`, or the PostgreSQL database `name`, filled with
+    /// what `marker` says.
+    pub fn new(
+        backend: Backend,
+        dir: &Path,
+        postgres_url: &str,
+        (file, name): (&str, &str),
+        key: &'static str,
+        marker: String,
+    ) -> anyhow::Result<Filled> {
+        let url = database_url(backend, dir, postgres_url, file, name)?;
+        Ok(Filled { backend, url, postgres_url: postgres_url.to_string(), name: name.to_string(), key, marker })
+    }
+
+    /// The database as it was filled, unless `reseed` asks for a new one or it holds
+    /// something else.
+    pub async fn reused(&self, reseed: bool) -> anyhow::Result<Option<Db>> {
+        if reseed || !database_exists(self.backend, &self.url, &self.postgres_url, &self.name).await? {
+            return Ok(None);
+        }
+        let Ok(db) = database::open(&self.url).await else { return Ok(None) };
+        let filled: Option<(String,)> =
+            db.fetch_optional(&sql!("SELECT value FROM bench_info WHERE key = $1", self.key)).await.ok().flatten();
+        if filled.is_some_and(|(v,)| v == self.marker) {
+            println!("   reusing {}", database::redact(&self.url));
+            return Ok(Some(db));
+        }
+        db.close().await;
+        Ok(None)
+    }
+
+    /// A new, migrated database in its place, to be filled.
+    pub async fn create(&self) -> anyhow::Result<Db> {
+        remove_database(self.backend, &self.url, &self.postgres_url, &self.name).await?;
+        create_database(self.backend, &self.postgres_url, &self.name).await?;
+        database::open(&self.url).await
+    }
+
+    /// Records that `db` is filled.
+    pub async fn done(&self, db: &Db) -> anyhow::Result<()> {
+        db.execute(&sql!("CREATE TABLE IF NOT EXISTS bench_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)")).await?;
+        db.execute(&sql!("INSERT INTO bench_info (key, value) VALUES ($1, $2)", self.key, &self.marker)).await?;
+        Ok(())
+    }
+}
+
 // ---------------------------------------------------------------------------------
 // Measuring one database
 

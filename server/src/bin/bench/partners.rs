@@ -14,11 +14,9 @@ use app::backend::access::Actor;
 use app::backend::{access_requests, partners, Db};
 use app::model::{DeploymentQuery, DeploymentSort, ListParams, PageCursor, SortColumn, SortDir};
 use app::sql;
-use server::{database, seed};
+use server::seed;
 
-use crate::measure::{
-    create_database, database_exists, database_url, latency, remove_database, report, Backend, Figure, Latency,
-};
+use crate::measure::{latency, report, Backend, Figure, Filled, Latency};
 
 #[derive(clap::Args, Clone, Debug)]
 pub struct PartnerArgs {
@@ -106,32 +104,21 @@ fn people(args: &PartnerArgs) -> i64 {
 
 /// The database of this size, filled once and reused.
 async fn prepare(args: &PartnerArgs, backend: Backend) -> anyhow::Result<Db> {
+    let file = format!("partners-{}.db", args.deployments);
     let name = format!("roster_bench_partners_{}", args.deployments);
-    let url =
-        database_url(backend, &args.dir, &args.postgres_url, &format!("partners-{}.db", args.deployments), &name)?;
     let marker = format!("{} {} {}", args.deployments, args.memberships, args.requests);
-    if !args.reseed && database_exists(backend, &url, &args.postgres_url, &name).await? {
-        if let Ok(db) = database::open(&url).await {
-            let filled: Option<(String,)> =
-                db.fetch_optional(&sql!("SELECT value FROM bench_info WHERE key = 'partners'")).await.ok().flatten();
-            if filled.is_some_and(|(v,)| v == marker) {
-                println!("   reusing {}", database::redact(&url));
-                keep_pending(&db).await?;
-                return Ok(db);
-            }
-            db.close().await;
-        }
+    let target = Filled::new(backend, &args.dir, &args.postgres_url, (&file, &name), "partners", marker)?;
+    if let Some(db) = target.reused(args.reseed).await? {
+        keep_pending(&db).await?;
+        return Ok(db);
     }
-    remove_database(backend, &url, &args.postgres_url, &name).await?;
-    create_database(backend, &args.postgres_url, &name).await?;
-    let db = database::open(&url).await?;
+    let db = target.create().await?;
     let now = app::backend::now();
     seed::seed(&db, &seed::SeedOptions { members: 100, seed: 1, now: now - now % 86_400 }).await.context("seeding")?;
     let started = Instant::now();
     fill(&db, backend, args, now).await.context("filling the partner")?;
     println!("   filled in {:.0} s", started.elapsed().as_secs_f64());
-    db.execute(&sql!("CREATE TABLE IF NOT EXISTS bench_info (key TEXT PRIMARY KEY, value TEXT NOT NULL)")).await?;
-    db.execute(&sql!("INSERT INTO bench_info (key, value) VALUES ('partners', $1)", &marker)).await?;
+    target.done(&db).await?;
     Ok(db)
 }
 
