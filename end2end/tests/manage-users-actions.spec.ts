@@ -243,3 +243,23 @@ test('the audit history lists what was done', async ({ page }) => {
   await expect(entry).toContainText('Adam Admin');
   await expectNoAxeViolations(page);
 });
+
+test('a dialog chosen before the account overview has come still opens', async ({ page }) => {
+  // A slow server: the overview the dialogs use arrives 1.5 s after the page is live.
+  // A click in that time used to open nothing at all.
+  await page.route('**/api/overview', async (route) => {
+    await new Promise((r) => setTimeout(r, 1500));
+    await route.continue();
+  });
+  await open(page);
+  const row = page.getByRole('row').filter({ has: page.getByRole('button', { name: /^Actions for / }) }).first();
+  await row.getByRole('button', { name: /^Actions for / }).click();
+  await row.getByRole('menuitem', { name: 'Remove' }).click();
+  const remove = page.getByRole('dialog', { name: 'Remove user' });
+  await expect(remove).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(remove).toBeHidden();
+  await row.getByRole('button', { name: /^Actions for / }).click();
+  await row.getByRole('menuitem', { name: 'Update' }).click();
+  await expect(page.getByRole('dialog', { name: 'Update user' })).toBeVisible();
+});

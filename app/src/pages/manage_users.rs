@@ -178,45 +178,37 @@ fn Toolbar(account: i64) -> impl IntoView {
     }
 }
 
-/// Renders the open dialog, if any, with the account's overview data.
+/// Renders the open dialog, if any. Those that act on one member open at once; the
+/// others need the account's overview (its roles and counts), which the browser loads
+/// once the page is live, and open as soon as it is there. (They waited for it in a
+/// `Suspense` before, which did not wake when the overview came after the click: on a
+/// slow server, a click soon after the page loaded opened nothing.)
 #[component]
 fn DialogHost(overview: LocalResource<Result<Overview, AppError>>) -> impl IntoView {
     let ui = crate::components::manage_users::state::use_ui();
     move || {
-        ui.dialog.get().map(|d| {
-            view! {
-                <Suspense>
-                    {move || {
-                        let d = d.clone();
-                        Suspend::new(async move {
-                            let o = overview.await.ok()?;
-                            let account = o.account.id;
-                            Some(match d {
-                                DialogKind::Add => view! { <AddMemberDialog overview=o/> }.into_any(),
-                                DialogKind::Invite => view! { <InviteDialog overview=o/> }.into_any(),
-                                DialogKind::NewContact => view! { <NewContactDialog overview=o/> }.into_any(),
-                                DialogKind::Update { membership } => {
-                                    view! { <UpdateMemberDialog overview=o membership/> }.into_any()
-                                }
-                                DialogKind::Details { membership } => {
-                                    view! { <MemberDetailsDialog account membership/> }.into_any()
-                                }
-                                DialogKind::Remove { membership, name } => {
-                                    view! { <RemoveMemberDialog account membership name/> }.into_any()
-                                }
-                                DialogKind::SetActive { membership, name, active } => {
-                                    view! { <SetActiveDialog account membership name active/> }.into_any()
-                                }
-                                DialogKind::BulkRoles => view! { <BulkDialog overview=o kind=BulkKind::Roles/> }.into_any(),
-                                DialogKind::BulkDeactivate => {
-                                    view! { <BulkDialog overview=o kind=BulkKind::Deactivate/> }.into_any()
-                                }
-                                DialogKind::BulkRemove => view! { <BulkDialog overview=o kind=BulkKind::Remove/> }.into_any(),
-                            })
-                        })
-                    }}
-                </Suspense>
+        let d = ui.dialog.get()?;
+        let account = ui.query.with_untracked(|q| q.as_ref().map(|q| q.account))?;
+        let overview = move || overview.get().and_then(Result::ok);
+        Some(match d {
+            DialogKind::Details { membership } => view! { <MemberDetailsDialog account membership/> }.into_any(),
+            DialogKind::Remove { membership, name } => {
+                view! { <RemoveMemberDialog account membership name/> }.into_any()
             }
+            DialogKind::SetActive { membership, name, active } => {
+                view! { <SetActiveDialog account membership name active/> }.into_any()
+            }
+            DialogKind::Add => view! { <AddMemberDialog overview=overview()?/> }.into_any(),
+            DialogKind::Invite => view! { <InviteDialog overview=overview()?/> }.into_any(),
+            DialogKind::NewContact => view! { <NewContactDialog overview=overview()?/> }.into_any(),
+            DialogKind::Update { membership } => {
+                view! { <UpdateMemberDialog overview=overview()? membership/> }.into_any()
+            }
+            DialogKind::BulkRoles => view! { <BulkDialog overview=overview()? kind=BulkKind::Roles/> }.into_any(),
+            DialogKind::BulkDeactivate => {
+                view! { <BulkDialog overview=overview()? kind=BulkKind::Deactivate/> }.into_any()
+            }
+            DialogKind::BulkRemove => view! { <BulkDialog overview=overview()? kind=BulkKind::Remove/> }.into_any(),
         })
     }
 }
