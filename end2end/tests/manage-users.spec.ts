@@ -153,3 +153,24 @@ test.describe('without JavaScript', () => {
     expect((await tableRows(page))[0]).not.toEqual(first[0]);
   });
 });
+
+test('typing in Search Text, on Manage Users and on the cases list, leaves the page working', async ({ page }) => {
+  // A burst's timer used to run after a search had rebuilt the page around the box,
+  // reading its disposed state: a panic, after which the browser's WASM was dead.
+  const panics: string[] = [];
+  page.on('console', (m) => {
+    if (m.text().includes('panicked')) panics.push(m.text().slice(0, 300));
+  });
+  await page.goto(`/accounts/${DEMO_ACCOUNT.id}/cases`);
+  await hydrated(page);
+  await page.getByLabel('Search Text').pressSequentially('printer', { delay: 10 });
+  await page.getByLabel('Search Text').fill('zq');
+  await expect(page).toHaveURL(/q=zq/);
+  await page.goto(usersPage);
+  await hydrated(page);
+  await page.getByLabel('Search Text').pressSequentially('adam', { delay: 10 });
+  await expect(page.getByRole('table')).toHaveAccessibleName('Users matching “adam”');
+  await page.getByRole('button', { name: 'Actions for Adam Admin' }).click();
+  await expect(page.getByRole('menuitem', { name: 'Update' })).toBeVisible();
+  expect(panics).toEqual([]);
+});

@@ -10,4 +10,5 @@ pub mod modal;
 pub mod partner_support;
 pub mod site_header;
 pub mod table;
+pub mod timer;
 pub mod toast;

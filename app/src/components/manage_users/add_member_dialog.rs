@@ -6,6 +6,7 @@ use super::role_picker::{normalised, RolePicker};
 use super::state::use_ui;
 use crate::api::{add_member, suggest_people};
 use crate::components::modal::{close_enclosing, Modal};
+use crate::components::timer::Timer;
 use crate::model::{Overview, PersonMatch, PersonRef, RoleChange};
 
 /// "Add new user" (SPEC F8): a type-ahead over registered people of the account's
@@ -22,30 +23,23 @@ pub fn AddMemberDialog(overview: Overview) -> impl IntoView {
     let change = RwSignal::new(RoleChange::default());
     let mutation = Mutation::new();
     let (error, busy) = (mutation.error, mutation.busy);
-    let pending = StoredValue::new(None::<TimeoutHandle>);
+    let pause = Timer::new();
 
     let on_input = move |ev: leptos::ev::Event| {
         let t = event_target_value(&ev);
         text.set(t.clone());
         picked.set(None);
         error.set(None);
-        if let Some(h) = pending.get_value() {
-            h.clear();
-        }
-        let handle = set_timeout_with_handle(
-            move || {
-                spawn_local(async move {
-                    let found = suggest_people(account, t.clone()).await.unwrap_or_default();
-                    // Only show answers for what is still typed.
-                    if text.get_untracked() == t {
-                        options.set(found);
-                        active.set(None);
-                    }
-                });
-            },
-            std::time::Duration::from_millis(200),
-        );
-        pending.set_value(handle.ok());
+        pause.start(std::time::Duration::from_millis(200), move || {
+            spawn_local(async move {
+                let found = suggest_people(account, t.clone()).await.unwrap_or_default();
+                // Only show answers for what is still typed (in a dialog still open).
+                if text.try_get_untracked().is_some_and(|now| now == t) {
+                    options.set(found);
+                    active.set(None);
+                }
+            });
+        });
     };
     let choose = move |p: PersonMatch| {
         text.set(format!("{} <{}>", p.name, p.email));

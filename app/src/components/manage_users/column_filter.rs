@@ -6,6 +6,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::list_column_values;
+use crate::components::timer::Timer;
 use crate::model::{FilterColumn, ListView, MemberQuery};
 
 /// The filter button over the Name or Email column (SPEC F4): a popover with a
@@ -52,13 +53,10 @@ pub fn ColumnFilter(column: FilterColumn, query: MemberQuery) -> impl IntoView {
             loading.set(false);
         });
     };
-    let pending = StoredValue::new(None::<TimeoutHandle>);
+    let pause = Timer::new();
     let on_text = move |ev: leptos::ev::Event| {
         text.set(event_target_value(&ev));
-        if let Some(h) = pending.get_value() {
-            h.clear();
-        }
-        pending.set_value(set_timeout_with_handle(move || load(false), std::time::Duration::from_millis(200)).ok());
+        pause.start(std::time::Duration::from_millis(200), move || load(false));
     };
     let toggle_open = move |_| {
         if open.get_untracked() {
@@ -67,7 +65,8 @@ pub fn ColumnFilter(column: FilterColumn, query: MemberQuery) -> impl IntoView {
             open.set(true);
             load(false);
             request_animation_frame(move || {
-                if let Some(i) = search.get_untracked() {
+                // The popover may be gone by the next frame.
+                if let Some(Some(i)) = search.try_get_untracked() {
                     let _ = i.focus();
                 }
             });

@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
 
+use crate::components::timer::Timer;
 use crate::model::{clean_search, ListView, PAGE_SIZES};
 
 /// After the list is asked for, how long further keystrokes are gathered before it is
@@ -22,52 +23,45 @@ pub fn SearchBox<Q: ListView>(query: Memo<Option<Q>>, placeholder: &'static str)
     let initial = query.get_untracked();
     let initial_text = initial.as_ref().map(|q| q.list().search).unwrap_or_default();
     let initial_size = initial.as_ref().map(|q| q.list().page_size).unwrap_or_default();
-    let pending = StoredValue::new(None::<TimeoutHandle>);
+    let burst = Timer::new();
     let navigate = use_navigate();
 
     let go = move |q: Q| {
         navigate(&q.href(), NavigateOptions { replace: true, scroll: false, ..Default::default() });
     };
-    // The text typed, if it is not the list's: ask for it.
+    // The text typed in `el`, if it is not the list's: ask for it. The box is read through
+    // the element an event came from, not the box's own state: a list that rebuilds the
+    // box with its rows (the cases list) leaves the old one on screen, its state gone,
+    // until the new rows come, and what is typed there still counts.
     let go_typed = go.clone();
-    let ask = move || {
-        if let (Some(q), Some(el)) = (query.get_untracked(), input.get_untracked()) {
+    let ask = move |el: &web_sys::HtmlInputElement| {
+        if let Some(Some(q)) = query.try_get_untracked() {
             let cleaned = clean_search(&el.value());
             if cleaned != q.list().search {
                 go_typed(q.with_search(cleaned));
             }
         }
     };
-    let on_input = move |_: leptos::ev::Event| {
+    let on_input = move |ev: leptos::ev::Event| {
         // Within a burst the keys are gathered; the burst's end asks for the text then.
-        if pending.get_value().is_some() {
+        if burst.is_pending() {
             return;
         }
-        ask();
+        let el = event_target::<web_sys::HtmlInputElement>(&ev);
+        ask(&el);
         let ask = ask.clone();
-        let handle = set_timeout_with_handle(
-            move || {
-                pending.set_value(None);
-                ask();
-            },
-            std::time::Duration::from_millis(BURST_MS),
-        )
-        .ok();
-        pending.set_value(handle);
+        burst.start(std::time::Duration::from_millis(BURST_MS), move || ask(&el));
     };
     let go_submit = go.clone();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if let Some(h) = pending.get_value() {
-            h.clear();
-            pending.set_value(None);
-        }
-        if let (Some(q), Some(el)) = (query.get_untracked(), input.get_untracked()) {
+        burst.clear();
+        if let (Some(Some(q)), Some(Some(el))) = (query.try_get_untracked(), input.try_get_untracked()) {
             go_submit(q.with_search(clean_search(&el.value())));
         }
     };
     let on_size = move |ev: leptos::ev::Event| {
-        if let (Some(q), Ok(size)) = (query.get_untracked(), event_target_value(&ev).parse::<u32>()) {
+        if let (Some(Some(q)), Ok(size)) = (query.try_get_untracked(), event_target_value(&ev).parse::<u32>()) {
             go(q.with_page_size(size));
         }
     };
