@@ -5,9 +5,10 @@ use std::time::Duration;
 use leptos::prelude::*;
 
 /// The one timeout a widget has pending: starting another clears it, and so does the
-/// widget going away (and a widget already gone starts none). A timeout that ran after its widget was gone read the widget's
-/// disposed signals, which panics (the Search Text box did, when a search rebuilt the
-/// page around it, and the browser's WASM then stopped).
+/// widget going away (and a widget already gone starts none). A timeout that ran after
+/// its widget was gone read the widget's disposed signals, which panics (the Search Text
+/// box did, when a search rebuilt the page around it, and the browser's WASM then
+/// stopped).
 #[derive(Clone, Copy)]
 pub struct Timer(StoredValue<Option<TimeoutHandle>>);
 

@@ -544,8 +544,8 @@ pub async fn create_database(backend: Backend, admin_url: &str, name: &str) -> a
 /// with: `marker`, recorded under `key` in `bench_info` when the fill is done, so that one
 /// cut short is made again.
 pub struct Filled {
-    pub backend: Backend,
-    pub url: String,
+    backend: Backend,
+    url: String,
     postgres_url: String,
     name: String,
     key: &'static str,
