@@ -62,7 +62,10 @@ impl Mutation {
                     self.toasts.ok(message);
                     self.ui.refresh.run(());
                     if close {
+                        // The dialog, its flag and the views reading it go; touching the
+                        // flag now would wake a view already queued to run after them.
                         self.ui.close();
+                        return;
                     }
                 }
                 Err(e) => {
