@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixture';
 import { expectNoAxeViolations, hydrated, registerPerson, signIn, USERS } from './helpers';
 
 test('a partner member asks for access and an approver approves it from the decision page', async ({ page, browser }) => {

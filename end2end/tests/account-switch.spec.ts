@@ -1,4 +1,4 @@
-import { expect, Page, test } from '@playwright/test';
+import { expect, Page, test } from './fixture';
 import { hydrated, signIn, tableRows } from './helpers';
 
 // Adam Admin administers both accounts; the switchers navigate between them within the

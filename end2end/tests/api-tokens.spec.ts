@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixture';
 import { createContact, DEMO_ACCOUNT, expectNoAxeViolations, hydrated, signIn } from './helpers';
 
 test('an administrator makes an API token, a script uses it, and revoking it stops it', async ({ page, request }) => {

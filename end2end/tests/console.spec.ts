@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixture';
 import { expectNoAxeViolations, hydrated, signIn, tableRows, USERS } from './helpers';
 import { linkFromOutbox } from './outbox';
 

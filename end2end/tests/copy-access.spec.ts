@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixture';
 import { expectNoAxeViolations, hydrated, signIn, USERS } from './helpers';
 
 test('an approver previews copying support access to another deployment, then copies it', async ({ page }) => {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { expect, Page, test } from '@playwright/test';
+import { expect, Page, test } from './fixture';
 import { DEMO_ACCOUNT, expectNoAxeViolations, hydrated, signIn, tableRows } from './helpers';
 
 const importPage = `/accounts/${DEMO_ACCOUNT.id}/import`;

@@ -1,4 +1,4 @@
-import { Browser, expect, Page, test } from '@playwright/test';
+import { Browser, expect, Page, test } from './fixture';
 import { DEMO_ACCOUNT, expectNoAxeViolations, fromSite, hydrated, registerPerson, signIn, tableRows, USERS } from './helpers';
 import { linkFromOutbox } from './outbox';
 

@@ -1,4 +1,4 @@
-import { expect, Page, test } from '@playwright/test';
+import { expect, Page, test } from './fixture';
 import { DEMO_ACCOUNT, expectNoAxeViolations, hydrated, signIn } from './helpers';
 
 const usersPage = `/accounts/${DEMO_ACCOUNT.id}/users`;

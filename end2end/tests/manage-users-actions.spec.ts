@@ -1,5 +1,5 @@
 import ExcelJS from 'exceljs';
-import { expect, Page, test } from '@playwright/test';
+import { expect, Page, test } from './fixture';
 import { createContact, DEMO_ACCOUNT, expectNoAxeViolations, hydrated, signIn, tableRows } from './helpers';
 
 const usersPage = `/accounts/${DEMO_ACCOUNT.id}/users`;

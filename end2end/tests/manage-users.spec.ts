@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixture';
 import { columnHeader, DEMO_ACCOUNT, fromSite, hydrated, isSorted, signIn, tableRows } from './helpers';
 
 const usersPage = `/accounts/${DEMO_ACCOUNT.id}/users`;
@@ -156,11 +156,8 @@ test.describe('without JavaScript', () => {
 
 test('typing in Search Text, on Manage Users and on the cases list, leaves the page working', async ({ page }) => {
   // A burst's timer used to run after a search had rebuilt the page around the box,
-  // reading its disposed state: a panic, after which the browser's WASM was dead.
-  const panics: string[] = [];
-  page.on('console', (m) => {
-    if (m.text().includes('panicked')) panics.push(m.text().slice(0, 300));
-  });
+  // reading its disposed state: a panic, after which the browser's WASM was dead (the
+  // test's fixture fails on one).
   await page.goto(`/accounts/${DEMO_ACCOUNT.id}/cases`);
   await hydrated(page);
   await page.getByLabel('Search Text').pressSequentially('printer', { delay: 10 });
@@ -172,5 +169,4 @@ test('typing in Search Text, on Manage Users and on the cases list, leaves the p
   await expect(page.getByRole('table')).toHaveAccessibleName('Users matching “adam”');
   await page.getByRole('button', { name: 'Actions for Adam Admin' }).click();
   await expect(page.getByRole('menuitem', { name: 'Update' })).toBeVisible();
-  expect(panics).toEqual([]);
 });

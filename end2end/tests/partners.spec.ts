@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixture';
 import { expectNoAxeViolations, hydrated, signIn, tableRows, USERS } from './helpers';
 
 /** The deployments table's rows: [customer, deployment, Org ID, kind, your access]. */

@@ -1,4 +1,4 @@
-import { expect, Page, test } from '@playwright/test';
+import { expect, Page, test } from './fixture';
 import { DEMO_ACCOUNT, hydrated, PASSWORD, signIn, USERS } from './helpers';
 
 /**
