@@ -799,14 +799,18 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
             case_count += 1;
             let primary = members[rng.gen_range(0..members.len())];
             let open = rng.gen_bool(0.6);
-            let opened = now - rng.gen_range(1..700) * DAY;
+            let age = rng.gen_range(1..700);
+            let opened = now - age * DAY;
             if open {
                 *owned.entry((ai, primary)).or_insert(0) += 1;
             }
             let title = CASE_TITLES[rng.gen_range(0..CASE_TITLES.len())];
-            let resolved = (!open).then_some(opened + rng.gen_range(1..60) * DAY);
+            // Resolved and answered before today, however recently the case was opened.
+            let resolved = (!open).then_some(opened + (rng.gen_range(1..60) % age) * DAY);
             let replies = rng.gen_range(0..PULSE_REPLIES.len());
-            let updated = resolved.unwrap_or(opened + replies as i64 * DAY / 2);
+            let step = (age * DAY / (PULSE_REPLIES.len() as i64 + 1)).min(DAY / 2);
+            let answered = opened + replies as i64 * step;
+            let updated = resolved.map_or(answered, |r| r.max(answered));
             cases
                 .push(
                     tx,
@@ -841,7 +845,7 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
             }
             pulse_rows.push(vec![int(id), int(people[primary].id), text("Case opened."), int(opened)]);
             for (k, reply) in PULSE_REPLIES.iter().take(replies).enumerate() {
-                let at = opened + (k as i64 + 1) * DAY / 2;
+                let at = opened + (k as i64 + 1) * step;
                 pulse_rows.push(vec![int(id), int(people[primary].id), text(*reply), int(at)]);
             }
         }

@@ -92,6 +92,32 @@ async fn walk_within(db: &Db, lister: &CaseAccess, q: &CaseQuery, window: u32) -
 }
 
 backend_tests! {
+    async fn the_demo_cases_happened_before_today(db) {
+        let now = app::backend::now();
+        let today = now - now % 86_400;
+        seed(&db, &SeedOptions { members: 600, seed: 7, now: today }).await.expect("seed");
+        let (cases, later): (i64, i64) = db
+            .fetch_optional(&sql!(
+                "SELECT COUNT(*), COUNT(CASE WHEN opened_at > $1 OR resolved_at > $1 OR updated_at > $1 \
+                 OR resolved_at < opened_at OR updated_at < opened_at THEN 1 END) FROM cases",
+                today
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let (messages, later_messages): (i64, i64) = db
+            .fetch_optional(&sql!(
+                "SELECT COUNT(*), COUNT(CASE WHEN p.created_at > $1 OR p.created_at > c.updated_at THEN 1 END) \
+                 FROM pulse_messages p JOIN cases c ON c.id = p.case_id",
+                today
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(cases > 100 && messages > cases, "{cases} cases, {messages} messages");
+        assert_eq!((later, later_messages), (0, 0), "cases and messages dated after the day of the seed");
+    }
+
     async fn only_active_members_raise_cases(db) {
         let account = seeded(&db).await;
         let carla = Actor::by_email(&db, MEMBER).await.unwrap();
