@@ -150,3 +150,26 @@ test.describe('without JavaScript', () => {
     await expect(page.getByRole('row', { name: new RegExp(title) })).toBeVisible();
   });
 });
+
+test('the cases of an account one may not see: the refusal, once, and no search box', async ({ page }) => {
+  await signIn(page, USERS.admin);
+  for (const load of ['server', 'browser'] as const) {
+    if (load === 'server') {
+      await page.goto('/accounts/999999/cases');
+    } else {
+      // Followed inside the app: the browser loads the list itself.
+      await page.goto(`/accounts/${DEMO_ACCOUNT.id}/cases`);
+      await hydrated(page);
+      await page.evaluate(() => {
+        const a = document.createElement('a');
+        a.href = '/accounts/999999/cases';
+        document.body.append(a);
+        a.click();
+      });
+      await expect(page).toHaveURL('/accounts/999999/cases');
+    }
+    await expect(page.getByRole('alert')).toHaveCount(1);
+    await expect(page.getByRole('alert')).toContainText('You are not a member of an Account');
+    await expect(page.getByRole('search')).toHaveCount(0);
+  }
+});

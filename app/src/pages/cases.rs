@@ -38,21 +38,24 @@ pub fn CasesPage() -> impl IntoView {
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                 {move || Suspend::new(async move {
                     let (q, list) = cases.await?;
-                    Ok::<_, AppError>(view! { <CaseListView q list query notices=notices() loading/> })
+                    Ok::<_, AppError>(view! { <CaseListHead q list notices=notices()/> })
+                })}
+                // Outside the parts a search's answer rebuilds: the box (and what is
+                // being typed in it) stays while the rows change.
+                <SearchBox query placeholder="Case number or title"/>
+                {move || Suspend::new(async move {
+                    // An error is shown once, by the part above.
+                    let (q, list) = cases.await.ok()?;
+                    Some(view! { <CaseListBody q list loading/> })
                 })}
             </ErrorBoundary>
         </Transition>
     }
 }
 
+/// The account, the status filters and any notices about the view's parameters.
 #[component]
-fn CaseListView(
-    q: CaseQuery,
-    list: CaseList,
-    query: Memo<Option<CaseQuery>>,
-    notices: Vec<String>,
-    loading: RwSignal<bool>,
-) -> impl IntoView {
+fn CaseListHead(q: CaseQuery, list: CaseList, notices: Vec<String>) -> impl IntoView {
     let account = q.account;
     let status_link = |status: Option<CaseStatus>, label: &'static str| {
         let current = q.status == status;
@@ -64,6 +67,35 @@ fn CaseListView(
         let label = if q.mine { "Show every case of the account" } else { "Only my cases" };
         view! { <a href=href>{label}</a> }
     });
+    view! {
+        <Title text=format!("Cases: {}", list.account_name)/>
+        <div class="page-head">
+            <div>
+                <p class="eyebrow">"Support cases"</p>
+                <h1>{list.account_name.clone()}</h1>
+            </div>
+            <div class="toolbar">
+                <a class="button" href=format!("/accounts/{account}/cases/new")>"Raise a case"</a>
+            </div>
+        </div>
+        {(!notices.is_empty()).then(|| view! {
+            <div class="notice" role="status">
+                <ul>{notices.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
+            </div>
+        })}
+        <nav class="filters" aria-label="Case status">
+            {status_link(None, "All cases")}
+            {status_link(Some(CaseStatus::Open), "Open")}
+            {status_link(Some(CaseStatus::Resolved), "Resolved")}
+            {mine_link}
+        </nav>
+    }
+}
+
+/// The page of cases, or what to do when there are none.
+#[component]
+fn CaseListBody(q: CaseQuery, list: CaseList, loading: RwSignal<bool>) -> impl IntoView {
+    let account = q.account;
     let caption = caption(&q, list.sees_all);
     let page = list.page;
     // A one- or two-character search looks at a stretch of cases per page (see
@@ -121,28 +153,6 @@ fn CaseListView(
         .into_any()
     };
     view! {
-        <Title text=format!("Cases: {}", list.account_name)/>
-        <div class="page-head">
-            <div>
-                <p class="eyebrow">"Support cases"</p>
-                <h1>{list.account_name.clone()}</h1>
-            </div>
-            <div class="toolbar">
-                <a class="button" href=format!("/accounts/{account}/cases/new")>"Raise a case"</a>
-            </div>
-        </div>
-        {(!notices.is_empty()).then(|| view! {
-            <div class="notice" role="status">
-                <ul>{notices.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
-            </div>
-        })}
-        <nav class="filters" aria-label="Case status">
-            {status_link(None, "All cases")}
-            {status_link(Some(CaseStatus::Open), "Open")}
-            {status_link(Some(CaseStatus::Resolved), "Resolved")}
-            {mine_link}
-        </nav>
-        <SearchBox query placeholder="Case number or title"/>
         {window_note}
         <section class="case-list" aria-busy=move || loading.get().to_string()>{body}</section>
     }

@@ -26,22 +26,46 @@ pub fn DeploymentsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p role="status">"Loading deployments…"</p> } set_pending=loading.write_only()>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                 {move || Suspend::new(async move {
-                    let (q, d) = deployments.await?;
-                    Ok::<_, AppError>(view! { <DeploymentList q d query notices=notices() loading/> })
+                    let (_, d) = deployments.await?;
+                    Ok::<_, AppError>(view! { <DeploymentsHead d notices=notices()/> })
+                })}
+                // Outside the parts a search's answer rebuilds: the box (and what is
+                // being typed in it) stays while the rows change.
+                <SearchBox query placeholder="Customer, deployment or Org ID"/>
+                {move || Suspend::new(async move {
+                    // An error is shown once, by the part above.
+                    let (q, d) = deployments.await.ok()?;
+                    Some(view! { <DeploymentList q d loading/> })
                 })}
             </ErrorBoundary>
         </Transition>
     }
 }
 
+/// The partner, how many deployments it supports, and any notices about the view's
+/// parameters.
 #[component]
-fn DeploymentList(
-    q: DeploymentQuery,
-    d: Deployments,
-    query: Memo<Option<DeploymentQuery>>,
-    notices: Vec<String>,
-    loading: RwSignal<bool>,
-) -> impl IntoView {
+fn DeploymentsHead(d: Deployments, notices: Vec<String>) -> impl IntoView {
+    view! {
+        <div class="page-head">
+            <div>
+                <p class="eyebrow">{d.partner.clone()}</p>
+                <h1>"My deployments"</h1>
+                <p>{format!("{} supports {} customer deployment{}.", d.partner, d.total, if d.total == 1 { "" } else { "s" })}</p>
+            </div>
+            <a class="button" href="/access-requests">"Request access"</a>
+        </div>
+        {(!notices.is_empty()).then(|| view! {
+            <div class="notice" role="status">
+                <ul>{notices.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
+            </div>
+        })}
+    }
+}
+
+/// The page of deployments, or what to do when there are none.
+#[component]
+fn DeploymentList(q: DeploymentQuery, d: Deployments, loading: RwSignal<bool>) -> impl IntoView {
     let searching = !q.list.search.is_empty();
     let page = d.page;
     let body = if page.rows.is_empty() {
@@ -94,20 +118,6 @@ fn DeploymentList(
         .into_any()
     };
     view! {
-        <div class="page-head">
-            <div>
-                <p class="eyebrow">{d.partner.clone()}</p>
-                <h1>"My deployments"</h1>
-                <p>{format!("{} supports {} customer deployment{}.", d.partner, d.total, if d.total == 1 { "" } else { "s" })}</p>
-            </div>
-            <a class="button" href="/access-requests">"Request access"</a>
-        </div>
-        {(!notices.is_empty()).then(|| view! {
-            <div class="notice" role="status">
-                <ul>{notices.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
-            </div>
-        })}
-        <SearchBox query placeholder="Customer, deployment or Org ID"/>
         <section class="deployment-list" aria-busy=move || loading.get().to_string()>{body}</section>
     }
 }

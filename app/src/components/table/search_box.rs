@@ -30,10 +30,8 @@ pub fn SearchBox<Q: ListView>(query: Memo<Option<Q>>, placeholder: &'static str)
         navigate(&q.href(), NavigateOptions { replace: true, scroll: false, ..Default::default() });
     };
     // The text typed in `el`, if it is not the list's: ask for it. The box is read through
-    // the element an event came from, not the box's own state: a list that renders the
-    // box with its rows (the cases list) rebuilds it when a search's rows come; the input
-    // element stays (with its focus and text), but until then its events reach the old
-    // box's handlers, whose state is already gone, and what is typed there still counts.
+    // the element an event came from, not the box's own state, which a page torn down
+    // meanwhile (a link followed mid-burst) no longer has.
     let go_typed = go.clone();
     let ask = move |el: &web_sys::HtmlInputElement| {
         if let Some(Some(q)) = query.try_get_untracked() {
