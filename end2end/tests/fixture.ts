@@ -4,8 +4,8 @@ export { expect } from '@playwright/test';
 export type { Browser, BrowserContext, Page } from '@playwright/test';
 
 /**
- * Playwright's `test`, failing any test during which a page's WASM panicked or a script
- * threw without being caught. A panic leaves the page's WASM dead, and a journey that
+ * Playwright's `test`, failing any test during which a page's WASM panicked, a script
+ * threw without being caught, or the server answered a page's request with a 5xx. A panic leaves the page's WASM dead, and a journey that
  * has already checked what it came for would otherwise pass over one unseen. Every page
  * is watched: the test's own, and those of the contexts and pages it opens itself.
  */
@@ -18,6 +18,10 @@ export const test = base.extend<{ scriptFailures: void }>({
           if (m.type() === 'error' && m.text().includes('panicked')) failures.push(`${page.url()}: ${m.text().slice(0, 400)}`);
         });
         page.on('pageerror', (e) => failures.push(`${page.url()}: uncaught ${e.name}: ${e.message.slice(0, 400)}`));
+        // Refusals are 4xx; a 5xx is the server failing, whatever the page then shows.
+        page.on('response', (r) => {
+          if (r.status() >= 500) failures.push(`${page.url()}: ${r.request().method()} ${r.url()} answered ${r.status()}`);
+        });
       };
       const watchContext = (c: BrowserContext) => {
         c.pages().forEach(watch);
