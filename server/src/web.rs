@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use futures_util::FutureExt as _;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::error::Error as _;
@@ -248,6 +249,13 @@ pub const PAGE_RENDER_LIMIT: std::time::Duration = std::time::Duration::from_sec
 /// is fixed upstream, a stalled render is dropped and done again, so the visitor gets
 /// the page a few seconds late instead of never; each retry is logged. Reading the
 /// whole body first costs streaming, which these small pages do not need.
+///
+/// A render that panics is done again too. Under load, about one Manage Users render in
+/// a thousand panicked when its database reads waited for a connection (2026-12-06,
+/// `bench ssr` with `ROSTER_DB_CONNECTIONS=1`, and one request at a time with `curl`):
+/// Leptos's server-side rendering found a reactive value of the page already disposed,
+/// without the page's owner having been cleaned up; see the README (Reliability). The
+/// connection then closed with no answer.
 async fn settle_page(
     limit: std::time::Duration,
     req: axum::extract::Request,
@@ -268,11 +276,15 @@ async fn settle_page(
             let (head, body) = next.run(req).await.into_parts();
             axum::body::to_bytes(body, MAX_PAGE_BYTES).await.map(|bytes| Response::from_parts(head, Body::from(bytes)))
         };
-        match tokio::time::timeout(limit, render).await {
-            Ok(Ok(page)) => return page,
-            Ok(Err(e)) => {
+        // Nothing outlives a render but its answer: a panicked one is dropped whole.
+        match tokio::time::timeout(limit, std::panic::AssertUnwindSafe(render).catch_unwind()).await {
+            Ok(Ok(Ok(page))) => return page,
+            Ok(Ok(Err(e))) => {
                 tracing::error!(path = %parts.uri.path(), error = %e, "a page could not be read whole");
                 return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            }
+            Ok(Err(_)) => {
+                tracing::error!(path = %parts.uri.path(), attempt, "a page's render panicked; rendering it again")
             }
             Err(_) => tracing::warn!(path = %parts.uri.path(), attempt, "a page's render stalled; rendering it again"),
         }
@@ -382,11 +394,35 @@ mod tests {
     use std::time::Duration;
     use tower::ServiceExt;
 
-    /// A router whose `/page` never finishes its first render, and whose `/stuck` and
-    /// `/app.js` never finish at all.
+    /// A router whose `/page` never finishes its first render, whose `/panicky` panics in
+    /// its first, whose `/broken` panics in every one, and whose `/stuck` and `/app.js`
+    /// never finish at all.
     fn router(calls: Arc<AtomicUsize>) -> Router {
         const LIMIT: Duration = Duration::from_millis(200);
+        let panicky = calls.clone();
         Router::new()
+            .route(
+                "/panicky",
+                get(move || {
+                    let calls = panicky.clone();
+                    async move {
+                        tokio::task::yield_now().await;
+                        if calls.fetch_add(1, Ordering::SeqCst) == 0 {
+                            panic!("a render that panics once");
+                        }
+                        "the page"
+                    }
+                }),
+            )
+            .route(
+                "/broken",
+                get(|| async {
+                    if true {
+                        panic!("a render that always panics");
+                    }
+                    "never"
+                }),
+            )
             .route(
                 "/page",
                 get(move || {
@@ -418,6 +454,17 @@ mod tests {
         let (status, body) = get_page(router(calls.clone()), "/page").await.expect("an answer");
         assert_eq!((status, body.as_str()), (StatusCode::OK, "the page"));
         assert_eq!(calls.load(Ordering::SeqCst), 2, "rendered twice");
+    }
+
+    #[tokio::test]
+    async fn a_page_render_that_panics_is_done_again() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let (status, body) = get_page(router(calls.clone()), "/panicky").await.expect("an answer");
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "the page"));
+        assert_eq!(calls.load(Ordering::SeqCst), 2, "rendered twice");
+        let (status, _) =
+            get_page(router(Arc::default()), "/broken").await.expect("an answer, not a closed connection");
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     }
 
     #[tokio::test]
