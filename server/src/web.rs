@@ -250,12 +250,13 @@ pub const PAGE_RENDER_LIMIT: std::time::Duration = std::time::Duration::from_sec
 /// the page a few seconds late instead of never; each retry is logged. Reading the
 /// whole body first costs streaming, which these small pages do not need.
 ///
-/// A render that panics is done again too. Under load, about one Manage Users render in
-/// a thousand panicked when its database reads waited for a connection (2026-12-06,
-/// `bench ssr` with `ROSTER_DB_CONNECTIONS=1`, and one request at a time with `curl`):
-/// Leptos's server-side rendering found a reactive value of the page already disposed,
-/// without the page's owner having been cleaned up; see the README (Reliability). The
-/// connection then closed with no answer.
+/// A render that panics is done again too: Leptos's signals are read with a lock taken
+/// only if it is free at once, and a read that meets a write from another thread is
+/// reported as a value "already disposed", a panic (leptos-rs/leptos#3681). A page's
+/// render and its effects and resources run on several threads, so now and then one
+/// does (2026-12-06: 3 renders of Manage Users in 1,500 and 13 of the cases list in 600,
+/// one request at a time, one database connection); the connection then closed with no
+/// answer. See the README (Reliability).
 async fn settle_page(
     limit: std::time::Duration,
     req: axum::extract::Request,
