@@ -1,5 +1,5 @@
 import { expect, test } from './fixture';
-import { DEMO_ACCOUNT, expectNoAxeViolations, fromSite, hydrated, registerPerson, signIn, USERS } from './helpers';
+import { DEMO_ACCOUNT, expectNoAxeViolations, follow, fromSite, hydrated, registerPerson, signIn, USERS } from './helpers';
 
 /**
  * The life of a case (SPEC F20, F11): a new member raises it, the administrator follows
@@ -160,12 +160,7 @@ test('the cases of an account one may not see: the refusal, once, and no search 
       // Followed inside the app: the browser loads the list itself.
       await page.goto(`/accounts/${DEMO_ACCOUNT.id}/cases`);
       await hydrated(page);
-      await page.evaluate(() => {
-        const a = document.createElement('a');
-        a.href = '/accounts/999999/cases';
-        document.body.append(a);
-        a.click();
-      });
+      await follow(page, '/accounts/999999/cases');
       await expect(page).toHaveURL('/accounts/999999/cases');
     }
     await expect(page.getByRole('alert')).toHaveCount(1);

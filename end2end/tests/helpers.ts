@@ -46,6 +46,20 @@ export async function createContact(page: Page, first: string, last: string): Pr
   return email;
 }
 
+/**
+ * Follows a link inside the single-page application, as a click on one of its links
+ * would: the router handles it in the browser, and the page it leaves is torn down.
+ */
+export async function follow(page: Page, href: string) {
+  await page.evaluate((href) => {
+    const a = document.createElement('a');
+    a.href = href;
+    document.body.append(a);
+    a.click();
+    a.remove();
+  }, href);
+}
+
 /** Waits until the WASM has hydrated the page (the app marks <body> when it has). */
 export async function hydrated(page: Page) {
   await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1, { timeout: 30_000 });

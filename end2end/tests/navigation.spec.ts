@@ -1,19 +1,5 @@
-import { expect, Page, test } from './fixture';
-import { DEMO_ACCOUNT, hydrated, signIn, USERS } from './helpers';
-
-/**
- * Follows a link inside the single-page application, as a click on one of its links
- * would: the router handles it in the browser, and the page it leaves is torn down.
- */
-async function follow(page: Page, href: string) {
-  await page.evaluate((href) => {
-    const a = document.createElement('a');
-    a.href = href;
-    document.body.append(a);
-    a.click();
-    a.remove();
-  }, href);
-}
+import { expect, test } from './fixture';
+import { DEMO_ACCOUNT, follow, hydrated, signIn, USERS } from './helpers';
 
 const a = DEMO_ACCOUNT.id;
 const PAGES = [
