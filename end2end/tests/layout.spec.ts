@@ -1,5 +1,5 @@
 import { expect, Page, test } from './fixture';
-import { DEMO_ACCOUNT, expectNoAxeViolations, hydrated, signIn } from './helpers';
+import { DEMO_ACCOUNT, expectNoAxeViolations, hydrated, signIn, USERS } from './helpers';
 
 const usersPage = `/accounts/${DEMO_ACCOUNT.id}/users`;
 
@@ -61,4 +61,49 @@ test('a control that needs the app is clicked as soon as it shows, without waiti
   await actions.click();
   await expect(page.getByRole('menu')).toBeVisible();
   await expect(page.getByRole('menuitem', { name: 'Update' })).toBeVisible();
+});
+
+/** The header's links and controls whose words break across lines, by their text. */
+async function brokenHeaderItems(page: Page) {
+  return page.locator('header').evaluate((header) =>
+    Array.from(header.querySelectorAll('nav a, summary, button'))
+      .filter((el) => {
+        const line = parseFloat(getComputedStyle(el).lineHeight);
+        return el.getBoundingClientRect().height > line * 1.5;
+      })
+      .map((el) => (el.textContent ?? '').trim()),
+  );
+}
+
+test('the header keeps each link on one line, for the persona with the most of them, from 1280 px to a phone', async ({ page }) => {
+  await signIn(page, USERS.operator);
+  for (const width of [1280, 1024, 390]) {
+    await page.setViewportSize({ width, height: 800 });
+    await page.goto('/operator');
+    await expect(page.getByRole('link', { name: 'Vendor console' })).toBeVisible();
+    expect(await brokenHeaderItems(page), `at ${width} px`).toEqual([]);
+    expect(await page.locator('header').evaluate((h) => h.scrollWidth - h.clientWidth), `at ${width} px`).toBe(0);
+  }
+});
+
+test('dates in tables and form fields keep their shape on a wide screen', async ({ page }) => {
+  await page.setViewportSize({ width: 1400, height: 900 });
+  await signIn(page, USERS.approver);
+  await page.goto('/approvals');
+  // "2026-12-05", never "2026-12-" over "05".
+  const asked = page.locator('td.date').first();
+  await expect(asked).toHaveText(/^\d{4}-\d{2}-\d{2}$/);
+  const lines = await asked.evaluate((el) => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    return new Set(Array.from(range.getClientRects()).map((r) => Math.round(r.top))).size;
+  });
+  expect(lines).toBe(1);
+  await signIn(page, USERS.operator);
+  await page.goto('/operator');
+  // A text input without a type is a text field like the others, and not as wide as the page.
+  const orgId = page.getByLabel('Org ID of the customer deployment');
+  const box = (await orgId.boundingBox())!;
+  expect(box.height).toBeGreaterThan(30);
+  expect(box.width).toBeLessThan(600);
 });

@@ -62,7 +62,7 @@ fn Partners(
                                 <ActionForm action=end attr:class="inline">
                                     <input type="hidden" name="partner" value=partner.to_string()/>
                                     <input type="hidden" name="account" value=account.to_string()/>
-                                    <button type="submit" class="danger" aria-label=label>"End support"</button>
+                                    <button type="submit" class="danger small" aria-label=label>"End support"</button>
                                 </ActionForm>
                             </li>
                         }

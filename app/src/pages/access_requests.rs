@@ -114,7 +114,7 @@ fn MyRequests(page: RequestPage) -> impl IntoView {
                     <th scope="row">{format!("{}: {} ", r.customer, r.deployment)}<code>{r.org_id.clone()}</code></th>
                     <td>{r.person.clone()}</td>
                     <td>{r.level.clone()}</td>
-                    <td>{format_date(r.created_at).unwrap_or_default()}</td>
+                    <td class="date">{format_date(r.created_at).unwrap_or_default()}</td>
                     <td>{state}</td>
                     <td class="reason">{r.reason.clone()}</td>
                 </tr>

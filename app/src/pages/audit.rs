@@ -69,7 +69,7 @@ pub fn AuditPage() -> impl IntoView {
                                         <tbody>
                                             {page.entries.into_iter().map(|e| view! {
                                                 <tr>
-                                                    <td>{format_date(e.at).unwrap_or_default()}</td>
+                                                    <td class="date">{format_date(e.at).unwrap_or_default()}</td>
                                                     <td>{e.actor.clone().unwrap_or_else(|| "—".into())}</td>
                                                     <td>{e.action.label()}</td>
                                                     <td>{e.subject.clone().unwrap_or_else(|| "—".into())}</td>

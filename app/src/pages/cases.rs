@@ -140,7 +140,7 @@ fn CaseListBody(q: CaseQuery, list: CaseList, loading: RwSignal<bool>) -> impl I
                         <td>{r.title.clone()}</td>
                         <td><span class=status_class>{r.status.label()}</span></td>
                         <td>{if r.primary_name.is_empty() { "—".to_string() } else { r.primary_name.clone() }}</td>
-                        <td>{format_date(r.updated_at).unwrap_or_default()}</td>
+                        <td class="date">{format_date(r.updated_at).unwrap_or_default()}</td>
                     </tr>
                 }
             })

@@ -85,7 +85,7 @@ pub fn InvitationsPage() -> impl IntoView {
                                                     <td>{r.email}</td>
                                                     <td>{r.roles}</td>
                                                     <td>{r.invited_by.unwrap_or_default()}</td>
-                                                    <td>{format_date(r.sent_at).unwrap_or_default()}</td>
+                                                    <td class="date">{format_date(r.sent_at).unwrap_or_default()}</td>
                                                     <td>{status}</td>
                                                     <td class="row-buttons">
                                                         {can_resend.then(|| view! {

@@ -132,7 +132,7 @@ fn details_view(d: MemberDetails, account: i64) -> impl IntoView {
                     <tbody>
                         {d.history.iter().map(|e| view! {
                             <tr>
-                                <td>{format_date(e.at).unwrap_or_default()}</td>
+                                <td class="date">{format_date(e.at).unwrap_or_default()}</td>
                                 <td>{e.action.label()}</td>
                                 <td>{e.actor.clone().unwrap_or_default()}</td>
                                 <td>{audit_change(e.before.as_deref(), e.after.as_deref())}</td>
