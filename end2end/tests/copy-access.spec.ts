@@ -35,3 +35,28 @@ test('an approver previews copying support access to another deployment, then co
   await page.getByRole('button', { name: 'Preview' }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'you do not approve for GX-3002.' })).toBeVisible();
 });
+
+test('the page answers each persona as they may use it', async ({ page }) => {
+  // An approver: the form, and a page that is not an error (it once answered 403,
+  // having asked for the operators' list of partners).
+  await signIn(page, USERS.approver);
+  let res = await page.goto('/copy-access');
+  expect(res?.status()).toBe(200);
+  await expect(page.getByLabel('Copy from (Org ID)')).toBeVisible();
+  await expect(page.getByLabel('Partner')).toHaveCount(0);
+
+  // A vendor operator names the partner.
+  await signIn(page, USERS.operator);
+  res = await page.goto('/copy-access');
+  expect(res?.status()).toBe(200);
+  await expect(page.getByLabel('Partner')).toContainText('Initech Partners');
+
+  // A customer's administrator is told no, with no form to fill in for nothing.
+  await signIn(page, USERS.admin);
+  res = await page.goto('/copy-access');
+  expect(res?.status()).toBe(403);
+  await expect(page.getByText('You do not have access to this feature.')).toBeVisible();
+  await expect(page.getByLabel('Copy from (Org ID)')).toHaveCount(0);
+  await hydrated(page);
+  await expect(page.getByLabel('Copy from (Org ID)')).toHaveCount(0);
+});

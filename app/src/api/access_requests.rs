@@ -147,6 +147,26 @@ pub async fn revoke_approver(approver: i64) -> Result<String, AppError> {
     )
 }
 
+/// Who may copy support access, and the partners they name (SPEC F24): every partner for
+/// a vendor operator; none for a partner's member, who copies their own partner's (an
+/// approver of every deployment involved); anyone else is refused.
+#[server(prefix = "/api", endpoint = "access/copy/partners")]
+pub async fn copy_access_partners() -> Result<Vec<crate::model::PartnerSupport>, AppError> {
+    use crate::backend::{access::Actor, db, partners, respond};
+    respond(
+        async {
+            let db = db()?;
+            let actor = Actor::current(&db).await?;
+            if actor.is_operator {
+                partners::support(&db, &actor.operator()?).await
+            } else {
+                actor.partner_member(&db).await.map(|_| Vec::new())
+            }
+        }
+        .await,
+    )
+}
+
 /// What copying a deployment's support access to others would change (SPEC F24):
 /// `source` and `targets` are Org IDs; `partner` is named by vendor operators only.
 #[server(prefix = "/api", endpoint = "access/copy/preview")]

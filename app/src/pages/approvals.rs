@@ -31,13 +31,16 @@ pub fn ApprovalsPage() -> impl IntoView {
         <Title text="Approvals"/>
         <ToastRegion/>
         <h1>"Approvals"</h1>
-        <p>"Access requests waiting for a decision on deployments you approve for. The first approver to decide answers for everyone."</p>
-        <p><a href="/copy-access">"Copy support access between deployments"</a></p>
         <Transition fallback=|| view! { <p role="status">"Loading requests…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                 {move || Suspend::new(async move {
                     let page = page.await?;
-                    Ok::<_, AppError>(view! { <Inbox page decide/> })
+                    // Someone who approves nothing sees the refusal alone.
+                    Ok::<_, AppError>(view! {
+                        <p>"Access requests waiting for a decision on deployments you approve for. The first approver to decide answers for everyone."</p>
+                        <p><a href="/copy-access">"Copy support access between deployments"</a></p>
+                        <Inbox page decide/>
+                    })
                 })}
             </ErrorBoundary>
         </Transition>
@@ -66,7 +69,7 @@ fn Inbox(page: RequestPage, decide: ServerAction<DecideRequest>) -> impl IntoVie
                     <td>{format!("{}: {} ", r.customer, r.deployment)}<code>{r.org_id.clone()}</code></td>
                     <td>{r.level.clone()}</td>
                     <td class="reason">{r.reason.clone()}</td>
-                    <td>{format_date(r.created_at).unwrap_or_default()}</td>
+                    <td class="date">{format_date(r.created_at).unwrap_or_default()}</td>
                     <td>
                         <ActionForm action=decide attr:class="inline decision">
                             <input type="hidden" name="id" value=r.id.to_string()/>

@@ -1,21 +1,24 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::{console_partners, CopyAccess, PreviewCopy};
+use crate::api::{copy_access_partners, CopyAccess, PreviewCopy};
+use crate::components::error_view::ErrorView;
 use crate::components::form_feedback::form_error;
+use crate::error::AppError;
 use crate::model::{CopyChange, CopyPreview};
 use crate::page_data::page_data;
 
 /// Copy support access (SPEC F24): mirror the partner's people and levels on one
 /// deployment onto others. A preview per target says what happens to each person
 /// (added, level changed, removed, unchanged); nothing changes until "Copy access".
-/// For vendor operators and approvers of every deployment involved.
+/// For vendor operators, and partners' members who approve for every deployment involved;
+/// anyone else sees why not.
 #[component]
 pub fn CopyAccessPage() -> impl IntoView {
     let preview = ServerAction::<PreviewCopy>::new();
     let copy = ServerAction::<CopyAccess>::new();
-    // Vendor operators name the partner; for anyone else this is refused and not shown.
-    let partners = page_data(|| (), |_| async { console_partners().await.unwrap_or_default() });
+    // Vendor operators name the partner; a partner's members copy their own partner's.
+    let partners = page_data(|| (), |_| copy_access_partners());
     let error = form_error(preview);
     let copy_error = form_error(copy);
     let done = move || match copy.value().get() {
@@ -25,16 +28,13 @@ pub fn CopyAccessPage() -> impl IntoView {
     view! {
         <Title text="Copy support access"/>
         <h1>"Copy support access"</h1>
-        <p>
-            "Give the partner's people on other deployments the same support access as on one deployment: "
-            "people missing there are added, other levels are changed to the source's, and people who are not on "
-            "the source are removed. See what changes first."
-        </p>
-        <ActionForm action=preview>
-            <Transition>
-                {move || Suspend::new(async move {
-                    let partners = partners.await;
-                    (!partners.is_empty()).then(|| {
+        <Transition fallback=|| view! { <p role="status">"Loading…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
+                {move || {
+                    let error = error.clone();
+                    Suspend::new(async move {
+                    let partners = partners.await?;
+                    let choose_partner = (!partners.is_empty()).then(|| {
                         let options = partners
                             .into_iter()
                             .map(|p| view! { <option value=p.partner.to_string()>{p.name}</option> })
@@ -45,20 +45,31 @@ pub fn CopyAccessPage() -> impl IntoView {
                                 <select id="copy-partner" name="partner" required>{options}</select>
                             </div>
                         }
+                    });
+                    Ok::<_, AppError>(view! {
+                        <p>
+                            "Give the partner's people on other deployments the same support access as on one deployment: "
+                            "people missing there are added, other levels are changed to the source's, and people who are not on "
+                            "the source are removed. See what changes first. You need to approve for every deployment involved."
+                        </p>
+                        <ActionForm action=preview>
+                            {choose_partner}
+                            <div class="field">
+                                <label for="copy-source">"Copy from (Org ID)"</label>
+                                <input id="copy-source" name="source" required autocomplete="off"/>
+                            </div>
+                            <div class="field">
+                                <label for="copy-targets">"Copy to (Org IDs, one per line)"</label>
+                                <textarea id="copy-targets" name="targets" rows="3" required autocomplete="off"></textarea>
+                            </div>
+                            <p class="field-error" role="alert">{error}</p>
+                            <button type="submit" disabled=move || preview.pending().get()>"Preview"</button>
+                        </ActionForm>
                     })
-                })}
-            </Transition>
-            <div class="field">
-                <label for="copy-source">"Copy from (Org ID)"</label>
-                <input id="copy-source" name="source" required autocomplete="off"/>
-            </div>
-            <div class="field">
-                <label for="copy-targets">"Copy to (Org IDs, one per line)"</label>
-                <textarea id="copy-targets" name="targets" rows="3" required autocomplete="off"></textarea>
-            </div>
-            <p class="field-error" role="alert">{error}</p>
-            <button type="submit" disabled=move || preview.pending().get()>"Preview"</button>
-        </ActionForm>
+                    })
+                }}
+            </ErrorBoundary>
+        </Transition>
         {move || preview.value().get().and_then(Result::ok).map(|p| view! { <Preview p copy/> })}
         <p class="field-error" role="alert">{copy_error}</p>
         <p class="success" role="status">{done}</p>
