@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use anyhow::Context;
 use app::backend::db::{Arg, Db, Sql, Tx};
 use app::backend::mail::EmailAddress;
+use app::backend::roles::Catalogue;
 use app::{on_db, sql};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -898,6 +899,8 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
     // membership that is still waiting in the memberships batch.
     let mut member_projects: Vec<Vec<Arg>> = Vec::new();
     let mut membership_count = 0usize;
+    let catalogue = Catalogue::load_tx(tx).await?;
+    let mut history = History::default();
     for (ai, members) in members_of.iter().enumerate() {
         let plan = &ACCOUNTS[ai];
         let account_id = account_base + ai as i64;
@@ -932,6 +935,21 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
             let all_projects = !cloud || rng.gen_bool(0.6);
             let environment =
                 if cloud { ["production", "non-production", "all"][rng.gen_range(0..3)] } else { "non-production" };
+            // The account's first administrator came with it.
+            let drawn = now - rng.gen_range(1..1_000) * DAY;
+            let added_at = if k == 0 { now - 1_000 * DAY } else { drawn };
+            if k > 0 && !cloud && level.is_none() {
+                let added = Added {
+                    account: account_id,
+                    admin,
+                    person: p.id,
+                    at: added_at,
+                    bits,
+                    inactive,
+                    catalogue: &catalogue,
+                };
+                history.member(added, now);
+            }
             memberships
                 .push(
                     tx,
@@ -945,7 +963,7 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
                         boolean(all_projects),
                         text(environment),
                         opt_int((k > 0).then_some(admin)),
-                        int(now - rng.gen_range(1..1_000) * DAY),
+                        int(added_at),
                         text(p.name.clone()),
                         text(p.name.to_lowercase()),
                         text(p.email.clone()),
@@ -980,6 +998,7 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
         role_counts.push(tx, vec![int(account), text(status), text(key), int(n)]).await?;
     }
     role_counts.flush(tx).await?;
+    history.insert(tx).await?;
     seed_access_requests(tx, now, &people, &colleagues, account_base, org_base).await?;
     let mut approvers = Batch::new("approvers", &["partner_id", "person_id", "account_id", "granted_at"]);
     approvers
@@ -987,6 +1006,101 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
         .await?;
     approvers.flush(tx).await?;
     Ok(SeedReport { people: people.len(), memberships: membership_count, cases: case_count })
+}
+
+/// An account's recent audit history, as its administrator's work would have left it:
+/// members added, given more roles, and deactivated, in the days before the seed.
+#[derive(Default)]
+struct History {
+    entries: Vec<Entry>,
+}
+
+struct Entry {
+    account: i64,
+    at: i64,
+    actor: i64,
+    subject: i64,
+    action: &'static str,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+/// A member as the history needs them.
+struct Added<'a> {
+    account: i64,
+    admin: i64,
+    person: i64,
+    at: i64,
+    bits: i64,
+    inactive: bool,
+    catalogue: &'a Catalogue,
+}
+
+impl History {
+    /// How far back the history goes, and how many of an account's entries it keeps.
+    const DAYS: i64 = 90;
+    const PER_ACCOUNT: usize = 60;
+
+    /// The entries of one member, derived from the member alone (no random draws, so the
+    /// rest of the seed stays as it was), all before `now`.
+    fn member(&mut self, m: Added, now: i64) {
+        let Added { account, admin, person, at: added_at, bits, inactive, catalogue } = m;
+        let default = catalogue.default_mask();
+        let recent = added_at >= now - Self::DAYS * DAY;
+        // Members added before the history began changed within it now and then.
+        let later = |days: i64| {
+            let from = if recent { added_at } else { now - Self::DAYS * DAY };
+            (from + days * DAY).min(now - 3_600 - person % 3_600)
+        };
+        let mut push = |at: i64, action: &'static str, before: Option<String>, after: Option<String>| {
+            self.entries.push(Entry { account, at, actor: admin, subject: person, action, before, after });
+        };
+        if recent {
+            push(added_at, "member.added", None, Some(catalogue.describe(default)));
+        }
+        if bits != default && (recent || person % 4 == 0) {
+            let at = later(if recent { 1 + person % 9 } else { person % Self::DAYS });
+            push(at, "member.roles_changed", Some(catalogue.describe(default)), Some(catalogue.describe(bits)));
+        }
+        if inactive {
+            let at = later(if recent { 10 + person % 20 } else { person % Self::DAYS });
+            push(at, "member.deactivated", Some("active".into()), Some("inactive".into()));
+        }
+    }
+
+    /// Keeps each account's latest entries and writes them oldest first, so that the
+    /// log's order (by id) is the order they happened in.
+    async fn insert(mut self, tx: &mut Tx) -> anyhow::Result<()> {
+        self.entries.sort_by_key(|e| (e.account, std::cmp::Reverse(e.at)));
+        let mut per_account: HashMap<i64, usize> = HashMap::new();
+        let mut kept: Vec<Entry> = self
+            .entries
+            .into_iter()
+            .filter(|e| {
+                let n = per_account.entry(e.account).or_insert(0);
+                *n += 1;
+                *n <= Self::PER_ACCOUNT
+            })
+            .collect();
+        kept.sort_by_key(|e| e.at);
+        let mut batch = Batch::new(
+            "audit_log",
+            &["at", "actor_id", "account_id", "subject_person_id", "action", "before", "after"],
+        );
+        for e in kept {
+            let row = vec![
+                int(e.at),
+                int(e.actor),
+                int(e.account),
+                int(e.subject),
+                text(e.action),
+                e.before.into(),
+                e.after.into(),
+            ];
+            batch.push(tx, row).await?;
+        }
+        batch.flush(tx).await
+    }
 }
 
 /// The partner's designated approvers, and access requests in every state: two waiting,

@@ -82,7 +82,58 @@ fn ids(pages: &[MemberPage]) -> Vec<i64> {
     pages.iter().flat_map(|p| p.rows.iter().map(|r| r.membership_id)).collect()
 }
 
+/// An audit entry (id, at, action, before, after) with its member's status and role bits.
+type LoggedChange = (i64, i64, String, Option<String>, Option<String>, String, i64);
+
 backend_tests! {
+    async fn the_demo_audit_history_agrees_with_its_members(db) {
+        let account = seeded(&db).await;
+        let cat = app::backend::roles::Catalogue::load(&db).await.unwrap();
+        let entries: Vec<LoggedChange> = db
+            .fetch_all(&sql!(
+                "SELECT a.id, a.at, a.action, a.before, a.after, m.status, m.role_bits FROM audit_log a \
+                 JOIN memberships m ON m.account_id = a.account_id AND m.person_id = a.subject_person_id \
+                 WHERE a.account_id = $1 ORDER BY a.id",
+                account
+            ))
+            .await
+            .unwrap();
+        let total: i64 =
+            db.scalar(&sql!("SELECT COUNT(*) FROM audit_log WHERE account_id = $1", account)).await.unwrap();
+        assert!(entries.len() > 10, "{entries:?}");
+        assert_eq!(entries.len() as i64, total, "every entry is about a member of the account");
+        let actions: std::collections::BTreeSet<&str> = entries.iter().map(|e| e.2.as_str()).collect();
+        assert_eq!(actions, ["member.added", "member.deactivated", "member.roles_changed"].into());
+        for w in entries.windows(2) {
+            assert!(w[0].1 <= w[1].1, "the log's order is the order things happened: {w:?}");
+        }
+        for (_, at, action, before, after, status, bits) in &entries {
+            assert!(*at < NOW && *at > NOW - 91 * 86_400, "{action} at {at}");
+            match action.as_str() {
+                // What a member was given is what they hold today.
+                "member.roles_changed" => {
+                    assert_eq!(before.as_deref(), Some(cat.describe(cat.default_mask()).as_str()));
+                    assert_eq!(after.as_deref(), Some(cat.describe(*bits).as_str()));
+                }
+                "member.deactivated" => {
+                    assert_eq!((before.as_deref(), after.as_deref(), status.as_str()), (Some("active"), Some("inactive"), "inactive"))
+                }
+                _ => assert_eq!((before, after.as_deref()), (&None, Some(cat.describe(cat.default_mask()).as_str()))),
+            }
+        }
+        // Each member's entries tell one story: added (if recently) before anything else.
+        let firsts: Vec<(String,)> = db
+            .fetch_all(&sql!(
+                "SELECT a.action FROM audit_log a WHERE a.account_id = $1 AND a.action <> 'member.added' \
+                 AND EXISTS (SELECT 1 FROM audit_log b WHERE b.account_id = a.account_id \
+                 AND b.subject_person_id = a.subject_person_id AND b.action = 'member.added' AND b.id > a.id)",
+                account
+            ))
+            .await
+            .unwrap();
+        assert!(firsts.is_empty(), "changes before the member was added: {firsts:?}");
+    }
+
     async fn accounts_are_listed_with_member_counts(db) {
         let account = seeded(&db).await;
         let all = accounts::list(&db, &common::operator(&db).await).await.unwrap();
