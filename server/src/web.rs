@@ -126,6 +126,10 @@ const POSTED_ERROR: &str = "posted_error";
 struct WaitingMessage {
     page: String,
     message: String,
+    /// The server function the form posted to: of a page's forms, only its own shows the
+    /// message. (Empty in a message kept before this was: any form shows it.)
+    #[serde(default)]
+    endpoint: String,
 }
 
 /// An error of a plain route (not a server function, whose errors the framework
@@ -164,6 +168,7 @@ async fn form_errors_back_to_page(req: axum::extract::Request, next: axum::middl
     let referer = req.headers().get(axum::http::header::REFERER).and_then(|r| r.to_str().ok()).map(str::to_string);
     let is_api_post = req.method() == axum::http::Method::POST && req.uri().path().starts_with("/api/");
     let session = req.extensions().get::<tower_sessions::Session>().cloned();
+    let endpoint = req.uri().path().to_string();
     let resp = next.run(req).await;
     let (true, true, Some(referer), Some(session)) =
         // 503 too: "the server is busy" is a message for the person, like the 4xx ones.
@@ -187,7 +192,7 @@ async fn form_errors_back_to_page(req: axum::extract::Request, next: axum::middl
         .map(|(k, v)| (k.into(), v.into()))
         .collect();
     let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
-    let waiting = WaitingMessage { page: path.to_string(), message: err.to_string() };
+    let waiting = WaitingMessage { page: path.to_string(), message: err.to_string(), endpoint };
     if let Err(e) = session.insert(POSTED_ERROR, waiting).await {
         // The page comes back without the message; the JSON answer is the next best.
         tracing::warn!(error = %e, "cannot keep a form's error in the session");
@@ -219,7 +224,8 @@ async fn posted_error_to_page(mut req: axum::extract::Request, next: axum::middl
                     tracing::warn!(error = %e, "cannot clear a form's error from the session");
                 }
                 if waiting.page == req.uri().path() {
-                    req.extensions_mut().insert(app::components::form_feedback::PostedError(waiting.message));
+                    let posted = app::components::form_feedback::PostedError(waiting.message, waiting.endpoint);
+                    req.extensions_mut().insert(posted);
                 }
             }
             Ok(None) => {}

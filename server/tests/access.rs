@@ -179,6 +179,11 @@ const MATRIX: &[(&str, [Expect; 6])] = &[
     ("FORM /api/registration/verify token=not-a-token", [Status(404); 6]),
     ("FORM /api/password/forgot email=not-an-email", [Status(400); 6]),
     ("FORM /api/password/reset token=not-a-token&password=short&confirm=short", [Status(400); 6]),
+    // Changing one's own password: whoever is signed in (a short one, so nothing changes).
+    (
+        "FORM /api/password/change current=x&password=short&confirm=short",
+        [Status(400), Status(400), Status(400), Status(400), Status(400), SignIn],
+    ),
     // Raising a case: active members of the account only (a too-long title from
     // whoever may, so that nothing is raised).
     (
@@ -228,6 +233,7 @@ const MATRIX: &[(&str, [Expect; 6])] = &[
     // Partners: the console's record of supported deployments is the operators'; "My
     // deployments" is for partner members only (none of these personas is one).
     ("FORM /api/console/partners", [Served, Denied, Denied, Denied, Denied, SignIn]),
+    ("FORM /api/access/copy/partners", [Served, Denied, Denied, Denied, Denied, SignIn]),
     ("FORM /api/console/partners/support partner=0&org_id=NW-1002", OPERATOR_404),
     ("FORM /api/console/partners/end partner=0&account=$ACCOUNT", OPERATOR_404),
     (
@@ -346,6 +352,9 @@ const PARTNER_MATRIX: &[(&str, [Expect; 6])] = &[
         "FORM /api/access/copy/preview source=GX-3001&targets=GX-3002",
         [Status(403), Served, Status(403), Denied, Status(400), SignIn],
     ),
+    // Who may copy: a partner's people (each deployment's approvers, checked by the
+    // preview); not a customer's administrator.
+    ("FORM /api/access/copy/partners", [Served, Served, Served, Denied, Served, SignIn]),
     ("FORM /api/console/approvers", [Denied, Denied, Denied, Denied, Denied, SignIn]),
     ("FORM /api/console/approvers/revoke approver=0", [Denied, Denied, Denied, Denied, Denied, SignIn]),
     ("FORM /api/console/partners/end partner=0&account=$FIELD", [Denied, Denied, Denied, Denied, Denied, SignIn]),
@@ -735,6 +744,79 @@ backend_tests! {
         }
 
         assert!(mismatches.is_empty(), "{} mismatches:\n{}", mismatches.len(), mismatches.join("\n"));
+    }
+
+    async fn changing_the_password_takes_the_current_one_and_ends_the_other_sessions(db) {
+        let site = serve(&db).await;
+        let addr = site.addr;
+        let store = server::sessions::Store::for_db(&db).await.unwrap();
+        let overview = format!("FORM /api/overview account={}", site.account);
+        let status = |cookie: String| {
+            let overview = overview.clone();
+            async move { send(addr, &overview, Some(&cookie)).await.status }
+        };
+        let here = sign_in(addr, ADMIN, None).await;
+        let elsewhere = sign_in(addr, ADMIN, None).await;
+        let someone_else = sign_in(addr, OPERATOR, None).await;
+        for cookie in [&here, &elsewhere] {
+            backdate(&store, cookie, 5).await;
+        }
+        let password_hash = sql!("SELECT password_hash FROM people WHERE email_key = $1", ADMIN);
+        let before: String = db.scalar(&password_hash).await.unwrap();
+        let change = |current: &str, new: &str, again: &str| {
+            format!("FORM /api/password/change current={current}&password={new}&confirm={again}")
+        };
+        let demo = server::seed::DEMO_PASSWORD;
+
+        // Refused, changing nothing: a wrong current password, two new ones that differ,
+        // the current one again, a short one.
+        for (call, says) in [
+            (change("not-my-password", "a+brand+new+password", "a+brand+new+password"), "Your current password is not right."),
+            (change(demo, "a+brand+new+password", "a+brand+new+passwort"), "The two new passwords are not the same."),
+            (change(demo, demo, demo), "Choose a new password that is not your current one."),
+            (change(demo, "short", "short"), "Choose a password of at least 10 characters."),
+        ] {
+            let reply = send(addr, &call, Some(&here)).await;
+            assert_eq!(reply.status, 400, "{call}: {}", reply.text());
+            assert!(reply.text().contains(says), "{call}: {}", reply.text());
+        }
+        assert_eq!(db.scalar::<String>(&password_hash).await.unwrap(), before);
+        assert_eq!((status(here.clone()).await, status(elsewhere.clone()).await), (200, 200));
+
+        // Changed: this session goes on (under a new id), the other one of the same person
+        // ends, and someone else's does not; the old password no longer signs in.
+        let reply = send(addr, &change(demo, "a+brand+new+password", "a+brand+new+password"), Some(&here)).await;
+        assert!(reply.status < 400, "{} {}", reply.status, reply.text());
+        let renewed = reply.session_cookie().expect("the session goes on under a new id");
+        assert_ne!(renewed, here);
+        assert_eq!(status(renewed).await, 200);
+        assert_eq!(status(elsewhere).await, 401);
+        assert_eq!(status(someone_else).await, 200);
+        let old = send(addr, &format!("FORM /api/sign_in {}", common::http::sign_in_form(ADMIN)), None).await;
+        assert_eq!(old.status, 400, "{}", old.text());
+        let new = send(
+            addr,
+            &format!("FORM /api/sign_in email={}&password=a+brand+new+password&next=%2F", ADMIN.replace('@', "%40")),
+            None,
+        )
+        .await;
+        assert!(new.status < 400, "{} {}", new.status, new.text());
+
+        // Audited, and the person is told by email.
+        let audited: i64 = db
+            .scalar(&sql!(
+                "SELECT COUNT(*) FROM audit_log a JOIN people p ON p.id = a.subject_person_id \
+                 WHERE a.action = 'password.changed' AND p.email_key = $1",
+                ADMIN
+            ))
+            .await
+            .unwrap();
+        assert_eq!(audited, 1);
+        let subject: String = db
+            .scalar(&sql!("SELECT subject FROM outbox WHERE recipient = $1 ORDER BY id DESC LIMIT 1", ADMIN))
+            .await
+            .unwrap();
+        assert_eq!(subject, "Your Roster password was changed");
     }
 
     async fn sessions_are_new_at_sign_in_and_end(db) {

@@ -1,4 +1,4 @@
-//! Server functions of "Forgot password" (SPEC F18).
+//! Server functions of passwords (SPEC F18): "Forgot password", and changing it in Settings.
 
 use leptos::prelude::*;
 
@@ -38,3 +38,29 @@ pub async fn reset_password(token: String, password: String, confirm: String) ->
         .await,
     )
 }
+
+/// Changes the signed-in person's password (Settings): the current one proves it is
+/// them; every other session of theirs ends, and this one goes on.
+#[server(prefix = "/api", endpoint = "password/change")]
+pub async fn change_password(current: String, password: String, confirm: String) -> Result<String, AppError> {
+    use crate::backend::{access::Actor, auth, db, respond};
+    respond(
+        async {
+            if password != confirm {
+                return Err(AppError::invalid("The two new passwords are not the same."));
+            }
+            let db = db()?;
+            let actor = Actor::current(&db).await?;
+            let ip = auth::client_ip().await;
+            auth::change_password(&db, &actor, &current, &password, ip).await?;
+            // This session goes on under a new id; every other one ended with the change.
+            auth::start_session(&db, actor.person_id).await?;
+            leptos_axum::redirect("/settings?password=changed");
+            Ok(PASSWORD_CHANGED.to_string())
+        }
+        .await,
+    )
+}
+
+/// What Settings says once the password is changed.
+pub const PASSWORD_CHANGED: &str = "Your password is changed. Your other sessions are signed out.";

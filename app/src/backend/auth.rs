@@ -230,6 +230,64 @@ pub async fn sign_in(db: &Db, email: &str, password: &str, ip: Option<String>) -
     }
 }
 
+/// Changes the signed-in person's password, who proves it is them with the current one
+/// (a session left open on someone else's screen is not enough). A wrong current password
+/// counts as a wrong sign-in of their email, so a session cannot be used to guess it. Every
+/// session of the person ends (the caller starts the one it goes on with); they are told
+/// by email. Audited.
+pub async fn change_password(db: &Db, actor: &Actor, current: &str, new: &str, ip: Option<String>) -> Result<()> {
+    let new = checked_password(new)?;
+    if new == current {
+        return Err(AppError::invalid("Choose a new password that is not your current one."));
+    }
+    let email = EmailAddress::key_of(&actor.email);
+    let counted = [limits::email(&email, MAX_PER_EMAIL), limits::address(ip.as_deref(), MAX_PER_IP)];
+    let attempt = limits::tried(db, &limits::SIGN_IN, &counted).await?;
+    let (hash,): (Option<String>,) = db
+        .fetch_optional(&sql!("SELECT password_hash FROM people WHERE id = $1", actor.person_id))
+        .await?
+        .ok_or(AppError::SignInRequired)?;
+    let Some(hash) = hash else {
+        attempt.withdrawn(db).await?;
+        return Err(AppError::invalid(WRONG_CURRENT));
+    };
+    match verify_password(hash.clone(), current.to_string()).await {
+        Ok(true) => attempt.succeeded(db, &counted[0]).await?,
+        Ok(false) => return Err(AppError::invalid(WRONG_CURRENT)),
+        Err(e) => {
+            attempt.withdrawn(db).await?;
+            return Err(e);
+        }
+    }
+    let new_hash = hash_password(new).await?;
+    let mut tx = db.begin().await?;
+    // Only over the hash just checked: a change made meanwhile (another session's, a
+    // reset link's) is not overwritten by one proven against the old password.
+    let changed = tx
+        .execute(&sql!(
+            "UPDATE people SET password_hash = $1, sessions_valid_from = $2 WHERE id = $3 AND password_hash = $4",
+            &new_hash,
+            now(),
+            actor.person_id,
+            &hash
+        ))
+        .await?;
+    if changed == 0 {
+        return Err(AppError::Conflict("Your password was changed meanwhile. Sign in again with the new one.".into()));
+    }
+    audit::record_as(
+        &mut tx,
+        Some(actor.person_id),
+        None,
+        Record { subject: Some(actor.person_id), action: AuditAction::PasswordChanged, before: None, after: None },
+    )
+    .await?;
+    super::mail::outbox::enqueue(&mut tx, &super::mail::templates::password_changed(&actor.email, &actor.name)).await?;
+    tx.commit().await
+}
+
+const WRONG_CURRENT: &str = "Your current password is not right.";
+
 /// What a sign-in's password turned out to be.
 enum Checked {
     Right(i64),

@@ -6,23 +6,34 @@ use crate::error::AppError;
 
 /// The message a form posted without JavaScript came back with, which the server
 /// hands to this page load (server/src/web.rs `posted_error_to_page`).
+/// The message, and the path of the server function the form posted to.
 #[cfg(feature = "ssr")]
 #[derive(Clone, Debug)]
-pub struct PostedError(pub String);
+pub struct PostedError(pub String, pub String);
 
 /// The error a form of this page posted without JavaScript came back with: Roster's
 /// own message, kept in the visitor's session for this one page load. Never read from
 /// the URL, where anyone could write a message for the page to show. Rendered on the
 /// server and handed to the browser with the page, so that hydration shows the same.
 pub fn posted_error() -> Option<String> {
-    SharedValue::new(|| {
+    posted_to(None)
+}
+
+/// The error a form posted to `endpoint` (a server function's path) came back with; a
+/// page with several forms shows it next to that one only.
+fn posted_to(endpoint: Option<&'static str>) -> Option<String> {
+    SharedValue::new(move || {
         #[cfg(feature = "ssr")]
         {
-            use_context::<http::request::Parts>()
-                .and_then(|parts| parts.extensions.get::<PostedError>().map(|posted| posted.0.clone()))
+            use_context::<http::request::Parts>().and_then(|parts| {
+                let PostedError(message, posted_to) = parts.extensions.get::<PostedError>()?;
+                let ours = endpoint.is_none_or(|e| posted_to.is_empty() || posted_to == e);
+                ours.then(|| message.clone())
+            })
         }
         #[cfg(not(feature = "ssr"))]
         {
+            let _ = endpoint;
             None
         }
     })
@@ -36,7 +47,7 @@ where
     S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
     S::Output: Clone + Send + Sync + 'static,
 {
-    let posted = posted_error();
+    let posted = posted_to(Some(S::PATH));
     move || match action.value().get() {
         Some(Err(e)) => Some(e.to_string()),
         Some(Ok(_)) => None,

@@ -41,6 +41,7 @@ pub enum AuditAction {
     OrganisationCreated,
     OrganisationUpdated,
     PasswordReset,
+    PasswordChanged,
     EmailVerified,
     ContactClaimed,
     SignInLocked,
@@ -72,7 +73,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 43] = [
+    pub const ALL: [AuditAction; 44] = [
         AuditAction::MemberAdded,
         AuditAction::MemberRolesChanged,
         AuditAction::MemberRemoved,
@@ -88,6 +89,7 @@ impl AuditAction {
         AuditAction::OrganisationCreated,
         AuditAction::OrganisationUpdated,
         AuditAction::PasswordReset,
+        AuditAction::PasswordChanged,
         AuditAction::EmailVerified,
         AuditAction::ContactClaimed,
         AuditAction::SignInLocked,
@@ -136,6 +138,7 @@ impl AuditAction {
             AuditAction::OrganisationCreated => "organisation.created",
             AuditAction::OrganisationUpdated => "organisation.updated",
             AuditAction::PasswordReset => "password.reset",
+            AuditAction::PasswordChanged => "password.changed",
             AuditAction::EmailVerified => "email.verified",
             AuditAction::ContactClaimed => "contact.claimed",
             AuditAction::SignInLocked => "sign_in.locked",
@@ -185,6 +188,7 @@ impl AuditAction {
             AuditAction::OrganisationCreated => "Organisation created",
             AuditAction::OrganisationUpdated => "Organisation changed",
             AuditAction::PasswordReset => "Password reset",
+            AuditAction::PasswordChanged => "Password changed",
             AuditAction::EmailVerified => "Email verified",
             AuditAction::ContactClaimed => "Contact claimed",
             AuditAction::SignInLocked => "Sign-in locked",

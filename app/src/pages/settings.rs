@@ -2,13 +2,14 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{get_pulse_emails, SetPulseEmails};
+use crate::api::{get_pulse_emails, ChangePassword, SetPulseEmails, PASSWORD_CHANGED};
 use crate::components::error_view::ErrorView;
 use crate::components::form_feedback::form_error;
 use crate::error::AppError;
 use crate::page_data::page_data;
 
-/// The signed-in person's settings: whether posts on their cases reach them by email.
+/// The signed-in person's settings: whether posts on their cases reach them by email, and
+/// their password.
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let query = use_query_map();
@@ -41,6 +42,49 @@ pub fn SettingsPage() -> impl IntoView {
             </Transition>
             <p class="field-error" role="alert">{error}</p>
             <p class="notice" role="status">{saved}</p>
+            <PasswordForm/>
         </section>
+    }
+}
+
+/// Changing the password: the current one, then the new one twice.
+#[component]
+fn PasswordForm() -> impl IntoView {
+    let query = use_query_map();
+    let change = ServerAction::<ChangePassword>::new();
+    let error = form_error(change);
+    let changed = move || match change.value().get() {
+        Some(Ok(message)) => Some(message),
+        Some(Err(_)) => None,
+        None => query.with(|q| q.get("password")).map(|_| PASSWORD_CHANGED.to_string()),
+    };
+    // A changed password leaves nothing typed behind.
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let (Some(Ok(_)), Some(form)) = (change.value().get(), form.get()) {
+            form.reset();
+        }
+    });
+    view! {
+        <h2 id="password-heading">"Password"</h2>
+        <ActionForm action=change node_ref=form attr:aria-labelledby="password-heading">
+            <div class="field">
+                <label for="current-password">"Current password"</label>
+                <input id="current-password" name="current" type="password" autocomplete="current-password" required/>
+            </div>
+            <div class="field">
+                <label for="new-password">"New password"</label>
+                <input id="new-password" name="password" type="password" autocomplete="new-password"
+                    required minlength="10" aria-describedby="new-password-hint"/>
+                <p class="hint" id="new-password-hint">"At least 10 characters. Your other sessions are signed out."</p>
+            </div>
+            <div class="field">
+                <label for="confirm-password">"New password again"</label>
+                <input id="confirm-password" name="confirm" type="password" autocomplete="new-password" required minlength="10"/>
+            </div>
+            <p class="field-error" role="alert">{error}</p>
+            <button type="submit" disabled=move || change.pending().get()>"Change password"</button>
+        </ActionForm>
+        <p class="notice" role="status">{changed}</p>
     }
 }

@@ -96,6 +96,25 @@ pub fn password_reset(to: String, name: &str, link: &str) -> Email {
     }
 }
 
+/// That the password was changed, so that someone who did not change it knows at once.
+pub fn password_changed(to: &str, name: &str) -> Email {
+    Email {
+        to: to.to_string(),
+        subject: "Your Roster password was changed".into(),
+        text: format!(
+            "Hello {name},\n\nThe password of your Roster account was just changed, and every other session \
+             of yours was signed out.\n\nIf you did not change it, choose a new one at once with \
+             \"Forgot your password?\" on the sign-in page, and tell your administrator.\n"
+        ),
+        html: format!(
+            "<p>Hello {},</p><p>The password of your Roster account was just changed, and every other session \
+             of yours was signed out.</p><p>If you did not change it, choose a new one at once with \
+             &ldquo;Forgot your password?&rdquo; on the sign-in page, and tell your administrator.</p>",
+            html_escape(name)
+        ),
+    }
+}
+
 /// A pulse message on a case the recipient is on (sent to those who asked for pulse
 /// emails in their settings).
 pub fn pulse_message(to: &str, name: &str, author: &str, case: &str, title: &str, body: &str, link: &str) -> Email {
