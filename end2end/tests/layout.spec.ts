@@ -107,3 +107,29 @@ test('dates in tables and form fields keep their shape on a wide screen', async 
   expect(box.height).toBeGreaterThan(30);
   expect(box.width).toBeLessThan(600);
 });
+
+test('no page reaches past a phone screen sideways, whoever looks', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  const wide = async (path: string) => {
+    await page.goto(path);
+    await hydrated(page);
+    return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  };
+  const pages: Record<string, string[]> = {
+    [USERS.admin]: ['/', `/accounts/${DEMO_ACCOUNT.id}/cases`, `/accounts/${DEMO_ACCOUNT.id}/audit`, '/settings', '/notifications'],
+    [USERS.operator]: ['/operator', '/mail'],
+    [USERS.partner]: ['/deployments', '/access-requests'],
+    [USERS.approver]: ['/approvals'],
+  };
+  const overflowing: string[] = [];
+  for (const [who, paths] of Object.entries(pages)) {
+    await signIn(page, who);
+    for (const path of paths) if ((await wide(path)) > 0) overflowing.push(`${who} ${path}`);
+  }
+  // A case, with its people's emails.
+  await signIn(page, USERS.admin);
+  await page.goto(`/accounts/${DEMO_ACCOUNT.id}/cases`);
+  const caseHref = await page.getByRole('link', { name: /^C-\d+$/ }).first().getAttribute('href');
+  if ((await wide(caseHref!)) > 0) overflowing.push(caseHref!);
+  expect(overflowing).toEqual([]);
+});

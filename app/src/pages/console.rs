@@ -153,7 +153,9 @@ fn Organisation(org: ConsoleOrganisation, actions: Actions) -> impl IntoView {
             {if org.accounts.is_empty() {
                 view! { <p>"No support accounts yet."</p> }.into_any()
             } else {
+                let region = caption.clone();
                 view! {
+                    <div class="table-wrap" role="region" aria-label=region tabindex="0">
                     <table class="console-accounts">
                         <caption>{caption}</caption>
                         <thead>
@@ -170,6 +172,7 @@ fn Organisation(org: ConsoleOrganisation, actions: Actions) -> impl IntoView {
                             {org.accounts.into_iter().map(|a| view! { <AccountRow account=a actions/> }).collect_view()}
                         </tbody>
                     </table>
+                    </div>
                 }
                 .into_any()
             }}

@@ -28,6 +28,8 @@ pub fn HomePage() -> impl IntoView {
                         view! { <p>"You are not a member of any account yet."</p> }.into_any()
                     } else {
                         view! {
+                            // Scrolls sideways on a narrow screen; the keyboard reaches it too.
+                            <div class="table-wrap" role="region" aria-label="Support accounts" tabindex="0">
                             <table class="accounts">
                                 <caption>"Support accounts"</caption>
                                 <thead>
@@ -72,6 +74,7 @@ pub fn HomePage() -> impl IntoView {
                                         .collect_view()}
                                 </tbody>
                             </table>
+                            </div>
                         }
                         .into_any()
                     };

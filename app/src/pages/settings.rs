@@ -24,6 +24,7 @@ pub fn SettingsPage() -> impl IntoView {
         <Title text="Settings"/>
         <section class="auth">
             <h1>"Settings"</h1>
+            <h2>"Email"</h2>
             <Transition fallback=|| view! { <p role="status">"Loading…"</p> }>
                 <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                     {move || Suspend::new(async move {
