@@ -59,6 +59,29 @@ test('a person changes their password in Settings; their other sessions end, thi
   await elsewhere.close();
 });
 
+test('"Sign out everywhere else" ends the other sessions and keeps this one', async ({ page, browser }) => {
+  const email = await newPerson(page, 'leaver');
+  const elsewhere = await browser.newContext();
+  const other = await elsewhere.newPage();
+  const res = await other.request.post(new URL('/api/sign_in', process.env.ROSTER_URL).href, {
+    headers: { Origin: new URL(process.env.ROSTER_URL!).origin },
+    form: { email, password: PASSWORD, next: '/' },
+    maxRedirects: 0,
+  });
+  expect(res.status()).toBeLessThan(400);
+  await page.goto('/settings');
+  await hydrated(page);
+  const form = page.getByRole('form', { name: 'Sessions' });
+  await expect(form).toHaveAccessibleDescription(/signs out every session of yours but this one/);
+  await form.getByRole('button', { name: 'Sign out everywhere else' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'You are signed out everywhere else.' })).toBeVisible();
+  await page.goto('/settings');
+  await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
+  await other.goto('/settings');
+  await expect(other.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
+  await elsewhere.close();
+});
+
 test.describe('without JavaScript', () => {
   test.use({ javaScriptEnabled: false });
 

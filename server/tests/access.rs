@@ -819,6 +819,43 @@ backend_tests! {
         assert_eq!(subject, "Your Roster password was changed");
     }
 
+    async fn signing_out_everywhere_else_keeps_this_session_only(db) {
+        let site = serve(&db).await;
+        let addr = site.addr;
+        let store = server::sessions::Store::for_db(&db).await.unwrap();
+        let overview = format!("FORM /api/overview account={}", site.account);
+        let status = |cookie: String| {
+            let overview = overview.clone();
+            async move { send(addr, &overview, Some(&cookie)).await.status }
+        };
+        assert_eq!(send(addr, "FORM /api/sessions/end-others", None).await.status, 401);
+        let here = sign_in(addr, ADMIN, None).await;
+        let elsewhere = sign_in(addr, ADMIN, None).await;
+        let someone_else = sign_in(addr, OPERATOR, None).await;
+        for cookie in [&here, &elsewhere, &someone_else] {
+            backdate(&store, cookie, 5).await;
+        }
+        let reply = send(addr, "FORM /api/sessions/end-others", Some(&here)).await;
+        assert!(reply.status < 400, "{} {}", reply.status, reply.text());
+        let renewed = reply.session_cookie().expect("the session goes on under a new id");
+        assert_ne!(renewed, here);
+        assert_eq!(status(renewed).await, 200);
+        assert_eq!(status(here).await, 401);
+        assert_eq!(status(elsewhere).await, 401);
+        assert_eq!(status(someone_else).await, 200);
+        // The password is as it was, and the step is in the person's audit history.
+        sign_in(addr, ADMIN, None).await;
+        let audited: i64 = db
+            .scalar(&sql!(
+                "SELECT COUNT(*) FROM audit_log a JOIN people p ON p.id = a.actor_id \
+                 WHERE a.action = 'sessions.ended' AND p.email_key = $1 AND a.subject_person_id = p.id",
+                ADMIN
+            ))
+            .await
+            .unwrap();
+        assert_eq!(audited, 1);
+    }
+
     async fn sessions_are_new_at_sign_in_and_end(db) {
         let site = serve(&db).await;
         let addr = site.addr;

@@ -1,4 +1,5 @@
-//! Server functions of passwords (SPEC F18): "Forgot password", and changing it in Settings.
+//! Server functions of passwords and sessions (SPEC F18): "Forgot password", and in
+//! Settings changing the password and signing out everywhere else.
 
 use leptos::prelude::*;
 
@@ -64,3 +65,23 @@ pub async fn change_password(current: String, password: String, confirm: String)
 
 /// What Settings says once the password is changed.
 pub const PASSWORD_CHANGED: &str = "Your password is changed. Your other sessions are signed out.";
+
+/// Signs the person out of every other session (Settings); this one goes on.
+#[server(prefix = "/api", endpoint = "sessions/end-others")]
+pub async fn sign_out_elsewhere() -> Result<String, AppError> {
+    use crate::backend::{access::Actor, auth, db, respond};
+    respond(
+        async {
+            let db = db()?;
+            let actor = Actor::current(&db).await?;
+            auth::end_sessions(&db, &actor).await?;
+            auth::start_session(&db, actor.person_id).await?;
+            leptos_axum::redirect("/settings?sessions=ended");
+            Ok(SESSIONS_ENDED.to_string())
+        }
+        .await,
+    )
+}
+
+/// What Settings says once the other sessions are ended.
+pub const SESSIONS_ENDED: &str = "You are signed out everywhere else.";

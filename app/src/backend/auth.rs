@@ -288,6 +288,21 @@ pub async fn change_password(db: &Db, actor: &Actor, current: &str, new: &str, i
 
 const WRONG_CURRENT: &str = "Your current password is not right.";
 
+/// Ends every session of the signed-in person (the caller starts the one it goes on
+/// with): for a computer they no longer use, or a session they do not recognise. Audited.
+pub async fn end_sessions(db: &Db, actor: &Actor) -> Result<()> {
+    let mut tx = db.begin().await?;
+    tx.execute(&sql!("UPDATE people SET sessions_valid_from = $1 WHERE id = $2", now(), actor.person_id)).await?;
+    audit::record_as(
+        &mut tx,
+        Some(actor.person_id),
+        None,
+        Record { subject: Some(actor.person_id), action: AuditAction::SessionsEnded, before: None, after: None },
+    )
+    .await?;
+    tx.commit().await
+}
+
 /// What a sign-in's password turned out to be.
 enum Checked {
     Right(i64),

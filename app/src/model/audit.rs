@@ -42,6 +42,7 @@ pub enum AuditAction {
     OrganisationUpdated,
     PasswordReset,
     PasswordChanged,
+    SessionsEnded,
     EmailVerified,
     ContactClaimed,
     SignInLocked,
@@ -73,7 +74,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 44] = [
+    pub const ALL: [AuditAction; 45] = [
         AuditAction::MemberAdded,
         AuditAction::MemberRolesChanged,
         AuditAction::MemberRemoved,
@@ -90,6 +91,7 @@ impl AuditAction {
         AuditAction::OrganisationUpdated,
         AuditAction::PasswordReset,
         AuditAction::PasswordChanged,
+        AuditAction::SessionsEnded,
         AuditAction::EmailVerified,
         AuditAction::ContactClaimed,
         AuditAction::SignInLocked,
@@ -139,6 +141,7 @@ impl AuditAction {
             AuditAction::OrganisationUpdated => "organisation.updated",
             AuditAction::PasswordReset => "password.reset",
             AuditAction::PasswordChanged => "password.changed",
+            AuditAction::SessionsEnded => "sessions.ended",
             AuditAction::EmailVerified => "email.verified",
             AuditAction::ContactClaimed => "contact.claimed",
             AuditAction::SignInLocked => "sign_in.locked",
@@ -189,6 +192,7 @@ impl AuditAction {
             AuditAction::OrganisationUpdated => "Organisation changed",
             AuditAction::PasswordReset => "Password reset",
             AuditAction::PasswordChanged => "Password changed",
+            AuditAction::SessionsEnded => "Signed out everywhere else",
             AuditAction::EmailVerified => "Email verified",
             AuditAction::ContactClaimed => "Contact claimed",
             AuditAction::SignInLocked => "Sign-in locked",

@@ -16,7 +16,7 @@ pub fn RaiseCasePage() -> impl IntoView {
     let error = form_error(action);
     view! {
         <Title text="Raise a case"/>
-        <section class="auth">
+        <section class="auth wide">
             <h1>"Raise a support case"</h1>
             <ActionForm action>
                 <input type="hidden" name="account" value=account/>

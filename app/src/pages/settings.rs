@@ -2,7 +2,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::api::{get_pulse_emails, ChangePassword, SetPulseEmails, PASSWORD_CHANGED};
+use crate::api::{
+    get_pulse_emails, ChangePassword, SetPulseEmails, SignOutElsewhere, PASSWORD_CHANGED, SESSIONS_ENDED,
+};
 use crate::components::error_view::ErrorView;
 use crate::components::form_feedback::form_error;
 use crate::error::AppError;
@@ -44,6 +46,7 @@ pub fn SettingsPage() -> impl IntoView {
             <p class="field-error" role="alert">{error}</p>
             <p class="notice" role="status">{saved}</p>
             <PasswordForm/>
+            <OtherSessions/>
         </section>
     }
 }
@@ -87,5 +90,30 @@ fn PasswordForm() -> impl IntoView {
             <button type="submit" disabled=move || change.pending().get()>"Change password"</button>
         </ActionForm>
         <p class="notice" role="status">{changed}</p>
+    }
+}
+
+/// Signing out everywhere else.
+#[component]
+fn OtherSessions() -> impl IntoView {
+    let query = use_query_map();
+    let end = ServerAction::<SignOutElsewhere>::new();
+    let error = form_error(end);
+    let ended = move || match end.value().get() {
+        Some(Ok(message)) => Some(message),
+        Some(Err(_)) => None,
+        None => query.with(|q| q.get("sessions")).map(|_| SESSIONS_ENDED.to_string()),
+    };
+    view! {
+        <h2 id="sessions-heading">"Sessions"</h2>
+        <p id="sessions-hint">
+            "Signed in on a computer you no longer use, or not sure where you are signed in? "
+            "This signs out every session of yours but this one."
+        </p>
+        <ActionForm action=end attr:aria-labelledby="sessions-heading" attr:aria-describedby="sessions-hint">
+            <p class="field-error" role="alert">{error}</p>
+            <button type="submit" class="secondary" disabled=move || end.pending().get()>"Sign out everywhere else"</button>
+        </ActionForm>
+        <p class="notice" role="status">{ended}</p>
     }
 }
