@@ -63,9 +63,13 @@ test.describe('without JavaScript', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page).toHaveURL(/\/sign-in/);
     await expect(page.getByRole('alert')).toHaveText('The email or password is not right.');
+    // What was typed comes back, but for the password.
+    await expect(page.getByLabel('Email')).toHaveValue(USERS.admin);
+    await expect(page.getByLabel('Password')).toHaveValue('');
     // Shown for the page load after the post only.
     await page.reload();
     await expect(page.getByText('The email or password is not right.')).toHaveCount(0);
+    await expect(page.getByLabel('Email')).toHaveValue('');
 
     const forged = 'Your account is locked. Call +1 555 0100 to unlock it.';
     await page.goto(`/sign-in?error=${encodeURIComponent(forged)}`);

@@ -130,6 +130,46 @@ struct WaitingMessage {
     /// message. (Empty in a message kept before this was: any form shows it.)
     #[serde(default)]
     endpoint: String,
+    /// What the person typed that the page shows again (`KEPT_FIELDS`).
+    #[serde(default)]
+    fields: Vec<(String, String)>,
+}
+
+/// Of a form posted without JavaScript that fails, the fields its page fills in again, so
+/// that a mistyped password does not cost the email too: what the person typed that is no
+/// secret (never a password or a link's token).
+const KEPT_FIELDS: [&str; 2] = ["email", "name"];
+
+/// The largest form body whose `KEPT_FIELDS` are kept (a form of a few fields is far
+/// smaller; a larger body goes through untouched, and its page shows the message only).
+const KEPT_BODY_BYTES: usize = 16 * 1024;
+
+/// Reads a small form-encoded body to keep its `KEPT_FIELDS`, and puts it back.
+async fn keep_fields(req: axum::extract::Request) -> (axum::extract::Request, Vec<(String, String)>) {
+    let headers = req.headers();
+    let form_encoded = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|t| t.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    let small = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|l| l.to_str().ok()?.parse::<usize>().ok())
+        .is_some_and(|l| l <= KEPT_BODY_BYTES);
+    if !(form_encoded && small) {
+        return (req, Vec::new());
+    }
+    let (parts, body) = req.into_parts();
+    match axum::body::to_bytes(body, KEPT_BODY_BYTES).await {
+        Ok(bytes) => {
+            let kept = form_urlencoded::parse(&bytes)
+                .filter(|(k, _)| KEPT_FIELDS.contains(&k.as_ref()))
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            (axum::extract::Request::from_parts(parts, Body::from(bytes)), kept)
+        }
+        // The client broke off its body: the call fails on the empty one, as it would have.
+        Err(_) => (axum::extract::Request::from_parts(parts, Body::empty()), Vec::new()),
+    }
 }
 
 /// An error of a plain route (not a server function, whose errors the framework
@@ -169,6 +209,7 @@ async fn form_errors_back_to_page(req: axum::extract::Request, next: axum::middl
     let is_api_post = req.method() == axum::http::Method::POST && req.uri().path().starts_with("/api/");
     let session = req.extensions().get::<tower_sessions::Session>().cloned();
     let endpoint = req.uri().path().to_string();
+    let (req, fields) = if wants_html && is_api_post { keep_fields(req).await } else { (req, Vec::new()) };
     let resp = next.run(req).await;
     let (true, true, Some(referer), Some(session)) =
         // 503 too: "the server is busy" is a message for the person, like the 4xx ones.
@@ -192,7 +233,7 @@ async fn form_errors_back_to_page(req: axum::extract::Request, next: axum::middl
         .map(|(k, v)| (k.into(), v.into()))
         .collect();
     let query = form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish();
-    let waiting = WaitingMessage { page: path.to_string(), message: err.to_string(), endpoint };
+    let waiting = WaitingMessage { page: path.to_string(), message: err.to_string(), endpoint, fields };
     if let Err(e) = session.insert(POSTED_ERROR, waiting).await {
         // The page comes back without the message; the JSON answer is the next best.
         tracing::warn!(error = %e, "cannot keep a form's error in the session");
@@ -224,7 +265,11 @@ async fn posted_error_to_page(mut req: axum::extract::Request, next: axum::middl
                     tracing::warn!(error = %e, "cannot clear a form's error from the session");
                 }
                 if waiting.page == req.uri().path() {
-                    let posted = app::components::form_feedback::PostedError(waiting.message, waiting.endpoint);
+                    let posted = app::components::form_feedback::PostedError {
+                        message: waiting.message,
+                        endpoint: waiting.endpoint,
+                        fields: waiting.fields,
+                    };
                     req.extensions_mut().insert(posted);
                 }
             }

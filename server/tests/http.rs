@@ -285,9 +285,17 @@ backend_tests! {
         assert!((300..400).contains(&reply.status), "{} {}", reply.status, reply.text());
         assert_eq!(reply.header("location"), Some("/sign-in?next=%2F"));
         let cookie = reply.session_cookie().expect("the message is kept in a session");
+        // The session keeps the email typed, and not the password.
+        let store = server::sessions::Store::for_db(&db).await.unwrap();
+        let id: tower_sessions::session::Id = cookie.split_once('=').unwrap().1.parse().unwrap();
+        let kept = format!("{:?}", tower_sessions::SessionStore::load(&store, &id).await.unwrap().expect("stored").data);
+        assert!(kept.contains(ADMIN) && !kept.contains("not-the-password"), "{kept}");
         let back = send_headers(addr, "GET /sign-in?next=%2F", Some(&cookie), Origin::None, &html).await;
         assert!(back.text().contains("The email or password is not right."), "{}", back.text());
         assert!(!back.text().contains("forged"));
+        // The email typed comes back in its field; the password is kept nowhere.
+        assert!(back.text().contains(&format!("value=\"{ADMIN}\"")), "{}", back.text());
+        assert!(!back.text().contains("not-the-password"));
         let again = send_headers(addr, "GET /sign-in?next=%2F", Some(&cookie), Origin::None, &html).await;
         assert!(!again.text().contains("The email or password is not right."), "the message is shown once");
 

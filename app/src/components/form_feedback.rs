@@ -6,10 +6,16 @@ use crate::error::AppError;
 
 /// The message a form posted without JavaScript came back with, which the server
 /// hands to this page load (server/src/web.rs `posted_error_to_page`).
-/// The message, and the path of the server function the form posted to.
 #[cfg(feature = "ssr")]
 #[derive(Clone, Debug)]
-pub struct PostedError(pub String, pub String);
+pub struct PostedError {
+    pub message: String,
+    /// The path of the server function the form posted to.
+    pub endpoint: String,
+    /// What the person typed that the page fills in again (no secrets: the server keeps
+    /// only its own list of fields, an email or a name).
+    pub fields: Vec<(String, String)>,
+}
 
 /// The error a form of this page posted without JavaScript came back with: Roster's
 /// own message, kept in the visitor's session for this one page load. Never read from
@@ -26,14 +32,34 @@ fn posted_to(endpoint: Option<&'static str>) -> Option<String> {
         #[cfg(feature = "ssr")]
         {
             use_context::<http::request::Parts>().and_then(|parts| {
-                let PostedError(message, posted_to) = parts.extensions.get::<PostedError>()?;
-                let ours = endpoint.is_none_or(|e| posted_to.is_empty() || posted_to == e);
-                ours.then(|| message.clone())
+                let posted = parts.extensions.get::<PostedError>()?;
+                let ours = endpoint.is_none_or(|e| posted.endpoint.is_empty() || posted.endpoint == e);
+                ours.then(|| posted.message.clone())
             })
         }
         #[cfg(not(feature = "ssr"))]
         {
             let _ = endpoint;
+            None
+        }
+    })
+    .into_inner()
+}
+
+/// What the person had typed into the field `name` of a form that came back with an
+/// error without JavaScript, for the page to fill in again.
+pub fn posted_value(name: &'static str) -> Option<String> {
+    SharedValue::new(move || {
+        #[cfg(feature = "ssr")]
+        {
+            use_context::<http::request::Parts>().and_then(|parts| {
+                let posted = parts.extensions.get::<PostedError>()?;
+                posted.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+            })
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            let _ = name;
             None
         }
     })

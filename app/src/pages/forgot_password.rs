@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::RequestPasswordReset;
-use crate::components::form_feedback::form_error;
+use crate::components::form_feedback::{form_error, posted_value};
 
 /// What the form says whatever happened, so that it does not reveal who is registered.
 pub const SENT: &str =
@@ -26,7 +26,8 @@ pub fn ForgotPasswordPage() -> impl IntoView {
             <ActionForm action>
                 <div class="field">
                     <label for="forgot-email">"Email"</label>
-                    <input id="forgot-email" name="email" type="email" autocomplete="username" required/>
+                    <input id="forgot-email" name="email" type="email" autocomplete="username" required
+                        value=posted_value("email")/>
                 </div>
                 <p class="field-error" role="alert">{error}</p>
                 <p class="notice" role="status">{move || sent().then_some(SENT)}</p>

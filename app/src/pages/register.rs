@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::Register;
-use crate::components::form_feedback::form_error;
+use crate::components::form_feedback::{form_error, posted_value};
 
 /// Self-registration (SPEC F18): name, email, password. Registering emails a link that
 /// must be followed before the registration counts; the page then says so. Works without
@@ -19,6 +19,7 @@ pub fn RegisterPage() -> impl IntoView {
         Some(Ok(email)) => Some(Some(email)),
         _ => query.with(|q| q.get("sent").is_some_and(|s| s == "1")).then_some(None),
     };
+    let (typed_name, typed_email) = (posted_value("name"), posted_value("email"));
     view! {
         <Title text="Register"/>
         <section class="auth">
@@ -26,16 +27,18 @@ pub fn RegisterPage() -> impl IntoView {
                 Some(email) => view! { <CheckYourEmail email/> }.into_any(),
                 None => {
                     let error = error.clone();
+                    let (typed_name, typed_email) = (typed_name.clone(), typed_email.clone());
                     view! {
                     <h1>"Register"</h1>
                     <ActionForm action>
                         <div class="field">
                             <label for="register-name">"Name"</label>
-                            <input id="register-name" name="name" type="text" autocomplete="name" required maxlength="100"/>
+                            <input id="register-name" name="name" type="text" autocomplete="name" required maxlength="100"
+                                value=typed_name/>
                         </div>
                         <div class="field">
                             <label for="register-email">"Email"</label>
-                            <input id="register-email" name="email" type="email" autocomplete="email" required/>
+                            <input id="register-email" name="email" type="email" autocomplete="email" required value=typed_email/>
                         </div>
                         <div class="field">
                             <label for="register-password">"Password"</label>

@@ -3,7 +3,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::SignIn;
-use crate::components::form_feedback::{form_error, reload_on_success};
+use crate::components::form_feedback::{form_error, posted_value, reload_on_success};
 
 /// Sign in with email and password. A plain form that works without JavaScript; the
 /// server redirects to `next` on success.
@@ -24,7 +24,8 @@ pub fn SignInPage() -> impl IntoView {
                 <input type="hidden" name="next" value=next/>
                 <div class="field">
                     <label for="sign-in-email">"Email"</label>
-                    <input id="sign-in-email" name="email" type="email" autocomplete="username" required/>
+                    <input id="sign-in-email" name="email" type="email" autocomplete="username" required
+                        value=posted_value("email")/>
                 </div>
                 <div class="field">
                     <label for="sign-in-password">"Password"</label>
