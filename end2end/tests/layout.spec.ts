@@ -66,7 +66,7 @@ test('a control that needs the app is clicked as soon as it shows, without waiti
 /** The header's links and controls whose words break across lines, by their text. */
 async function brokenHeaderItems(page: Page) {
   return page.locator('header').evaluate((header) =>
-    Array.from(header.querySelectorAll('nav a, summary, button'))
+    Array.from(header.querySelectorAll('nav a, .who a, summary, button'))
       .filter((el) => {
         const line = parseFloat(getComputedStyle(el).lineHeight);
         return el.getBoundingClientRect().height > line * 1.5;

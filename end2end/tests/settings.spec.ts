@@ -23,7 +23,10 @@ test('a person changes their password in Settings; their other sessions end, thi
   });
   expect(res.status()).toBeLessThan(400);
 
-  await page.goto('/settings');
+  // Settings is in the header, beside the person's name.
+  await page.goto('/');
+  await page.getByRole('banner').getByRole('link', { name: 'Settings' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
   await hydrated(page);
   const form = page.getByRole('form', { name: 'Password' });
   await expect(form).toBeVisible();

@@ -55,6 +55,7 @@ pub fn SiteHeader() -> impl IntoView {
                                 "Signed in as " <strong>{u.name}</strong>
                                 {u.is_operator.then_some(" (vendor operator)")}
                             </span>
+                            <a href="/settings">"Settings"</a>
                             <ActionForm action=sign_out attr:class="inline">
                                 <button type="submit" class="secondary small">"Sign out"</button>
                             </ActionForm>
