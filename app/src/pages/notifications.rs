@@ -32,6 +32,8 @@ pub fn NotificationsPage() -> impl IntoView {
                     let page = page.await?;
                     let older = page.next.map(|id| format!("/notifications?before={id}"));
                     let unread = page.unread;
+                    // With nothing to read, the empty list says it all.
+                    let counted = !page.items.is_empty() || unread > 0;
                     let list = if page.items.is_empty() {
                         view! { <p class="empty">"No notifications yet. Posts on cases you are on or follow show here."</p> }
                             .into_any()
@@ -58,13 +60,15 @@ pub fn NotificationsPage() -> impl IntoView {
                         view! { <ul class="notifications">{items}</ul> }.into_any()
                     };
                     Ok::<_, AppError>(view! {
-                        <p role="status">
-                            {match unread {
-                                0 => "You have read every notification.".to_string(),
-                                1 => "1 unread notification.".to_string(),
-                                n => format!("{n} unread notifications."),
-                            }}
-                        </p>
+                        {counted.then(|| view! {
+                            <p role="status">
+                                {match unread {
+                                    0 => "You have read every notification.".to_string(),
+                                    1 => "1 unread notification.".to_string(),
+                                    n => format!("{n} unread notifications."),
+                                }}
+                            </p>
+                        })}
                         {(unread > 0).then(|| view! {
                             <ActionForm action=mark attr:class="inline">
                                 <button type="submit" class="secondary">"Mark all as read"</button>
