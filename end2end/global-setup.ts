@@ -68,12 +68,13 @@ async function accountId(url: string, name: string): Promise<number> {
   });
   const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0];
   if (!cookie) throw new Error(`signing in the demo operator answered ${signIn.status}`);
+  // The operator's list is searched and paged: search for the name.
   const res = await fetch(`${url}/api/accounts`, {
     method: 'POST',
     headers: { Cookie: cookie, Origin: origin, 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: '',
+    body: new URLSearchParams({ search: name }),
   });
-  const accounts = (await res.json()) as { id: number; name: string }[];
+  const { accounts } = (await res.json()) as { accounts: { id: number; name: string }[] };
   const found = accounts.find((a) => a.name === name);
   if (!found) throw new Error(`no account named ${name} in ${JSON.stringify(accounts)}`);
   return found.id;

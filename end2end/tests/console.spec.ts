@@ -74,3 +74,30 @@ test('a vendor operator creates an organisation, an account and its administrato
   await expect.poll(async () => (await tableRows(apage)).map((r) => r[0]).sort()).toEqual(['Nina Newcomer', 'Ursula Umbrella']);
   await other.close();
 });
+
+test('a vendor operator searches every account from the accounts list; others see their own', async ({ page }) => {
+  await signIn(page, USERS.operator);
+  await page.goto('/');
+  await hydrated(page);
+  const search = page.getByRole('search').getByLabel('Search accounts');
+  await search.fill('globex');
+  await search.press('Enter');
+  await expect(page).toHaveURL(/\?q=globex$/);
+  const names = page.getByRole('region', { name: 'Support accounts' }).locator('tbody th');
+  await expect(names).toHaveText(['Globex GovCloud', 'Globex Records']);
+  await expect(page.getByRole('search').getByLabel('Search accounts')).toHaveValue('globex');
+  await expectNoAxeViolations(page);
+
+  await page.getByRole('search').getByLabel('Search accounts').fill('nothing like this');
+  await page.getByRole('search').getByRole('button', { name: 'Search' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'No account matches “nothing like this”.' })).toBeVisible();
+
+  // An administrator's list is their own few accounts, with nothing to search.
+  await signIn(page, USERS.admin);
+  await page.goto('/');
+  await expect(page.getByRole('region', { name: 'Support accounts' }).locator('tbody th')).toHaveText([
+    'Northwind On-Premises',
+    'Northwind Production',
+  ]);
+  await expect(page.getByRole('search')).toHaveCount(0);
+});

@@ -700,7 +700,9 @@ backend_tests! {
         for (p, email) in emails.iter().enumerate() {
             let (Some(email), Some(cookie)) = (email, &cookies[p]) else { continue };
             let reply = send(site.addr, "FORM /api/accounts", Some(cookie)).await;
-            let listed: Vec<AccountSummary> = serde_json::from_slice(&reply.body).unwrap_or_default();
+            let listed: Vec<AccountSummary> = serde_json::from_slice::<app::model::AccountPage>(&reply.body)
+                .map(|page| page.accounts)
+                .unwrap_or_default();
             let mut got: Vec<String> = listed.into_iter().map(|a| a.name).collect();
             got.sort();
             let mut want: Vec<String> = if p == 0 {

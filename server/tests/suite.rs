@@ -9,6 +9,7 @@ mod common;
 
 mod access;
 mod access_requests;
+mod accounts;
 mod api;
 mod backup;
 mod body_limit;

@@ -5,19 +5,25 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use super::admin_of;
 use crate::error::AppError;
-use crate::model::{AccountSummary, AuditPage, PersonId};
+use crate::model::{AccountPage, AccountSummary, AuditPage, PersonId};
 
-/// The accounts the signed-in person may see: all for a vendor operator, else the
+/// The accounts the signed-in person may see: for a vendor operator every account, a page
+/// at a time, those matching `search` after the account `after`; for anyone else the
 /// accounts they are an active member of.
 #[server(prefix = "/api", endpoint = "accounts")]
-pub async fn list_accounts() -> Result<Vec<AccountSummary>, AppError> {
+pub async fn list_accounts(search: Option<String>, after: Option<i64>) -> Result<AccountPage, AppError> {
     use crate::backend::access::Actor;
     use crate::backend::{accounts, db, respond};
     respond(
         async {
             let db = db()?;
             let actor = Actor::current(&db).await?;
-            accounts::list_for(&db, &actor).await
+            if actor.is_operator {
+                let operator = actor.operator()?;
+                return accounts::page(&db, &operator, search.as_deref().unwrap_or_default(), after).await;
+            }
+            let accounts = accounts::list_for(&db, &actor).await?;
+            Ok(AccountPage { accounts, next: None, searchable: false })
         }
         .await,
     )
@@ -48,7 +54,19 @@ pub async fn get_account_head(account: i64) -> Result<(AccountSummary, Vec<Accou
             let db = db()?;
             let admin = admin_of(&db, account).await?;
             let summary = accounts::get(&db, &admin).await?;
-            let choices = accounts::list_for(&db, admin.actor()).await.unwrap_or_default();
+            let choices = if admin.actor().is_operator {
+                // A vendor operator's accounts may be thousands: the picker offers the first
+                // page of them and this one; the accounts list finds the rest.
+                let operator = admin.actor().clone().operator()?;
+                let mut first = accounts::page(&db, &operator, "", None).await.map(|p| p.accounts).unwrap_or_default();
+                if !first.iter().any(|a| a.id == summary.id) {
+                    first.push(summary.clone());
+                    first.sort_by(|x, y| (&x.organisation, &x.name, x.id).cmp(&(&y.organisation, &y.name, y.id)));
+                }
+                first
+            } else {
+                accounts::list_for(&db, admin.actor()).await.unwrap_or_default()
+            };
             Ok((summary, choices))
         }
         .await,

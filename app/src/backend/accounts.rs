@@ -1,10 +1,10 @@
 //! Accounts as the pages list and show them.
 
 use super::access::{AccountAdmin, Actor, CaseAccess, Operator};
-use super::db::Db;
+use super::db::{like_escape, Db, Sql};
 use super::roles::Catalogue;
 use crate::error::{AppError, Result};
-use crate::model::{AccountId, AccountSummary, Overview, Project, RoleCount};
+use crate::model::{AccountId, AccountPage, AccountSummary, Overview, Project, RoleCount};
 use crate::{on_db, sql};
 
 // Every member holds the default role, so its active count is the member count, read
@@ -22,6 +22,40 @@ const ORDER: &str = "ORDER BY o.name, a.name, a.id";
 /// Every account, for a vendor operator.
 pub async fn list(db: &Db, _operator: &Operator) -> Result<Vec<AccountSummary>> {
     all(db).await
+}
+
+/// A page of every account, for a vendor operator: those whose name, organisation or Org
+/// ID contains `search` (any case), in the list's order, after the account `after`. A
+/// vendor may have thousands of customers' accounts; a page of them is one statement.
+pub async fn page(db: &Db, _operator: &Operator, search: &str, after: Option<i64>) -> Result<AccountPage> {
+    let mut sql = Sql::new(SUMMARY);
+    sql.push(" WHERE 1 = 1");
+    let search = crate::model::clean_search(search).to_lowercase();
+    if !search.is_empty() {
+        let pattern = format!("%{}%", like_escape(&search));
+        sql.push(" AND (lower(a.name) LIKE ")
+            .bind_text(pattern.clone())
+            .push(" ESCAPE '\\' OR lower(o.name) LIKE ")
+            .bind_text(pattern.clone())
+            .push(" ESCAPE '\\' OR lower(a.org_id) LIKE ")
+            .bind_text(pattern)
+            .push(" ESCAPE '\\')");
+    }
+    if let Some(after) = after {
+        // Past that account in the list's order (organisation, name, id).
+        sql.push(
+            " AND (o.name, a.name, a.id) > (SELECT o2.name, a2.name, a2.id FROM accounts a2 \
+             JOIN organisations o2 ON o2.id = a2.organisation_id WHERE a2.id = ",
+        )
+        .bind_int(after)
+        .push(")");
+    }
+    sql.push(" ").push(ORDER).push(" LIMIT ").bind_int(AccountPage::SIZE + 1);
+    let mut accounts: Vec<AccountSummary> = db.fetch_all(&sql).await?;
+    let more = accounts.len() as i64 > AccountPage::SIZE;
+    accounts.truncate(AccountPage::SIZE as usize);
+    let next = if more { accounts.last().map(|a| a.id) } else { None };
+    Ok(AccountPage { accounts, next, searchable: true })
 }
 
 async fn all(db: &Db) -> Result<Vec<AccountSummary>> {

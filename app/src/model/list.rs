@@ -356,6 +356,21 @@ pub struct AccountSummary {
     pub supported_by: Option<String>,
 }
 
+/// A page of the accounts list. A vendor operator's list is every account, searched and
+/// read a page at a time (`searchable`); anyone else's is their own few, whole.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountPage {
+    pub accounts: Vec<AccountSummary>,
+    /// The last account shown, when more follow: the next page starts after it.
+    pub next: Option<i64>,
+    pub searchable: bool,
+}
+
+impl AccountPage {
+    /// How many accounts a page of a vendor operator's list shows.
+    pub const SIZE: i64 = 50;
+}
+
 /// One row of the Manage Users table.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]

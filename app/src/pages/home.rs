@@ -5,6 +5,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::api::list_accounts;
 use crate::components::error_view::ErrorView;
+use crate::model::{encode_component, AccountPage};
 use crate::page_data::page_data;
 
 /// The accounts this person can manage. `/?account=ID` (the account picker without
@@ -16,16 +17,53 @@ pub fn HomePage() -> impl IntoView {
     if let Some(id) = jump {
         return view! { <Redirect path=format!("/accounts/{id}/users")/> }.into_any();
     }
-    let accounts = page_data(|| (), |_| list_accounts());
+    // A vendor operator's list: searched and paged in the URL (`q`, `after`).
+    let search = Memo::new(move |_| query.with(|q| q.get("q")).unwrap_or_default());
+    let after = Memo::new(move |_| query.with(|q| q.get("after").and_then(|a| a.parse::<i64>().ok())));
+    let accounts = page_data(move || (search.get(), after.get()), |(search, after)| list_accounts(Some(search), after));
     view! {
         <Title text="Accounts"/>
         <h1>"Accounts"</h1>
         <Transition fallback=|| view! { <p role="status">"Loading accounts…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                 {move || Suspend::new(async move {
-                    let accounts = accounts.await?;
+                    let AccountPage { accounts, next, searchable } = accounts.await?;
+                    let searched = search.get_untracked();
+                    let with_search = |after: Option<i64>| {
+                        let mut pairs = Vec::new();
+                        if !searched.is_empty() {
+                            pairs.push(format!("q={}", encode_component(&searched)));
+                        }
+                        if let Some(a) = after {
+                            pairs.push(format!("after={a}"));
+                        }
+                        if pairs.is_empty() { "/".to_string() } else { format!("/?{}", pairs.join("&")) }
+                    };
+                    let first = after.get_untracked().is_some().then(|| with_search(None));
+                    let next = next.map(|n| with_search(Some(n)));
+                    let search_box = searchable.then(|| view! {
+                        <form class="search-box" method="get" action="/" role="search">
+                            <div class="field">
+                                <label for="account-search">"Search accounts"</label>
+                                <input id="account-search" type="search" name="q" value=searched.clone()
+                                    placeholder="Account, organisation or Org ID"/>
+                            </div>
+                            <button type="submit" class="secondary">"Search"</button>
+                        </form>
+                    });
+                    let pager = (first.is_some() || next.is_some()).then(|| view! {
+                        <nav class="pager" aria-label="Pages">
+                            {first.map(|h| view! { <a href=h>"First page"</a> })}
+                            {next.map(|h| view! { <a href=h rel="next">"Next"</a> })}
+                        </nav>
+                    });
                     let body = if accounts.is_empty() {
-                        view! { <p>"You are not a member of any account yet."</p> }.into_any()
+                        let said = if searched.is_empty() {
+                            "You are not a member of any account yet.".to_string()
+                        } else {
+                            format!("No account matches \u{201c}{searched}\u{201d}.")
+                        };
+                        view! { <p class="empty" role="status">{said}</p> }.into_any()
                     } else {
                         view! {
                             // Scrolls sideways on a narrow screen; the keyboard reaches it too.
@@ -78,7 +116,7 @@ pub fn HomePage() -> impl IntoView {
                         }
                         .into_any()
                     };
-                    Ok::<_, crate::error::AppError>(body)
+                    Ok::<_, crate::error::AppError>(view! { {search_box} {body} {pager} })
                 })}
             </ErrorBoundary>
         </Transition>
