@@ -11,9 +11,8 @@ async function newPerson(page: import('@playwright/test').Page, who: string) {
   return email;
 }
 
-test('a person changes their password in Settings; their other sessions end, this one goes on', async ({ page, browser }) => {
-  const email = await newPerson(page, 'changer');
-  // The same person signed in elsewhere.
+/** The same person signed in in another browser. */
+async function signedInElsewhere(browser: import('@playwright/test').Browser, email: string) {
   const elsewhere = await browser.newContext();
   const other = await elsewhere.newPage();
   const res = await other.request.post(new URL('/api/sign_in', process.env.ROSTER_URL).href, {
@@ -22,6 +21,12 @@ test('a person changes their password in Settings; their other sessions end, thi
     maxRedirects: 0,
   });
   expect(res.status()).toBeLessThan(400);
+  return { elsewhere, other };
+}
+
+test('a person changes their password in Settings; their other sessions end, this one goes on', async ({ page, browser }) => {
+  const email = await newPerson(page, 'changer');
+  const { elsewhere, other } = await signedInElsewhere(browser, email);
 
   // Settings is in the header, beside the person's name.
   await page.goto('/');
@@ -64,14 +69,7 @@ test('a person changes their password in Settings; their other sessions end, thi
 
 test('"Sign out everywhere else" ends the other sessions and keeps this one', async ({ page, browser }) => {
   const email = await newPerson(page, 'leaver');
-  const elsewhere = await browser.newContext();
-  const other = await elsewhere.newPage();
-  const res = await other.request.post(new URL('/api/sign_in', process.env.ROSTER_URL).href, {
-    headers: { Origin: new URL(process.env.ROSTER_URL!).origin },
-    form: { email, password: PASSWORD, next: '/' },
-    maxRedirects: 0,
-  });
-  expect(res.status()).toBeLessThan(400);
+  const { elsewhere, other } = await signedInElsewhere(browser, email);
   await page.goto('/settings');
   await hydrated(page);
   const form = page.getByRole('form', { name: 'Sessions' });

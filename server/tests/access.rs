@@ -468,6 +468,32 @@ async fn exists(db: &Db, membership: i64) -> bool {
 }
 
 /// The id of the session behind `cookie` (`name=id`).
+/// Sessions signed in a few seconds ago, so that a change made now comes after them: the
+/// administrator's here and elsewhere, and the operator's.
+struct Sessions {
+    here: String,
+    elsewhere: String,
+    someone_else: String,
+}
+
+async fn three_sessions(db: &Db, addr: SocketAddr) -> Sessions {
+    let store = server::sessions::Store::for_db(db).await.unwrap();
+    let sessions = Sessions {
+        here: sign_in(addr, ADMIN, None).await,
+        elsewhere: sign_in(addr, ADMIN, None).await,
+        someone_else: sign_in(addr, OPERATOR, None).await,
+    };
+    for cookie in [&sessions.here, &sessions.elsewhere, &sessions.someone_else] {
+        backdate(&store, cookie, 5).await;
+    }
+    sessions
+}
+
+/// The status of a call only a signed-in session gets through (the account's overview).
+async fn status_with(addr: SocketAddr, account: i64, cookie: String) -> u16 {
+    send(addr, &format!("FORM /api/overview account={account}"), Some(&cookie)).await.status
+}
+
 fn session_id(cookie: &str) -> Id {
     cookie.split_once('=').unwrap().1.parse().expect("a session id")
 }
@@ -751,18 +777,8 @@ backend_tests! {
     async fn changing_the_password_takes_the_current_one_and_ends_the_other_sessions(db) {
         let site = serve(&db).await;
         let addr = site.addr;
-        let store = server::sessions::Store::for_db(&db).await.unwrap();
-        let overview = format!("FORM /api/overview account={}", site.account);
-        let status = |cookie: String| {
-            let overview = overview.clone();
-            async move { send(addr, &overview, Some(&cookie)).await.status }
-        };
-        let here = sign_in(addr, ADMIN, None).await;
-        let elsewhere = sign_in(addr, ADMIN, None).await;
-        let someone_else = sign_in(addr, OPERATOR, None).await;
-        for cookie in [&here, &elsewhere] {
-            backdate(&store, cookie, 5).await;
-        }
+        let status = |cookie: String| status_with(addr, site.account, cookie);
+        let Sessions { here, elsewhere, someone_else } = three_sessions(&db, addr).await;
         let password_hash = sql!("SELECT password_hash FROM people WHERE email_key = $1", ADMIN);
         let before: String = db.scalar(&password_hash).await.unwrap();
         let change = |current: &str, new: &str, again: &str| {
@@ -824,19 +840,9 @@ backend_tests! {
     async fn signing_out_everywhere_else_keeps_this_session_only(db) {
         let site = serve(&db).await;
         let addr = site.addr;
-        let store = server::sessions::Store::for_db(&db).await.unwrap();
-        let overview = format!("FORM /api/overview account={}", site.account);
-        let status = |cookie: String| {
-            let overview = overview.clone();
-            async move { send(addr, &overview, Some(&cookie)).await.status }
-        };
+        let status = |cookie: String| status_with(addr, site.account, cookie);
         assert_eq!(send(addr, "FORM /api/sessions/end-others", None).await.status, 401);
-        let here = sign_in(addr, ADMIN, None).await;
-        let elsewhere = sign_in(addr, ADMIN, None).await;
-        let someone_else = sign_in(addr, OPERATOR, None).await;
-        for cookie in [&here, &elsewhere, &someone_else] {
-            backdate(&store, cookie, 5).await;
-        }
+        let Sessions { here, elsewhere, someone_else } = three_sessions(&db, addr).await;
         let reply = send(addr, "FORM /api/sessions/end-others", Some(&here)).await;
         assert!(reply.status < 400, "{} {}", reply.status, reply.text());
         let renewed = reply.session_cookie().expect("the session goes on under a new id");

@@ -1,7 +1,7 @@
 //! Accounts as the pages list and show them.
 
 use super::access::{AccountAdmin, Actor, CaseAccess, Operator};
-use super::db::{like_escape, Db, Sql};
+use super::db::{Db, Sql};
 use super::roles::Catalogue;
 use crate::error::{AppError, Result};
 use crate::model::{AccountId, AccountPage, AccountSummary, Overview, Project, RoleCount};
@@ -30,17 +30,7 @@ pub async fn list(db: &Db, _operator: &Operator) -> Result<Vec<AccountSummary>> 
 pub async fn page(db: &Db, _operator: &Operator, search: &str, after: Option<i64>) -> Result<AccountPage> {
     let mut sql = Sql::new(SUMMARY);
     sql.push(" WHERE 1 = 1");
-    let search = crate::model::clean_search(search).to_lowercase();
-    if !search.is_empty() {
-        let pattern = format!("%{}%", like_escape(&search));
-        sql.push(" AND (lower(a.name) LIKE ")
-            .bind_text(pattern.clone())
-            .push(" ESCAPE '\\' OR lower(o.name) LIKE ")
-            .bind_text(pattern.clone())
-            .push(" ESCAPE '\\' OR lower(a.org_id) LIKE ")
-            .bind_text(pattern)
-            .push(" ESCAPE '\\')");
-    }
+    sql.push_contains(&["a.name", "o.name", "a.org_id"], &crate::model::clean_search(search).to_lowercase());
     if let Some(after) = after {
         // Past that account in the list's order (organisation, name, id).
         sql.push(

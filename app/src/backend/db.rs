@@ -234,6 +234,23 @@ impl Sql {
         self.bind(Arg::Text(v.into()))
     }
 
+    /// ` AND (lower(column) LIKE … OR …)`: rows where one of `columns` contains `search`
+    /// (lower-cased already), its wildcards taken literally; nothing for an empty search.
+    pub fn push_contains(&mut self, columns: &[&str], search: &str) -> &mut Self {
+        if search.is_empty() || columns.is_empty() {
+            return self;
+        }
+        let pattern = format!("%{}%", like_escape(search));
+        for (i, column) in columns.iter().enumerate() {
+            self.push(if i == 0 { " AND (lower(" } else { " OR lower(" })
+                .push(column)
+                .push(") LIKE ")
+                .bind_text(pattern.clone())
+                .push(" ESCAPE '\\'");
+        }
+        self.push(")")
+    }
+
     /// Refuses text arguments holding NUL. PostgreSQL cannot store or even compare such
     /// text (the query fails, which would be a 500), and SQLite would store it: refused
     /// the same way on both, as bad input, whichever argument of whichever query it is.
@@ -321,5 +338,19 @@ mod tests {
     #[test]
     fn like_patterns_are_escaped() {
         assert_eq!(like_escape(r"50%_a\b"), r"50\%\_a\\b");
+    }
+
+    #[test]
+    fn a_contains_search_is_one_bound_pattern_per_column() {
+        let mut s = Sql::new("SELECT 1 WHERE 1 = 1");
+        s.push_contains(&["a.name", "o.name"], "50%");
+        assert_eq!(
+            s.text,
+            r"SELECT 1 WHERE 1 = 1 AND (lower(a.name) LIKE $1 ESCAPE '\' OR lower(o.name) LIKE $2 ESCAPE '\')"
+        );
+        assert_eq!(s.args, [Arg::Text(r"%50\%%".into()), Arg::Text(r"%50\%%".into())]);
+        let mut none = Sql::new("SELECT 1");
+        none.push_contains(&["a.name"], "");
+        assert_eq!((none.text.as_str(), none.args.len()), ("SELECT 1", 0));
     }
 }

@@ -4,7 +4,7 @@
 
 use super::access::{Operator, PartnerMember};
 use super::audit::{self, Record};
-use super::db::{like_escape, Db, Sql, Tx};
+use super::db::{Db, Sql, Tx};
 use super::keyset;
 use super::members::write::{begin_change, remove_within};
 use super::now;
@@ -64,16 +64,7 @@ pub async fn deployments(db: &Db, member: &PartnerMember, q: &DeploymentQuery) -
         .push(" AND m.status = 'active' LEFT JOIN support_levels l ON l.key = m.support_level WHERE pd.partner_id = ")
         .bind_int(member.partner());
     let search = clean_search(&p.search).to_lowercase();
-    if !search.is_empty() {
-        let pattern = format!("%{}%", like_escape(&search));
-        sql.push(" AND (lower(o.name) LIKE ")
-            .bind_text(pattern.clone())
-            .push(" ESCAPE '\\' OR lower(a.name) LIKE ")
-            .bind_text(pattern.clone())
-            .push(" ESCAPE '\\' OR lower(a.org_id) LIKE ")
-            .bind_text(pattern)
-            .push(" ESCAPE '\\')");
-    }
+    sql.push_contains(&["o.name", "a.name", "a.org_id"], &search);
     if let Some(PageCursor::After(c) | PageCursor::Before(c)) = &p.cursor {
         keyset::push_past(&mut sql, key, "a.id", ascending, c);
     }

@@ -7,6 +7,7 @@ pub mod error_view;
 pub mod form_feedback;
 pub mod manage_users;
 pub mod modal;
+pub mod new_password;
 pub mod partner_support;
 pub mod site_header;
 pub mod table;

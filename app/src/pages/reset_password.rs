@@ -4,6 +4,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::api::ResetPassword;
 use crate::components::form_feedback::{form_error, reload_on_success};
+use crate::components::new_password::NewPasswordFields;
 
 /// Choosing a new password from an emailed link (`/reset-password/:token`).
 #[component]
@@ -18,16 +19,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
             <h1>"Choose a new password"</h1>
             <ActionForm action>
                 <input type="hidden" name="token" value=token/>
-                <div class="field">
-                    <label for="reset-password">"New password"</label>
-                    <input id="reset-password" name="password" type="password" autocomplete="new-password"
-                        required minlength="10" aria-describedby="reset-password-hint"/>
-                    <p class="hint" id="reset-password-hint">"At least 10 characters."</p>
-                </div>
-                <div class="field">
-                    <label for="reset-confirm">"New password again"</label>
-                    <input id="reset-confirm" name="confirm" type="password" autocomplete="new-password" required minlength="10"/>
-                </div>
+                <NewPasswordFields id="reset" hint="At least 10 characters."/>
                 <p class="field-error" role="alert">{error}</p>
                 <button type="submit" disabled=move || action.pending().get()>"Save the new password"</button>
             </ActionForm>

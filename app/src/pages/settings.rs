@@ -7,6 +7,7 @@ use crate::api::{
 };
 use crate::components::error_view::ErrorView;
 use crate::components::form_feedback::form_error;
+use crate::components::new_password::NewPasswordFields;
 use crate::error::AppError;
 use crate::page_data::page_data;
 
@@ -76,16 +77,7 @@ fn PasswordForm() -> impl IntoView {
                 <label for="current-password">"Current password"</label>
                 <input id="current-password" name="current" type="password" autocomplete="current-password" required/>
             </div>
-            <div class="field">
-                <label for="new-password">"New password"</label>
-                <input id="new-password" name="password" type="password" autocomplete="new-password"
-                    required minlength="10" aria-describedby="new-password-hint"/>
-                <p class="hint" id="new-password-hint">"At least 10 characters. Your other sessions are signed out."</p>
-            </div>
-            <div class="field">
-                <label for="confirm-password">"New password again"</label>
-                <input id="confirm-password" name="confirm" type="password" autocomplete="new-password" required minlength="10"/>
-            </div>
+            <NewPasswordFields id="change" hint="At least 10 characters. Your other sessions are signed out."/>
             <p class="field-error" role="alert">{error}</p>
             <button type="submit" disabled=move || change.pending().get()>"Change password"</button>
         </ActionForm>
