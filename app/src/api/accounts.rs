@@ -18,12 +18,7 @@ pub async fn list_accounts(search: Option<String>, after: Option<i64>) -> Result
         async {
             let db = db()?;
             let actor = Actor::current(&db).await?;
-            if actor.is_operator {
-                let operator = actor.operator()?;
-                return accounts::page(&db, &operator, search.as_deref().unwrap_or_default(), after).await;
-            }
-            let accounts = accounts::list_for(&db, &actor).await?;
-            Ok(AccountPage { accounts, next: None, searchable: false })
+            accounts::visible(&db, &actor, search.as_deref().unwrap_or_default(), after).await
         }
         .await,
     )
@@ -54,19 +49,15 @@ pub async fn get_account_head(account: i64) -> Result<(AccountSummary, Vec<Accou
             let db = db()?;
             let admin = admin_of(&db, account).await?;
             let summary = accounts::get(&db, &admin).await?;
-            let choices = if admin.actor().is_operator {
-                // A vendor operator's accounts may be thousands: the picker offers the first
-                // page of them and this one; the accounts list finds the rest.
-                let operator = admin.actor().clone().operator()?;
-                let mut first = accounts::page(&db, &operator, "", None).await.map(|p| p.accounts).unwrap_or_default();
-                if !first.iter().any(|a| a.id == summary.id) {
-                    first.push(summary.clone());
-                    first.sort_by(|x, y| (&x.organisation, &x.name, x.id).cmp(&(&y.organisation, &y.name, y.id)));
-                }
-                first
-            } else {
-                accounts::list_for(&db, admin.actor()).await.unwrap_or_default()
-            };
+            // What the accounts list's first page shows: a vendor operator's accounts may
+            // be thousands, so the picker offers the first page of them and this one; the
+            // accounts list finds the rest.
+            let mut choices =
+                accounts::visible(&db, admin.actor(), "", None).await.map(|p| p.accounts).unwrap_or_default();
+            if !choices.iter().any(|a| a.id == summary.id) {
+                choices.push(summary.clone());
+                choices.sort_by(|x, y| (&x.organisation, &x.name, x.id).cmp(&(&y.organisation, &y.name, y.id)));
+            }
             Ok((summary, choices))
         }
         .await,

@@ -48,6 +48,16 @@ pub async fn page(db: &Db, _operator: &Operator, search: &str, after: Option<i64
     Ok(AccountPage { accounts, next, searchable: true })
 }
 
+/// The accounts list `actor` sees: a vendor operator every account, a page at a time,
+/// those matching `search` after `after` (`page`); anyone else the accounts they are an
+/// active member of (`list_for`), whole.
+pub async fn visible(db: &Db, actor: &Actor, search: &str, after: Option<i64>) -> Result<AccountPage> {
+    if actor.is_operator {
+        return page(db, &actor.clone().operator()?, search, after).await;
+    }
+    Ok(AccountPage { accounts: list_for(db, actor).await?, next: None, searchable: false })
+}
+
 async fn all(db: &Db) -> Result<Vec<AccountSummary>> {
     let sql = format!("{SUMMARY} {ORDER}");
     Ok(on_db!(db, pool => sqlx::query_as::<_, AccountSummary>(&sql).fetch_all(pool).await?))

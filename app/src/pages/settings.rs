@@ -6,7 +6,7 @@ use crate::api::{
     get_pulse_emails, ChangePassword, SetPulseEmails, SignOutElsewhere, PASSWORD_CHANGED, SESSIONS_ENDED,
 };
 use crate::components::error_view::ErrorView;
-use crate::components::form_feedback::form_error;
+use crate::components::form_feedback::{form_done, form_error};
 use crate::components::new_password::NewPasswordFields;
 use crate::error::AppError;
 use crate::page_data::page_data;
@@ -55,14 +55,9 @@ pub fn SettingsPage() -> impl IntoView {
 /// Changing the password: the current one, then the new one twice.
 #[component]
 fn PasswordForm() -> impl IntoView {
-    let query = use_query_map();
     let change = ServerAction::<ChangePassword>::new();
     let error = form_error(change);
-    let changed = move || match change.value().get() {
-        Some(Ok(message)) => Some(message),
-        Some(Err(_)) => None,
-        None => query.with(|q| q.get("password")).map(|_| PASSWORD_CHANGED.to_string()),
-    };
+    let changed = form_done(change, "password", PASSWORD_CHANGED);
     // A changed password leaves nothing typed behind.
     let form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
@@ -88,14 +83,9 @@ fn PasswordForm() -> impl IntoView {
 /// Signing out everywhere else.
 #[component]
 fn OtherSessions() -> impl IntoView {
-    let query = use_query_map();
     let end = ServerAction::<SignOutElsewhere>::new();
     let error = form_error(end);
-    let ended = move || match end.value().get() {
-        Some(Ok(message)) => Some(message),
-        Some(Err(_)) => None,
-        None => query.with(|q| q.get("sessions")).map(|_| SESSIONS_ENDED.to_string()),
-    };
+    let ended = form_done(end, "sessions", SESSIONS_ENDED);
     view! {
         <h2 id="sessions-heading">"Sessions"</h2>
         <p id="sessions-hint">
