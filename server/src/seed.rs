@@ -836,8 +836,9 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
                 (0..rng.gen_range(0..4)).map(|_| members[rng.gen_range(0..members.len())]).collect();
             extra.sort_unstable();
             extra.dedup();
-            for (k, p) in extra.into_iter().filter(|p| *p != primary).enumerate() {
-                let row = vec![int(id), int(people[p].id)];
+            extra.retain(|p| *p != primary);
+            for (k, p) in extra.iter().enumerate() {
+                let row = vec![int(id), int(people[*p].id)];
                 if k % 2 == 0 {
                     contact_rows.push(row);
                 } else {
@@ -845,9 +846,13 @@ async fn insert_all(tx: &mut Tx, opts: &SeedOptions) -> anyhow::Result<SeedRepor
                 }
             }
             pulse_rows.push(vec![int(id), int(people[primary].id), text("Case opened."), int(opened)]);
+            // The case's people answer in turn, its contacts and followers first, so a feed
+            // reads as a conversation (no draw of the generator: the rest of the seed stays).
+            let on_case: Vec<usize> = extra.iter().copied().chain([primary]).collect();
             for (k, reply) in PULSE_REPLIES.iter().take(replies).enumerate() {
                 let at = opened + (k as i64 + 1) * step;
-                pulse_rows.push(vec![int(id), int(people[primary].id), text(*reply), int(at)]);
+                let author = on_case[k % on_case.len()];
+                pulse_rows.push(vec![int(id), int(people[author].id), text(*reply), int(at)]);
             }
         }
     }

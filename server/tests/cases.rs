@@ -116,6 +116,17 @@ backend_tests! {
             .unwrap();
         assert!(cases > 100 && messages > cases, "{cases} cases, {messages} messages");
         assert_eq!((later, later_messages), (0, 0), "cases and messages dated after the day of the seed");
+        // Every message is written by one of the case's people, and not all by its primary
+        // contact: a feed reads as a conversation.
+        let (strangers, by_others): (i64, i64) = db
+            .fetch_optional(&sql!(
+                "SELECT COUNT(CASE WHEN p.author_id <> c.primary_contact_id                    AND NOT EXISTS (SELECT 1 FROM case_contacts x WHERE x.case_id = c.id AND x.person_id = p.author_id)                    AND NOT EXISTS (SELECT 1 FROM case_followers f WHERE f.case_id = c.id AND f.person_id = p.author_id)                  THEN 1 END), COUNT(CASE WHEN p.author_id <> c.primary_contact_id THEN 1 END)                  FROM pulse_messages p JOIN cases c ON c.id = p.case_id"
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(strangers, 0, "messages by someone not on their case");
+        assert!(by_others > 0, "every message by the case's primary contact");
     }
 
     async fn only_active_members_raise_cases(db) {
