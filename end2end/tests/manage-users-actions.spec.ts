@@ -233,6 +233,29 @@ test('bulk: change roles of the selected rows, with one confirmation and a summa
   await expect.poll(async () => (await tableRows(page)).map((r) => r[2])).toEqual(['1', '1']);
 });
 
+test('the rows show the selection: the page box checks them all, and a chosen row stays chosen across pages', async ({ page }) => {
+  await open(page, '?size=10');
+  const rowBoxes = page.getByRole('table').locator('tbody').getByRole('checkbox');
+  await expect(rowBoxes).toHaveCount(10);
+  const first = rowBoxes.first();
+  const firstName = (await first.getAttribute('aria-label'))!;
+  await first.check();
+  const bar = page.getByRole('region', { name: 'Bulk actions' });
+  await expect(bar).toContainText('1 user selected.');
+
+  await page.getByRole('link', { name: 'Next' }).click();
+  await expect(page.getByRole('checkbox', { name: firstName })).toHaveCount(0);
+  await page.getByRole('checkbox', { name: 'Select all users on this page' }).check();
+  for (const box of await rowBoxes.all()) await expect(box).toBeChecked();
+  await expect(bar).toContainText('11 users selected.');
+
+  await page.goBack();
+  await expect(page.getByRole('checkbox', { name: firstName })).toBeChecked();
+  await expect(page.getByRole('checkbox', { name: 'Select all users on this page' })).not.toBeChecked();
+  await page.getByRole('checkbox', { name: firstName }).uncheck();
+  await expect(bar).toContainText('10 users selected.');
+});
+
 test('the audit history lists what was done', async ({ page }) => {
   const tag = `Audit${Date.now()}`;
   await createContact(page, tag, 'Probe');
