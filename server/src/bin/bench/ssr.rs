@@ -10,6 +10,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{bail, Context};
 use app::backend::db::Db;
+use app::model::{ListView, MemberQuery};
 use app::sql;
 use serde::Serialize;
 
@@ -31,6 +32,10 @@ pub struct SsrArgs {
     /// `wrk` connections.
     #[arg(long, default_value_t = 32)]
     pub connections: u32,
+    /// Rows a page (the list's `size`); several, to see what a row costs against the rest
+    /// of the page. Each round renders each of them with each server.
+    #[arg(long, value_delimiter = ',', default_value = "25")]
+    pub page_sizes: Vec<u32>,
     /// Directory of the SQLite databases and of the results (`ssr.json`).
     #[arg(long, default_value = "bench")]
     pub dir: PathBuf,
@@ -40,6 +45,7 @@ pub struct SsrArgs {
 struct SsrRun {
     backend: &'static str,
     server: String,
+    page_size: u32,
     round: usize,
     #[serde(flatten)]
     figures: WrkFigures,
@@ -48,6 +54,9 @@ struct SsrRun {
 pub async fn run(args: SsrArgs) -> anyhow::Result<()> {
     if Command::new("wrk").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status().is_err() {
         bail!("wrk is not installed");
+    }
+    if let Some(size) = args.page_sizes.iter().find(|n| !app::model::PAGE_SIZES.contains(n)) {
+        bail!("no page size {size}: Manage Users shows {:?} rows a page", app::model::PAGE_SIZES);
     }
     if let Some(missing) = args.servers.iter().find(|s| !s.exists()) {
         bail!("no server binary at {} (cargo build --release -p server)", missing.display());
@@ -60,10 +69,10 @@ pub async fn run(args: SsrArgs) -> anyhow::Result<()> {
         db.close().await;
         let account = account?;
         for round in 1..=args.rounds {
-            for server in &args.servers {
-                let figures = render(&args, server, &url, account).await?;
+            for (&size, server) in args.page_sizes.iter().flat_map(|n| args.servers.iter().map(move |s| (n, s))) {
+                let figures = render(&args, server, &url, account, size).await?;
                 println!(
-                    "   round {round} {:<40} {:>6.0} req/s, p50 {:>6.2} ms, p99 {:>6.2} ms, {} errors, \
+                    "   round {round} {:<40} {size:>3} rows {:>6.0} req/s, p50 {:>6.2} ms, p99 {:>6.2} ms, {} errors, \
                      CPU a page: server {:.3} ms, PostgreSQL {:.3}, machine {:.3}",
                     server.display(),
                     figures.requests_per_sec,
@@ -74,19 +83,28 @@ pub async fn run(args: SsrArgs) -> anyhow::Result<()> {
                     figures.database_cpu_ms_per_request.unwrap_or(f64::NAN),
                     figures.machine_cpu_ms_per_request.unwrap_or(f64::NAN)
                 );
-                runs.push(SsrRun { backend: backend.name(), server: server.display().to_string(), round, figures });
+                runs.push(SsrRun {
+                    backend: backend.name(),
+                    server: server.display().to_string(),
+                    page_size: size,
+                    round,
+                    figures,
+                });
             }
         }
-        for server in &args.servers {
+        for (&size, server) in args.page_sizes.iter().flat_map(|n| args.servers.iter().map(move |s| (n, s))) {
             let name = server.display().to_string();
-            let mine: Vec<&SsrRun> = runs.iter().filter(|r| r.backend == backend.name() && r.server == name).collect();
+            let mine: Vec<&SsrRun> = runs
+                .iter()
+                .filter(|r| r.backend == backend.name() && r.server == name && r.page_size == size)
+                .collect();
             let median = |f: fn(&WrkFigures) -> f64| {
                 let mut v: Vec<f64> = mine.iter().map(|r| f(&r.figures)).filter(|x| x.is_finite()).collect();
                 v.sort_by(f64::total_cmp);
                 v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
             };
             println!(
-                "   median of {} {:<32} {:>6.0} req/s, p99 {:>6.2} ms, \
+                "   median of {} {:<32} {size:>3} rows {:>6.0} req/s, p99 {:>6.2} ms, \
                  CPU a page: server {:.3} ms, PostgreSQL {:.3}, machine {:.3}",
                 mine.len(),
                 name,
@@ -114,11 +132,17 @@ async fn bench_account(db: &Db) -> anyhow::Result<i64> {
 }
 
 /// One `wrk` run against a fresh server, signed in as the account's administrator,
-/// after twenty pages to warm it up.
-async fn render(args: &SsrArgs, bin: &std::path::Path, url: &str, account: i64) -> anyhow::Result<WrkFigures> {
+/// after twenty pages to warm it up: Manage Users with `size` rows a page.
+async fn render(
+    args: &SsrArgs,
+    bin: &std::path::Path,
+    url: &str,
+    account: i64,
+    size: u32,
+) -> anyhow::Result<WrkFigures> {
     let server = measure::Server::start(bin, url, "warn").await?;
     let (addr, pid) = (server.addr, server.pid());
-    let path = format!("/accounts/{account}/users");
+    let path = MemberQuery { page_size: size, ..MemberQuery::new(account) }.href();
     let (cookie, _) = measure::warm_up(addr, &path).await?;
     let target = format!("http://{addr}{path}");
     let (figures, ..) = measure::wrk(args.seconds, args.connections, &target, &cookie, pid, false).await?;
