@@ -128,7 +128,7 @@ test('Update roles from the Actions menu, by keyboard', async ({ page }) => {
   await expect.poll(async () => Number((await tableRows(page))[0][2])).toBe(before + 1);
 });
 
-test('the Actions menu wraps with the arrows, goes to its ends with Home and End, and is open on one row at a time', async ({ page }) => {
+test('the Actions menu wraps with the arrows, goes to its ends with Home and End, is open on one row at a time and closes on Tab', async ({ page }) => {
   await open(page);
   const rows = page.getByRole('table').getByRole('row');
   // A row below the first row's open menu, which covers the next few.
@@ -153,6 +153,13 @@ test('the Actions menu wraps with the arrows, goes to its ends with Home and End
   await expect(secondButton).toHaveAttribute('aria-expanded', 'true');
   await expect(page.getByRole('menu')).toHaveCount(1);
   await page.getByRole('heading', { level: 1 }).click();
+  await expect(page.getByRole('menu')).toHaveCount(0);
+  await expect(secondButton).toHaveAttribute('aria-expanded', 'false');
+  // Tab leaves an open menu, which closes.
+  await secondButton.focus();
+  await page.keyboard.press('Enter');
+  await expect(second.getByRole('menuitem', { name: 'Update' })).toBeFocused();
+  await page.keyboard.press('Tab');
   await expect(page.getByRole('menu')).toHaveCount(0);
   await expect(secondButton).toHaveAttribute('aria-expanded', 'false');
 });
