@@ -120,7 +120,11 @@ backend_tests! {
         // contact: a feed reads as a conversation.
         let (strangers, by_others): (i64, i64) = db
             .fetch_optional(&sql!(
-                "SELECT COUNT(CASE WHEN p.author_id <> c.primary_contact_id                    AND NOT EXISTS (SELECT 1 FROM case_contacts x WHERE x.case_id = c.id AND x.person_id = p.author_id)                    AND NOT EXISTS (SELECT 1 FROM case_followers f WHERE f.case_id = c.id AND f.person_id = p.author_id)                  THEN 1 END), COUNT(CASE WHEN p.author_id <> c.primary_contact_id THEN 1 END)                  FROM pulse_messages p JOIN cases c ON c.id = p.case_id"
+                "SELECT COUNT(CASE WHEN p.author_id <> c.primary_contact_id \
+                   AND NOT EXISTS (SELECT 1 FROM case_contacts x WHERE x.case_id = c.id AND x.person_id = p.author_id) \
+                   AND NOT EXISTS (SELECT 1 FROM case_followers f WHERE f.case_id = c.id AND f.person_id = p.author_id) \
+                 THEN 1 END), COUNT(CASE WHEN p.author_id <> c.primary_contact_id THEN 1 END) \
+                 FROM pulse_messages p JOIN cases c ON c.id = p.case_id"
             ))
             .await
             .unwrap()

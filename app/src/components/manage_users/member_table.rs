@@ -1,5 +1,3 @@
-use std::collections::HashMap;
-
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlInputElement};
@@ -58,13 +56,7 @@ pub fn MemberTable(query: MemberQuery, page: MemberPage, caption: String) -> imp
     };
 
     let active_login = query.status == MemberStatus::Active;
-    let rows = Rows {
-        ui,
-        toasts,
-        account: query.account,
-        active_login,
-        names: StoredValue::new(page.rows.iter().map(|r| (r.membership_id, r.name.clone())).collect()),
-    };
+    let rows = Rows { ui, toasts, account: query.account, active_login };
     let body_html = rows_html(&page.rows, active_login);
     let body = NodeRef::<leptos::html::Tbody>::new();
     // The rows' checkboxes and menus follow the shared state (in the browser only: the
@@ -85,7 +77,7 @@ pub fn MemberTable(query: MemberQuery, page: MemberPage, caption: String) -> imp
             let _ = button.set_attribute("aria-expanded", if is_open { "true" } else { "false" });
             match (is_open, button.next_element_sibling()) {
                 (true, None) => {
-                    let _ = button.insert_adjacent_html("afterend", &menu_html(id, &rows.name(id), active_login));
+                    let _ = button.insert_adjacent_html("afterend", &menu_html(id, &row_name(&button), active_login));
                 }
                 (false, Some(menu)) => menu.remove(),
                 _ => {}
@@ -124,7 +116,7 @@ pub fn MemberTable(query: MemberQuery, page: MemberPage, caption: String) -> imp
 }
 
 /// What the rows' controls do: each names its action in `data-act`, its row the
-/// membership in `data-id`.
+/// membership in `data-id`; the dialogs take the member's name from the row itself.
 #[derive(Clone, Copy)]
 struct Rows {
     ui: ManageUsersUi,
@@ -132,14 +124,9 @@ struct Rows {
     account: i64,
     /// The list is of active members (else of inactive ones).
     active_login: bool,
-    names: StoredValue<HashMap<i64, String>>,
 }
 
 impl Rows {
-    fn name(self, id: i64) -> String {
-        self.names.with_value(|n| n.get(&id).cloned().unwrap_or_default())
-    }
-
     fn changed(self, ev: &leptos::ev::Event) {
         let Some((id, act, el)) = control(ev) else { return };
         if act == act::SELECT {
@@ -157,7 +144,7 @@ impl Rows {
 
     fn clicked(self, ev: &leptos::ev::MouseEvent) {
         let Some((id, act, el)) = control(ev) else { return };
-        let name = || self.name(id);
+        let name = || row_name(&el);
         let ui = self.ui;
         match act.as_str() {
             act::DETAILS => ui.open(DialogKind::Details { membership: id }),
@@ -294,6 +281,16 @@ fn control(ev: &web_sys::Event) -> Option<(i64, String, Element)> {
 /// The membership of the row holding `el`.
 fn row_id(el: &Element) -> Option<i64> {
     el.closest("tr[data-id]").ok()??.get_attribute("data-id")?.parse().ok()
+}
+
+/// The name shown in the row holding `el` (its details button's text).
+fn row_name(el: &Element) -> String {
+    el.closest("tr[data-id]")
+        .ok()
+        .flatten()
+        .and_then(|row| row.query_selector(&format!("[data-act=\"{}\"]", act::DETAILS)).ok().flatten())
+        .and_then(|b| b.text_content())
+        .unwrap_or_default()
 }
 
 /// The controls of one action in the rows of `body`, with their rows' memberships.

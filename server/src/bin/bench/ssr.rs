@@ -61,6 +61,9 @@ pub async fn run(args: SsrArgs) -> anyhow::Result<()> {
     if let Some(missing) = args.servers.iter().find(|s| !s.exists()) {
         bail!("no server binary at {} (cargo build --release -p server)", missing.display());
     }
+    // Each round renders every page size with every server, in this order.
+    let turns: Vec<(u32, &PathBuf)> =
+        args.page_sizes.iter().flat_map(|&n| args.servers.iter().map(move |s| (n, s))).collect();
     let mut runs = Vec::new();
     for &backend in &args.on.backends {
         println!("== SSR Manage Users: {} members, {} ({} s a run)", args.on.members, backend.name(), args.seconds);
@@ -69,7 +72,7 @@ pub async fn run(args: SsrArgs) -> anyhow::Result<()> {
         db.close().await;
         let account = account?;
         for round in 1..=args.rounds {
-            for (&size, server) in args.page_sizes.iter().flat_map(|n| args.servers.iter().map(move |s| (n, s))) {
+            for &(size, server) in &turns {
                 let figures = render(&args, server, &url, account, size).await?;
                 println!(
                     "   round {round} {:<40} {size:>3} rows {:>6.0} req/s, p50 {:>6.2} ms, p99 {:>6.2} ms, {} errors, \
@@ -92,7 +95,7 @@ pub async fn run(args: SsrArgs) -> anyhow::Result<()> {
                 });
             }
         }
-        for (&size, server) in args.page_sizes.iter().flat_map(|n| args.servers.iter().map(move |s| (n, s))) {
+        for &(size, server) in &turns {
             let name = server.display().to_string();
             let mine: Vec<&SsrRun> = runs
                 .iter()
