@@ -1,9 +1,11 @@
 //! Opening the database named by `DATABASE_URL` and bringing its schema up to date.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use app::backend::lanes::Lanes;
 use app::backend::Db;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -18,6 +20,8 @@ const MMAP_BYTES: u64 = 1 << 30;
 /// How many connections an instance keeps and how long a request waits for one.
 #[derive(Clone, Copy, Debug)]
 pub struct PoolSize {
+    /// Of each kind: as many for transactions (the pool) as for the statements outside
+    /// them (the lanes, `app::backend::lanes`), so an instance opens up to twice this.
     pub max_connections: u32,
     /// Past this a request is answered 503 "busy" instead of queueing without end: a
     /// burst beyond what the database can take is refused quickly, and the person (or the
@@ -39,8 +43,8 @@ const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(30);
 
 impl PoolSize {
     /// `ROSTER_DB_CONNECTIONS` or the backend's default (8 for SQLite, whose writes take
-    /// turns anyway; 16 for PostgreSQL: with several instances, keep their sum under the
-    /// server's `max_connections`).
+    /// turns anyway; 16 for PostgreSQL: with several instances, keep twice their sum
+    /// under the server's `max_connections`).
     pub fn for_url(url: &str) -> anyhow::Result<PoolSize> {
         let default = if url.starts_with("sqlite:") { 8 } else { 16 };
         let max_connections = match std::env::var("ROSTER_DB_CONNECTIONS") {
@@ -83,11 +87,13 @@ pub async fn open_with(url: &str, size: PoolSize) -> anyhow::Result<Db> {
             .test_before_acquire(false)
             .max_connections(size.max_connections)
             .acquire_timeout(size.acquire_timeout)
-            .connect_with(options)
+            .connect_with(options.clone())
             .await
             .with_context(|| format!("cannot open {url}"))?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await.context("applying the SQLite migrations failed")?;
-        Db::Sqlite(pool)
+        // The file's connections are never dropped from outside: no idle one is pinged.
+        let lanes = Lanes::new(options, size.max_connections, size.acquire_timeout, Duration::MAX);
+        Db::Sqlite(pool, Arc::new(lanes))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         // A request never waits on a row lock or an abandoned transaction without end:
         // past these it fails (a lock wait as "busy") and its connection is freed. No
@@ -96,15 +102,21 @@ pub async fn open_with(url: &str, size: PoolSize) -> anyhow::Result<Db> {
         let options = PgConnectOptions::from_str(url)
             .with_context(|| format!("invalid PostgreSQL URL {}", redact(url)))?
             .options([("lock_timeout", "15s"), ("idle_in_transaction_session_timeout", "60s"), ("jit", "off")]);
+        let lanes =
+            Arc::new(Lanes::new(options.clone(), size.max_connections, size.acquire_timeout, PING_WHEN_IDLE_FOR));
         // A few connections are kept open from the start (and reopened in the background
         // when closed): a page's server functions then find them ready instead of each
         // opening one, which on a busy database server can take longer than the short
-        // acquire timeout allows.
+        // acquire timeout allows. A transaction's connection is tested first when it may
+        // be stale: idle long, or since a statement failed (the database may have
+        // restarted meanwhile), so a write after an outage does not meet a dead one.
+        let suspect = lanes.clone();
         let pool = PgPoolOptions::new()
             .test_before_acquire(false)
-            .before_acquire(|conn, meta| {
+            .before_acquire(move |conn, meta| {
+                let stale = suspect.may_be_stale(meta.idle_for);
                 Box::pin(async move {
-                    if meta.idle_for > PING_WHEN_IDLE_FOR {
+                    if stale {
                         sqlx::Connection::ping(conn).await?;
                     }
                     Ok(true)
@@ -117,7 +129,8 @@ pub async fn open_with(url: &str, size: PoolSize) -> anyhow::Result<Db> {
             .await
             .with_context(|| format!("cannot connect to {}", redact(url)))?;
         sqlx::migrate!("migrations/postgres").run(&pool).await.context("applying the PostgreSQL migrations failed")?;
-        Db::Postgres(pool)
+        lanes.warm(WARM_CONNECTIONS).await.with_context(|| format!("cannot connect to {}", redact(url)))?;
+        Db::Postgres(pool, lanes)
     } else {
         bail!("DATABASE_URL must start with sqlite: or postgres: (got {})", redact(url));
     };
@@ -131,7 +144,7 @@ pub async fn open_with(url: &str, size: PoolSize) -> anyhow::Result<Db> {
 /// snapshot, while other connections and processes go on reading and writing (WAL);
 /// returns the copy's size. The copy is a complete database: serve it to restore.
 pub async fn backup(db: &Db, file: &std::path::Path) -> anyhow::Result<u64> {
-    let Db::Sqlite(pool) = db else {
+    let Db::Sqlite(pool, _) = db else {
         bail!(
             "`server backup` copies SQLite databases; for PostgreSQL use its own tools: \
              pg_dump --format=custom --file=FILE \"$DATABASE_URL\" (restore with pg_restore)"

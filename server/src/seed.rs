@@ -1193,7 +1193,7 @@ async fn seed_access_requests(
 /// statistics.
 async fn after_bulk_load(db: &Db) -> anyhow::Result<()> {
     match db {
-        Db::Postgres(pool) => {
+        Db::Postgres(pool, _) => {
             for table in
                 ["organisations", "accounts", "account_projects", "people", "memberships", "cases", "pulse_messages"]
             {
@@ -1209,7 +1209,7 @@ async fn after_bulk_load(db: &Db) -> anyhow::Result<()> {
             // a second; about as long as ANALYZE alone on a seed of 10,000).
             sqlx::query("VACUUM (ANALYZE)").execute(pool).await?;
         }
-        Db::Sqlite(pool) => {
+        Db::Sqlite(pool, _) => {
             sqlx::query("ANALYZE").execute(pool).await?;
         }
     }

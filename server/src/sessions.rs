@@ -1,7 +1,7 @@
 //! Server-side sessions in the application's own database, whichever it is.
 
 use app::backend::Db;
-use app::on_db;
+use app::on_lane;
 use async_trait::async_trait;
 use tower_sessions::cookie::time::Duration;
 use tower_sessions::cookie::SameSite;
@@ -32,12 +32,12 @@ impl Store {
     /// The store for `db`, with its table created if missing.
     pub async fn for_db(db: &Db) -> anyhow::Result<Store> {
         let sqlx = match db {
-            Db::Sqlite(pool) => {
+            Db::Sqlite(pool, _) => {
                 let s = SqliteStore::new(pool.clone());
                 s.migrate().await?;
                 SqlxStore::Sqlite(s)
             }
-            Db::Postgres(pool) => {
+            Db::Postgres(pool, _) => {
                 let s = PostgresStore::new(pool.clone());
                 s.migrate().await?;
                 SqlxStore::Postgres(s)
@@ -82,27 +82,15 @@ impl SessionStore for Store {
     /// `create`d.)
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = rmp_serde::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
-        // The sqlx stores' tables.
-        let table = match self.sqlx {
-            SqlxStore::Sqlite(_) => "tower_sessions",
-            SqlxStore::Postgres(_) => r#""tower_sessions"."session""#,
-        };
-        let update = format!("UPDATE {table} SET data = $1, expiry_date = $2 WHERE id = $3");
-        on_db!(&self.db, pool => sqlx::query(&update)
-            .bind(data)
-            .bind(record.expiry_date)
-            .bind(record.id.to_string())
-            .execute(pool)
-            .await
-            .map(|_| ())
-            .map_err(|e| session_store::Error::Backend(e.to_string())))
+        let update = format!("UPDATE {} SET data = $1, expiry_date = $2 WHERE id = $3", self.table());
+        self.update(&update, data, record).await.map_err(|e| session_store::Error::Backend(e.to_string()))
     }
 
+    /// As the sqlx stores load a session (the same statement and encoding), on a lane:
+    /// every request with a cookie asks.
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        match &self.sqlx {
-            SqlxStore::Sqlite(s) => s.load(id).await,
-            SqlxStore::Postgres(s) => s.load(id).await,
-        }
+        let data = self.data(id).await.map_err(|e| session_store::Error::Backend(e.to_string()))?;
+        data.map(|d| rmp_serde::from_slice(&d).map_err(|e| session_store::Error::Decode(e.to_string()))).transpose()
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
@@ -110,6 +98,36 @@ impl SessionStore for Store {
             SqlxStore::Sqlite(s) => s.delete(id).await,
             SqlxStore::Postgres(s) => s.delete(id).await,
         }
+    }
+}
+
+impl Store {
+    /// The sqlx stores' table.
+    fn table(&self) -> &'static str {
+        match self.sqlx {
+            SqlxStore::Sqlite(_) => "tower_sessions",
+            SqlxStore::Postgres(_) => r#""tower_sessions"."session""#,
+        }
+    }
+
+    async fn data(&self, id: &Id) -> Result<Option<Vec<u8>>, sqlx::Error> {
+        let select = format!("SELECT data FROM {} WHERE id = $1 AND expiry_date > $2", self.table());
+        let now = tower_sessions::cookie::time::OffsetDateTime::now_utc();
+        Ok(
+            on_lane!(&self.db, conn => sqlx::query_scalar(&select).bind(id.to_string()).bind(now).fetch_optional(conn).await?),
+        )
+    }
+
+    async fn update(&self, update: &str, data: Vec<u8>, record: &Record) -> Result<(), sqlx::Error> {
+        // None when it was deleted meanwhile: then it stays deleted.
+        let _changed: u64 = on_lane!(&self.db, conn => sqlx::query(update)
+            .bind(data)
+            .bind(record.expiry_date)
+            .bind(record.id.to_string())
+            .execute(conn)
+            .await?
+            .rows_affected());
+        Ok(())
     }
 }
 

@@ -105,7 +105,7 @@ async fn removal_under_way(db: &Db, url: &str, deadline: Instant) -> bool {
     use std::str::FromStr;
     // On SQLite, a connection of our own that tries for the write lock without waiting.
     let mut sqlite = match db {
-        Db::Sqlite(_) => Some(
+        Db::Sqlite(..) => Some(
             sqlx::sqlite::SqliteConnectOptions::from_str(url)
                 .unwrap()
                 .busy_timeout(Duration::ZERO)
@@ -113,7 +113,7 @@ async fn removal_under_way(db: &Db, url: &str, deadline: Instant) -> bool {
                 .await
                 .unwrap(),
         ),
-        Db::Postgres(_) => None,
+        Db::Postgres(..) => None,
     };
     let name = url.rsplit('/').next().unwrap();
     while Instant::now() < deadline {

@@ -378,7 +378,7 @@ backend_tests! {
             .unwrap();
         db.execute(&sql!("DELETE FROM memberships WHERE email_key = 'kim.oh@northwind.example'")).await.unwrap();
         apart_finds_what_holds(&db, account, &["livia", "ivianne"]).await;
-        if let Db::Sqlite(_) = &db {
+        if let Db::Sqlite(..) = &db {
             let left: i64 = db
                 .scalar(&sql!("SELECT COUNT(*) FROM membership_search_tail WHERE membership_search_tail MATCH '\"ivianne\"'"))
                 .await

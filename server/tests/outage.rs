@@ -57,12 +57,13 @@ backend_tests! {
         let cookie = sign_in(addr, ADMIN, None).await;
         assert_eq!(send(addr, "FORM /api/me", Some(&cookie)).await.status, 200);
 
-        // Take every connection of the pool, as a burst of slow requests would.
+        // Take every connection of the pool and every lane, as a burst of slow requests
+        // would.
         let mut held = Vec::new();
         loop {
             let taken = match &db {
-                Db::Sqlite(pool) => pool.acquire().await.map(|c| Box::new(c) as Box<dyn Send>),
-                Db::Postgres(pool) => pool.acquire().await.map(|c| Box::new(c) as Box<dyn Send>),
+                Db::Sqlite(pool, _) => pool.acquire().await.map(|c| Box::new(c) as Box<dyn Send>),
+                Db::Postgres(pool, _) => pool.acquire().await.map(|c| Box::new(c) as Box<dyn Send>),
             };
             match taken {
                 Ok(connection) => held.push(connection),
@@ -71,6 +72,15 @@ backend_tests! {
             }
         }
         assert!(!held.is_empty());
+        let mut lanes = Vec::new();
+        loop {
+            match db.hold_lane().await {
+                Ok(lane) => lanes.push(lane),
+                Err(sqlx::Error::PoolTimedOut) => break,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert!(!lanes.is_empty());
         let second = Duration::from_secs(1);
         let raise = format!("FORM /api/cases/raise account={account}&title=During+the+burst");
         let page = format!("GET /accounts/{account}/users");
@@ -80,6 +90,7 @@ backend_tests! {
 
         // Once connections come back, the same requests are served.
         drop(held);
+        drop(lanes);
         assert_eq!(send(addr, "GET /healthz", None).await.text(), "ok");
         assert_eq!(send(addr, "FORM /api/me", Some(&cookie)).await.status, 200);
         assert_eq!(cases_titled(&db, "During the burst").await, 0, "the refused write changed nothing");

@@ -589,8 +589,8 @@ backend_tests! {
         // leave it before): the earlier holder keeps it, the other loses it, audited,
         // with the counts in step.
         let migration = match &db {
-            Db::Sqlite(_) => include_str!("../migrations/sqlite/0008_one_unique_role_holder.sql"),
-            Db::Postgres(_) => include_str!("../migrations/postgres/0008_one_unique_role_holder.sql"),
+            Db::Sqlite(..) => include_str!("../migrations/sqlite/0008_one_unique_role_holder.sql"),
+            Db::Postgres(..) => include_str!("../migrations/postgres/0008_one_unique_role_holder.sql"),
         };
         db.execute(&sql!("DROP INDEX memberships_one_primary")).await.unwrap();
         db.execute(&sql!(
@@ -608,8 +608,8 @@ backend_tests! {
         .unwrap();
         assert_eq!(primaries(&db, account).await, (vec![adam_m.min(other), adam_m.max(other)], 2));
         match &db {
-            Db::Sqlite(pool) => sqlx::raw_sql(migration).execute(pool).await.map(|_| ()),
-            Db::Postgres(pool) => sqlx::raw_sql(migration).execute(pool).await.map(|_| ()),
+            Db::Sqlite(pool, _) => sqlx::raw_sql(migration).execute(pool).await.map(|_| ()),
+            Db::Postgres(pool, _) => sqlx::raw_sql(migration).execute(pool).await.map(|_| ()),
         }
         .expect("migration 0008 runs");
         let keeper = adam_m.min(other);

@@ -1,18 +1,29 @@
 //! One handle over either database. Queries are written once, with `$1`-style
 //! placeholders that both SQLite and PostgreSQL accept, and run through `on_db!`, which
 //! expands the same code for each backend's native driver (so each keeps its own types,
-//! prepared-statement cache and connection options).
+//! prepared-statement cache and connection options). Transactions run on the pool;
+//! statements outside one on the database's lanes (`backend::lanes`), through `Db`'s
+//! query methods and `on_lane!`.
 
-use sqlx::postgres::PgRow;
-use sqlx::sqlite::SqliteRow;
+use std::sync::Arc;
+
+use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::sqlite::{SqliteConnection, SqliteRow};
 use sqlx::{FromRow, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
+use super::lanes::{Lane, Lanes};
 use crate::error::Result;
 
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool),
-    Postgres(PgPool),
+    Sqlite(SqlitePool, Arc<Lanes<SqliteConnection>>),
+    Postgres(PgPool, Arc<Lanes<PgConnection>>),
+}
+
+/// A lane of either database, held (see [`Db::hold_lane`]).
+pub enum HeldLane<'a> {
+    Sqlite(Lane<'a, SqliteConnection>),
+    Postgres(Lane<'a, PgConnection>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,23 +35,38 @@ pub enum Backend {
 impl Db {
     pub fn backend(&self) -> Backend {
         match self {
-            Db::Sqlite(_) => Backend::Sqlite,
-            Db::Postgres(_) => Backend::Postgres,
+            Db::Sqlite(..) => Backend::Sqlite,
+            Db::Postgres(..) => Backend::Postgres,
         }
     }
 
     pub async fn begin(&self) -> Result<Tx> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
-            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Db::Sqlite(p, _) => Tx::Sqlite(p.begin().await?),
+            Db::Postgres(p, _) => Tx::Postgres(p.begin().await?),
         })
     }
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(p) => p.close().await,
-            Db::Postgres(p) => p.close().await,
+            Db::Sqlite(p, lanes) => {
+                lanes.close().await;
+                p.close().await
+            }
+            Db::Postgres(p, lanes) => {
+                lanes.close().await;
+                p.close().await
+            }
         }
+    }
+
+    /// Takes a lane and keeps it until the answer is dropped: what a burst of slow
+    /// statements does (the outage tests hold every one).
+    pub async fn hold_lane(&self) -> std::result::Result<HeldLane<'_>, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(_, lanes) => HeldLane::Sqlite(lanes.take().await?),
+            Db::Postgres(_, lanes) => HeldLane::Postgres(lanes.take().await?),
+        })
     }
 }
 
@@ -55,32 +81,23 @@ pub enum Tx {
 pub trait Row: Send + Unpin + for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> {}
 impl<T> Row for T where T: Send + Unpin + for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> {}
 
-/// The query methods, the same on a pool (`Db`) and in a transaction (`Tx`).
+/// The query methods, the same outside a transaction (`Db`, on a lane) and in one (`Tx`).
 macro_rules! query_methods {
-    ([$($m:tt)?] $conn:ident => $exec:expr) => {
+    ([$($m:tt)?] $dispatch:ident, $conn:ident => $exec:expr) => {
         /// Runs a statement; returns the number of rows it changed.
         pub async fn execute(&$($m)? self, sql: &Sql) -> Result<u64> {
             sql.refuse_nul()?;
-            Ok(match self {
-                Self::Sqlite($conn) => crate::bind_args!(sqlx::query(&sql.text), &sql.args).execute($exec).await?.rows_affected(),
-                Self::Postgres($conn) => crate::bind_args!(sqlx::query(&sql.text), &sql.args).execute($exec).await?.rows_affected(),
-            })
+            Ok(crate::$dispatch!(self, $conn => crate::bind_args!(sqlx::query(&sql.text), &sql.args).execute($exec).await?.rows_affected()))
         }
 
         pub async fn fetch_all<T: Row>(&$($m)? self, sql: &Sql) -> Result<Vec<T>> {
             sql.refuse_nul()?;
-            Ok(match self {
-                Self::Sqlite($conn) => crate::bind_args!(sqlx::query_as::<_, T>(&sql.text), &sql.args).fetch_all($exec).await?,
-                Self::Postgres($conn) => crate::bind_args!(sqlx::query_as::<_, T>(&sql.text), &sql.args).fetch_all($exec).await?,
-            })
+            Ok(crate::$dispatch!(self, $conn => crate::bind_args!(sqlx::query_as::<_, T>(&sql.text), &sql.args).fetch_all($exec).await?))
         }
 
         pub async fn fetch_optional<T: Row>(&$($m)? self, sql: &Sql) -> Result<Option<T>> {
             sql.refuse_nul()?;
-            Ok(match self {
-                Self::Sqlite($conn) => crate::bind_args!(sqlx::query_as::<_, T>(&sql.text), &sql.args).fetch_optional($exec).await?,
-                Self::Postgres($conn) => crate::bind_args!(sqlx::query_as::<_, T>(&sql.text), &sql.args).fetch_optional($exec).await?,
-            })
+            Ok(crate::$dispatch!(self, $conn => crate::bind_args!(sqlx::query_as::<_, T>(&sql.text), &sql.args).fetch_optional($exec).await?))
         }
 
         /// The first column of the only row; a missing row is an internal error.
@@ -100,11 +117,11 @@ macro_rules! query_methods {
 }
 
 impl Db {
-    query_methods!([] pool => pool);
+    query_methods!([] on_lane, conn => conn);
 }
 
 impl Tx {
-    query_methods!([mut] tx => &mut **tx);
+    query_methods!([mut] on_tx, tx => &mut **tx);
 
     pub async fn commit(self) -> Result<()> {
         match self {
@@ -126,13 +143,55 @@ macro_rules! sql {
     };
 }
 
-/// Runs `$body` with `$pool` bound to the backend's own pool type.
+/// Runs `$body` with `$pool` bound to the backend's own pool type: for what needs the
+/// pool itself (a store, a tool); a statement runs on a lane (`on_lane!`).
 #[macro_export]
 macro_rules! on_db {
     ($db:expr, $pool:ident => $body:expr) => {
         match $db {
-            $crate::backend::db::Db::Sqlite($pool) => $body,
-            $crate::backend::db::Db::Postgres($pool) => $body,
+            $crate::backend::db::Db::Sqlite($pool, _) => $body,
+            $crate::backend::db::Db::Postgres($pool, _) => $body,
+        }
+    };
+}
+
+/// Runs the statement `$body` with `$conn` bound to a lane's connection of the backend's
+/// own type (`&mut SqliteConnection` or `&mut PgConnection`), in a function whose errors
+/// convert from `sqlx::Error`. The lane is given back when `$body` has its value; an
+/// early return (`?`) closes the connection instead.
+#[macro_export]
+macro_rules! on_lane {
+    ($db:expr, $conn:ident => $body:expr) => {
+        match $db {
+            $crate::backend::db::Db::Sqlite(_, lanes) => {
+                let mut lane = lanes.take().await?;
+                let value = {
+                    let $conn = &mut lane.conn;
+                    $body
+                };
+                lane.give_back();
+                value
+            }
+            $crate::backend::db::Db::Postgres(_, lanes) => {
+                let mut lane = lanes.take().await?;
+                let value = {
+                    let $conn = &mut lane.conn;
+                    $body
+                };
+                lane.give_back();
+                value
+            }
+        }
+    };
+}
+
+/// `on_lane!` in a transaction: the transaction's own connection.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::backend::db::Tx::Sqlite($conn) => $body,
+            $crate::backend::db::Tx::Postgres($conn) => $body,
         }
     };
 }

@@ -15,6 +15,7 @@ pub mod db;
 pub mod import;
 pub mod invitations;
 pub mod keyset;
+pub mod lanes;
 pub mod limits;
 pub mod mail;
 pub mod members;

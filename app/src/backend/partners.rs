@@ -16,7 +16,7 @@ use crate::model::{
     DeploymentQuery, DeploymentRow, DeploymentSort, Deployments, MembershipId, PageCursor, PartnerSupport,
     SupportLevel,
 };
-use crate::{bind_args, on_db, sql};
+use crate::{bind_args, on_lane, sql};
 
 /// What a partner member holds on a deployment without a level (roles given one by one).
 pub const CUSTOM_ROLES: &str = "Custom roles";
@@ -74,7 +74,7 @@ pub async fn deployments(db: &Db, member: &PartnerMember, q: &DeploymentQuery) -
     // every pattern, made for few matches, which loops over memberships per deployment
     // when a short pattern matches them all (17 ms against 9 at 5,000 on PostgreSQL).
     let persistent = search.is_empty();
-    let rows: Vec<Listed> = on_db!(db, pool => bind_args!(sqlx::query_as::<_, Listed>(&sql.text), &sql.args)
+    let rows: Vec<Listed> = on_lane!(db, pool => bind_args!(sqlx::query_as::<_, Listed>(&sql.text), &sql.args)
         .persistent(persistent)
         .fetch_all(pool)
         .await?);

@@ -10,7 +10,7 @@ use crate::model::SortColumn as _;
 use crate::model::{
     clean_search, CaseId, CasePage, CaseQuery, CaseRow, CaseSort, CaseStatus, Cursor, CursorKey, PageCursor,
 };
-use crate::{bind_args, on_db, sql};
+use crate::{bind_args, on_lane, sql};
 
 #[derive(sqlx::FromRow)]
 struct Listed {
@@ -159,7 +159,7 @@ const COLUMNS: &str =
 
 async fn fetch(db: &Db, sql: &Sql) -> Result<Vec<Listed>> {
     sql.refuse_nul()?;
-    Ok(on_db!(db, pool => bind_args!(sqlx::query_as::<_, Listed>(&sql.text), &sql.args)
+    Ok(on_lane!(db, pool => bind_args!(sqlx::query_as::<_, Listed>(&sql.text), &sql.args)
         .fetch_all(pool)
         .await?))
 }
@@ -252,7 +252,7 @@ async fn rarest_word(db: &Db, search: &str) -> Result<Option<String>> {
             "EXPLAIN SELECT 1 FROM cases c WHERE c.title_key LIKE $1 ESCAPE '\\'",
             format!("%{}%", like_escape(word))
         );
-        let plan: Vec<(String,)> = on_db!(db, pool => bind_args!(sqlx::query_as::<_, (String,)>(&explain.text), &explain.args)
+        let plan: Vec<(String,)> = on_lane!(db, pool => bind_args!(sqlx::query_as::<_, (String,)>(&explain.text), &explain.args)
             .persistent(false)
             .fetch_all(pool)
             .await?);

@@ -10,7 +10,7 @@ use crate::model::{
     clean_search, ColumnValues, Cursor, CursorKey, FilterColumn, MemberPage, MemberQuery, MemberRow, PageCursor,
     SortKey, MAX_FILTER_VALUES,
 };
-use crate::{bind_args, on_db, sql};
+use crate::{bind_args, on_lane, sql};
 
 /// A listed row together with the values its page cursor is made of.
 #[derive(sqlx::FromRow)]
@@ -57,7 +57,7 @@ pub async fn role_bit(db: &Db, role: &str) -> Result<(i64, String)> {
     if role.contains('\0') || role.chars().count() > 100 {
         return Err(crate::backend::roles::unknown_role(role));
     }
-    let found: Option<(i64, String)> = on_db!(db, pool => sqlx::query_as("SELECT bit, label FROM roles WHERE key = $1")
+    let found: Option<(i64, String)> = on_lane!(db, pool => sqlx::query_as("SELECT bit, label FROM roles WHERE key = $1")
         .bind(role)
         .fetch_optional(pool)
         .await?);
@@ -345,7 +345,7 @@ async fn fetch(db: &Db, plan: &Plan<'_>, cursor: Option<&Cursor>, persistent: bo
     let mut sql = Sql::default();
     push_page(plan, &mut sql, cursor);
     sql.refuse_nul()?;
-    Ok(on_db!(db, pool => bind_args!(sqlx::query_as::<_, Listed>(&sql.text), &sql.args)
+    Ok(on_lane!(db, pool => bind_args!(sqlx::query_as::<_, Listed>(&sql.text), &sql.args)
         .persistent(persistent)
         .fetch_all(pool)
         .await?))
@@ -561,7 +561,7 @@ impl Plan<'_> {
         sql.refuse_nul()?;
         // (PostgreSQL plans it for its values every time; see `list_within`.)
         let persistent = self.backend == Backend::Sqlite;
-        Ok(on_db!(db, pool => bind_args!(sqlx::query_as::<_, T>(&sql.text), &sql.args)
+        Ok(on_lane!(db, pool => bind_args!(sqlx::query_as::<_, T>(&sql.text), &sql.args)
             .persistent(persistent)
             .fetch_all(pool)
             .await?))

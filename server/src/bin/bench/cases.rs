@@ -184,8 +184,8 @@ async fn fill(db: &Db, backend: Backend, args: &CaseArgs, now: i64) -> anyhow::R
     // fill set hint bits on ten million fresh rows while autovacuum starts on them, which
     // stalled one "latest pulse page" probe for 1.5 s in the first measurement.
     match db {
-        Db::Postgres(_) => db.execute(&sql!("VACUUM (ANALYZE)")).await?,
-        Db::Sqlite(_) => db.execute(&sql!("ANALYZE")).await?,
+        Db::Postgres(..) => db.execute(&sql!("VACUUM (ANALYZE)")).await?,
+        Db::Sqlite(..) => db.execute(&sql!("ANALYZE")).await?,
     };
     Ok(())
 }

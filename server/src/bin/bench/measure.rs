@@ -478,12 +478,12 @@ pub async fn database_exists(backend: Backend, url: &str, admin_url: &str, name:
 
 async fn seed_info(db: &Db) -> anyhow::Result<Option<SeedStats>> {
     let exists: i64 = match db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(pool, _) => {
             sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'bench_info'")
                 .fetch_one(pool)
                 .await?
         }
-        Db::Postgres(pool) => {
+        Db::Postgres(pool, _) => {
             sqlx::query_scalar("SELECT COUNT(*) FROM pg_tables WHERE tablename = 'bench_info'").fetch_one(pool).await?
         }
     };
