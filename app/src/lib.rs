@@ -15,12 +15,15 @@ pub mod page_data;
 pub mod pages;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_meta::{provide_meta_context, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 /// The HTML document around the app, rendered on the server.
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let files = backend::site_files::SiteFiles::of(&options);
+    let nonce = leptos::nonce::use_nonce();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -29,10 +32,19 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="description" content="Roster: who may open support cases for your accounts."/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
-                <HashedStylesheet options=options.clone() id="leptos"/>
-                <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
-                <MetaTags/>
+                <link id="leptos" rel="stylesheet" href=files.css.as_str()/>
+                <AutoReload options/>
+                // What leptos's `HydrationScripts` writes, from names read once.
+                <link rel="modulepreload" href=files.js.as_str() crossorigin=nonce.clone()/>
+                <link
+                    rel="preload"
+                    href=files.wasm.as_str()
+                    r#as="fetch"
+                    r#type="application/wasm"
+                    crossorigin=nonce.clone()
+                />
+                <script type="module" nonce=nonce>{files.start.as_str()}</script>
+                <leptos_meta::MetaTags/>
             </head>
             <body>
                 <App/>

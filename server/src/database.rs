@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use app::backend::db::Shared;
 use app::backend::lanes::Lanes;
 use app::backend::Db;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -93,7 +94,7 @@ pub async fn open_with(url: &str, size: PoolSize) -> anyhow::Result<Db> {
         sqlx::migrate!("migrations/sqlite").run(&pool).await.context("applying the SQLite migrations failed")?;
         // The file's connections are never dropped from outside: no idle one is pinged.
         let lanes = Lanes::new(options, size.max_connections, size.acquire_timeout, Duration::MAX);
-        Db::Sqlite(pool, Arc::new(lanes))
+        Db::Sqlite(pool, Shared::new(Arc::new(lanes)))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         // A request never waits on a row lock or an abandoned transaction without end:
         // past these it fails (a lock wait as "busy") and its connection is freed. No
@@ -130,7 +131,7 @@ pub async fn open_with(url: &str, size: PoolSize) -> anyhow::Result<Db> {
             .with_context(|| format!("cannot connect to {}", redact(url)))?;
         sqlx::migrate!("migrations/postgres").run(&pool).await.context("applying the PostgreSQL migrations failed")?;
         lanes.warm(WARM_CONNECTIONS).await.with_context(|| format!("cannot connect to {}", redact(url)))?;
-        Db::Postgres(pool, lanes)
+        Db::Postgres(pool, Shared::new(lanes))
     } else {
         bail!("DATABASE_URL must start with sqlite: or postgres: (got {})", redact(url));
     };

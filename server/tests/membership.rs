@@ -433,6 +433,24 @@ backend_tests! {
         );
     }
 
+    async fn the_overview_counts_members_per_role_and_lists_the_projects_by_name(db) {
+        let (account, admin) = setup(&db).await;
+        let overview = app::backend::accounts::overview(&db, &admin).await.unwrap();
+        let stored = counts(&db, account).await;
+        for rc in &overview.roles {
+            let want = stored.get(&("active".to_string(), rc.role.key.clone())).copied().unwrap_or(0);
+            assert_eq!(rc.count, want, "{}", rc.role.key);
+        }
+        assert!(overview.roles.iter().any(|rc| rc.count > 0));
+        assert_eq!(overview.inactive, stored.get(&("inactive".to_string(), "general_support".to_string())).copied().unwrap_or(0));
+        // The seed's projects, in name order, with their ids.
+        let names: Vec<&str> = overview.projects.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["analytics", "logistics", "web-store"]);
+        for p in &overview.projects {
+            assert_eq!(p.id, project(&db, account, &p.name).await);
+        }
+    }
+
     async fn add_cloud_specialist_with_projects_and_environment(db) {
         let (account, admin) = setup(&db).await;
         let web = project(&db, account, "web-store").await;

@@ -129,20 +129,40 @@ pub(super) async fn find(db: &Db, id: AccountId) -> Result<AccountSummary> {
     .await
 }
 
+/// A row of the overview's statement: a count (status, role key, members) or a project
+/// (id, name).
+type OverviewRow = (Option<String>, Option<String>, Option<i64>, Option<i64>, Option<String>);
+
 /// Members per role (active members), inactive members, and the account's projects.
 pub async fn overview(db: &Db, admin: &AccountAdmin) -> Result<Overview> {
     let id = admin.account();
     let account = get(db, admin).await?;
     let cat = Catalogue::load(db).await?;
-    let counts: Vec<(String, String, i64)> =
-        db.fetch_all(&sql!("SELECT status, role_key, n FROM role_counts WHERE account_id = $1", id)).await?;
+    // The counts and the projects in one statement (a page's statements are much of what
+    // it costs): a row is a count or a project, the projects in name order.
+    let rows: Vec<OverviewRow> = db
+        .fetch_all(&sql!(
+            "SELECT status, role_key, n, NULL AS project_id, NULL AS project_name \
+             FROM role_counts WHERE account_id = $1 \
+             UNION ALL SELECT NULL, NULL, NULL, id, name FROM account_projects WHERE account_id = $1 \
+             ORDER BY project_name, project_id",
+            id
+        ))
+        .await?;
+    let mut counts = Vec::new();
+    let mut projects = Vec::new();
+    for row in rows {
+        match row {
+            (Some(status), Some(key), Some(n), None, None) => counts.push((status, key, n)),
+            (None, None, None, Some(id), Some(name)) => projects.push(Project { id, name }),
+            _ => {}
+        }
+    }
     let count = |status: &str, key: &str| {
         counts.iter().find(|(s, k, _)| s == status && k == key).map(|(_, _, n)| *n).unwrap_or(0)
     };
     let inactive =
         cat.0.iter().filter(|d| d.role.is_default).map(|d| count("inactive", &d.role.key)).max().unwrap_or(0);
     let roles = cat.roles().into_iter().map(|role| RoleCount { count: count("active", &role.key), role }).collect();
-    let projects: Vec<Project> =
-        db.fetch_all(&sql!("SELECT id, name FROM account_projects WHERE account_id = $1 ORDER BY name", id)).await?;
     Ok(Overview { account, roles, inactive, projects })
 }

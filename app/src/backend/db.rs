@@ -16,8 +16,23 @@ use crate::error::Result;
 
 #[derive(Clone, Debug)]
 pub enum Db {
-    Sqlite(SqlitePool, Arc<Lanes<SqliteConnection>>),
-    Postgres(PgPool, Arc<Lanes<PgConnection>>),
+    Sqlite(SqlitePool, Arc<Shared<SqliteConnection>>),
+    Postgres(PgPool, Arc<Shared<PgConnection>>),
+}
+
+/// What every clone of a `Db` shares beside its pool.
+#[derive(Debug)]
+pub struct Shared<C: sqlx::Connection> {
+    pub lanes: Arc<Lanes<C>>,
+    /// The role catalogue, read at its first use: only migrations write it, and they run
+    /// before the server serves.
+    pub(super) catalogue: tokio::sync::OnceCell<super::roles::Catalogue>,
+}
+
+impl<C: sqlx::Connection> Shared<C> {
+    pub fn new(lanes: Arc<Lanes<C>>) -> Arc<Self> {
+        Arc::new(Shared { lanes, catalogue: tokio::sync::OnceCell::new() })
+    }
 }
 
 /// A lane of either database, held (see [`Db::hold_lane`]).
@@ -49,12 +64,12 @@ impl Db {
 
     pub async fn close(&self) {
         match self {
-            Db::Sqlite(p, lanes) => {
-                lanes.close().await;
+            Db::Sqlite(p, shared) => {
+                shared.lanes.close().await;
                 p.close().await
             }
-            Db::Postgres(p, lanes) => {
-                lanes.close().await;
+            Db::Postgres(p, shared) => {
+                shared.lanes.close().await;
                 p.close().await
             }
         }
@@ -64,8 +79,8 @@ impl Db {
     /// statements does (the outage tests hold every one).
     pub async fn hold_lane(&self) -> std::result::Result<HeldLane<'_>, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(_, lanes) => HeldLane::Sqlite(lanes.take().await?),
-            Db::Postgres(_, lanes) => HeldLane::Postgres(lanes.take().await?),
+            Db::Sqlite(_, shared) => HeldLane::Sqlite(shared.lanes.take().await?),
+            Db::Postgres(_, shared) => HeldLane::Postgres(shared.lanes.take().await?),
         })
     }
 }
@@ -161,26 +176,20 @@ macro_rules! on_db {
 /// early return (`?`) closes the connection instead.
 #[macro_export]
 macro_rules! on_lane {
+    // One backend's arm: `$lanes` is its `Lanes`.
+    (@on $lanes:expr, $conn:ident => $body:expr) => {{
+        let mut lane = $lanes.take().await?;
+        let value = {
+            let $conn = &mut lane.conn;
+            $body
+        };
+        lane.give_back();
+        value
+    }};
     ($db:expr, $conn:ident => $body:expr) => {
         match $db {
-            $crate::backend::db::Db::Sqlite(_, lanes) => {
-                let mut lane = lanes.take().await?;
-                let value = {
-                    let $conn = &mut lane.conn;
-                    $body
-                };
-                lane.give_back();
-                value
-            }
-            $crate::backend::db::Db::Postgres(_, lanes) => {
-                let mut lane = lanes.take().await?;
-                let value = {
-                    let $conn = &mut lane.conn;
-                    $body
-                };
-                lane.give_back();
-                value
-            }
+            $crate::backend::db::Db::Sqlite(_, shared) => $crate::on_lane!(@on shared.lanes, $conn => $body),
+            $crate::backend::db::Db::Postgres(_, shared) => $crate::on_lane!(@on shared.lanes, $conn => $body),
         }
     };
 }

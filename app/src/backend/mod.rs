@@ -26,6 +26,7 @@ pub mod people;
 pub mod registration;
 pub mod roles;
 pub mod scim;
+pub mod site_files;
 pub mod token;
 
 pub use db::{Backend, Db};

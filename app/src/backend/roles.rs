@@ -26,8 +26,18 @@ const CATALOGUE: &str =
 pub struct Catalogue(pub Vec<RoleDef>);
 
 impl Catalogue {
+    /// Read once per database handle (`db::Shared`), not once per request.
     pub async fn load(db: &Db) -> Result<Catalogue> {
-        super::memo::once("catalogue", || async { Ok(Catalogue(db.fetch_all(&sql!(CATALOGUE)).await?)) }).await
+        let kept = match db {
+            Db::Sqlite(_, shared) => &shared.catalogue,
+            Db::Postgres(_, shared) => &shared.catalogue,
+        };
+        kept.get_or_try_init(|| Catalogue::read(db)).await.cloned()
+    }
+
+    /// The catalogue as stored now.
+    async fn read(db: &Db) -> Result<Catalogue> {
+        Ok(Catalogue(db.fetch_all(&sql!(CATALOGUE)).await?))
     }
 
     pub async fn load_tx(tx: &mut Tx) -> Result<Catalogue> {
@@ -127,7 +137,8 @@ pub fn is_unique_role_violation(e: &dyn sqlx::error::DatabaseError) -> bool {
 /// has its unique index: a role added to the catalogue without one would be held "once
 /// per account" only as long as no two requests grant it at the same moment.
 pub async fn check_unique_roles_indexed(db: &Db) -> std::result::Result<(), String> {
-    let cat = Catalogue::load(db).await.map_err(|e| e.to_string())?;
+    // As stored: the check is of the table, not of what a request was given.
+    let cat = Catalogue::read(db).await.map_err(|e| e.to_string())?;
     for d in cat.unique_roles() {
         let Some((_, index)) = UNIQUE_ROLE_INDEXES.iter().find(|(bit, _)| *bit == d.bit) else {
             return Err(format!(
