@@ -1,9 +1,9 @@
 //! One handle over either database. Queries are written once, with `$1`-style
-//! placeholders that both SQLite and PostgreSQL accept, and run through `on_db!`, which
-//! expands the same code for each backend's native driver (so each keeps its own types,
-//! prepared-statement cache and connection options). Transactions run on the pool;
-//! statements outside one on the database's lanes (`backend::lanes`), through `Db`'s
-//! query methods and `on_lane!`.
+//! placeholders that both SQLite and PostgreSQL accept, and run through `on_lane!` (or
+//! `on_tx!` in a transaction), which expand the same code for each backend's native
+//! driver (so each keeps its own types, prepared-statement cache and connection
+//! options). Transactions run on the pool; statements outside one on the database's
+//! lanes (`backend::lanes`), through `Db`'s query methods and `on_lane!`.
 
 use std::sync::Arc;
 
