@@ -1,7 +1,6 @@
 //! Opening the database named by `DATABASE_URL` and bringing its schema up to date.
 
 use std::str::FromStr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
@@ -94,7 +93,7 @@ pub async fn open_with(url: &str, size: PoolSize) -> anyhow::Result<Db> {
         sqlx::migrate!("migrations/sqlite").run(&pool).await.context("applying the SQLite migrations failed")?;
         // The file's connections are never dropped from outside: no idle one is pinged.
         let lanes = Lanes::new(options, size.max_connections, size.acquire_timeout, Duration::MAX);
-        Db::Sqlite(pool, Shared::new(Arc::new(lanes)))
+        Db::Sqlite(pool, Shared::new(lanes))
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         // A request never waits on a row lock or an abandoned transaction without end:
         // past these it fails (a lock wait as "busy") and its connection is freed. No
@@ -103,19 +102,19 @@ pub async fn open_with(url: &str, size: PoolSize) -> anyhow::Result<Db> {
         let options = PgConnectOptions::from_str(url)
             .with_context(|| format!("invalid PostgreSQL URL {}", redact(url)))?
             .options([("lock_timeout", "15s"), ("idle_in_transaction_session_timeout", "60s"), ("jit", "off")]);
-        let lanes =
-            Arc::new(Lanes::new(options.clone(), size.max_connections, size.acquire_timeout, PING_WHEN_IDLE_FOR));
+        let shared =
+            Shared::new(Lanes::new(options.clone(), size.max_connections, size.acquire_timeout, PING_WHEN_IDLE_FOR));
         // A few connections are kept open from the start (and reopened in the background
         // when closed): a page's server functions then find them ready instead of each
         // opening one, which on a busy database server can take longer than the short
         // acquire timeout allows. A transaction's connection is tested first when it may
         // be stale: idle long, or since a statement failed (the database may have
         // restarted meanwhile), so a write after an outage does not meet a dead one.
-        let suspect = lanes.clone();
+        let suspect = shared.clone();
         let pool = PgPoolOptions::new()
             .test_before_acquire(false)
             .before_acquire(move |conn, meta| {
-                let stale = suspect.may_be_stale(meta.idle_for);
+                let stale = suspect.lanes.may_be_stale(meta.idle_for);
                 Box::pin(async move {
                     if stale {
                         sqlx::Connection::ping(conn).await?;
@@ -130,8 +129,8 @@ pub async fn open_with(url: &str, size: PoolSize) -> anyhow::Result<Db> {
             .await
             .with_context(|| format!("cannot connect to {}", redact(url)))?;
         sqlx::migrate!("migrations/postgres").run(&pool).await.context("applying the PostgreSQL migrations failed")?;
-        lanes.warm(WARM_CONNECTIONS).await.with_context(|| format!("cannot connect to {}", redact(url)))?;
-        Db::Postgres(pool, Shared::new(lanes))
+        shared.lanes.warm(WARM_CONNECTIONS).await.with_context(|| format!("cannot connect to {}", redact(url)))?;
+        Db::Postgres(pool, shared)
     } else {
         bail!("DATABASE_URL must start with sqlite: or postgres: (got {})", redact(url));
     };

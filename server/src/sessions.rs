@@ -82,8 +82,7 @@ impl SessionStore for Store {
     /// `create`d.)
     async fn save(&self, record: &Record) -> session_store::Result<()> {
         let data = rmp_serde::to_vec(record).map_err(|e| session_store::Error::Encode(e.to_string()))?;
-        let update = format!("UPDATE {} SET data = $1, expiry_date = $2 WHERE id = $3", self.table());
-        self.update(&update, data, record).await.map_err(|e| session_store::Error::Backend(e.to_string()))
+        self.update(data, record).await.map_err(|e| session_store::Error::Backend(e.to_string()))
     }
 
     /// As the sqlx stores load a session (the same statement and encoding), on a lane:
@@ -101,25 +100,35 @@ impl SessionStore for Store {
     }
 }
 
+/// The statements on the sqlx stores' tables that Roster runs itself: load and save.
+const SQLITE_STATEMENTS: (&str, &str) = (
+    "SELECT data FROM tower_sessions WHERE id = $1 AND expiry_date > $2",
+    "UPDATE tower_sessions SET data = $1, expiry_date = $2 WHERE id = $3",
+);
+const POSTGRES_STATEMENTS: (&str, &str) = (
+    r#"SELECT data FROM "tower_sessions"."session" WHERE id = $1 AND expiry_date > $2"#,
+    r#"UPDATE "tower_sessions"."session" SET data = $1, expiry_date = $2 WHERE id = $3"#,
+);
+
 impl Store {
-    /// The sqlx stores' table.
-    fn table(&self) -> &'static str {
+    fn statements(&self) -> (&'static str, &'static str) {
         match self.sqlx {
-            SqlxStore::Sqlite(_) => "tower_sessions",
-            SqlxStore::Postgres(_) => r#""tower_sessions"."session""#,
+            SqlxStore::Sqlite(_) => SQLITE_STATEMENTS,
+            SqlxStore::Postgres(_) => POSTGRES_STATEMENTS,
         }
     }
 
     async fn data(&self, id: &Id) -> Result<Option<Vec<u8>>, sqlx::Error> {
-        let select = format!("SELECT data FROM {} WHERE id = $1 AND expiry_date > $2", self.table());
+        let (select, _) = self.statements();
         let now = tower_sessions::cookie::time::OffsetDateTime::now_utc();
         Ok(
-            on_lane!(&self.db, conn => sqlx::query_scalar(&select).bind(id.to_string()).bind(now).fetch_optional(conn).await?),
+            on_lane!(&self.db, conn => sqlx::query_scalar(select).bind(id.to_string()).bind(now).fetch_optional(conn).await?),
         )
     }
 
-    async fn update(&self, update: &str, data: Vec<u8>, record: &Record) -> Result<(), sqlx::Error> {
-        // None when it was deleted meanwhile: then it stays deleted.
+    async fn update(&self, data: Vec<u8>, record: &Record) -> Result<(), sqlx::Error> {
+        let (_, update) = self.statements();
+        // 0 when it was deleted meanwhile: then it stays deleted.
         let _changed: u64 = on_lane!(&self.db, conn => sqlx::query(update)
             .bind(data)
             .bind(record.expiry_date)

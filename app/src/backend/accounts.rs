@@ -60,7 +60,7 @@ pub async fn visible(db: &Db, actor: &Actor, search: &str, after: Option<i64>) -
 
 async fn all(db: &Db) -> Result<Vec<AccountSummary>> {
     let sql = format!("{SUMMARY} {ORDER}");
-    Ok(on_lane!(db, pool => sqlx::query_as::<_, AccountSummary>(&sql).fetch_all(pool).await?))
+    Ok(on_lane!(db, conn => sqlx::query_as::<_, AccountSummary>(&sql).fetch_all(conn).await?))
 }
 
 /// The accounts `actor` may see: every account for a vendor operator, else those they
@@ -92,7 +92,7 @@ pub async fn switcher(db: &Db, actor: &Actor) -> Result<Vec<(i64, String)>> {
             "SELECT a.id, a.name FROM accounts a JOIN organisations o ON o.id = a.organisation_id \
              {ORDER} LIMIT {take}"
         );
-        return Ok(on_lane!(db, pool => sqlx::query_as::<_, (i64, String)>(&sql).fetch_all(pool).await?));
+        return Ok(on_lane!(db, conn => sqlx::query_as::<_, (i64, String)>(&sql).fetch_all(conn).await?));
     }
     Ok(list_for(db, actor).await?.into_iter().take(take).map(|a| (a.id, a.name)).collect())
 }
@@ -120,9 +120,9 @@ pub async fn name(db: &Db, access: &CaseAccess) -> Result<String> {
 pub(super) async fn find(db: &Db, id: AccountId) -> Result<AccountSummary> {
     super::memo::once(format!("account:{id}"), || async {
         let sql = format!("{SUMMARY} WHERE a.id = $1");
-        let found = on_lane!(db, pool => sqlx::query_as::<_, AccountSummary>(&sql)
+        let found = on_lane!(db, conn => sqlx::query_as::<_, AccountSummary>(&sql)
             .bind(id.0)
-            .fetch_optional(pool)
+            .fetch_optional(conn)
             .await?);
         found.ok_or_else(|| AppError::not_found(format!("There is no account with the id {id}.")))
     })

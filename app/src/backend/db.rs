@@ -23,14 +23,14 @@ pub enum Db {
 /// What every clone of a `Db` shares beside its pool.
 #[derive(Debug)]
 pub struct Shared<C: sqlx::Connection> {
-    pub lanes: Arc<Lanes<C>>,
+    pub lanes: Lanes<C>,
     /// The role catalogue, read at its first use: only migrations write it, and they run
     /// before the server serves.
     pub(super) catalogue: tokio::sync::OnceCell<super::roles::Catalogue>,
 }
 
 impl<C: sqlx::Connection> Shared<C> {
-    pub fn new(lanes: Arc<Lanes<C>>) -> Arc<Self> {
+    pub fn new(lanes: Lanes<C>) -> Arc<Self> {
         Arc::new(Shared { lanes, catalogue: tokio::sync::OnceCell::new() })
     }
 }

@@ -74,9 +74,9 @@ pub async fn deployments(db: &Db, member: &PartnerMember, q: &DeploymentQuery) -
     // every pattern, made for few matches, which loops over memberships per deployment
     // when a short pattern matches them all (17 ms against 9 at 5,000 on PostgreSQL).
     let persistent = search.is_empty();
-    let rows: Vec<Listed> = on_lane!(db, pool => bind_args!(sqlx::query_as::<_, Listed>(&sql.text), &sql.args)
+    let rows: Vec<Listed> = on_lane!(db, conn => bind_args!(sqlx::query_as::<_, Listed>(&sql.text), &sql.args)
         .persistent(persistent)
-        .fetch_all(pool)
+        .fetch_all(conn)
         .await?);
     let (rows, prev, next) = keyset::finish(rows, p.page_size, p.cursor.as_ref(), |r| Cursor {
         key: CursorKey::Text(r.sort_key.clone()),

@@ -159,8 +159,8 @@ const COLUMNS: &str =
 
 async fn fetch(db: &Db, sql: &Sql) -> Result<Vec<Listed>> {
     sql.refuse_nul()?;
-    Ok(on_lane!(db, pool => bind_args!(sqlx::query_as::<_, Listed>(&sql.text), &sql.args)
-        .fetch_all(pool)
+    Ok(on_lane!(db, conn => bind_args!(sqlx::query_as::<_, Listed>(&sql.text), &sql.args)
+        .fetch_all(conn)
         .await?))
 }
 
@@ -252,9 +252,9 @@ async fn rarest_word(db: &Db, search: &str) -> Result<Option<String>> {
             "EXPLAIN SELECT 1 FROM cases c WHERE c.title_key LIKE $1 ESCAPE '\\'",
             format!("%{}%", like_escape(word))
         );
-        let plan: Vec<(String,)> = on_lane!(db, pool => bind_args!(sqlx::query_as::<_, (String,)>(&explain.text), &explain.args)
+        let plan: Vec<(String,)> = on_lane!(db, conn => bind_args!(sqlx::query_as::<_, (String,)>(&explain.text), &explain.args)
             .persistent(false)
-            .fetch_all(pool)
+            .fetch_all(conn)
             .await?);
         let rows = plan.first().and_then(|(line,)| estimated_rows(line)).unwrap_or(f64::MAX);
         if best.is_none_or(|(n, _)| rows < n) {

@@ -57,9 +57,9 @@ pub async fn role_bit(db: &Db, role: &str) -> Result<(i64, String)> {
     if role.contains('\0') || role.chars().count() > 100 {
         return Err(crate::backend::roles::unknown_role(role));
     }
-    let found: Option<(i64, String)> = on_lane!(db, pool => sqlx::query_as("SELECT bit, label FROM roles WHERE key = $1")
+    let found: Option<(i64, String)> = on_lane!(db, conn => sqlx::query_as("SELECT bit, label FROM roles WHERE key = $1")
         .bind(role)
-        .fetch_optional(pool)
+        .fetch_optional(conn)
         .await?);
     found.ok_or_else(|| crate::backend::roles::unknown_role(role))
 }
@@ -345,9 +345,9 @@ async fn fetch(db: &Db, plan: &Plan<'_>, cursor: Option<&Cursor>, persistent: bo
     let mut sql = Sql::default();
     push_page(plan, &mut sql, cursor);
     sql.refuse_nul()?;
-    Ok(on_lane!(db, pool => bind_args!(sqlx::query_as::<_, Listed>(&sql.text), &sql.args)
+    Ok(on_lane!(db, conn => bind_args!(sqlx::query_as::<_, Listed>(&sql.text), &sql.args)
         .persistent(persistent)
-        .fetch_all(pool)
+        .fetch_all(conn)
         .await?))
 }
 
@@ -561,9 +561,9 @@ impl Plan<'_> {
         sql.refuse_nul()?;
         // (PostgreSQL plans it for its values every time; see `list_within`.)
         let persistent = self.backend == Backend::Sqlite;
-        Ok(on_lane!(db, pool => bind_args!(sqlx::query_as::<_, T>(&sql.text), &sql.args)
+        Ok(on_lane!(db, conn => bind_args!(sqlx::query_as::<_, T>(&sql.text), &sql.args)
             .persistent(persistent)
-            .fetch_all(pool)
+            .fetch_all(conn)
             .await?))
     }
 
