@@ -98,6 +98,7 @@ test('a new contact is saved, invited to the Community, and the invitation revok
   await openUsers(page);
   await page.getByRole('button', { name: 'New Contact' }).click();
   const dialog = page.getByRole('dialog', { name: 'New contact' });
+  await expect(dialog).toBeVisible();
   await expectNoAxeViolations(page, 'dialog');
   await dialog.getByLabel('First name').fill('Cora');
   await dialog.getByLabel('Last name').fill(`Contact${stamp}`);

@@ -50,6 +50,28 @@ test('a Name column filter combines with Search Text, and clears', async ({ page
   await expect(page).not.toHaveURL(/name=/);
 });
 
+test('the dialogs\' code is not part of the page: it is fetched once, when the pointer comes to their buttons', async ({ page }) => {
+  const wasm: string[] = [];
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.endsWith('.wasm')) wasm.push(path);
+  });
+  await open(page);
+  // The page is live with its own WASM only.
+  expect(wasm).toHaveLength(1);
+  const dialogs = page.waitForRequest((r) => /\/pkg\/split_dialog_view_[^/]+\.wasm$/.test(new URL(r.url()).pathname));
+  const add = page.getByRole('button', { name: '+ Add new user' });
+  await add.hover();
+  await dialogs;
+  await add.click();
+  await expect(page.getByRole('dialog', { name: 'Add new user' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog', { name: 'Add new user' })).toBeHidden();
+  await page.getByRole('button', { name: '+ Invite New Users' }).click();
+  await expect(page.getByRole('dialog', { name: 'Invite new users' })).toBeVisible();
+  expect(wasm).toHaveLength(2);
+});
+
 test('Add new user: type-ahead, Cloud Specialist with a specific project', async ({ page }) => {
   await open(page);
   await page.getByRole('button', { name: '+ Add new user' }).click();
@@ -187,6 +209,7 @@ test('Active Login: deactivate, find under Show inactive, reactivate', async ({ 
   await expect(toggle).toHaveAttribute('aria-checked', 'true');
   await toggle.click();
   const dialog = page.getByRole('dialog', { name: 'Deactivate login' });
+  await expect(dialog).toBeVisible();
   await expectNoAxeViolations(page, 'dialog');
   await dialog.getByRole('button', { name: 'Deactivate' }).click();
   await expect(page.getByText('No users match this view.')).toBeVisible();

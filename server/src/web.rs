@@ -532,6 +532,9 @@ mod tests {
     fn only_names_with_a_content_hash_are_cached_for_good() {
         assert!(hashed_name("roster.AbC-12_xyzAbC-12_xyzAB.wasm"));
         assert!(hashed_name("roster.AbC-12_xyzAbC-12_xyzAB.css"));
+        // What `--split` adds: the dialogs' WASM and the loader that fetches it.
+        assert!(hashed_name("split_dialog_view_18158428095221494665.FSt_x23-cQgP6Qa7KowL-g.wasm"));
+        assert!(hashed_name("__wasm_split.9Rc-8tB1HY-nfRtO8eKbuQ.js"));
         assert!(!hashed_name("roster.wasm"), "unhashed: asked about each time");
         assert!(!hashed_name("roster_bg.wasm.d.ts"));
         assert!(!hashed_name("roster.AbC-12_xyzAbC-12_xyz.wasm"), "21 characters");

@@ -99,6 +99,16 @@ pub fn ManageUsers() -> impl IntoView {
         q
     });
 
+    // The dialogs' code is fetched once a pointer or the keyboard comes to the controls
+    // that open them, so that the first dialog opened seldom waits for it.
+    let warmed = StoredValue::new(false);
+    let warm_dialogs = move || {
+        if !warmed.get_value() {
+            warmed.set_value(true);
+            let _ = lazy_preload!(dialog_view);
+        }
+    };
+
     view! {
         <Title text="Manage Users"/>
         <ToastRegion/>
@@ -139,7 +149,7 @@ pub fn ManageUsers() -> impl IntoView {
                                     })}
                                 </Transition>
                             </aside>
-                            <div class="main-column">
+                            <div class="main-column" on:pointerover=move |_| warm_dialogs() on:focusin=move |_| warm_dialogs()>
                                 <Toolbar account=id/>
                                 <SearchBox query placeholder="Name or email"/>
                                 {move || query.get().map(|q| view! { <FilterChips query=q/> })}
@@ -189,28 +199,31 @@ fn DialogHost(overview: LocalResource<Result<Overview, AppError>>) -> impl IntoV
     move || {
         let d = ui.dialog.get()?;
         let account = ui.query.with_untracked(|q| q.as_ref().map(|q| q.account))?;
-        let overview = move || overview.get().and_then(Result::ok);
-        Some(match d {
-            DialogKind::Details { membership } => view! { <MemberDetailsDialog account membership/> }.into_any(),
-            DialogKind::Remove { membership, name } => {
-                view! { <RemoveMemberDialog account membership name/> }.into_any()
-            }
-            DialogKind::SetActive { membership, name, active } => {
-                view! { <SetActiveDialog account membership name active/> }.into_any()
-            }
-            DialogKind::Add => view! { <AddMemberDialog overview=overview()?/> }.into_any(),
-            DialogKind::Invite => view! { <InviteDialog overview=overview()?/> }.into_any(),
-            DialogKind::NewContact => view! { <NewContactDialog overview=overview()?/> }.into_any(),
-            DialogKind::Update { membership } => {
-                view! { <UpdateMemberDialog overview=overview()? membership/> }.into_any()
-            }
-            DialogKind::BulkRoles => view! { <BulkDialog overview=overview()? kind=BulkKind::Roles/> }.into_any(),
-            DialogKind::BulkDeactivate => {
-                view! { <BulkDialog overview=overview()? kind=BulkKind::Deactivate/> }.into_any()
-            }
-            DialogKind::BulkRemove => view! { <BulkDialog overview=overview()? kind=BulkKind::Remove/> }.into_any(),
-        })
+        // Read only by the dialogs that need it: the others must not be rebuilt when it comes.
+        let overview = if d.needs_overview() { Some(overview.get().and_then(Result::ok)?) } else { None };
+        Some(Suspend::new(async move { dialog_view(d, account, overview).await }))
     }
+}
+
+/// The dialog for `d`. Its code is not in the WASM the page loads first: a release build
+/// (`cargo leptos build --split`) puts the dialogs in a file of their own, fetched the first
+/// time one opens, since most visits to Manage Users open none.
+#[lazy]
+fn dialog_view(d: DialogKind, account: i64, overview: Option<Overview>) -> Option<AnyView> {
+    Some(match d {
+        DialogKind::Details { membership } => view! { <MemberDetailsDialog account membership/> }.into_any(),
+        DialogKind::Remove { membership, name } => view! { <RemoveMemberDialog account membership name/> }.into_any(),
+        DialogKind::SetActive { membership, name, active } => {
+            view! { <SetActiveDialog account membership name active/> }.into_any()
+        }
+        DialogKind::Add => view! { <AddMemberDialog overview=overview?/> }.into_any(),
+        DialogKind::Invite => view! { <InviteDialog overview=overview?/> }.into_any(),
+        DialogKind::NewContact => view! { <NewContactDialog overview=overview?/> }.into_any(),
+        DialogKind::Update { membership } => view! { <UpdateMemberDialog overview=overview? membership/> }.into_any(),
+        DialogKind::BulkRoles => view! { <BulkDialog overview=overview? kind=BulkKind::Roles/> }.into_any(),
+        DialogKind::BulkDeactivate => view! { <BulkDialog overview=overview? kind=BulkKind::Deactivate/> }.into_any(),
+        DialogKind::BulkRemove => view! { <BulkDialog overview=overview? kind=BulkKind::Remove/> }.into_any(),
+    })
 }
 
 /// What had to be replaced in a mangled URL.

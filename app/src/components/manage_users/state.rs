@@ -19,6 +19,14 @@ pub enum DialogKind {
     BulkRemove,
 }
 
+impl DialogKind {
+    /// Whether the dialog shows the account's roles or counts, from its overview. Those
+    /// that act on one member by name do not wait for it.
+    pub fn needs_overview(&self) -> bool {
+        !matches!(self, DialogKind::Details { .. } | DialogKind::Remove { .. } | DialogKind::SetActive { .. })
+    }
+}
+
 /// State the widgets of Manage Users share, provided by the page as context.
 #[derive(Clone, Copy)]
 pub struct ManageUsersUi {
