@@ -205,9 +205,9 @@ fn DialogHost(overview: LocalResource<Result<Overview, AppError>>) -> impl IntoV
     }
 }
 
-/// The dialog for `d`. Its code is not in the WASM the page loads first: a release build
-/// (`cargo leptos build --split`) puts the dialogs in a file of their own, fetched the first
-/// time one opens, since most visits to Manage Users open none.
+/// The dialog for `d`. Its code is not in the WASM the page loads first: `cargo leptos build
+/// --split` puts the dialogs in a file of their own, which the page fetches only when one
+/// may be wanted (`warm_dialogs`, or the first one opened), since most visits open none.
 #[lazy]
 fn dialog_view(d: DialogKind, account: i64, overview: Option<Overview>) -> Option<AnyView> {
     Some(match d {
