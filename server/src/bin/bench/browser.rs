@@ -84,7 +84,7 @@ pub async fn run(mut args: BrowserArgs) -> anyhow::Result<()> {
         }
     }
     if !args.server_bin.exists() {
-        bail!("no server binary at {} (cargo leptos build --release)", args.server_bin.display());
+        bail!("no server binary at {} (cargo leptos build --release --precompress --split)", args.server_bin.display());
     }
     if !args.script.exists() {
         bail!("no script at {} (run from the repository's root)", args.script.display());
