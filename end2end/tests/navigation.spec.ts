@@ -76,3 +76,35 @@ for (const [who, email, pages] of [
     await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
   });
 }
+
+test('the other pages\' code comes when one is first shown: Manage Users loads without it, a link fetches it once', async ({ page }) => {
+  const wasm: string[] = [];
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.endsWith('.wasm')) wasm.push(path);
+  });
+  const pagesFile = (p: string) => /\/pkg\/split_page_view_[^/]+\.wasm$/.test(p);
+  await signIn(page, USERS.admin);
+  await page.goto(`/accounts/${a}/users`);
+  await hydrated(page);
+  expect(wasm.filter(pagesFile)).toHaveLength(0);
+
+  // A link from Manage Users: the page is shown by the browser, with the file fetched then.
+  await page.evaluate(() => ((window as any).stayed = true));
+  await page.getByRole('banner').getByRole('link', { name: 'Help', exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Manage Support Contacts' })).toBeVisible();
+  expect(await page.evaluate(() => (window as any).stayed)).toBe(true);
+  expect(wasm.filter(pagesFile)).toHaveLength(1);
+  await page.getByRole('banner').getByRole('link', { name: 'Settings', exact: true }).click();
+  await expect(page).toHaveURL('/settings');
+  await expect(page.getByRole('heading', { level: 1, name: 'Settings' })).toBeVisible();
+  expect(wasm.filter(pagesFile)).toHaveLength(1);
+
+  // Opened directly, such a page is hydrated, not drawn twice, and works.
+  await page.goto(`/accounts/${a}/cases`);
+  await hydrated(page);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveCount(1);
+  await expect(page.getByRole('main')).toHaveCount(1);
+  await page.getByLabel('Search Text').fill('zzzz-nothing');
+  await expect(page.getByText('No cases match this view.')).toBeVisible();
+});

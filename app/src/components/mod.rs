@@ -8,6 +8,7 @@ pub mod form_feedback;
 pub mod manage_users;
 pub mod modal;
 pub mod new_password;
+pub mod page_title;
 pub mod partner_support;
 pub mod site_header;
 pub mod table;

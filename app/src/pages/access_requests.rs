@@ -1,5 +1,5 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{access_request_form, my_requests, RequestAccess};
@@ -22,7 +22,7 @@ pub fn AccessRequestsPage() -> impl IntoView {
     let form = page_data(|| (), |_| access_request_form());
     let mine = page_data(move || (below.get(), ask.version().get()), |(below, _)| my_requests(below));
     view! {
-        <Title text="Access requests"/>
+        <PageTitle text="Access requests"/>
         <h1>"Access requests"</h1>
         <Transition fallback=|| view! { <p role="status">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>

@@ -1,5 +1,5 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{get_account, list_api_calls, list_api_tokens, CreateApiToken, RevokeApiToken};
@@ -40,7 +40,7 @@ pub fn ApiTokensPage() -> impl IntoView {
     toast_answers(revoke, toasts);
     let create_error = form_error(create);
     view! {
-        <Title text="API tokens"/>
+        <PageTitle text="API tokens"/>
         <ToastRegion/>
         <Transition fallback=|| view! { <p role="status">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>

@@ -1,5 +1,5 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{access_request, DecideRequest};
@@ -19,7 +19,7 @@ pub fn ApprovalPage() -> impl IntoView {
     let decide = ServerAction::<DecideRequest>::new();
     let view_of = page_data(move || decide.version().get(), move |_| access_request(id));
     view! {
-        <Title text="Access request"/>
+        <PageTitle text="Access request"/>
         <section class="decision">
             <h1>"Access request"</h1>
             <Transition fallback=|| view! { <p role="status">"Loading the request…"</p> }>

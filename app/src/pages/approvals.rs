@@ -1,5 +1,5 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{approvals, DecideRequest};
@@ -28,7 +28,7 @@ pub fn ApprovalsPage() -> impl IntoView {
     });
     let page = page_data(move || (below.get(), decide.version().get()), |(below, _)| approvals(below));
     view! {
-        <Title text="Approvals"/>
+        <PageTitle text="Approvals"/>
         <ToastRegion/>
         <h1>"Approvals"</h1>
         <Transition fallback=|| view! { <p role="status">"Loading requests…"</p> }>

@@ -1,5 +1,5 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{account_audit, get_account};
@@ -30,7 +30,7 @@ pub fn AuditPage() -> impl IntoView {
         },
     );
     view! {
-        <Title text="Audit history"/>
+        <PageTitle text="Audit history"/>
         <Transition fallback=|| view! { <p role="status">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                 {move || Suspend::new(async move {

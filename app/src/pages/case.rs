@@ -1,5 +1,5 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{case_href, get_case, FollowCase, PostPulse, SetCaseContact, SetCasePrimary, SetCaseStatus};
@@ -74,7 +74,7 @@ pub fn CasePage() -> impl IntoView {
     });
     let actions = CaseActions { follow, status, post, contact, primary };
     view! {
-        <Title text="Case"/>
+        <PageTitle text="Case"/>
         <Transition fallback=|| view! { <p role="status">"Loading the case…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                 {move || Suspend::new(async move {
@@ -105,7 +105,7 @@ fn CaseView(d: CaseDetails, actions: CaseActions, raised: bool) -> impl IntoView
     let status_class = if resolved { "badge muted" } else { "badge ok" };
     let heading = format!("{}: {}", c.number, c.title);
     view! {
-        <Title text=heading.clone()/>
+        <PageTitle text=heading.clone()/>
         <p class="eyebrow"><a href=format!("/accounts/{account}/cases")>"← Cases of " {c.account_name.clone()}</a></p>
         <h1>{heading}</h1>
         {raised.then(|| view! {

@@ -1,5 +1,5 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{case_href, list_cases};
@@ -33,7 +33,7 @@ pub fn CasesPage() -> impl IntoView {
     );
     let loading = RwSignal::new(false);
     view! {
-        <Title text="Cases"/>
+        <PageTitle text="Cases"/>
         <Transition fallback=|| view! { <p role="status">"Loading cases…"</p> } set_pending=loading.write_only()>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                 {move || Suspend::new(async move {
@@ -68,7 +68,7 @@ fn CaseListHead(q: CaseQuery, list: CaseList, notices: Vec<String>) -> impl Into
         view! { <a href=href>{label}</a> }
     });
     view! {
-        <Title text=format!("Cases: {}", list.account_name)/>
+        <PageTitle text=format!("Cases: {}", list.account_name)/>
         <div class="page-head">
             <div>
                 <p class="eyebrow">"Support cases"</p>

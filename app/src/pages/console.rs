@@ -1,5 +1,5 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::{console_overview, CreateOrganisation, SaveAccount, SetAccountAdmin, UpdateOrganisation};
 use crate::components::approvers::ApproversSection;
@@ -54,7 +54,7 @@ pub fn ConsolePage() -> impl IntoView {
     toast_answers(actions.admin, toasts);
     let posted_error = posted_error();
     view! {
-        <Title text="Vendor console"/>
+        <PageTitle text="Vendor console"/>
         <h1>"Vendor console"</h1>
         <ToastRegion/>
         {posted_error.map(|e| view! { <p class="field-error" role="alert">{e}</p> })}

@@ -1,5 +1,5 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::api::{copy_access_partners, CopyAccess, PreviewCopy};
 use crate::components::error_view::ErrorView;
@@ -26,7 +26,7 @@ pub fn CopyAccessPage() -> impl IntoView {
         _ => String::new(),
     };
     view! {
-        <Title text="Copy support access"/>
+        <PageTitle text="Copy support access"/>
         <h1>"Copy support access"</h1>
         <Transition fallback=|| view! { <p role="status">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>

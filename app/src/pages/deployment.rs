@@ -1,5 +1,5 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::one_deployment;
@@ -16,7 +16,7 @@ pub fn DeploymentPage() -> impl IntoView {
         use_params_map().with_untracked(|p| p.get("account").and_then(|a| a.parse::<i64>().ok())).unwrap_or(0);
     let detail = page_data(|| (), move |_| one_deployment(account));
     view! {
-        <Title text="Deployment"/>
+        <PageTitle text="Deployment"/>
         <Transition fallback=|| view! { <p role="status">"Loading the deployment…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                 {move || Suspend::new(async move {

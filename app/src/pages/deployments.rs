@@ -1,5 +1,5 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::list_deployments;
@@ -22,7 +22,7 @@ pub fn DeploymentsPage() -> impl IntoView {
         page_data(move || parsed.get().0, |q| async move { list_deployments(q.clone()).await.map(|d| (q, d)) });
     let loading = RwSignal::new(false);
     view! {
-        <Title text="My deployments"/>
+        <PageTitle text="My deployments"/>
         <Transition fallback=|| view! { <p role="status">"Loading deployments…"</p> } set_pending=loading.write_only()>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                 {move || Suspend::new(async move {

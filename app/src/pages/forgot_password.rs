@@ -1,5 +1,5 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::RequestPasswordReset;
@@ -19,7 +19,7 @@ pub fn ForgotPasswordPage() -> impl IntoView {
         move || matches!(action.value().get(), Some(Ok(()))) || query.with(|q| q.get("sent").is_some_and(|s| s == "1"));
     let error = form_error(action);
     view! {
-        <Title text="Forgot password"/>
+        <PageTitle text="Forgot password"/>
         <section class="auth">
             <h1>"Forgot your password?"</h1>
             <p>"Enter the email you registered with. We will send you a link to choose a new password."</p>

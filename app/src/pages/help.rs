@@ -1,12 +1,12 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 /// "Manage Support Contacts": what the Manage Users page does, what the roles mean, and
 /// where the rest of Roster is (cases, partners, settings), one section each.
 #[component]
 pub fn HelpPage() -> impl IntoView {
     view! {
-        <Title text="Manage Support Contacts"/>
+        <PageTitle text="Manage Support Contacts"/>
         <article class="help">
             <h1>"Manage Support Contacts"</h1>
             <p>

@@ -1,5 +1,5 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::Redirect;
 use leptos_router::hooks::use_query_map;
 
@@ -22,7 +22,7 @@ pub fn HomePage() -> impl IntoView {
     let after = Memo::new(move |_| query.with(|q| q.get("after").and_then(|a| a.parse::<i64>().ok())));
     let accounts = page_data(move || (search.get(), after.get()), |(search, after)| list_accounts(Some(search), after));
     view! {
-        <Title text="Accounts"/>
+        <PageTitle text="Accounts"/>
         <h1>"Accounts"</h1>
         <Transition fallback=|| view! { <p role="status">"Loading accounts…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>

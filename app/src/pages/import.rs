@@ -1,6 +1,6 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{apply_import, get_account, get_import, import_rows, list_imports, step_import};
@@ -39,7 +39,7 @@ pub fn ImportPage() -> impl IntoView {
         },
     );
     view! {
-        <Title text="Import members"/>
+        <PageTitle text="Import members"/>
         <Transition fallback=|| view! { <p role="status">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                 {move || Suspend::new(async move {

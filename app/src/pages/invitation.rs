@@ -1,5 +1,5 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{get_invitation, AcceptInvitation};
@@ -18,7 +18,7 @@ pub fn InvitationPage() -> impl IntoView {
     let t = token.clone();
     let invitation = page_data(move || t.clone(), get_invitation);
     view! {
-        <Title text="Invitation"/>
+        <PageTitle text="Invitation"/>
         <Suspense fallback=|| view! { <p role="status">"Loading the invitation…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                 {

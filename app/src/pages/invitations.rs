@@ -1,5 +1,5 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{get_account, list_invitations, ResendInvitation, RevokeInvitation};
@@ -34,7 +34,7 @@ pub fn InvitationsPage() -> impl IntoView {
     toast_answers(resend, toasts);
     toast_answers(revoke, toasts);
     view! {
-        <Title text="Invitations"/>
+        <PageTitle text="Invitations"/>
         <ToastRegion/>
         <Transition fallback=|| view! { <p role="status">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>

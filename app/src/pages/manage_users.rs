@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::{account_overview, get_account_head, list_members};
@@ -110,7 +110,7 @@ pub fn ManageUsers() -> impl IntoView {
     };
 
     view! {
-        <Title text="Manage Users"/>
+        <PageTitle text="Manage Users"/>
         <ToastRegion/>
         <Transition fallback=|| view! { <p role="status">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
@@ -118,7 +118,7 @@ pub fn ManageUsers() -> impl IntoView {
                     let (account, accounts) = head.await?;
                     let id = account.id;
                     Ok::<_, AppError>(view! {
-                        <Title text=format!("Manage Users: {}", account.name)/>
+                        <PageTitle text=format!("Manage Users: {}", account.name)/>
                         <div class="page-head">
                             <div>
                                 <p class="eyebrow">{account.organisation.clone()} " · Org ID " {account.org_id.clone()}</p>

@@ -1,5 +1,5 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 /// Shown for any path no route matches; answers 404 when rendered on the server.
 #[component]
@@ -7,7 +7,7 @@ pub fn NotFound() -> impl IntoView {
     #[cfg(feature = "ssr")]
     crate::backend::set_status(404);
     view! {
-        <Title text="Page not found"/>
+        <PageTitle text="Page not found"/>
         <h1>"Page not found"</h1>
         <p>"There is nothing at this address. " <a href="/">"Go to your accounts"</a> "."</p>
     }

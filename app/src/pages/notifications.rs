@@ -1,5 +1,5 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{case_href, list_notifications, MarkNotificationsRead};
@@ -24,7 +24,7 @@ pub fn NotificationsPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text="Notifications"/>
+        <PageTitle text="Notifications"/>
         <h1>"Notifications"</h1>
         <Transition fallback=|| view! { <p role="status">"Loading notifications…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>

@@ -1,5 +1,5 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::RaiseCase;
@@ -15,7 +15,7 @@ pub fn RaiseCasePage() -> impl IntoView {
     let action = ServerAction::<RaiseCase>::new();
     let error = form_error(action);
     view! {
-        <Title text="Raise a case"/>
+        <PageTitle text="Raise a case"/>
         <section class="auth wide">
             <h1>"Raise a support case"</h1>
             <ActionForm action>

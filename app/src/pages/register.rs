@@ -1,5 +1,5 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::Register;
@@ -21,7 +21,7 @@ pub fn RegisterPage() -> impl IntoView {
     };
     let (typed_name, typed_email) = (posted_value("name"), posted_value("email"));
     view! {
-        <Title text="Register"/>
+        <PageTitle text="Register"/>
         <section class="auth">
             {move || match sent_to() {
                 Some(email) => view! { <CheckYourEmail email/> }.into_any(),

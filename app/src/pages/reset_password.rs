@@ -1,5 +1,5 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::ResetPassword;
@@ -14,7 +14,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
     reload_on_success(action, "/".into());
     let error = form_error(action);
     view! {
-        <Title text="Choose a new password"/>
+        <PageTitle text="Choose a new password"/>
         <section class="auth">
             <h1>"Choose a new password"</h1>
             <ActionForm action>

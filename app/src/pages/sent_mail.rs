@@ -1,5 +1,5 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::list_mail;
@@ -17,7 +17,7 @@ pub fn SentMailPage() -> impl IntoView {
     let before = Memo::new(move |_| query.with(|q| q.get("before").and_then(|b| b.parse::<i64>().ok())));
     let page = page_data(move || (to.get(), before.get()), |(to, before)| list_mail(to, before));
     view! {
-        <Title text="Sent mail"/>
+        <PageTitle text="Sent mail"/>
         <h1>"Sent mail"</h1>
         <p class="hint">
             "One-time links (invitations, password resets, email confirmations) are hidden, shown as \"…\": \

@@ -1,5 +1,5 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::{
@@ -24,7 +24,7 @@ pub fn SettingsPage() -> impl IntoView {
         _ => query.with(|q| q.get("saved")).map(|_| "Your settings are saved.".to_string()),
     };
     view! {
-        <Title text="Settings"/>
+        <PageTitle text="Settings"/>
         <section class="auth">
             <h1>"Settings"</h1>
             <h2>"Email"</h2>

@@ -1,5 +1,5 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::SignIn;
@@ -17,7 +17,7 @@ pub fn SignInPage() -> impl IntoView {
     reload_on_success(action, next.clone());
     let error = form_error(action);
     view! {
-        <Title text="Sign in"/>
+        <PageTitle text="Sign in"/>
         <section class="auth">
             <h1>"Sign in"</h1>
             <ActionForm action>

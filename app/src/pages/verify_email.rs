@@ -1,5 +1,5 @@
+use crate::components::page_title::PageTitle;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::{get_registration, PendingRegistration, VerifyEmail};
@@ -16,7 +16,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
     let t = token.clone();
     let pending = page_data(move || t.clone(), get_registration);
     view! {
-        <Title text="Confirm your email"/>
+        <PageTitle text="Confirm your email"/>
         <Suspense fallback=|| view! { <p role="status">"Loading…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
                 {
