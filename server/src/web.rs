@@ -535,6 +535,9 @@ mod tests {
         // What `--split` adds: the dialogs' WASM and the loader that fetches it.
         assert!(hashed_name("split_dialog_view_18158428095221494665.FSt_x23-cQgP6Qa7KowL-g.wasm"));
         assert!(hashed_name("__wasm_split.9Rc-8tB1HY-nfRtO8eKbuQ.js"));
+        // The other pages' WASM, and a piece it shares with the dialogs'.
+        assert!(hashed_name("split_page_view_2083892492010794619.B1YmYuXSjqy0hEUPeYHJ_A.wasm"));
+        assert!(hashed_name("chunk_3.w2qWtpAhWOSxI1oS5dpaPA.wasm"));
         assert!(!hashed_name("roster.wasm"), "unhashed: asked about each time");
         assert!(!hashed_name("roster_bg.wasm.d.ts"));
         assert!(!hashed_name("roster.AbC-12_xyzAbC-12_xyz.wasm"), "21 characters");

@@ -54,9 +54,7 @@ impl SiteFiles {
         static FILES: OnceLock<SiteFiles> = OnceLock::new();
         FILES.get_or_init(|| {
             let hashes = if options.hash_files { read_hashes(options) } else { String::new() };
-            let mut files = SiteFiles::named(options, &hashes);
-            files.split = split_manifest(options, &hashes);
-            files
+            SiteFiles { split: split_manifest(options, &hashes), ..SiteFiles::named(options, &hashes) }
         })
     }
 

@@ -37,7 +37,7 @@ use leptos_router::ChooseView;
 
 /// A page whose code is loaded when it is first shown (every page but Manage Users). The
 /// router awaits it: on a link, the page before stays until the next is ready; on a page
-/// the server rendered, hydration waits for it (`hydrate_lazy` in the frontend).
+/// the server rendered, hydration waits for it (`hydrate_from_async` in the frontend).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Page {
     Home,
@@ -73,7 +73,8 @@ impl ChooseView for Page {
     }
 
     async fn preload(&self) {
-        // The router calls this for a link a pointer rests on; the file comes once.
+        // The router awaits this before it builds the page (on a link, and when it
+        // hydrates one the server rendered); the file is fetched once.
         #[cfg(feature = "hydrate")]
         __preload_page_view().await;
     }
