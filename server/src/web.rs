@@ -55,7 +55,7 @@ pub fn router_at(db: Db, options: LeptosOptions, sessions: Store, site: Site) ->
             let options = options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
+        .fallback_service(site_files(&options, leptos_axum::file_and_error_handler_with_context(context, shell)))
         .layer(axum::middleware::from_fn(|req, next| settle_page(PAGE_RENDER_LIMIT, req, next)))
         .layer(axum::middleware::map_response(server_fn_status))
         .layer(axum::middleware::from_fn(form_errors_back_to_page))
@@ -74,6 +74,30 @@ pub fn router_at(db: Db, options: LeptosOptions, sessions: Store, site: Site) ->
         .layer(axum::middleware::from_fn(cache_assets))
         .layer(axum::middleware::from_fn(move |req, next| security::headers(headers_site.clone(), req, next)))
         .with_state(options)
+}
+
+/// The site's files (`target/site`: the WASM, scripts, stylesheet), brotli or gzip as the
+/// browser takes them, with ranges and 304s; whatever is not a file goes to `not_found`,
+/// leptos's handler, which renders the app's "not found" page.
+///
+/// The files are not left to that handler: it serves a file under a reactive owner made a
+/// child of whatever owner the thread holds at that moment, and applies the status of any
+/// `ResponseOptions` it finds above it. While another page rendered beside it, the WASM a
+/// page asked for came back with that page's status (a 404 or a 403 the page had set) and
+/// the page stayed dead (reproduced in Chromium by leaving a page as its WASM came).
+fn site_files<H, T>(
+    options: &LeptosOptions,
+    not_found: H,
+) -> tower_http::services::ServeDir<axum::handler::HandlerService<H, T, LeptosOptions>>
+where
+    H: axum::handler::Handler<T, LeptosOptions>,
+    T: 'static,
+{
+    tower_http::services::ServeDir::new(options.site_root.as_ref())
+        .precompressed_br()
+        .precompressed_gzip()
+        .append_index_html_on_directories(false)
+        .fallback(not_found.with_state(options.clone()))
 }
 
 /// Server functions read their body whole into memory: a bound keeps one request from
@@ -410,17 +434,6 @@ fn output_name() -> String {
     std::env::var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|_| "roster".to_string())
 }
 
-/// The address of the site's stylesheet, for pages rendered outside the app.
-pub fn stylesheet_href() -> String {
-    let output = output_name();
-    let hash = site_hashes()
-        .and_then(|all| all.lines().find_map(|l| l.trim().strip_prefix("css:").map(|h| h.trim().to_string())));
-    match hash {
-        Some(hash) => format!("/pkg/{output}.{hash}.css"),
-        None => format!("/pkg/{output}.css"),
-    }
-}
-
 /// Leptos options from the environment (as cargo-leptos sets it) with defaults that
 /// let the binary run on its own from the repository root.
 pub fn options(bind: Option<std::net::SocketAddr>) -> anyhow::Result<LeptosOptions> {
@@ -548,5 +561,44 @@ mod tests {
     #[tokio::test]
     async fn files_and_server_functions_are_left_alone() {
         assert!(get_page(router(Arc::default()), "/app.js").await.is_none(), "not timed: a file streams as it is");
+    }
+
+    /// Served while another page's render is the thread's current owner, with a 404 set
+    /// in its `ResponseOptions` (what leptos's own file handler then answered), a site file
+    /// still comes back whole, compressed as asked; a missing one goes to `not_found`.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_site_file_is_served_whatever_page_renders_beside_it() {
+        let root = std::env::temp_dir().join(format!("roster-site-files-{}", std::process::id()));
+        std::fs::create_dir_all(root.join("pkg")).unwrap();
+        std::fs::write(root.join("pkg/roster.AbC-12_xyzAbC-12_xyzAB.wasm"), b"\0asm the module").unwrap();
+        std::fs::write(root.join("pkg/roster.AbC-12_xyzAbC-12_xyzAB.wasm.br"), b"brotli bytes").unwrap();
+        let options = LeptosOptions::builder().output_name("roster").site_root(root.to_str().unwrap()).build();
+        let other_page = Owner::new();
+        other_page.set();
+        let status = leptos_axum::ResponseOptions::default();
+        status.set_status(StatusCode::NOT_FOUND);
+        provide_context(status);
+
+        let not_found = || async { (StatusCode::NOT_FOUND, "the app's not-found page") };
+        let get = |path: &str, encoding: &str| {
+            axum::extract::Request::get(path).header("accept-encoding", encoding).body(Body::empty()).unwrap()
+        };
+        let read = |answer: Response| async move {
+            let encoding = answer.headers().get("content-encoding").map(|v| v.to_str().unwrap().to_string());
+            let bytes = axum::body::to_bytes(answer.into_body(), usize::MAX).await.unwrap();
+            (encoding, String::from_utf8_lossy(&bytes).into_owned())
+        };
+        let files = site_files(&options, not_found);
+
+        let answer = files.clone().oneshot(get("/pkg/roster.AbC-12_xyzAbC-12_xyzAB.wasm", "gzip, br")).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::OK);
+        assert_eq!(read(answer.into_response()).await, (Some("br".to_string()), "brotli bytes".to_string()));
+        let answer = files.clone().oneshot(get("/pkg/roster.AbC-12_xyzAbC-12_xyzAB.wasm", "identity")).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::OK);
+        assert_eq!(read(answer.into_response()).await, (None, "\0asm the module".to_string()));
+        let answer = files.oneshot(get("/pkg/roster.missing.wasm", "br")).await.unwrap();
+        assert_eq!(answer.status(), StatusCode::NOT_FOUND);
+        assert_eq!(read(answer.into_response()).await.1, "the app's not-found page");
+        std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -439,6 +439,12 @@ backend_tests! {
         assert!(html.contains("<code>GET /api/v1/accounts/{account}/members</code>"), "{html}");
         assert!(html.contains("<h3 id=\"schema-MemberList\">MemberList</h3>"));
         assert!(!html.contains("<script"), "the reference runs no script");
+        let stylesheet = |html: &str| {
+            html.split("rel=\"stylesheet\" href=\"").nth(1).and_then(|rest| rest.split('"').next()).map(str::to_string)
+        };
+        let sign_in = call(addr, "GET /sign-in", None).await.text();
+        assert!(stylesheet(&html).is_some_and(|href| href.starts_with("/pkg/") && href.ends_with(".css")), "{html}");
+        assert_eq!(stylesheet(&html), stylesheet(&sign_in), "the app's stylesheet");
 
         let nowhere = call(addr, "GET /api/v1/nothing/here", None).await;
         assert_eq!(error_of(&nowhere).1, "not_found");

@@ -115,7 +115,10 @@ impl Modify for CommonResponses {
 }
 
 /// The API's routes, answering JSON for every path under `/api/v1`, unknown ones too.
-pub fn router<S: Clone + Send + Sync + 'static>(db: Db) -> Router<S> {
+pub fn router<S: Clone + Send + Sync + 'static>(db: Db) -> Router<S>
+where
+    leptos::config::LeptosOptions: axum::extract::FromRef<S>,
+{
     let account_routes = Router::new()
         .route("/accounts/{account}", get(account))
         .route("/accounts/{account}/roles", get(roles))

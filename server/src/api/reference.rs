@@ -101,15 +101,15 @@ fn schema(name: &str, s: &Value, out: &mut String) {
     out.push_str("</section>");
 }
 
-/// The reference page.
-pub async fn page() -> Html<String> {
+/// The reference page, in the site's stylesheet.
+pub async fn page(axum::extract::State(site): axum::extract::State<leptos::config::LeptosOptions>) -> Html<String> {
     let doc = serde_json::to_value(super::ApiDoc::openapi()).unwrap_or_default();
     let mut out = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>Roster API reference</title><link rel=\"stylesheet\" href=\"{}\"></head>\
          <body><main class=\"api-reference\">",
-        crate::web::stylesheet_href()
+        app::backend::site_files::SiteFiles::of(&site).css
     );
     out.push_str(&format!(
         "<h1>{} {}</h1><p>{}</p><p>The OpenAPI 3.1 document: <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a>.</p>",
