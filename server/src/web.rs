@@ -422,11 +422,11 @@ fn hashed_name(file: &str) -> bool {
             && hash.len() == 22 && hash.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
 }
 
-/// The hashes cargo-leptos wrote beside this binary (`hash.txt`) when it built the site
-/// with hashed file names (leptos reads the same file to name the scripts).
-fn site_hashes() -> Option<String> {
-    let path = std::env::current_exe().ok()?.parent()?.join("hash.txt");
-    std::fs::read_to_string(path).ok()
+/// Whether cargo-leptos built the site with hashed file names: it then wrote their hashes
+/// beside this binary (`hash.txt`), which `SiteFiles` reads for the names.
+fn site_is_hashed() -> bool {
+    let hashes = std::env::current_exe().ok().and_then(|exe| Some(exe.parent()?.join("hash.txt")));
+    hashes.is_some_and(|path| std::fs::File::open(path).is_ok())
 }
 
 /// The name cargo-leptos gives the site's files (`LEPTOS_OUTPUT_NAME`).
@@ -446,7 +446,7 @@ pub fn options(bind: Option<std::net::SocketAddr>) -> anyhow::Result<LeptosOptio
         .output_name(output_name())
         .site_root(var("LEPTOS_SITE_ROOT", "target/site"))
         .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR", "pkg"))
-        .hash_files(site_hashes().is_some())
+        .hash_files(site_is_hashed())
         .site_addr(addr)
         .build())
 }
