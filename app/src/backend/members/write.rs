@@ -116,6 +116,103 @@ async fn cloud_of(tx: &mut Tx, m: &Member) -> Result<CloudAffiliation> {
     })
 }
 
+/// What a change does to the counts derived from memberships: the members per role and
+/// status (`role_counts`) and the open cases handed to the acting administrator (their
+/// `cases_owned`). A change of one member writes them as it goes (`Tally::Now`); a bulk
+/// action sums them and writes each row once, at its end (`Tally::later`). Thousands of
+/// updates of the same few rows in one transaction cost PostgreSQL time that grows with
+/// the square of their number (each update walks the versions of the row the transaction
+/// has left behind): removing 10,000 members took a minute and a half, most of it there.
+enum Tally {
+    Now,
+    Later { roles: std::collections::BTreeMap<(&'static str, String), i64>, cases_to_actor: i64 },
+}
+
+impl Tally {
+    fn later() -> Tally {
+        Tally::Later { roles: Default::default(), cases_to_actor: 0 }
+    }
+
+    /// Adds `delta` to the count of every role in `bits` among members of `status`.
+    async fn roles(
+        &mut self,
+        tx: &mut Tx,
+        cat: &Catalogue,
+        account: AccountId,
+        status: MemberStatus,
+        bits: i64,
+        delta: i64,
+    ) -> Result<()> {
+        match self {
+            Tally::Now => adjust_counts(tx, cat, account, status, bits, delta).await,
+            Tally::Later { roles, .. } => {
+                for d in cat.0.iter().filter(|d| bits & d.mask() != 0) {
+                    *roles.entry((status.as_str(), d.role.key.clone())).or_default() += delta;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Counts `n` more open cases of which the acting administrator is primary contact.
+    async fn cases_to_actor(&mut self, tx: &mut Tx, admin: &AccountAdmin, n: i64) -> Result<()> {
+        match self {
+            Tally::Now => write_cases_to_actor(tx, admin, n).await,
+            Tally::Later { cases_to_actor, .. } => {
+                *cases_to_actor += n;
+                Ok(())
+            }
+        }
+    }
+
+    /// Takes in the tally of one more member's change (which has been kept).
+    fn merge(&mut self, other: Tally) {
+        if let (Tally::Later { roles, cases_to_actor }, Tally::Later { roles: more, cases_to_actor: n }) = (self, other)
+        {
+            for (key, delta) in more {
+                *roles.entry(key).or_default() += delta;
+            }
+            *cases_to_actor += n;
+        }
+    }
+
+    /// Writes what was summed; a `Now` tally has written everything already.
+    async fn write(self, tx: &mut Tx, admin: &AccountAdmin) -> Result<()> {
+        let Tally::Later { roles, cases_to_actor } = self else { return Ok(()) };
+        for ((status, key), delta) in roles.into_iter().filter(|(_, delta)| *delta != 0) {
+            upsert_count(tx, admin.account(), status, &key, delta).await?;
+        }
+        write_cases_to_actor(tx, admin, cases_to_actor).await
+    }
+}
+
+async fn write_cases_to_actor(tx: &mut Tx, admin: &AccountAdmin, n: i64) -> Result<()> {
+    if n == 0 {
+        return Ok(());
+    }
+    tx.execute(&sql!(
+        "UPDATE memberships SET cases_owned = cases_owned + $1 WHERE account_id = $2 AND person_id = $3",
+        n,
+        admin.account(),
+        admin.actor().person_id
+    ))
+    .await?;
+    Ok(())
+}
+
+async fn upsert_count(tx: &mut Tx, account: AccountId, status: &str, role_key: &str, delta: i64) -> Result<()> {
+    tx.execute(&sql!(
+        "INSERT INTO role_counts (account_id, status, role_key, n) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (account_id, status, role_key) DO UPDATE SET n = role_counts.n + excluded.n",
+        account,
+        status,
+        role_key,
+        delta
+    ))
+    .await?;
+    Ok(())
+}
+
 /// Adds `delta` to the per-role counts of every role in `bits`.
 async fn adjust_counts(
     tx: &mut Tx,
@@ -126,15 +223,7 @@ async fn adjust_counts(
     delta: i64,
 ) -> Result<()> {
     for d in cat.0.iter().filter(|d| bits & d.mask() != 0) {
-        tx.execute(&sql!(
-            "INSERT INTO role_counts (account_id, status, role_key, n) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (account_id, status, role_key) DO UPDATE SET n = role_counts.n + excluded.n",
-            account,
-            status.as_str(),
-            &d.role.key,
-            delta
-        ))
-        .await?;
+        upsert_count(tx, account, status.as_str(), &d.role.key, delta).await?;
     }
     Ok(())
 }
@@ -590,7 +679,7 @@ pub async fn update(
     }
     let bits = requested_bits(&cat, change)?;
     let cloud = checked_cloud(&mut tx, &cat, &account, bits, change.cloud.as_ref()).await?;
-    set_roles(&mut tx, admin, &cat, &m, bits, cloud.as_ref()).await?;
+    set_roles(&mut tx, admin, &cat, &m, bits, cloud.as_ref(), &mut Tally::Now).await?;
     tx.commit().await
 }
 
@@ -609,6 +698,7 @@ async fn set_roles(
     m: &Member,
     bits: i64,
     cloud: Option<&CloudAffiliation>,
+    tally: &mut Tally,
 ) -> Result<bool> {
     let old_cloud = if m.role_bits & cat.cloud_mask() != 0 { Some(cloud_of(tx, m).await?) } else { None };
     if bits == m.role_bits && cloud == old_cloud.as_ref() {
@@ -632,8 +722,8 @@ async fn set_roles(
         return Err(stale(&m.name));
     }
     store_cloud(tx, m.id, cloud).await?;
-    adjust_counts(tx, cat, admin.account(), m.status, m.role_bits, -1).await?;
-    adjust_counts(tx, cat, admin.account(), m.status, bits, 1).await?;
+    tally.roles(tx, cat, admin.account(), m.status, m.role_bits, -1).await?;
+    tally.roles(tx, cat, admin.account(), m.status, bits, 1).await?;
     let before = describe(tx, cat, m.role_bits, old_cloud.as_ref()).await?;
     let after = describe(tx, cat, bits, cloud).await?;
     audit::record(
@@ -714,7 +804,7 @@ pub async fn change_role_holders(
         }
         let current = if m.role_bits & cat.cloud_mask() != 0 { Some(cloud_of(&mut tx, &m).await?) } else { None };
         let cloud = checked_cloud(&mut tx, &cat, &acc, bits, current.as_ref()).await?;
-        set_roles(&mut tx, admin, &cat, &m, bits, cloud.as_ref()).await?;
+        set_roles(&mut tx, admin, &cat, &m, bits, cloud.as_ref(), &mut Tally::Now).await?;
     }
     tx.commit().await
 }
@@ -738,13 +828,13 @@ pub(in crate::backend) async fn update_within(
         let bits = requested_bits(cat, change)?;
         let current = if m.role_bits & cat.cloud_mask() != 0 { Some(cloud_of(tx, &m).await?) } else { None };
         let cloud = checked_cloud(tx, cat, &acc, bits, change.cloud.as_ref().or(current.as_ref())).await?;
-        if set_roles(tx, admin, cat, &m, bits, cloud.as_ref()).await? {
+        if set_roles(tx, admin, cat, &m, bits, cloud.as_ref(), &mut Tally::Now).await? {
             changed = true;
             m = member(tx, admin, membership_id).await?;
         }
     }
     if let Some(active) = active {
-        changed |= set_status(tx, admin, cat, &m, active).await?;
+        changed |= set_status(tx, admin, cat, &m, active, &mut Tally::Now).await?;
     }
     Ok(changed)
 }
@@ -757,7 +847,7 @@ pub async fn remove(db: &Db, admin: &AccountAdmin, membership_id: MembershipId) 
     let mut tx = begin_change(db, admin.account()).await?;
     let cat = Catalogue::load_tx(&mut tx).await?;
     let m = member(&mut tx, admin, membership_id).await?;
-    remove_member(&mut tx, admin, &cat, &m).await?;
+    remove_member(&mut tx, admin, &cat, &m, &mut Tally::Now).await?;
     tx.commit().await?;
     Ok(m.name)
 }
@@ -771,11 +861,17 @@ pub(in crate::backend) async fn remove_within(
     membership_id: MembershipId,
 ) -> Result<String> {
     let m = member(tx, admin, membership_id).await?;
-    remove_member(tx, admin, cat, &m).await?;
+    remove_member(tx, admin, cat, &m, &mut Tally::Now).await?;
     Ok(m.name)
 }
 
-async fn remove_member(tx: &mut Tx, admin: &AccountAdmin, cat: &Catalogue, m: &Member) -> Result<()> {
+async fn remove_member(
+    tx: &mut Tx,
+    admin: &AccountAdmin,
+    cat: &Catalogue,
+    m: &Member,
+    tally: &mut Tally,
+) -> Result<()> {
     ensure_another_admin(tx, cat, m, admin.account()).await?;
     let (account, person, actor) = (admin.account(), m.person_id, admin.actor().person_id);
     // The person's rows first (by its index), each checked against its case: `case_id IN
@@ -818,17 +914,9 @@ async fn remove_member(tx: &mut Tx, admin: &AccountAdmin, cat: &Catalogue, m: &M
         person
     ))
     .await?;
-    if taken_over > 0 {
-        tx.execute(&sql!(
-            "UPDATE memberships SET cases_owned = cases_owned + $1 WHERE account_id = $2 AND person_id = $3",
-            taken_over as i64,
-            account,
-            actor
-        ))
-        .await?;
-    }
+    tally.cases_to_actor(tx, admin, taken_over as i64).await?;
     tx.execute(&sql!("DELETE FROM memberships WHERE id = $1", m.id)).await?;
-    adjust_counts(tx, cat, account, m.status, m.role_bits, -1).await?;
+    tally.roles(tx, cat, account, m.status, m.role_bits, -1).await?;
     audit::record(
         tx,
         admin,
@@ -848,7 +936,7 @@ pub async fn set_active(db: &Db, admin: &AccountAdmin, membership_id: Membership
     let mut tx = begin_change(db, admin.account()).await?;
     let cat = Catalogue::load_tx(&mut tx).await?;
     let m = member(&mut tx, admin, membership_id).await?;
-    set_status(&mut tx, admin, &cat, &m, active).await?;
+    set_status(&mut tx, admin, &cat, &m, active, &mut Tally::Now).await?;
     tx.commit().await?;
     Ok(m.name)
 }
@@ -863,10 +951,17 @@ pub(in crate::backend) async fn set_active_within(
 ) -> Result<bool> {
     let cat = Catalogue::load_tx(tx).await?;
     let m = member(tx, admin, membership_id).await?;
-    set_status(tx, admin, &cat, &m, active).await
+    set_status(tx, admin, &cat, &m, active, &mut Tally::Now).await
 }
 
-async fn set_status(tx: &mut Tx, admin: &AccountAdmin, cat: &Catalogue, m: &Member, active: bool) -> Result<bool> {
+async fn set_status(
+    tx: &mut Tx,
+    admin: &AccountAdmin,
+    cat: &Catalogue,
+    m: &Member,
+    active: bool,
+    tally: &mut Tally,
+) -> Result<bool> {
     let status = if active { MemberStatus::Active } else { MemberStatus::Inactive };
     if m.status == status {
         return Ok(false);
@@ -876,8 +971,8 @@ async fn set_status(tx: &mut Tx, admin: &AccountAdmin, cat: &Catalogue, m: &Memb
     }
     tx.execute(&sql!("UPDATE memberships SET status = $1, version = version + 1 WHERE id = $2", status.as_str(), m.id))
         .await?;
-    adjust_counts(tx, cat, admin.account(), m.status, m.role_bits, -1).await?;
-    adjust_counts(tx, cat, admin.account(), status, m.role_bits, 1).await?;
+    tally.roles(tx, cat, admin.account(), m.status, m.role_bits, -1).await?;
+    tally.roles(tx, cat, admin.account(), status, m.role_bits, 1).await?;
     audit::record(
         tx,
         admin,
@@ -997,10 +1092,16 @@ pub async fn bulk(db: &Db, admin: &AccountAdmin, selection: &Selection, action: 
     if matches!(action, BulkAction::AddRoles(_) | BulkAction::RemoveRoles(_)) && add | take == 0 {
         return Err(AppError::invalid("Choose at least one role other than General Support."));
     }
+    // The counts are written once, at the end, unless a role held once per account is
+    // given: its check reads them (`ensure_unique_free`), and only one member can take it.
+    let unique = cat.unique_roles().fold(0, |mask, d| mask | d.mask());
+    let deferred = add & unique == 0;
+    let mut tally = Tally::later();
     let mut result = BulkResult::default();
     for id in ids {
         // A savepoint per member: a refused member leaves no trace, the others go on.
         tx.execute(&sql!("SAVEPOINT member")).await?;
+        let mut this = if deferred { Tally::later() } else { Tally::Now };
         let outcome = async {
             let m = member(&mut tx, admin, MembershipId(id)).await?;
             let changed = match action {
@@ -1009,11 +1110,11 @@ pub async fn bulk(db: &Db, admin: &AccountAdmin, selection: &Selection, action: 
                     let had_cloud = m.role_bits & cat.cloud_mask() != 0;
                     let current = if had_cloud { Some(cloud_of(&mut tx, &m).await?) } else { None };
                     let cloud = checked_cloud(&mut tx, &cat, &account, bits, current.as_ref()).await?;
-                    set_roles(&mut tx, admin, &cat, &m, bits, cloud.as_ref()).await?
+                    set_roles(&mut tx, admin, &cat, &m, bits, cloud.as_ref(), &mut this).await?
                 }
-                BulkAction::Deactivate => set_status(&mut tx, admin, &cat, &m, false).await?,
+                BulkAction::Deactivate => set_status(&mut tx, admin, &cat, &m, false, &mut this).await?,
                 BulkAction::Remove => {
-                    remove_member(&mut tx, admin, &cat, &m).await?;
+                    remove_member(&mut tx, admin, &cat, &m, &mut this).await?;
                     true
                 }
             };
@@ -1023,6 +1124,7 @@ pub async fn bulk(db: &Db, admin: &AccountAdmin, selection: &Selection, action: 
         match outcome {
             Ok((_, changed)) => {
                 tx.execute(&sql!("RELEASE SAVEPOINT member")).await?;
+                tally.merge(this);
                 if changed {
                     result.changed += 1;
                 } else {
@@ -1047,6 +1149,7 @@ pub async fn bulk(db: &Db, admin: &AccountAdmin, selection: &Selection, action: 
             }
         }
     }
+    tally.write(&mut tx, admin).await?;
     tx.commit().await?;
     Ok(result)
 }
