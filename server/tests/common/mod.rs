@@ -48,7 +48,7 @@ impl TestDb {
     /// for it. An unreachable server fails the test: a silent skip would pass a suite that
     /// never ran half its checks.
     pub async fn postgres() -> Option<TestDb> {
-        let (url, cleanup) = Self::empty_postgres().await?;
+        let (url, cleanup) = Self::new_postgres(Some(&PG_TEMPLATE)).await?;
         let db = database::open(&url).await.expect("open PostgreSQL test database");
         Some(TestDb { db, url, cleanup })
     }
@@ -56,11 +56,13 @@ impl TestDb {
     /// A new PostgreSQL database with nothing in it, not even the schema (for instances
     /// that migrate it themselves): its URL, and what drops it.
     pub async fn postgres_url() -> Option<(String, PgDrop)> {
-        let (url, cleanup) = Self::empty_postgres().await?;
+        let (url, cleanup) = Self::new_postgres(None).await?;
         Some((url, PgDrop(cleanup)))
     }
 
-    async fn empty_postgres() -> Option<(String, Cleanup)> {
+    /// A new database, a copy of the migrated template (made by the first test that asks
+    /// for it) or an empty one.
+    async fn new_postgres(template: Option<&'static tokio::sync::OnceCell<String>>) -> Option<(String, Cleanup)> {
         let asked = std::env::var("ROSTER_TEST_SKIP_POSTGRES").as_deref() == Ok("1");
         if asked && std::env::var("CI").as_deref() != Ok("true") {
             return None;
@@ -80,13 +82,20 @@ impl TestDb {
         if !SWEPT.swap(true, Ordering::SeqCst) {
             sweep_abandoned(&mut admin).await;
         }
-        let name = unique("roster_test");
-        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create test database");
-        let url = match admin_url.rfind('/') {
-            Some(i) => format!("{}/{name}", &admin_url[..i]),
-            None => panic!("ROSTER_TEST_POSTGRES_URL has no database name"),
+        let copy_of = match template {
+            Some(cell) => {
+                let made = cell.get_or_init(|| async {
+                    let name = create_database(&mut admin, "").await;
+                    let db = database::open(&database_url(&admin_url, &name)).await.expect("migrate the template");
+                    db.close().await;
+                    name
+                });
+                format!(" TEMPLATE {}", made.await)
+            }
+            None => String::new(),
         };
-        Some((url, Cleanup::Database { admin_url, name }))
+        let name = create_database(&mut admin, &copy_of).await;
+        Some((database_url(&admin_url, &name), Cleanup::Database { admin_url, name }))
     }
 
     pub async fn finish(self) {
@@ -97,6 +106,25 @@ impl TestDb {
             eprintln!("the test's pool did not close within 10 s; dropping its database anyway");
         }
         self.cleanup.run().await;
+    }
+}
+
+/// The database every test's PostgreSQL database is a copy of, migrated once per test
+/// process: applying the migrations to each new database was most of a short test's time
+/// (a second of it). Named like the tests' own, so that `sweep_abandoned` drops it once
+/// its process has ended.
+static PG_TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+async fn create_database(admin: &mut sqlx::PgConnection, template: &str) -> String {
+    let name = unique("roster_test");
+    sqlx::query(&format!("CREATE DATABASE {name}{template}")).execute(admin).await.expect("create test database");
+    name
+}
+
+fn database_url(admin_url: &str, name: &str) -> String {
+    match admin_url.rfind('/') {
+        Some(i) => format!("{}/{name}", &admin_url[..i]),
+        None => panic!("ROSTER_TEST_POSTGRES_URL has no database name"),
     }
 }
 
