@@ -143,15 +143,13 @@ impl Tally {
         bits: i64,
         delta: i64,
     ) -> Result<()> {
-        match self {
-            Tally::Now => adjust_counts(tx, cat, account, status, bits, delta).await,
-            Tally::Later { roles, .. } => {
-                for d in cat.0.iter().filter(|d| bits & d.mask() != 0) {
-                    *roles.entry((status.as_str(), d.role.key.clone())).or_default() += delta;
-                }
-                Ok(())
+        for d in cat.0.iter().filter(|d| bits & d.mask() != 0) {
+            match self {
+                Tally::Now => upsert_count(tx, account, status.as_str(), &d.role.key, delta).await?,
+                Tally::Later { roles, .. } => *roles.entry((status.as_str(), d.role.key.clone())).or_default() += delta,
             }
         }
+        Ok(())
     }
 
     /// Counts `n` more open cases of which the acting administrator is primary contact.
@@ -210,21 +208,6 @@ async fn upsert_count(tx: &mut Tx, account: AccountId, status: &str, role_key: &
         delta
     ))
     .await?;
-    Ok(())
-}
-
-/// Adds `delta` to the per-role counts of every role in `bits`.
-async fn adjust_counts(
-    tx: &mut Tx,
-    cat: &Catalogue,
-    account: AccountId,
-    status: MemberStatus,
-    bits: i64,
-    delta: i64,
-) -> Result<()> {
-    for d in cat.0.iter().filter(|d| bits & d.mask() != 0) {
-        upsert_count(tx, account, status.as_str(), &d.role.key, delta).await?;
-    }
     Ok(())
 }
 
@@ -550,7 +533,7 @@ async fn insert(
         ))
         .await?;
     store_cloud(tx, id, cloud).await?;
-    adjust_counts(tx, cat, account, MemberStatus::Active, bits, 1).await?;
+    Tally::Now.roles(tx, cat, account, MemberStatus::Active, bits, 1).await?;
     Ok(id)
 }
 
@@ -632,8 +615,8 @@ pub(in crate::backend) async fn grant_level(
         id
     ))
     .await?;
-    adjust_counts(tx, &cat, account, status, old_bits, -1).await?;
-    adjust_counts(tx, &cat, account, MemberStatus::Active, bits, 1).await?;
+    Tally::Now.roles(tx, &cat, account, status, old_bits, -1).await?;
+    Tally::Now.roles(tx, &cat, account, MemberStatus::Active, bits, 1).await?;
     let before = describe(tx, &cat, old_bits, None).await?;
     let before = if status == MemberStatus::Active { before } else { format!("{before} (deactivated)") };
     Ok((Some(before), describe(tx, &cat, bits, None).await?))
