@@ -1,4 +1,8 @@
+use std::fmt::Write;
+
+use html_escape::encode_text as text;
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 
 use crate::api::{get_current_user, SignOut};
 use crate::model::CurrentUser;
@@ -25,123 +29,120 @@ pub fn use_header() -> Header {
 
 /// The site header: who is signed in, a switcher to their accounts, their
 /// notifications, the operators' Sent mail, and sign-out; or a sign-in link.
+///
+/// Every page loads it with the browser's first file, and nothing in it needs the WASM:
+/// its links are followed by the router like any other, the switcher is a `<details>`,
+/// and sign-out is a plain form (the server function redirects to the sign-in page). So
+/// it is one piece of HTML (`header_html`), written again when the person's data
+/// changes, rather than views the browser would hydrate: their code was a tenth of
+/// that first file.
 #[component]
 pub fn SiteHeader() -> impl IntoView {
     let header = use_header();
     let me = page_data(move || header.0.get(), |_| get_current_user());
-    let sign_out = ServerAction::<SignOut>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = sign_out.value().get() {
-            let _ = window().location().set_href("/sign-in");
-        }
-    });
     // One boundary reads `me`: a resource read under two suspense boundaries has been
     // seen to leave a server-rendered page unfinished (leptos-rs/leptos#4851, #4578).
     view! {
-        <header class="site-header">
-            <a class="brand" href="/">"Roster"</a>
-            <Transition>
-                {move || Suspend::new(async move {
-                    let user = me.await.ok().flatten();
-                    let operator = user.as_ref().is_some_and(|u| u.is_operator);
-                    let partner = user.as_ref().is_some_and(|u| u.is_partner);
-                    let approvals = user.as_ref().and_then(|u| u.approvals);
-                    let unread = user.as_ref().map_or(0, |u| u.unread);
-                    let accounts = user.as_ref().map(|u| u.accounts.clone()).unwrap_or_default();
-                    let signed_in = user.is_some();
-                    let who = match user {
-                        Some(u) => view! {
-                            <span class="signed-in">
-                                "Signed in as " <strong>{u.name}</strong>
-                                {u.is_operator.then_some(" (vendor operator)")}
-                            </span>
-                            <a href="/settings">"Settings"</a>
-                            <ActionForm action=sign_out attr:class="inline">
-                                <button type="submit" class="secondary small">"Sign out"</button>
-                            </ActionForm>
-                        }
-                        .into_any(),
-                        None => view! { <a href="/sign-in">"Sign in"</a> }.into_any(),
-                    };
-                    view! {
-                        <nav aria-label="Main">
-                            <a href="/">"Accounts"</a>
-                            {partner.then(|| view! {
-                                <a href="/deployments">"My deployments"</a>
-                                <a href="/access-requests">"Access requests"</a>
-                            })}
-                            {approvals.map(|waiting| view! { <ApprovalsLink waiting/> })}
-                            {signed_in.then(|| view! { <NotificationsLink unread/> })}
-                            {operator.then(|| view! {
-                                <a href="/operator">"Vendor console"</a>
-                                <a href="/mail">"Sent mail"</a>
-                            })}
-                            <a href="/help/manage-support-contacts">"Help"</a>
-                        </nav>
-                        {(!accounts.is_empty()).then(|| view! { <Switcher accounts/> })}
-                        <div class="who">{who}</div>
-                    }
-                })}
-            </Transition>
-        </header>
-    }
-}
-
-/// "Notifications" with a badge counting the unread ones.
-#[component]
-fn NotificationsLink(unread: i64) -> impl IntoView {
-    // The name says the count in words; the badge shows it.
-    let words = match unread {
-        0 => None,
-        1 => Some(", 1 unread".to_string()),
-        n => Some(format!(", {n} unread")),
-    };
-    view! {
-        <a href="/notifications">
-            "Notifications"
-            {words.map(|w| view! {
-                <span class="count-badge" aria-hidden="true">{unread.min(99)}{(unread > 99).then_some("+")}</span>
-                <span class="visually-hidden">{w}</span>
+        <Transition fallback=|| view! { <header class="site-header"><a class="brand" href="/">"Roster"</a></header> }>
+            {move || Suspend::new(async move {
+                let user = me.await.ok().flatten();
+                view! { <header class="site-header" inner_html=header_html(user.as_ref())></header> }
             })}
-        </a>
+        </Transition>
     }
 }
 
-/// "Approvals" with a badge counting the requests waiting for a decision.
-#[component]
-fn ApprovalsLink(waiting: i64) -> impl IntoView {
-    let words = match waiting {
-        0 => None,
-        1 => Some(", 1 waiting".to_string()),
-        n => Some(format!(", {n} waiting")),
+/// The header's contents for `user` (`None`: nobody is signed in).
+pub fn header_html(user: Option<&CurrentUser>) -> String {
+    let mut out = String::with_capacity(1_024);
+    out.push_str(r#"<a class="brand" href="/">Roster</a><nav aria-label="Main"><a href="/">Accounts</a>"#);
+    let Some(u) = user else {
+        out.push_str(r#"<a href="/help/manage-support-contacts">Help</a></nav><div class="who"><a href="/sign-in">Sign in</a></div>"#);
+        return out;
     };
-    view! {
-        <a href="/approvals">
-            "Approvals"
-            {words.map(|w| view! {
-                <span class="count-badge" aria-hidden="true">{waiting.min(99)}{(waiting > 99).then_some("+")}</span>
-                <span class="visually-hidden">{w}</span>
-            })}
-        </a>
+    if u.is_partner {
+        out.push_str(r#"<a href="/deployments">My deployments</a><a href="/access-requests">Access requests</a>"#);
     }
+    if let Some(waiting) = u.approvals {
+        counted_link(&mut out, "/approvals", "Approvals", waiting, "waiting");
+    }
+    counted_link(&mut out, "/notifications", "Notifications", u.unread, "unread");
+    if u.is_operator {
+        out.push_str(r#"<a href="/operator">Vendor console</a><a href="/mail">Sent mail</a>"#);
+    }
+    out.push_str(r#"<a href="/help/manage-support-contacts">Help</a></nav>"#);
+    if !u.accounts.is_empty() {
+        out.push_str(r#"<details class="switcher"><summary>Switch account</summary><ul>"#);
+        for (id, name) in u.accounts.iter().take(CurrentUser::SWITCHER_MAX) {
+            let _ = write!(out, r#"<li><a href="/accounts/{id}/users">{}</a></li>"#, text(name));
+        }
+        if u.accounts.len() > CurrentUser::SWITCHER_MAX {
+            out.push_str(r#"<li><a href="/">All accounts…</a></li>"#);
+        }
+        out.push_str("</ul></details>");
+    }
+    let _ = write!(
+        out,
+        r#"<div class="who"><span class="signed-in">Signed in as <strong>{}</strong>{}</span><a href="/settings">Settings</a><form method="post" action="{}" class="inline"><button type="submit" class="secondary small">Sign out</button></form></div>"#,
+        text(&u.name),
+        if u.is_operator { " (vendor operator)" } else { "" },
+        SignOut::url(),
+    );
+    out
 }
 
-/// A disclosure listing the person's accounts, each a link to its Manage Users page.
-/// (`<details>` opens and closes with the keyboard and without JavaScript.)
-#[component]
-fn Switcher(accounts: Vec<(i64, String)>) -> impl IntoView {
-    let more = accounts.len() > CurrentUser::SWITCHER_MAX;
-    view! {
-        <details class="switcher">
-            <summary>"Switch account"</summary>
-            <ul>
-                {accounts
-                    .into_iter()
-                    .take(CurrentUser::SWITCHER_MAX)
-                    .map(|(id, name)| view! { <li><a href=format!("/accounts/{id}/users")>{name}</a></li> })
-                    .collect_view()}
-                {more.then(|| view! { <li><a href="/">"All accounts…"</a></li> })}
-            </ul>
-        </details>
+/// A link with a badge counting `n` of something (unread notifications, waiting
+/// requests): the badge shows the count, the link's name says it in words.
+fn counted_link(out: &mut String, href: &str, label: &str, n: i64, what: &str) {
+    let _ = write!(out, r#"<a href="{href}">{label}"#);
+    if n > 0 {
+        let _ = write!(
+            out,
+            r#"<span class="count-badge" aria-hidden="true">{}{}</span><span class="visually-hidden">, {n} {what}</span>"#,
+            n.min(99),
+            if n > 99 { "+" } else { "" },
+        );
+    }
+    out.push_str("</a>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person() -> CurrentUser {
+        CurrentUser {
+            name: "Ada <Admin> & Co".into(),
+            email: "ada@example.com".into(),
+            is_operator: false,
+            accounts: vec![(7, "Acme \"Prod\"".into())],
+            unread: 120,
+            is_partner: false,
+            approvals: Some(1),
+        }
+    }
+
+    #[test]
+    fn escapes_names_and_counts_in_words() {
+        let html = header_html(Some(&person()));
+        assert!(html.contains("<strong>Ada &lt;Admin&gt; &amp; Co</strong>"), "{html}");
+        assert!(html.contains(r#"<a href="/accounts/7/users">Acme "Prod"</a>"#), "{html}");
+        assert!(html.contains(">99+</span><span class=\"visually-hidden\">, 120 unread</span>"), "{html}");
+        assert!(html.contains("Approvals<span class=\"count-badge\" aria-hidden=\"true\">1</span>"), "{html}");
+        assert!(html.contains(r#"<form method="post" action="/api/sign_out""#), "{html}");
+        assert!(!html.contains("Vendor console"));
+    }
+
+    #[test]
+    fn a_visitor_gets_a_sign_in_link() {
+        let html = header_html(None);
+        assert!(html.contains(r#"<a href="/sign-in">Sign in</a>"#));
+        assert!(!html.contains("Notifications"));
+    }
+
+    #[test]
+    fn no_badge_without_a_count() {
+        let html = header_html(Some(&CurrentUser { unread: 0, ..person() }));
+        assert!(html.contains(r#"<a href="/notifications">Notifications</a>"#), "{html}");
     }
 }

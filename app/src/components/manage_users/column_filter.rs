@@ -12,14 +12,59 @@ use crate::model::{FilterColumn, ListView, MemberQuery};
 /// The filter button over the Name or Email column (SPEC F4): a popover with a
 /// searchable checkbox list of the column's values, loaded page by page from the server,
 /// "Apply" and "Clear filter".
+///
+/// The popover's code is not in the WASM the page loads first (`filter_popover`, split
+/// off by `cargo leptos build --split`): most visits open no filter, and it was a
+/// twelfth of that file. It is fetched with the dialogs' once a pointer or the keyboard
+/// comes to the list (`warm`), or when a filter is first opened.
 #[component]
 pub fn ColumnFilter(column: FilterColumn, query: MemberQuery) -> impl IntoView {
+    let filtered = match column {
+        FilterColumn::Name => !query.names.is_empty(),
+        FilterColumn::Email => !query.emails.is_empty(),
+    };
+    let open = RwSignal::new(false);
+    let button = NodeRef::<Button>::new();
+    let label = format!("Filter {}", column.label());
+    let query = StoredValue::new(query);
+    view! {
+        <span class="filter">
+            <button
+                type="button"
+                class=if filtered { "icon filter-btn on" } else { "icon filter-btn" }
+                node_ref=button
+                aria-haspopup="dialog"
+                aria-expanded=move || open.get().to_string()
+                aria-label=label.clone()
+                title=label.clone()
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" focusable="false">
+                    <path d="M1 2h14l-5.5 6.5V14l-3-1.5V8.5z" fill="currentColor"/>
+                </svg>
+            </button>
+            {move || {
+                open.get().then(|| {
+                    let query = query.get_value();
+                    Suspend::new(async move { filter_popover(column, query, open, button).await })
+                })
+            }}
+        </span>
+    }
+}
+
+/// Starts fetching the popover's code (see [`ColumnFilter`]).
+pub fn warm() {
+    let _ = lazy_preload!(filter_popover);
+}
+
+/// The open popover of the filter over `column`; `open` closes it, back onto `button`.
+#[lazy]
+fn filter_popover(column: FilterColumn, query: MemberQuery, open: RwSignal<bool>, button: NodeRef<Button>) -> AnyView {
     let current: Vec<String> = match column {
         FilterColumn::Name => query.names.clone(),
         FilterColumn::Email => query.emails.clone(),
     };
-    let filtered = !current.is_empty();
-    let open = RwSignal::new(false);
     // Chosen values by their case-folded form (what the filter compares), shown as written.
     let chosen = RwSignal::new(current.iter().map(|v| (v.to_lowercase(), v.clone())).collect::<BTreeMap<_, _>>());
     let values = RwSignal::new(Vec::<String>::new());
@@ -27,7 +72,6 @@ pub fn ColumnFilter(column: FilterColumn, query: MemberQuery) -> impl IntoView {
     let text = RwSignal::new(String::new());
     let loading = RwSignal::new(false);
     let failed = RwSignal::new(None::<String>);
-    let button = NodeRef::<Button>::new();
     let search = NodeRef::<Input>::new();
     let navigate = use_navigate();
     let base = StoredValue::new(query.clone());
@@ -58,20 +102,13 @@ pub fn ColumnFilter(column: FilterColumn, query: MemberQuery) -> impl IntoView {
         text.set(event_target_value(&ev));
         pause.start(std::time::Duration::from_millis(200), move || load(false));
     };
-    let toggle_open = move |_| {
-        if open.get_untracked() {
-            open.set(false);
-        } else {
-            open.set(true);
-            load(false);
-            request_animation_frame(move || {
-                // The popover may be gone by the next frame.
-                if let Some(Some(i)) = search.try_get_untracked() {
-                    let _ = i.focus();
-                }
-            });
+    load(false);
+    request_animation_frame(move || {
+        // The popover may be gone by the next frame.
+        if let Some(Some(i)) = search.try_get_untracked() {
+            let _ = i.focus();
         }
-    };
+    });
     let close = move || {
         open.set(false);
         if let Some(b) = button.get_untracked() {
@@ -84,7 +121,6 @@ pub fn ColumnFilter(column: FilterColumn, query: MemberQuery) -> impl IntoView {
             close();
         }
     };
-    let nav = navigate.clone();
     let apply = move |_| {
         let q = base.get_value();
         let picked: Vec<String> = chosen.get_untracked().into_values().collect();
@@ -93,74 +129,56 @@ pub fn ColumnFilter(column: FilterColumn, query: MemberQuery) -> impl IntoView {
             FilterColumn::Email => MemberQuery { emails: picked, ..q.first_page() },
         };
         open.set(false);
-        nav(&next_q.href(), Default::default());
+        navigate(&next_q.href(), Default::default());
     };
     let cleared = match column {
         FilterColumn::Name => MemberQuery { names: Vec::new(), ..query.first_page() },
         FilterColumn::Email => MemberQuery { emails: Vec::new(), ..query.first_page() },
     };
-    let label = format!("Filter {}", column.label());
     let search_id = format!("filter-search-{}", column.label().to_lowercase());
     view! {
-        <span class="filter">
-            <button
-                type="button"
-                class=if filtered { "icon filter-btn on" } else { "icon filter-btn" }
-                node_ref=button
-                aria-haspopup="dialog"
-                aria-expanded=move || open.get().to_string()
-                aria-label=label.clone()
-                title=label.clone()
-                on:click=toggle_open
-            >
-                <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" focusable="false">
-                    <path d="M1 2h14l-5.5 6.5V14l-3-1.5V8.5z" fill="currentColor"/>
-                </svg>
-            </button>
-            <Show when=move || open.get()>
-                <div class="popover" role="dialog" aria-label=format!("Filter by {}", column.label()) on:keydown=on_key>
-                    <label for=search_id.clone()>"Search values"</label>
-                    <input id=search_id.clone() type="search" node_ref=search autocomplete="off" on:input=on_text/>
-                    <fieldset>
-                        <legend class="visually-hidden">{column.label()} " values"</legend>
-                        <ul class="values">
-                            <For each=move || values.get() key=|v| v.clone() let:v>
-                                {
-                                    let key = v.to_lowercase();
-                                    let k2 = key.clone();
-                                    let shown = v.clone();
-                                    view! {
-                                        <li>
-                                            <label>
-                                                <input
-                                                    type="checkbox"
-                                                    prop:checked=move || chosen.with(|c| c.contains_key(&key))
-                                                    on:change=move |ev| {
-                                                        let on = event_target_checked(&ev);
-                                                        chosen.update(|c| {
-                                                            if on { c.insert(k2.clone(), shown.clone()); } else { c.remove(&k2); }
-                                                        });
-                                                    }
-                                                />
-                                                {v}
-                                            </label>
-                                        </li>
-                                    }
-                                }
-                            </For>
-                        </ul>
-                        {move || (values.with(|v| v.is_empty()) && !loading.get()).then(|| view! { <p class="hint">"No values match."</p> })}
-                        {move || failed.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
-                    </fieldset>
-                    <Show when=move || next.get().is_some()>
-                        <button type="button" class="secondary" on:click=move |_| load(true)>"Load more"</button>
-                    </Show>
-                    <div class="popover-actions">
-                        <button type="button" on:click=apply.clone()>"Apply"</button>
-                        <a href=cleared.href() on:click=move |_| open.set(false)>"Clear filter"</a>
-                    </div>
-                </div>
+        <div class="popover" role="dialog" aria-label=format!("Filter by {}", column.label()) on:keydown=on_key>
+            <label for=search_id.clone()>"Search values"</label>
+            <input id=search_id.clone() type="search" node_ref=search autocomplete="off" on:input=on_text/>
+            <fieldset>
+                <legend class="visually-hidden">{column.label()} " values"</legend>
+                <ul class="values">
+                    <For each=move || values.get() key=|v| v.clone() let:v>
+                        {
+                            let key = v.to_lowercase();
+                            let k2 = key.clone();
+                            let shown = v.clone();
+                            view! {
+                                <li>
+                                    <label>
+                                        <input
+                                            type="checkbox"
+                                            prop:checked=move || chosen.with(|c| c.contains_key(&key))
+                                            on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                chosen.update(|c| {
+                                                    if on { c.insert(k2.clone(), shown.clone()); } else { c.remove(&k2); }
+                                                });
+                                            }
+                                        />
+                                        {v}
+                                    </label>
+                                </li>
+                            }
+                        }
+                    </For>
+                </ul>
+                {move || (values.with(|v| v.is_empty()) && !loading.get()).then(|| view! { <p class="hint">"No values match."</p> })}
+                {move || failed.get().map(|e| view! { <p class="field-error" role="alert">{e}</p> })}
+            </fieldset>
+            <Show when=move || next.get().is_some()>
+                <button type="button" class="secondary" on:click=move |_| load(true)>"Load more"</button>
             </Show>
-        </span>
+            <div class="popover-actions">
+                <button type="button" on:click=apply>"Apply"</button>
+                <a href=cleared.href() on:click=move |_| open.set(false)>"Clear filter"</a>
+            </div>
+        </div>
     }
+    .into_any()
 }
