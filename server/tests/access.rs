@@ -518,6 +518,9 @@ fn set_time(record: &mut Record, field: &str, seconds_ago: i64) {
 async fn backdate(store: &server::sessions::Store, cookie: &str, age: i64) {
     let mut record = stored(store, cookie).await;
     set_time(&mut record, "signed_in_at", age);
+    let signed_in =
+        record.data.values_mut().find(|v| v.get("started_ms").is_some()).expect("the session records started_ms");
+    signed_in["started_ms"] = serde_json::json!(app::backend::now_ms() - age * 1_000);
     store.save(&record).await.unwrap();
 }
 
@@ -843,6 +846,8 @@ backend_tests! {
         let status = |cookie: String| status_with(addr, site.account, cookie);
         assert_eq!(send(addr, "FORM /api/sessions/end-others", None).await.status, 401);
         let Sessions { here, elsewhere, someone_else } = three_sessions(&db, addr).await;
+        // Started a moment before, most likely in the same second: it ends too.
+        let just_before = sign_in(addr, ADMIN, None).await;
         let reply = send(addr, "FORM /api/sessions/end-others", Some(&here)).await;
         assert!(reply.status < 400, "{} {}", reply.status, reply.text());
         let renewed = reply.session_cookie().expect("the session goes on under a new id");
@@ -850,6 +855,7 @@ backend_tests! {
         assert_eq!(status(renewed).await, 200);
         assert_eq!(status(here).await, 401);
         assert_eq!(status(elsewhere).await, 401);
+        assert_eq!(status(just_before).await, 401);
         assert_eq!(status(someone_else).await, 200);
         // The password is as it was, and the step is in the person's audit history.
         sign_in(addr, ADMIN, None).await;

@@ -15,7 +15,7 @@ use super::access::Actor;
 use super::audit::{self, Record};
 use super::db::{Db, Tx};
 use super::mail::EmailAddress;
-use super::{limits, now};
+use super::{limits, now, now_ms};
 use crate::error::{AppError, Result};
 use crate::model::{AccountId, AuditAction};
 use crate::sql;
@@ -38,9 +38,23 @@ struct SignedIn {
     /// Sessions from before renewal have none: 0, renewed at their next request.
     #[serde(default)]
     renewed_at: i64,
+    /// When it started, in milliseconds, compared with the person's
+    /// `sessions_valid_from`: in whole seconds, a session started in the same second as
+    /// a "Sign out everywhere else" or a password change outlived it. Sessions from
+    /// before have none (0): their `signed_in_at` counts.
+    #[serde(default)]
+    started_ms: i64,
 }
 
 impl SignedIn {
+    fn started_ms(&self) -> i64 {
+        if self.started_ms > 0 {
+            self.started_ms
+        } else {
+            self.signed_in_at * 1_000
+        }
+    }
+
     fn due_for_renewal(&self, now: i64) -> bool {
         now - self.renewed_at >= RENEW_AFTER_SECS
     }
@@ -69,13 +83,14 @@ pub async fn signed_in_with(db: &Db, session: &Session) -> Result<Option<Actor>>
         session.flush().await.map_err(session_store)?;
         return Ok(None);
     }
-    // A session from before the person's last password reset no longer counts.
+    // A session from before the person's last password reset (or change, or signing out
+    // everywhere else) no longer counts.
     let actor = db
         .fetch_optional::<Actor>(&sql!(
             "SELECT id AS person_id, display_name AS name, email, is_operator FROM people \
              WHERE id = $1 AND registered_at IS NOT NULL AND sessions_valid_from <= $2",
             s.person_id,
-            s.signed_in_at
+            s.started_ms()
         ))
         .await?;
     if actor.is_none() {
@@ -267,7 +282,7 @@ pub async fn change_password(db: &Db, actor: &Actor, current: &str, new: &str, i
         .execute(&sql!(
             "UPDATE people SET password_hash = $1, sessions_valid_from = $2 WHERE id = $3 AND password_hash = $4",
             &new_hash,
-            now(),
+            now_ms(),
             actor.person_id,
             &hash
         ))
@@ -292,7 +307,7 @@ const WRONG_CURRENT: &str = "Your current password is not right.";
 /// with): for a computer they no longer use, or a session they do not recognise. Audited.
 pub async fn end_sessions(db: &Db, actor: &Actor) -> Result<()> {
     let mut tx = db.begin().await?;
-    tx.execute(&sql!("UPDATE people SET sessions_valid_from = $1 WHERE id = $2", now(), actor.person_id)).await?;
+    tx.execute(&sql!("UPDATE people SET sessions_valid_from = $1 WHERE id = $2", now_ms(), actor.person_id)).await?;
     audit::record_as(
         &mut tx,
         Some(actor.person_id),
@@ -335,7 +350,7 @@ pub async fn start_session(db: &Db, person: i64) -> Result<()> {
     session.cycle_id().await.map_err(internal)?;
     let t = now();
     session
-        .insert(SESSION_KEY, SignedIn { person_id: person, signed_in_at: t, renewed_at: t })
+        .insert(SESSION_KEY, SignedIn { person_id: person, signed_in_at: t, renewed_at: t, started_ms: now_ms() })
         .await
         .map_err(internal)?;
     let mut tx = db.begin().await?;

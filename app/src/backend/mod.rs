@@ -107,6 +107,12 @@ pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
+/// The time in milliseconds since the epoch: where the order of two events in the same
+/// second matters (a session started just before its person signed out everywhere).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
 /// "Active" means signed in within the last six months (183 days).
 pub const ACTIVE_WINDOW_SECS: i64 = 183 * 86_400;
 

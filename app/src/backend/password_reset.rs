@@ -80,7 +80,7 @@ pub async fn complete(db: &Db, link_token: &str, password: &str) -> Result<i64> 
     tx.execute(&sql!(
         "UPDATE people SET password_hash = $1, sessions_valid_from = $2 WHERE id = $3",
         &hash,
-        now(),
+        super::now_ms(),
         person
     ))
     .await?;
