@@ -65,7 +65,8 @@ test('the dialogs\' code is not part of the page: it is fetched once, when the p
   await dialogs;
   await add.click();
   await expect(page.getByRole('dialog', { name: 'Add new user' })).toBeVisible();
-  // The dialogs' file, and a piece they share with the other pages' file, nothing else.
+  // The dialogs' file (with the column filters' and the bulk bar's, fetched with it, and
+  // pieces they share with the other pages' file), not the other pages' file.
   const loaded = wasm.length;
   expect(wasm.slice(1).filter((p) => /split_page_view/.test(p))).toEqual([]);
   await page.keyboard.press('Escape');

@@ -99,14 +99,16 @@ pub fn ManageUsers() -> impl IntoView {
         q
     });
 
-    // The dialogs' and the column filters' code is fetched once a pointer or the keyboard comes to the controls
-    // that open them, so that the first dialog opened seldom waits for it.
+    // The code of the dialogs, the column filters' popover and the bulk bar is fetched
+    // once a pointer or the keyboard comes to the list and its controls, so that the
+    // first one wanted seldom waits for it.
     let warmed = StoredValue::new(false);
     let warm_dialogs = move || {
         if !warmed.get_value() {
             warmed.set_value(true);
             let _ = lazy_preload!(dialog_view);
             crate::components::manage_users::column_filter::warm();
+            crate::components::manage_users::bulk_actions::warm();
         }
     };
 

@@ -1,3 +1,6 @@
+use std::fmt::Write;
+
+use html_escape::encode_double_quoted_attribute as attr;
 use leptos::html::Input;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -81,16 +84,24 @@ pub fn SearchBox<Q: ListView>(query: Memo<Option<Q>>, placeholder: &'static str)
         }
     });
 
-    // Hidden fields keep the rest of the view when the form is submitted without JS.
+    // Hidden fields keep the rest of the view when the form is submitted without JS
+    // (HTML, like the sizes below: nothing in them is live).
     let hidden = move || {
-        query.get().map(|q| {
-            q.hidden_fields().into_iter().map(|(k, v)| view! { <input type="hidden" name=k value=v/> }).collect_view()
-        })
+        let mut out = String::new();
+        for (k, v) in query.get().map(|q| q.hidden_fields()).unwrap_or_default() {
+            let _ = write!(out, r#"<input type="hidden" name="{}" value="{}">"#, attr(&k), attr(&v));
+        }
+        out
     };
+    let sizes = PAGE_SIZES.into_iter().fold(String::new(), |mut out, n| {
+        let selected = if n == initial_size { " selected" } else { "" };
+        let _ = write!(out, r#"<option value="{n}"{selected}>{n}</option>"#);
+        out
+    });
 
     view! {
         <form class="search-box" method="get" role="search" on:submit=on_submit>
-            {hidden}
+            <span class="hidden-fields" inner_html=hidden></span>
             <div class="field">
                 <label for="search-text">"Search Text"</label>
                 <input
@@ -107,12 +118,7 @@ pub fn SearchBox<Q: ListView>(query: Memo<Option<Q>>, placeholder: &'static str)
             </div>
             <div class="field">
                 <label for="page-size">"Rows per page"</label>
-                <select id="page-size" name="size" on:change=on_size>
-                    {PAGE_SIZES
-                        .into_iter()
-                        .map(|n| view! { <option value=n.to_string() selected=n == initial_size>{n.to_string()}</option> })
-                        .collect_view()}
-                </select>
+                <select id="page-size" name="size" on:change=on_size inner_html=sizes></select>
             </div>
             <button type="submit" class="secondary">"Search"</button>
         </form>
