@@ -6,25 +6,30 @@ use leptos::server_fn::ServerFn;
 
 use crate::api::{get_current_user, SignOut};
 use crate::model::CurrentUser;
-use crate::page_data::page_data;
 
-/// Asks the header to read who is signed in again (their unread notifications changed).
+/// The header's HTML as the browser last wrote it: empty until `refresh`, the server's
+/// HTML standing till then.
 #[derive(Clone, Copy)]
-pub struct Header(RwSignal<u32>);
+pub struct Header(RwSignal<String>);
 
 impl Header {
     /// Provided by the app around every page.
     pub fn provide() {
-        provide_context(Header(RwSignal::new(0)));
+        provide_context(Header(RwSignal::new(String::new())));
     }
 
+    /// Reads who is signed in again and shows it (their unread notifications changed).
     pub fn refresh(self) {
-        self.0.update(|v| *v += 1);
+        leptos::task::spawn_local(async move {
+            if let Ok(user) = get_current_user().await {
+                self.0.set(header_html(user.as_ref()));
+            }
+        });
     }
 }
 
 pub fn use_header() -> Header {
-    use_context::<Header>().unwrap_or_else(|| Header(RwSignal::new(0)))
+    use_context::<Header>().unwrap_or_else(|| Header(RwSignal::new(String::new())))
 }
 
 /// The site header: who is signed in, a switcher to their accounts, their
@@ -33,20 +38,19 @@ pub fn use_header() -> Header {
 /// Every page loads it with the browser's first file, and nothing in it needs the WASM:
 /// its links are followed by the router like any other, the switcher is a `<details>`,
 /// and sign-out is a plain form (the server function redirects to the sign-in page). So
-/// it is one piece of HTML (`header_html`), written again when the person's data
-/// changes, rather than views the browser would hydrate: their code was a tenth of
-/// that first file.
+/// it is one piece of HTML (`header_html`) that the server writes and the browser takes
+/// over as it is (an `inner_html` the server rendered is not written again when
+/// hydrated), writing it anew only on `Header::refresh`: no resource, no data sent with
+/// the page, no views to hydrate. Their code was a tenth of that first file.
 #[component]
 pub fn SiteHeader() -> impl IntoView {
-    let header = use_header();
-    let me = page_data(move || header.0.get(), |_| get_current_user());
-    // One boundary reads `me`: a resource read under two suspense boundaries has been
-    // seen to leave a server-rendered page unfinished (leptos-rs/leptos#4851, #4578).
+    let html = use_header().0;
     view! {
         <Transition fallback=|| view! { <header class="site-header"><a class="brand" href="/">"Roster"</a></header> }>
             {move || Suspend::new(async move {
-                let user = me.await.ok().flatten();
-                view! { <header class="site-header" inner_html=header_html(user.as_ref())></header> }
+                #[cfg(feature = "ssr")]
+                html.set(header_html(get_current_user().await.ok().flatten().as_ref()));
+                view! { <header class="site-header" inner_html=move || html.get()></header> }
             })}
         </Transition>
     }
