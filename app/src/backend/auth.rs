@@ -488,7 +488,7 @@ mod tests {
 
     #[test]
     fn a_session_is_renewed_once_its_last_renewal_is_a_quarter_hour_old() {
-        let s = |renewed_at| SignedIn { person_id: 1, signed_in_at: 0, renewed_at };
+        let s = |renewed_at| SignedIn { person_id: 1, signed_in_at: 0, renewed_at, started_ms: 0 };
         let t = 1_000_000;
         assert!(!s(t).due_for_renewal(t));
         assert!(!s(t - RENEW_AFTER_SECS + 1).due_for_renewal(t));
@@ -497,6 +497,14 @@ mod tests {
         let old: SignedIn = serde_json::from_str(r#"{"person_id":1,"signed_in_at":5}"#).unwrap();
         assert_eq!(old.renewed_at, 0);
         assert!(old.due_for_renewal(t));
+    }
+
+    #[test]
+    fn a_session_stored_before_milliseconds_started_at_its_sign_in() {
+        let old: SignedIn = serde_json::from_str(r#"{"person_id":1,"signed_in_at":5,"renewed_at":5}"#).unwrap();
+        assert_eq!(old.started_ms(), 5_000);
+        let new = SignedIn { person_id: 1, signed_in_at: 5, renewed_at: 5, started_ms: 5_432 };
+        assert_eq!(new.started_ms(), 5_432);
     }
 
     #[tokio::test]

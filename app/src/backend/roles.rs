@@ -60,6 +60,11 @@ impl Catalogue {
         self.mask_where(|r| r.cloud_affiliation)
     }
 
+    /// The bits of the roles held once per account (Primary).
+    pub fn unique_mask(&self) -> i64 {
+        self.mask_where(|r| r.unique_per_account)
+    }
+
     fn mask_where(&self, f: impl Fn(&Role) -> bool) -> i64 {
         self.0.iter().filter(|d| f(&d.role)).fold(0, |m, d| m | d.mask())
     }

@@ -1077,7 +1077,7 @@ pub async fn bulk(db: &Db, admin: &AccountAdmin, selection: &Selection, action: 
     }
     // The counts are written once, at the end, unless a role held once per account is
     // given: its check reads them (`ensure_unique_free`), and only one member can take it.
-    let unique = cat.unique_roles().fold(0, |mask, d| mask | d.mask());
+    let unique = cat.unique_mask();
     let deferred = add & unique == 0;
     let mut tally = Tally::later();
     let mut result = BulkResult::default();
