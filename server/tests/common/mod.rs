@@ -48,7 +48,7 @@ impl TestDb {
     /// for it. An unreachable server fails the test: a silent skip would pass a suite that
     /// never ran half its checks.
     pub async fn postgres() -> Option<TestDb> {
-        let (url, cleanup) = Self::new_postgres(Some(&PG_TEMPLATE)).await?;
+        let (url, cleanup) = Self::new_postgres(true).await?;
         let db = database::open(&url).await.expect("open PostgreSQL test database");
         Some(TestDb { db, url, cleanup })
     }
@@ -56,13 +56,13 @@ impl TestDb {
     /// A new PostgreSQL database with nothing in it, not even the schema (for instances
     /// that migrate it themselves): its URL, and what drops it.
     pub async fn postgres_url() -> Option<(String, PgDrop)> {
-        let (url, cleanup) = Self::new_postgres(None).await?;
+        let (url, cleanup) = Self::new_postgres(false).await?;
         Some((url, PgDrop(cleanup)))
     }
 
-    /// A new database, a copy of the migrated template (made by the first test that asks
-    /// for it) or an empty one.
-    async fn new_postgres(template: Option<&'static tokio::sync::OnceCell<String>>) -> Option<(String, Cleanup)> {
+    /// A new database: a copy of the migrated template (`PG_TEMPLATE`, made by the first
+    /// test that asks for it) or an empty one.
+    async fn new_postgres(migrated: bool) -> Option<(String, Cleanup)> {
         let asked = std::env::var("ROSTER_TEST_SKIP_POSTGRES").as_deref() == Ok("1");
         if asked && std::env::var("CI").as_deref() != Ok("true") {
             return None;
@@ -82,17 +82,16 @@ impl TestDb {
         if !SWEPT.swap(true, Ordering::SeqCst) {
             sweep_abandoned(&mut admin).await;
         }
-        let copy_of = match template {
-            Some(cell) => {
-                let made = cell.get_or_init(|| async {
-                    let name = create_database(&mut admin, "").await;
-                    let db = database::open(&database_url(&admin_url, &name)).await.expect("migrate the template");
-                    db.close().await;
-                    name
-                });
-                format!(" TEMPLATE {}", made.await)
-            }
-            None => String::new(),
+        let copy_of = if migrated {
+            let made = PG_TEMPLATE.get_or_init(|| async {
+                let name = create_database(&mut admin, "").await;
+                let db = database::open(&database_url(&admin_url, &name)).await.expect("migrate the template");
+                db.close().await;
+                name
+            });
+            format!(" TEMPLATE {}", made.await)
+        } else {
+            String::new()
         };
         let name = create_database(&mut admin, &copy_of).await;
         Some((database_url(&admin_url, &name), Cleanup::Database { admin_url, name }))
