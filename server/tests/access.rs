@@ -506,21 +506,24 @@ async fn stored(store: &server::sessions::Store, cookie: &str) -> Record {
 /// Sets the time `field` of the session's sign-in (`signed_in_at`, `renewed_at`) to
 /// `seconds_ago` before now.
 fn set_time(record: &mut Record, field: &str, seconds_ago: i64) {
+    set_field(record, field, app::backend::now() - seconds_ago);
+}
+
+/// Overwrites `field` of the session's sign-in with `value`.
+fn set_field(record: &mut Record, field: &str, value: i64) {
     let signed_in = record
         .data
         .values_mut()
         .find(|v| v.get(field).is_some())
         .unwrap_or_else(|| panic!("the session records {field}"));
-    signed_in[field] = serde_json::json!(app::backend::now() - seconds_ago);
+    signed_in[field] = serde_json::json!(value);
 }
 
 /// Overwrites when the session behind `cookie` was signed in, as if it were `age` seconds ago.
 async fn backdate(store: &server::sessions::Store, cookie: &str, age: i64) {
     let mut record = stored(store, cookie).await;
     set_time(&mut record, "signed_in_at", age);
-    let signed_in =
-        record.data.values_mut().find(|v| v.get("started_ms").is_some()).expect("the session records started_ms");
-    signed_in["started_ms"] = serde_json::json!(app::backend::now_ms() - age * 1_000);
+    set_field(&mut record, "started_ms", app::backend::now_ms() - age * 1_000);
     store.save(&record).await.unwrap();
 }
 

@@ -348,9 +348,11 @@ async fn unproven_registration(db: &Db, email_key: &str, password: &str) -> Resu
 pub async fn start_session(db: &Db, person: i64) -> Result<()> {
     let session = session().await?;
     session.cycle_id().await.map_err(internal)?;
-    let t = now();
+    // One reading of the clock, so that the start in seconds and in milliseconds agree.
+    let started_ms = now_ms();
+    let t = started_ms / 1_000;
     session
-        .insert(SESSION_KEY, SignedIn { person_id: person, signed_in_at: t, renewed_at: t, started_ms: now_ms() })
+        .insert(SESSION_KEY, SignedIn { person_id: person, signed_in_at: t, renewed_at: t, started_ms })
         .await
         .map_err(internal)?;
     let mut tx = db.begin().await?;

@@ -104,7 +104,7 @@ pub fn site_url() -> &'static str {
 
 /// Current time in Unix seconds.
 pub fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    now_ms() / 1_000
 }
 
 /// The time in milliseconds since the epoch: where the order of two events in the same
