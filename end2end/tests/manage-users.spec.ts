@@ -50,7 +50,7 @@ test('Search Text filters as you type, through the server, after hydration', asy
   await hydrated(page);
   const requests: string[] = [];
   page.on('request', (r) => {
-    if (r.url().includes('/api/members')) requests.push(r.url());
+    if (r.url().includes('/api/member-list')) requests.push(r.url());
   });
   await page.getByLabel('Search Text').pressSequentially('son', { delay: 40 });
   await expect(page).toHaveURL(/q=son/);

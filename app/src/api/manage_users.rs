@@ -15,22 +15,32 @@ use crate::model::{
 /// One page of an account's members for the given view.
 #[server(prefix = "/api", endpoint = "members", input = Json)]
 pub async fn list_members(query: MemberQuery) -> Result<MemberPage, AppError> {
-    use crate::backend::{db, members, now, respond};
-    respond(
-        async {
-            let db = db()?;
-            // The URL parser already cleaned this for the pages; a hand-made request
-            // gets the same treatment.
-            let mut query = query;
-            query.search = crate::model::clean_search(&query.search);
-            if !crate::model::PAGE_SIZES.contains(&query.page_size) {
-                return Err(AppError::invalid("Page size must be 10, 25, 50 or 100."));
-            }
-            let admin = admin_of(&db, query.account).await?;
-            members::read::list(&db, &admin, &query, now()).await
-        }
-        .await,
-    )
+    crate::backend::respond(members_page(query).await.map(|(_, page)| page))
+}
+
+/// The same page as Manage Users shows it: the table with its pager, or the empty
+/// state, as HTML (`backend::members::list_html`).
+#[server(prefix = "/api", endpoint = "member-list", input = Json)]
+pub async fn member_list(query: MemberQuery) -> Result<String, AppError> {
+    use crate::backend::{members::list_html, respond};
+    respond(members_page(query).await.map(|(query, page)| list_html::member_list(&query, &page)))
+}
+
+/// A page of members for `query` as cleaned, for its account's administrator.
+#[cfg(feature = "ssr")]
+async fn members_page(query: MemberQuery) -> Result<(MemberQuery, MemberPage), AppError> {
+    use crate::backend::{db, members, now};
+    let db = db()?;
+    // The URL parser already cleaned this for the pages; a hand-made request gets the
+    // same treatment.
+    let mut query = query;
+    query.search = crate::model::clean_search(&query.search);
+    if !crate::model::PAGE_SIZES.contains(&query.page_size) {
+        return Err(AppError::invalid("Page size must be 10, 25, 50 or 100."));
+    }
+    let admin = admin_of(&db, query.account).await?;
+    let page = members::read::list(&db, &admin, &query, now()).await?;
+    Ok((query, page))
 }
 
 /// Members per role, inactive members and projects of an account (SPEC F2).

@@ -309,6 +309,18 @@ impl FilterColumn {
             FilterColumn::Email => "Email",
         }
     }
+
+    /// Its name in the page's markup (the filter button's `data-column`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FilterColumn::Name => "name",
+            FilterColumn::Email => "email",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [FilterColumn::Name, FilterColumn::Email].into_iter().find(|c| c.as_str() == s)
+    }
 }
 
 /// One page of a column's distinct values.

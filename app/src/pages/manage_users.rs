@@ -1,11 +1,12 @@
 use std::collections::BTreeSet;
 
 use crate::components::page_title::PageTitle;
+use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::{account_overview, get_account_head, list_members};
-use crate::components::error_view::ErrorView;
+use crate::api::{account_overview, get_account_head, member_list};
+use crate::components::error_view::ErrorAlert;
 use crate::components::manage_users::{
     account_picker::AccountPicker,
     add_member_dialog::AddMemberDialog,
@@ -17,11 +18,14 @@ use crate::components::manage_users::{
     overview_panel::{FilterChips, OverviewPanel},
     state::{DialogKind, ManageUsersUi},
 };
-use crate::components::table::{pager::Pager, search_box::SearchBox};
+use crate::components::table::search_box::SearchBox;
 use crate::components::toast::{ToastRegion, Toasts};
 use crate::error::AppError;
-use crate::model::{thousands, ListView, MemberPage, MemberQuery, MemberStatus, Overview};
-use crate::page_data::{page_data, PageData};
+use html_escape::encode_double_quoted_attribute as attr;
+use wasm_bindgen::JsCast;
+
+use crate::model::{ListView, MemberQuery, Overview};
+use crate::page_data::{page_data, rendered_html, RenderedHtml};
 
 /// Manage Users: one account's members, searched, filtered, sorted and paged by the
 /// server, with the administrator's actions. The URL holds the whole view, so a reload
@@ -67,11 +71,11 @@ pub fn ManageUsers() -> impl IntoView {
             None => Err(missing()),
         }
     });
-    let members = page_data(
+    let members = rendered_html(
         move || query.get(),
         move |q| async move {
             match q {
-                Some(q) => list_members(q.clone()).await.map(|page| (q, page)),
+                Some(q) => member_list(q).await,
                 None => Err(missing()),
             }
         },
@@ -115,12 +119,29 @@ pub fn ManageUsers() -> impl IntoView {
     view! {
         <PageTitle text="Manage Users"/>
         <ToastRegion/>
-        <Transition fallback=|| view! { <p role="status">"Loading…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
-                {move || Suspend::new(async move {
-                    let (account, accounts) = head.await?;
+        // The page's one boundary: the overview and the list below suspend inside it, so a
+        // new view keeps the rows shown until the next ones are there (`loading` meanwhile).
+        // Boundaries of their own (with their fallbacks and error views) were a tenth of
+        // the page's code; errors are shown where they are met (`ErrorAlert`), without an
+        // `ErrorBoundary`, whose code was another seventh.
+        <Transition fallback=|| view! { <p role="status">"Loading…"</p> } set_pending=loading.write_only()>
+            {move || Suspend::new(async move {
+                    let (account, accounts) = match head.await {
+                        Ok(head) => head,
+                        Err(error) => return Either::Right(view! { <ErrorAlert error/> }),
+                    };
+                    // The overview and the list suspend in this boundary, without one of
+                    // their own: on the server they are awaited here, so that the page is
+                    // written with them. One met unresolved while the page is written
+                    // leaves a placeholder, where the browser, hydrating with their data at
+                    // hand, expects their elements.
+                    #[cfg(feature = "ssr")]
+                    {
+                        let _ = overview.await;
+                        let _ = members.await;
+                    }
                     let id = account.id;
-                    Ok::<_, AppError>(view! {
+                    Either::Left(view! {
                         <PageTitle text=format!("Manage Users: {}", account.name)/>
                         <div class="page-head">
                             <div>
@@ -144,18 +165,16 @@ pub fn ManageUsers() -> impl IntoView {
                         <Notices notices=Signal::derive(notices)/>
                         <div class="layout">
                             <aside>
-                                <Transition fallback=|| view! { <p role="status">"Loading overview…"</p> }>
-                                    {move || Suspend::new(async move {
-                                        let o = overview.await.ok()?;
-                                        let q = query.get()?;
-                                        Some(view! { <OverviewPanel overview=o query=q/> })
-                                    })}
-                                </Transition>
+                                {move || Suspend::new(async move {
+                                    let o = overview.await.ok()?;
+                                    let q = query.get()?;
+                                    Some(view! { <OverviewPanel overview=o query=q/> })
+                                })}
                             </aside>
                             <div class="main-column" on:pointerover=move |_| warm_dialogs() on:focusin=move |_| warm_dialogs()>
                                 <Toolbar account=id/>
                                 <SearchBox query placeholder="Name or email"/>
-                                {move || query.get().map(|q| view! { <FilterChips query=q/> })}
+                                <FilterChips query/>
                                 <BulkBar/>
                                 <MemberList members loading/>
                             </div>
@@ -163,32 +182,55 @@ pub fn ManageUsers() -> impl IntoView {
                         <DialogHost overview=dialog_data/>
                     })
                 })}
-            </ErrorBoundary>
         </Transition>
     }
 }
 
-/// Add, invite, export and audit links above the list.
+/// Add, invite, export and audit links above the list: HTML, as the buttons only open
+/// dialogs (named in `data-dialog`) and the export links follow the list's view.
 #[component]
 fn Toolbar(account: i64) -> impl IntoView {
     let ui = crate::components::manage_users::state::use_ui();
-    let export = move |ext: &str| {
-        let q = ui.query.get().map(|q| q.first_page().to_query()).unwrap_or_default();
-        format!("/accounts/{account}/users/export.{ext}?{q}")
+    let toolbar = NodeRef::<leptos::html::Div>::new();
+    let initial = ui.query.get_untracked().unwrap_or_else(|| MemberQuery::new(account));
+    Effect::new(move |_| {
+        let Some(q) = ui.query.get() else { return };
+        let Some(el) = toolbar.get() else { return };
+        if let Ok(links) = el.query_selector_all("[data-export]") {
+            for link in (0..links.length()).filter_map(|i| links.item(i)?.dyn_into::<web_sys::Element>().ok()) {
+                let ext = link.get_attribute("data-export").unwrap_or_default();
+                let _ = link.set_attribute("href", &export_href(&q, &ext));
+            }
+        }
+    });
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        let dialog = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|e| e.closest("[data-dialog]").ok().flatten())
+            .and_then(|e| e.get_attribute("data-dialog"));
+        match dialog.as_deref() {
+            Some("add") => ui.open(DialogKind::Add),
+            Some("invite") => ui.open(DialogKind::Invite),
+            Some("new-contact") => ui.open(DialogKind::NewContact),
+            _ => {}
+        }
     };
-    view! {
-        <div class="toolbar">
-            <button type="button" on:click=move |_| ui.open(DialogKind::Add)>"+ Add new user"</button>
-            <button type="button" class="secondary" on:click=move |_| ui.open(DialogKind::Invite)>"+ Invite New Users"</button>
-            <button type="button" class="secondary" on:click=move |_| ui.open(DialogKind::NewContact)>"New Contact"</button>
-            <a class="button secondary" href=move || export("xlsx") download="" rel="external">"Export to Excel"</a>
-            <a class="button secondary" href=move || export("csv") download="" rel="external">"Export CSV"</a>
-            <a href=format!("/accounts/{account}/invitations")>"Invitations"</a>
-            <a href=format!("/accounts/{account}/audit")>"View audit history"</a>
-            <a href=format!("/accounts/{account}/api-tokens")>"API tokens"</a>
-            <a href=format!("/accounts/{account}/import")>"Import CSV"</a>
-        </div>
-    }
+    view! { <div class="toolbar" node_ref=toolbar inner_html=toolbar_html(&initial) on:click=on_click></div> }
+}
+
+fn toolbar_html(q: &MemberQuery) -> String {
+    let account = q.account;
+    format!(
+        r#"<button type="button" data-dialog="add">+ Add new user</button><button type="button" class="secondary" data-dialog="invite">+ Invite New Users</button><button type="button" class="secondary" data-dialog="new-contact">New Contact</button><a class="button secondary" href="{xlsx}" download="" rel="external" data-export="xlsx">Export to Excel</a><a class="button secondary" href="{csv}" download="" rel="external" data-export="csv">Export CSV</a><a href="/accounts/{account}/invitations">Invitations</a><a href="/accounts/{account}/audit">View audit history</a><a href="/accounts/{account}/api-tokens">API tokens</a><a href="/accounts/{account}/import">Import CSV</a>"#,
+        xlsx = attr(&export_href(q, "xlsx")),
+        csv = attr(&export_href(q, "csv")),
+    )
+}
+
+/// The export of the view `q` (from its first page) as `ext`.
+fn export_href(q: &MemberQuery, ext: &str) -> String {
+    format!("/accounts/{}/users/export.{ext}?{}", q.account, q.first_page().to_query())
 }
 
 /// Renders the open dialog, if any. Those that act on one member open at once; the
@@ -232,93 +274,29 @@ fn dialog_view(d: DialogKind, account: i64, overview: Option<Overview>) -> Optio
 /// What had to be replaced in a mangled URL.
 #[component]
 fn Notices(notices: Signal<Vec<String>>) -> impl IntoView {
-    move || {
+    let html = move || {
         let n = notices.get();
-        (!n.is_empty()).then(|| {
-            view! {
-                <div class="notice" role="status">
-                    <ul>{n.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
-                </div>
-            }
-        })
-    }
+        if n.is_empty() {
+            return String::new();
+        }
+        let items: String = n.iter().map(|m| format!("<li>{}</li>", html_escape::encode_text(m))).collect();
+        format!(r#"<div class="notice" role="status"><ul>{items}</ul></div>"#)
+    };
+    view! { <div class="notices" inner_html=html></div> }
 }
-
-type MembersResource = PageData<Result<(MemberQuery, MemberPage), AppError>>;
 
 /// The table with its pager, or the empty state; keeps showing the current rows while
-/// the next ones load.
+/// the next ones load (the page's `Transition`), or why they could not be loaded.
 #[component]
-fn MemberList(members: MembersResource, loading: RwSignal<bool>) -> impl IntoView {
+fn MemberList(members: RenderedHtml, loading: RwSignal<bool>) -> impl IntoView {
     view! {
         <section class="member-list" aria-busy=move || loading.get().to_string()>
-            <Transition
-                fallback=|| view! { <p role="status">"Loading users…"</p> }
-                set_pending=loading.write_only()
-            >
-                <ErrorBoundary fallback=|errors| view! { <ErrorView errors/> }>
-                    {move || Suspend::new(async move {
-                        let (q, page) = members.await?;
-                        let caption = caption(&q, page.role_label.as_deref());
-                        // A one- or two-character search looks at a stretch of members
-                        // per page: said, so that a short or empty page is not read as
-                        // the end of the list.
-                        let window_note = page.window.map(|n| view! {
-                            <p class="hint">
-                                {format!(
-                                    "One or two characters look through {} users per page; type a third to search every user at once.",
-                                    thousands(u64::from(n)),
-                                )}
-                            </p>
-                        });
-                        let stretch_empty = page.rows.is_empty()
-                            && page.window.is_some()
-                            && (page.next.is_some() || page.prev.is_some());
-                        let body = if stretch_empty {
-                            view! {
-                                <div class="empty" role="status">
-                                    <p>"None of the users in this stretch match. “Next” looks further."</p>
-                                </div>
-                                <Pager query=q prev=page.prev next=page.next/>
-                            }
-                            .into_any()
-                        } else if page.rows.is_empty() {
-                            let clear = MemberQuery::new(q.account).href();
-                            view! {
-                                <div class="empty" role="status">
-                                    <p>{if q.is_filtered() { "No users match this view." } else { "This account has no users in this list." }}</p>
-                                    {q.is_filtered().then(|| view! { <a href=clear>"Clear search and filters"</a> })}
-                                </div>
-                            }
-                            .into_any()
-                        } else {
-                            view! {
-                                <div class="table-wrap" role="region" aria-label="Users" tabindex="0">
-                                    <MemberTable query=q.clone() page=page.clone() caption/>
-                                </div>
-                                <Pager query=q prev=page.prev next=page.next/>
-                            }
-                            .into_any()
-                        };
-                        Ok::<_, AppError>(view! { {window_note} {body} })
-                    })}
-                </ErrorBoundary>
-            </Transition>
+            {move || Suspend::new(async move {
+                match members.await {
+                    Ok(html) => Either::Left(view! { <MemberTable html/> }),
+                    Err(error) => Either::Right(view! { <ErrorAlert error/> }),
+                }
+            })}
         </section>
     }
-}
-
-/// The table's heading: which members it lists.
-fn caption(q: &MemberQuery, role_label: Option<&str>) -> String {
-    let mut c = match role_label {
-        Some(label) => format!("Users with role {label}"),
-        None => "Users".to_string(),
-    };
-    if q.status == MemberStatus::Inactive {
-        c = format!("Inactive {}", c.to_lowercase());
-    }
-    if !q.search.is_empty() {
-        c.push_str(&format!(" matching \u{201c}{}\u{201d}", q.search));
-    }
-    c
 }

@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use leptos::html::{Button, Input};
+use leptos::html::Input;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
@@ -9,58 +9,29 @@ use crate::api::list_column_values;
 use crate::components::timer::Timer;
 use crate::model::{FilterColumn, ListView, MemberQuery};
 
-/// The filter button over the Name or Email column (SPEC F4): a popover with a
-/// searchable checkbox list of the column's values, loaded page by page from the server,
-/// "Apply" and "Clear filter".
+/// The popover of the filter over the Name or Email column (SPEC F4): a searchable
+/// checkbox list of the column's values, loaded page by page from the server, "Apply"
+/// and "Clear filter". Its button is in the list's HTML; `member_table` puts the popover
+/// beside it while it is open.
 ///
 /// The popover's code is not in the WASM the page loads first (`filter_popover`, split
 /// off by `cargo leptos build --split`): most visits open no filter, and it was a
 /// twelfth of that file. It is fetched with the dialogs' once a pointer or the keyboard
 /// comes to the list (`warm`), or when a filter is first opened.
-#[component]
-pub fn ColumnFilter(column: FilterColumn, query: MemberQuery) -> impl IntoView {
-    let filtered = match column {
-        FilterColumn::Name => !query.names.is_empty(),
-        FilterColumn::Email => !query.emails.is_empty(),
-    };
-    let open = RwSignal::new(false);
-    let button = NodeRef::<Button>::new();
-    let label = format!("Filter {}", column.label());
-    let query = StoredValue::new(query);
-    view! {
-        <span class="filter">
-            <button
-                type="button"
-                class=if filtered { "icon filter-btn on" } else { "icon filter-btn" }
-                node_ref=button
-                aria-haspopup="dialog"
-                aria-expanded=move || open.get().to_string()
-                aria-label=label.clone()
-                title=label.clone()
-                on:click=move |_| open.update(|o| *o = !*o)
-            >
-                <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" focusable="false">
-                    <path d="M1 2h14l-5.5 6.5V14l-3-1.5V8.5z" fill="currentColor"/>
-                </svg>
-            </button>
-            {move || {
-                open.get().then(|| {
-                    let query = query.get_value();
-                    Suspend::new(async move { filter_popover(column, query, open, button).await })
-                })
-            }}
-        </span>
-    }
-}
-
 /// Starts fetching the popover's code (see [`ColumnFilter`]).
 pub fn warm() {
     let _ = lazy_preload!(filter_popover);
 }
 
-/// The open popover of the filter over `column`; `open` closes it, back onto `button`.
+/// The open popover of the filter over `column` (the one `open` names); setting `open`
+/// to `None` closes it, back onto `button`.
 #[lazy]
-fn filter_popover(column: FilterColumn, query: MemberQuery, open: RwSignal<bool>, button: NodeRef<Button>) -> AnyView {
+pub fn filter_popover(
+    column: FilterColumn,
+    query: MemberQuery,
+    open: RwSignal<Option<FilterColumn>>,
+    button: web_sys::HtmlElement,
+) -> AnyView {
     let current: Vec<String> = match column {
         FilterColumn::Name => query.names.clone(),
         FilterColumn::Email => query.emails.clone(),
@@ -110,10 +81,8 @@ fn filter_popover(column: FilterColumn, query: MemberQuery, open: RwSignal<bool>
         }
     });
     let close = move || {
-        open.set(false);
-        if let Some(b) = button.get_untracked() {
-            let _ = b.focus();
-        }
+        open.set(None);
+        let _ = button.focus();
     };
     let on_key = move |ev: leptos::ev::KeyboardEvent| {
         if ev.key() == "Escape" {
@@ -128,7 +97,7 @@ fn filter_popover(column: FilterColumn, query: MemberQuery, open: RwSignal<bool>
             FilterColumn::Name => MemberQuery { names: picked, ..q.first_page() },
             FilterColumn::Email => MemberQuery { emails: picked, ..q.first_page() },
         };
-        open.set(false);
+        open.set(None);
         navigate(&next_q.href(), Default::default());
     };
     let cleared = match column {
@@ -176,7 +145,7 @@ fn filter_popover(column: FilterColumn, query: MemberQuery, open: RwSignal<bool>
             </Show>
             <div class="popover-actions">
                 <button type="button" on:click=apply>"Apply"</button>
-                <a href=cleared.href() on:click=move |_| open.set(false)>"Clear filter"</a>
+                <a href=cleared.href() on:click=move |_| open.set(None)>"Clear filter"</a>
             </div>
         </div>
     }

@@ -1,78 +1,46 @@
 use leptos::prelude::*;
+use leptos::tachys::view::{any_view::AnyViewState, Mountable, Render};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlInputElement};
 
-use super::column_filter::ColumnFilter;
-use super::member_rows::{act, menu_button_id, menu_html, menu_id, rows_html};
+use super::column_filter::filter_popover;
+use super::member_rows::{act, menu_button_id, menu_html, menu_id};
 use super::state::{use_ui, DialogKind, ManageUsersUi};
-use crate::components::table::sort_header::SortHeader;
 use crate::components::toast::{use_toasts, Toasts};
-use crate::model::{FilterColumn, MemberPage, MemberQuery, MemberStatus, SortColumn, SortKey};
+use crate::model::FilterColumn;
 
-/// The Manage Users table, with sortable column headers (`SortHeader`).
+/// The Manage Users list: the table with its pager (or the empty state), as the server
+/// wrote it (`backend::members::list_html`).
 ///
-/// Its rows are one piece of server-written HTML (`member_rows`); this component keeps
-/// them in step with the selection and the open ⋯ Actions menu, and answers their clicks
-/// and keys from the table body.
+/// Nothing in it is a view: this component keeps it in step with the selection, the open
+/// ⋯ Actions menu and the open column filter, and answers its clicks and keys from the
+/// list's element. Its sort and page links are followed by the router.
 #[component]
-pub fn MemberTable(query: MemberQuery, page: MemberPage, caption: String) -> impl IntoView {
+pub fn MemberTable(html: String) -> impl IntoView {
     let ui = use_ui();
     let toasts = use_toasts();
-    let header = |key: SortKey| {
-        let filter = match key {
-            SortKey::Name => Some(FilterColumn::Name),
-            SortKey::Email => Some(FilterColumn::Email),
-            _ => None,
-        };
-        let q = query.clone();
-        match filter {
-            Some(column) => view! {
-                <SortHeader query=query.clone() key>
-                    <ColumnFilter column query=q.clone()/>
-                </SortHeader>
-            }
-            .into_any(),
-            None => view! { <SortHeader query=query.clone() key/> }.into_any(),
-        }
-    };
-    let page_ids: Vec<i64> = page.rows.iter().map(|r| r.membership_id).collect();
-    let ids_for_all = page_ids.clone();
-    let all_on_page = move || {
-        ui.all_matching.get()
-            || ui.selected.with(|s| !ids_for_all.is_empty() && ids_for_all.iter().all(|i| s.contains(i)))
-    };
-    let toggle_page = move |ev: leptos::ev::Event| {
-        let on = event_target_checked(&ev);
-        ui.all_matching.set(false);
-        ui.selected.update(|s| {
-            for id in &page_ids {
-                if on {
-                    s.insert(*id);
-                } else {
-                    s.remove(id);
-                }
-            }
-        });
-    };
-
-    let active_login = query.status == MemberStatus::Active;
-    let rows = Rows { ui, toasts, account: query.account, active_login };
-    let body_html = rows_html(&page.rows, active_login);
-    let body = NodeRef::<leptos::html::Tbody>::new();
+    let list = NodeRef::<leptos::html::Div>::new();
+    let rows = Rows { ui, toasts, list, filter: RwSignal::new(None) };
     // The rows' checkboxes and menus follow the shared state (in the browser only: the
     // server writes every box unchecked and every menu closed, as the state starts). An
     // open menu is the one element put in the rows after they are written.
     Effect::new(move |_| {
         let all = ui.all_matching.get();
         ui.selected.with(|selected| {
-            for (id, input) in controls::<HtmlInputElement>(body.get(), act::SELECT) {
-                input.set_checked(all || selected.contains(&id));
+            let boxes = controls::<HtmlInputElement>(list.get(), act::SELECT);
+            for (id, input) in &boxes {
+                input.set_checked(all || selected.contains(id));
+            }
+            let whole_page = all || (!boxes.is_empty() && boxes.iter().all(|(id, _)| selected.contains(id)));
+            if let Some(input) = page_box(list.get()) {
+                input.set_checked(whole_page);
             }
         });
     });
     Effect::new(move |_| {
         let open = ui.menu.get();
-        for (id, button) in controls::<Element>(body.get(), act::MENU) {
+        let active_login = rows.active_login();
+        for (id, button) in controls::<Element>(list.get(), act::MENU) {
             let is_open = open == Some(id);
             let _ = button.set_attribute("aria-expanded", if is_open { "true" } else { "false" });
             match (is_open, button.next_element_sibling()) {
@@ -84,53 +52,93 @@ pub fn MemberTable(query: MemberQuery, page: MemberPage, caption: String) -> imp
             }
         }
     });
+    // The column filters' popover, put beside its button while open. It is built in a
+    // reactive scope of its own under this list's, so the list's end ends it too.
+    let owner = Owner::current().unwrap_or_default();
+    let shown = StoredValue::new_local(None::<(Owner, AnyViewState)>);
+    Effect::new(move |_| {
+        let open = rows.filter.get();
+        untrack(|| {
+            if let Some((scope, mut view)) = shown.try_update_value(Option::take).flatten() {
+                view.unmount();
+                scope.cleanup();
+            }
+            let mut opened = None;
+            for (column, button) in filter_buttons(list.get()) {
+                let is_open = open == Some(column);
+                let _ = button.set_attribute("aria-expanded", if is_open { "true" } else { "false" });
+                if is_open {
+                    opened = Some(button);
+                }
+            }
+            let (Some(column), Some(button), Some(query)) = (open, opened, ui.query.get_untracked()) else { return };
+            let Some(parent) = button.parent_element() else { return };
+            let scope = owner.child();
+            scope.clone().with(|| {
+                leptos::task::spawn_local_scoped(async move {
+                    let view = filter_popover(column, query, rows.filter, button).await;
+                    // Closed, or another opened, while its code was fetched.
+                    if rows.filter.get_untracked() != Some(column) {
+                        scope.cleanup();
+                        return;
+                    }
+                    let mut state = view.build();
+                    state.mount(&parent, None);
+                    shown.set_value(Some((scope, state)));
+                })
+            });
+        });
+    });
+    on_cleanup(move || {
+        if let Some((scope, mut view)) = shown.try_update_value(Option::take).flatten() {
+            view.unmount();
+            scope.cleanup();
+        }
+    });
 
     view! {
-        <table class="members">
-            <caption>{caption}</caption>
-            <thead>
-                <tr>
-                    <td class="select">
-                        <input
-                            type="checkbox"
-                            aria-label="Select all users on this page"
-                            prop:checked=all_on_page
-                            on:change=toggle_page
-                        />
-                    </td>
-                    {SortKey::ALL.iter().copied().map(header).collect_view()}
-                    <th scope="col">"Active Login"</th>
-                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                </tr>
-            </thead>
-            <tbody
-                node_ref=body
-                inner_html=body_html
-                on:change=move |ev| rows.changed(&ev)
-                on:click=move |ev| rows.clicked(&ev)
-                on:keydown=move |ev| rows.key(&ev)
-                on:focusout=move |ev| rows.focus_left(&ev)
-            ></tbody>
-        </table>
+        <div
+            class="list-body"
+            node_ref=list
+            inner_html=html
+            on:change=move |ev| rows.changed(&ev)
+            on:click=move |ev| rows.clicked(&ev)
+            on:keydown=move |ev| rows.key(&ev)
+            on:focusout=move |ev| rows.focus_left(&ev)
+        ></div>
     }
 }
 
-/// What the rows' controls do: each names its action in `data-act`, its row the
-/// membership in `data-id`; the dialogs take the member's name from the row itself.
+/// What the list's controls do: each names its action in `data-act`, a row's the
+/// membership in its row's `data-id`; the dialogs take the member's name from the row.
 #[derive(Clone, Copy)]
 struct Rows {
     ui: ManageUsersUi,
     toasts: Toasts,
-    account: i64,
-    /// The list is of active members (else of inactive ones).
-    active_login: bool,
+    list: NodeRef<leptos::html::Div>,
+    /// The column whose filter is open.
+    filter: RwSignal<Option<FilterColumn>>,
 }
 
 impl Rows {
-    fn changed(self, ev: &leptos::ev::Event) {
-        let Some((id, act, el)) = control(ev) else { return };
-        if act == act::SELECT {
-            let on = el.dyn_ref::<HtmlInputElement>().is_some_and(|i| i.checked());
+    fn changed(self, ev: &web_sys::Event) {
+        let Some((act, el)) = control(ev) else { return };
+        let on = el.dyn_ref::<HtmlInputElement>().is_some_and(|i| i.checked());
+        if act == act::SELECT_PAGE {
+            let ids: Vec<i64> =
+                controls::<Element>(self.list.get_untracked(), act::SELECT).into_iter().map(|(id, _)| id).collect();
+            self.ui.all_matching.set(false);
+            self.ui.selected.update(|s| {
+                for id in ids {
+                    if on {
+                        s.insert(id);
+                    } else {
+                        s.remove(&id);
+                    }
+                }
+            });
+        } else if act == act::SELECT {
+            let Some(id) = row_id(&el) else { return };
             self.ui.all_matching.set(false);
             self.ui.selected.update(|s| {
                 if on {
@@ -142,13 +150,28 @@ impl Rows {
         }
     }
 
-    fn clicked(self, ev: &leptos::ev::MouseEvent) {
-        let Some((id, act, el)) = control(ev) else { return };
+    /// The list is of active members (else of inactive ones), as its table says.
+    fn active_login(self) -> bool {
+        self.table_data("data-active-login").is_none_or(|v| v == "true")
+    }
+
+    fn table_data(self, name: &str) -> Option<String> {
+        self.list.get_untracked()?.query_selector("table").ok()??.get_attribute(name)
+    }
+
+    fn clicked(self, ev: &web_sys::Event) {
+        let Some((act, el)) = control(ev) else { return };
+        if act == act::FILTER {
+            let column = el.get_attribute("data-column").and_then(|c| FilterColumn::parse(&c));
+            self.filter.update(|open| *open = if *open == column { None } else { column });
+            return;
+        }
+        let Some(id) = row_id(&el) else { return };
         let name = || row_name(&el);
         let ui = self.ui;
         match act.as_str() {
             act::DETAILS => ui.open(DialogKind::Details { membership: id }),
-            act::LOGIN => ui.open(DialogKind::SetActive { membership: id, name: name(), active: !self.active_login }),
+            act::LOGIN => ui.open(DialogKind::SetActive { membership: id, name: name(), active: !self.active_login() }),
             act::INVITE => self.invite(id, el),
             act::MENU => {
                 if ui.menu.get_untracked() == Some(id) {
@@ -159,7 +182,7 @@ impl Rows {
             }
             act::UPDATE => self.choose(DialogKind::Update { membership: id }),
             act::SET_ACTIVE => {
-                self.choose(DialogKind::SetActive { membership: id, name: name(), active: !self.active_login })
+                self.choose(DialogKind::SetActive { membership: id, name: name(), active: !self.active_login() })
             }
             act::REMOVE => self.choose(DialogKind::Remove { membership: id, name: name() }),
             _ => {}
@@ -168,8 +191,9 @@ impl Rows {
 
     /// The ⋯ button opens its menu from the keyboard (a menu button's keys); inside the
     /// menu the arrows, Home and End move, Escape closes it back onto its button.
-    fn key(self, ev: &leptos::ev::KeyboardEvent) {
-        let Some((id, act, el)) = control(ev) else { return };
+    fn key(self, ev: &web_sys::KeyboardEvent) {
+        let Some((act, el)) = control(ev) else { return };
+        let Some(id) = row_id(&el) else { return };
         let key = ev.key();
         if act == act::MENU {
             match key.as_str() {
@@ -217,7 +241,7 @@ impl Rows {
     }
 
     /// Leaving an open menu and its button (a click elsewhere, Tab) closes it.
-    fn focus_left(self, ev: &leptos::ev::FocusEvent) {
+    fn focus_left(self, ev: &web_sys::FocusEvent) {
         let Some(id) = self.ui.menu.get_untracked() else { return };
         let Some(left) = ev.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
         let Some(menu) = left.closest("div.menu").ok().flatten() else { return };
@@ -258,7 +282,8 @@ impl Rows {
     /// sends them an invitation for their membership of the list's account. The button
     /// is disabled while it is sent.
     fn invite(self, id: i64, button: Element) {
-        let (account, toasts) = (self.account, self.toasts);
+        let Some(account) = self.table_data("data-account").and_then(|a| a.parse::<i64>().ok()) else { return };
+        let toasts = self.toasts;
         let _ = button.set_attribute("disabled", "");
         leptos::task::spawn_local(async move {
             match crate::api::invite_to_community(account, crate::model::MembershipId(id)).await {
@@ -270,12 +295,11 @@ impl Rows {
     }
 }
 
-/// The row control an event came from: its row's membership, its action and itself.
-fn control(ev: &web_sys::Event) -> Option<(i64, String, Element)> {
+/// The control an event came from: its action and itself.
+fn control(ev: &web_sys::Event) -> Option<(String, Element)> {
     let target = ev.target()?.dyn_into::<Element>().ok()?;
     let el = target.closest("[data-act]").ok()??;
-    let act = el.get_attribute("data-act")?;
-    Some((row_id(&el)?, act, el))
+    Some((el.get_attribute("data-act")?, el))
 }
 
 /// The membership of the row holding `el`.
@@ -293,15 +317,31 @@ fn row_name(el: &Element) -> String {
         .unwrap_or_default()
 }
 
-/// The controls of one action in the rows of `body`, with their rows' memberships.
-fn controls<E: JsCast>(body: Option<web_sys::HtmlTableSectionElement>, act: &str) -> Vec<(i64, E)> {
-    let Some(list) = body.and_then(|b| b.query_selector_all(&format!("[data-act=\"{act}\"]")).ok()) else {
-        return Vec::new();
-    };
-    (0..list.length())
-        .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
+/// The controls of one action in the rows of `list`, with their rows' memberships.
+fn controls<E: JsCast>(list: Option<web_sys::HtmlDivElement>, act: &str) -> Vec<(i64, E)> {
+    all(list, &format!("tbody [data-act=\"{act}\"]"))
+        .into_iter()
         .filter_map(|e| Some((row_id(&e)?, e.dyn_into::<E>().ok()?)))
         .collect()
+}
+
+/// The header's box that selects the whole page.
+fn page_box(list: Option<web_sys::HtmlDivElement>) -> Option<HtmlInputElement> {
+    list?.query_selector(&format!("[data-act=\"{}\"]", act::SELECT_PAGE)).ok()??.dyn_into().ok()
+}
+
+/// The column filters' buttons, with their columns.
+fn filter_buttons(list: Option<web_sys::HtmlDivElement>) -> Vec<(FilterColumn, HtmlElement)> {
+    all(list, &format!("[data-act=\"{}\"]", act::FILTER))
+        .into_iter()
+        .filter_map(|e| Some((FilterColumn::parse(&e.get_attribute("data-column")?)?, e.dyn_into().ok()?)))
+        .collect()
+}
+
+/// The elements in `list` that `selector` matches, in order.
+fn all(list: Option<web_sys::HtmlDivElement>, selector: &str) -> Vec<Element> {
+    let Some(found) = list.and_then(|l| l.query_selector_all(selector).ok()) else { return Vec::new() };
+    (0..found.length()).filter_map(|i| found.item(i)?.dyn_into::<Element>().ok()).collect()
 }
 
 /// The items of the menu element `menu`, in order.
