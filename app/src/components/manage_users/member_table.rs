@@ -52,8 +52,31 @@ pub fn MemberTable(html: String) -> impl IntoView {
             }
         }
     });
-    // The column filters' popover, put beside its button while open. It is built in a
-    // reactive scope of its own under this list's, so the list's end ends it too.
+    // The column filters' popover lives in the browser only: its state is held on the
+    // browser's one thread, and the server, which drops a page's state on whichever
+    // thread is free, must not hold it.
+    if !cfg!(feature = "ssr") {
+        filter_popovers(rows);
+    }
+
+    view! {
+        <div
+            class="list-body"
+            node_ref=list
+            inner_html=html
+            on:change=move |ev| rows.changed(&ev)
+            on:click=move |ev| rows.clicked(&ev)
+            on:keydown=move |ev| rows.key(&ev)
+            on:focusout=move |ev| rows.focus_left(&ev)
+        ></div>
+    }
+}
+
+/// Puts the open column filter's popover beside its button, and takes it away when it
+/// closes or the list goes. It is built in a reactive scope of its own under the list's,
+/// so the list's end ends it too.
+fn filter_popovers(rows: Rows) {
+    let (ui, list) = (rows.ui, rows.list);
     let owner = Owner::current().unwrap_or_default();
     let shown = StoredValue::new_local(None::<(Owner, AnyViewState)>);
     Effect::new(move |_| {
@@ -95,18 +118,6 @@ pub fn MemberTable(html: String) -> impl IntoView {
             scope.cleanup();
         }
     });
-
-    view! {
-        <div
-            class="list-body"
-            node_ref=list
-            inner_html=html
-            on:change=move |ev| rows.changed(&ev)
-            on:click=move |ev| rows.clicked(&ev)
-            on:keydown=move |ev| rows.key(&ev)
-            on:focusout=move |ev| rows.focus_left(&ev)
-        ></div>
-    }
 }
 
 /// What the list's controls do: each names its action in `data-act`, a row's the
