@@ -126,62 +126,62 @@ pub fn ManageUsers() -> impl IntoView {
         // `ErrorBoundary`, whose code was another seventh.
         <Transition fallback=|| view! { <p role="status">"Loading…"</p> } set_pending=loading.write_only()>
             {move || Suspend::new(async move {
-                    let (account, accounts) = match head.await {
-                        Ok(head) => head,
-                        Err(error) => return Either::Right(view! { <ErrorAlert error/> }),
-                    };
-                    // The overview and the list suspend in this boundary, without one of
-                    // their own: on the server they are awaited here, so that the page is
-                    // written with them. One met unresolved while the page is written
-                    // leaves a placeholder, where the browser, hydrating with their data at
-                    // hand, expects their elements.
-                    #[cfg(feature = "ssr")]
-                    {
-                        let _ = overview.await;
-                        let _ = members.await;
-                    }
-                    let id = account.id;
-                    Either::Left(view! {
-                        <PageTitle text=format!("Manage Users: {}", account.name)/>
-                        <div class="page-head">
-                            <div>
-                                <p class="eyebrow">{account.organisation.clone()} " · Org ID " {account.org_id.clone()}</p>
-                                <h1>{account.name.clone()}</h1>
-                                <p>
-                                    <a href="/help/manage-support-contacts">"Manage Support Contacts"</a>
-                                </p>
-                            </div>
-                            <AccountPicker accounts current=id/>
-                        </div>
-                        {account.supported_by.clone().map(|partner| view! {
-                            <p class="notice">
-                                {format!(
-                                    "{partner} supports this deployment: only its people have portal access here. \
-                                     Members of {}'s own keep their roles, without access, until the support ends.",
-                                    account.organisation,
-                                )}
+                let (account, accounts) = match head.await {
+                    Ok(head) => head,
+                    Err(error) => return Either::Right(view! { <ErrorAlert error/> }),
+                };
+                // The overview and the list suspend in this boundary, without one of
+                // their own: on the server they are awaited here, so that the page is
+                // written with them. One met unresolved while the page is written
+                // leaves a placeholder, where the browser, hydrating with their data at
+                // hand, expects their elements.
+                #[cfg(feature = "ssr")]
+                {
+                    let _ = overview.await;
+                    let _ = members.await;
+                }
+                let id = account.id;
+                Either::Left(view! {
+                    <PageTitle text=format!("Manage Users: {}", account.name)/>
+                    <div class="page-head">
+                        <div>
+                            <p class="eyebrow">{account.organisation.clone()} " · Org ID " {account.org_id.clone()}</p>
+                            <h1>{account.name.clone()}</h1>
+                            <p>
+                                <a href="/help/manage-support-contacts">"Manage Support Contacts"</a>
                             </p>
-                        })}
-                        <Notices notices=Signal::derive(notices)/>
-                        <div class="layout">
-                            <aside>
-                                {move || Suspend::new(async move {
-                                    let o = overview.await.ok()?;
-                                    let q = query.get()?;
-                                    Some(view! { <OverviewPanel overview=o query=q/> })
-                                })}
-                            </aside>
-                            <div class="main-column" on:pointerover=move |_| warm_dialogs() on:focusin=move |_| warm_dialogs()>
-                                <Toolbar account=id/>
-                                <SearchBox query placeholder="Name or email"/>
-                                <FilterChips query/>
-                                <BulkBar/>
-                                <MemberList members loading/>
-                            </div>
                         </div>
-                        <DialogHost overview=dialog_data/>
-                    })
-                })}
+                        <AccountPicker accounts current=id/>
+                    </div>
+                    {account.supported_by.clone().map(|partner| view! {
+                        <p class="notice">
+                            {format!(
+                                "{partner} supports this deployment: only its people have portal access here. \
+                                 Members of {}'s own keep their roles, without access, until the support ends.",
+                                account.organisation,
+                            )}
+                        </p>
+                    })}
+                    <Notices notices=Signal::derive(notices)/>
+                    <div class="layout">
+                        <aside>
+                            {move || Suspend::new(async move {
+                                let o = overview.await.ok()?;
+                                let q = query.get()?;
+                                Some(view! { <OverviewPanel overview=o query=q/> })
+                            })}
+                        </aside>
+                        <div class="main-column" on:pointerover=move |_| warm_dialogs() on:focusin=move |_| warm_dialogs()>
+                            <Toolbar account=id/>
+                            <SearchBox query placeholder="Name or email"/>
+                            <FilterChips query/>
+                            <BulkBar/>
+                            <MemberList members loading/>
+                        </div>
+                    </div>
+                    <DialogHost overview=dialog_data/>
+                })
+            })}
         </Transition>
     }
 }
