@@ -79,13 +79,16 @@ fn filter_popovers(rows: Rows) {
     let (ui, list) = (rows.ui, rows.list);
     let owner = Owner::current().unwrap_or_default();
     let shown = StoredValue::new_local(None::<(Owner, AnyViewState)>);
+    let take_away = move || {
+        if let Some((scope, mut view)) = shown.try_update_value(Option::take).flatten() {
+            view.unmount();
+            scope.cleanup();
+        }
+    };
     Effect::new(move |_| {
         let open = rows.filter.get();
         untrack(|| {
-            if let Some((scope, mut view)) = shown.try_update_value(Option::take).flatten() {
-                view.unmount();
-                scope.cleanup();
-            }
+            take_away();
             let mut opened = None;
             for (column, button) in filter_buttons(list.get()) {
                 let is_open = open == Some(column);
@@ -112,12 +115,7 @@ fn filter_popovers(rows: Rows) {
             });
         });
     });
-    on_cleanup(move || {
-        if let Some((scope, mut view)) = shown.try_update_value(Option::take).flatten() {
-            view.unmount();
-            scope.cleanup();
-        }
-    });
+    on_cleanup(take_away);
 }
 
 /// What the list's controls do: each names its action in `data-act`, a row's the
@@ -349,16 +347,15 @@ fn filter_buttons(list: Option<web_sys::HtmlDivElement>) -> Vec<(FilterColumn, H
         .collect()
 }
 
-/// The elements in `list` that `selector` matches, in order.
-fn all(list: Option<web_sys::HtmlDivElement>, selector: &str) -> Vec<Element> {
-    let Some(found) = list.and_then(|l| l.query_selector_all(selector).ok()) else { return Vec::new() };
+/// The elements in `within` that `selector` matches, in order.
+fn all(within: Option<impl AsRef<Element>>, selector: &str) -> Vec<Element> {
+    let Some(found) = within.and_then(|w| w.as_ref().query_selector_all(selector).ok()) else { return Vec::new() };
     (0..found.length()).filter_map(|i| found.item(i)?.dyn_into::<Element>().ok()).collect()
 }
 
 /// The items of the menu element `menu`, in order.
 fn menu_items(menu: Option<Element>) -> Vec<HtmlElement> {
-    let Some(list) = menu.and_then(|m| m.query_selector_all("[role=menuitem]").ok()) else { return Vec::new() };
-    (0..list.length()).filter_map(|i| list.item(i)).filter_map(|n| n.dyn_into::<HtmlElement>().ok()).collect()
+    all(menu, "[role=menuitem]").into_iter().filter_map(|e| e.dyn_into().ok()).collect()
 }
 
 /// Focuses the `index`-th of `items`, counting round from either end (-1 is the last).
