@@ -90,6 +90,7 @@ const MATRIX: &[(&str, [Expect; 6])] = &[
     ("FORM /api/account/head account=$ACCOUNT", MANAGE),
     ("FORM /api/overview account=$ACCOUNT", MANAGE),
     (r#"JSON /api/members {"query":$QUERY}"#, MANAGE),
+    (r#"JSON /api/member-list {"query":$QUERY}"#, MANAGE),
     (r#"JSON /api/members/values {"query":$QUERY,"column":"Name","text":"","after":null}"#, MANAGE),
     (r#"JSON /api/members/values {"query":$QUERY,"column":"Email","text":"a","after":null}"#, MANAGE),
     ("FORM /api/people/suggest account=$ACCOUNT&text=nina", MANAGE),
