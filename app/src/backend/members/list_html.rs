@@ -12,9 +12,10 @@ use std::fmt::Write;
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
 use crate::components::manage_users::member_rows::{act, menu_button_id};
+use crate::components::table::pager::pager_html;
 use crate::model::{
-    format_date, thousands, Cursor, FilterColumn, ListView, MemberPage, MemberQuery, MemberRow, MemberStatus,
-    PageCursor, SortColumn, SortDir, SortKey,
+    format_date, thousands, FilterColumn, ListView, MemberPage, MemberQuery, MemberRow, MemberStatus,
+    SortColumn, SortDir, SortKey,
 };
 
 /// The list of `page`, the view `q` of its account.
@@ -34,7 +35,7 @@ pub fn member_list(q: &MemberQuery, page: &MemberPage) -> String {
         out.push_str(
             r#"<div class="empty" role="status"><p>None of the users in this stretch match. “Next” looks further.</p></div>"#,
         );
-        pager(&mut out, q, page.prev.as_ref(), page.next.as_ref());
+        pager_html(&mut out, q, page.prev.as_ref(), page.next.as_ref());
     } else if page.rows.is_empty() {
         let said =
             if q.is_filtered() { "No users match this view." } else { "This account has no users in this list." };
@@ -48,7 +49,7 @@ pub fn member_list(q: &MemberQuery, page: &MemberPage) -> String {
         out.push_str(r#"<div class="table-wrap" role="region" aria-label="Users" tabindex="0">"#);
         table(&mut out, q, page);
         out.push_str("</div>");
-        pager(&mut out, q, page.prev.as_ref(), page.next.as_ref());
+        pager_html(&mut out, q, page.prev.as_ref(), page.next.as_ref());
     }
     out
 }
@@ -153,25 +154,6 @@ fn row(out: &mut String, r: &MemberRow, active: bool) {
         r#"<td class="actions"><div class="menu"><button type="button" class="icon" id="{button}" aria-haspopup="menu" aria-expanded="false" aria-label="Actions for {name_attr}" data-act="menu">⋯</button></div></td></tr>"#,
         button = menu_button_id(id),
     );
-}
-
-/// "First page", "Previous" and "Next" links carrying the page cursor.
-fn pager(out: &mut String, q: &MemberQuery, prev: Option<&Cursor>, next: Option<&Cursor>) {
-    out.push_str(r#"<nav class="pager" aria-label="Pages">"#);
-    if q.cursor.is_some() {
-        let _ = write!(out, r#"<a href="{}">First page</a>"#, attr(&q.first_page().href()));
-    }
-    let mut link = |cursor: Option<PageCursor>, rel: &str, label: &str| match cursor {
-        Some(c) => {
-            let _ = write!(out, r#"<a href="{}" rel="{rel}">{label}</a>"#, attr(&q.at(Some(c)).href()));
-        }
-        None => {
-            let _ = write!(out, r#"<span class="disabled" aria-disabled="true">{label}</span>"#);
-        }
-    };
-    link(prev.cloned().map(PageCursor::Before), "prev", "Previous");
-    link(next.cloned().map(PageCursor::After), "next", "Next");
-    out.push_str("</nav>");
 }
 
 #[cfg(test)]
@@ -279,7 +261,7 @@ mod tests {
 
         let mut stretch = page(vec![]);
         stretch.window = Some(2_000);
-        stretch.next = Some(Cursor { key: crate::model::CursorKey::Text("m".into()), id: 9 });
+        stretch.next = Some(crate::model::Cursor { key: crate::model::CursorKey::Text("m".into()), id: 9 });
         let html = member_list(&q, &stretch);
         assert!(
             html.starts_with(r#"<p class="hint">One or two characters look through 2,000 users per page"#),
