@@ -14,8 +14,8 @@ use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 use crate::components::manage_users::member_rows::{act, menu_button_id};
 use crate::components::table::pager::pager_html;
 use crate::model::{
-    format_date, thousands, FilterColumn, ListView, MemberPage, MemberQuery, MemberRow, MemberStatus,
-    SortColumn, SortDir, SortKey,
+    format_date, thousands, FilterColumn, ListView, MemberPage, MemberQuery, MemberRow, MemberStatus, SortColumn,
+    SortDir, SortKey,
 };
 
 /// The list of `page`, the view `q` of its account.
