@@ -9,13 +9,12 @@
 //!
 //! HTML the server rendered into the page (`rendered_html`) is not sent again at all.
 
-use leptos::prelude::{on_cleanup, Resource};
+use leptos::prelude::Resource;
 
 use crate::error::AppError;
 use leptos::server::codee::{Decoder, Encoder};
 use serde::{de::DeserializeOwned, Serialize};
 use std::future::Future;
-use std::sync::{Arc, Mutex, PoisonError};
 
 /// JSON, read the way server functions read their replies.
 pub struct Json;
@@ -53,7 +52,7 @@ where
     S: PartialEq + Clone + Send + Sync + 'static,
     Fut: Future<Output = T> + Send + 'static,
 {
-    Resource::new_with_options(while_mounted(source), fetcher, false)
+    Resource::new_with_options(source, fetcher, false)
 }
 
 /// HTML that a page writes as it is (`inner_html`): loaded on the server and written
@@ -75,40 +74,7 @@ where
     S: PartialEq + Clone + Send + Sync + 'static,
     Fut: Future<Output = Result<String, AppError>> + Send + 'static,
 {
-    Resource::new_with_options(while_mounted(source), fetcher, false)
-}
-
-/// `source` until the page that made the resource is taken down, then its last value.
-///
-/// A resource reads its source from a task of its own, which can outlive the page: when a
-/// client goes away while the server renders (`wrk` at the end of a run, a person leaving
-/// a page still loading), the page's reactive values are disposed while that task still
-/// runs, and reading one of them then panics the server's worker. Once the page's cleanup
-/// has run, the source answers its last value without reading them, so the resource sees
-/// no change and loads nothing. The lock makes the cleanup wait for a read under way,
-/// which would otherwise race the disposal on another thread.
-fn while_mounted<S>(source: impl Fn() -> S + Send + Sync + 'static) -> impl Fn() -> S + Send + Sync + 'static
-where
-    S: Clone + Send + Sync + 'static,
-{
-    struct Seen<S> {
-        mounted: bool,
-        last: Option<S>,
-    }
-    let seen = Arc::new(Mutex::new(Seen::<S> { mounted: true, last: None }));
-    on_cleanup({
-        let seen = Arc::clone(&seen);
-        move || seen.lock().unwrap_or_else(PoisonError::into_inner).mounted = false
-    });
-    move || {
-        let mut seen = seen.lock().unwrap_or_else(PoisonError::into_inner);
-        if let (false, Some(last)) = (seen.mounted, &seen.last) {
-            return last.clone();
-        }
-        let now = source();
-        seen.last = Some(now.clone());
-        now
-    }
+    Resource::new_with_options(source, fetcher, false)
 }
 
 /// Sends HTML the page already holds as [`Rendered::IN_PAGE`], and an error as JSON.
@@ -147,22 +113,6 @@ impl Decoder<Result<String, AppError>> for Rendered {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn once_the_page_is_taken_down_a_source_answers_its_last_value_without_reading() {
-        use leptos::prelude::{Get, Owner, RwSignal, Set};
-        let owner = Owner::new();
-        owner.clone().with(|| {
-            let key = RwSignal::new(1);
-            let source = while_mounted(move || key.get());
-            assert_eq!(source(), 1);
-            key.set(2);
-            assert_eq!(source(), 2);
-            owner.cleanup();
-            assert!(key.try_get().is_none(), "the page's signal is disposed");
-            assert_eq!(source(), 2);
-        });
-    }
 
     #[test]
     fn decodes_what_it_encodes() {
