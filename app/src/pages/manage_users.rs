@@ -13,7 +13,7 @@ use crate::components::manage_users::{
     bulk_actions::{BulkBar, BulkDialog, BulkKind},
     invite_dialog::InviteDialog,
     member_dialogs::{MemberDetailsDialog, RemoveMemberDialog, SetActiveDialog, UpdateMemberDialog},
-    member_table::MemberTable,
+    member_table::{all, MemberTable},
     new_contact_dialog::NewContactDialog,
     overview_panel::{FilterChips, OverviewPanel},
     state::{DialogKind, ManageUsersUi},
@@ -195,12 +195,9 @@ fn Toolbar(account: i64) -> impl IntoView {
     let initial = ui.query.get_untracked().unwrap_or_else(|| MemberQuery::new(account));
     Effect::new(move |_| {
         let Some(q) = ui.query.get() else { return };
-        let Some(el) = toolbar.get() else { return };
-        if let Ok(links) = el.query_selector_all("[data-export]") {
-            for link in (0..links.length()).filter_map(|i| links.item(i)?.dyn_into::<web_sys::Element>().ok()) {
-                let ext = link.get_attribute("data-export").unwrap_or_default();
-                let _ = link.set_attribute("href", &export_href(&q, &ext));
-            }
+        for link in all(toolbar.get(), "[data-export]") {
+            let ext = link.get_attribute("data-export").unwrap_or_default();
+            let _ = link.set_attribute("href", &export_href(&q, &ext));
         }
     });
     let on_click = move |ev: leptos::ev::MouseEvent| {

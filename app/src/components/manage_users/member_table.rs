@@ -348,7 +348,7 @@ fn filter_buttons(list: Option<web_sys::HtmlDivElement>) -> Vec<(FilterColumn, H
 }
 
 /// The elements in `within` that `selector` matches, in order.
-fn all(within: Option<impl AsRef<Element>>, selector: &str) -> Vec<Element> {
+pub(crate) fn all(within: Option<impl AsRef<Element>>, selector: &str) -> Vec<Element> {
     let Some(found) = within.and_then(|w| w.as_ref().query_selector_all(selector).ok()) else { return Vec::new() };
     (0..found.length()).filter_map(|i| found.item(i)?.dyn_into::<Element>().ok()).collect()
 }
