@@ -85,7 +85,13 @@ const MATRIX: &[(&str, [Expect; 6])] = &[
     ("FORM /api/sign_in email=nobody%40example.com", [Status(400); 6]),
     // Any signed-in person; each sees only their own accounts (checked separately).
     ("FORM /api/accounts", [Served, Served, Served, Served, Served, SignIn]),
-    // Reading Northwind Production.
+    // Reading Northwind Production. A page checks access by the accounts its header
+    // reads (`accounts::administers`), a server function by its own statement.
+    ("GET /accounts/$ACCOUNT/users", MANAGE),
+    ("GET /accounts/$ACCOUNT/audit", MANAGE),
+    ("GET /accounts/$ACCOUNT/invitations", MANAGE),
+    ("GET /accounts/$ACCOUNT/api-tokens", MANAGE),
+    ("GET /accounts/$ACCOUNT/import", MANAGE),
     ("FORM /api/account account=$ACCOUNT", MANAGE),
     ("FORM /api/account/head account=$ACCOUNT", MANAGE),
     ("FORM /api/overview account=$ACCOUNT", MANAGE),
@@ -277,6 +283,7 @@ const MATRIX: &[(&str, [Expect; 6])] = &[
     ("FORM /api/import/list account=$CONTOSO", CONTOSO),
     (r#"JSON /api/members {"query":$CQUERY}"#, CONTOSO),
     (r#"JSON /api/members/values {"query":$CQUERY,"column":"Email","text":"","after":null}"#, CONTOSO),
+    ("GET /accounts/$CONTOSO/users", CONTOSO),
     ("GET /accounts/$CONTOSO/users/export.csv", CONTOSO),
     // Bulk through Northwind Production over a view of Contoso Health Cloud: refused to all.
     (
@@ -323,6 +330,7 @@ const PARTNER_MATRIX: &[(&str, [Expect; 6])] = &[
     ),
     // The supported deployment itself: the partner's people hold support levels, no
     // administrator role; the customer's administrator is told why he may not.
+    ("GET /accounts/$FIELD/users", [Denied, Denied, Denied, Asleep, Denied, SignIn]),
     ("FORM /api/account account=$FIELD", [Denied, Denied, Denied, Asleep, Denied, SignIn]),
     (r#"JSON /api/members {"query":$FQUERY}"#, [Denied, Denied, Denied, Asleep, Denied, SignIn]),
     ("FORM /api/people/suggest account=$FIELD&text=paula", [Denied, Denied, Denied, Asleep, Denied, SignIn]),

@@ -2,8 +2,9 @@
 
 use crate::common;
 
+use app::backend::access::Actor;
 use app::backend::{accounts, Db};
-use app::model::AccountPage;
+use app::model::{AccountId, AccountPage};
 use app::sql;
 use server::seed::{seed, SeedOptions};
 
@@ -80,5 +81,43 @@ backend_tests! {
         // After an account that is not there: nothing, rather than everything again.
         let operator = common::operator(&db).await;
         assert!(accounts::page(&db, &operator, "", Some(-1)).await.unwrap().accounts.is_empty());
+    }
+
+    async fn the_accounts_list_says_whom_each_person_administers_as_the_access_rule_does(db) {
+        // A page's access check is answered from the accounts its header reads; it must
+        // agree with the access rule's own statement for every person and account: the
+        // demo's deactivated administrator, the members a partner's support puts to sleep
+        // and the vendor operator included.
+        seed(&db, &SeedOptions { members: 40, seed: 7, now: 1_780_000_000 }).await.expect("seed");
+        // Every deactivated member holds an administrator's role: the status alone refuses.
+        let mask = app::backend::roles::Catalogue::load(&db).await.unwrap().admin_mask();
+        let inactive = db
+            .execute(&sql!("UPDATE memberships SET role_bits = role_bits | $1 WHERE status = 'inactive'", mask))
+            .await
+            .unwrap();
+        assert!(inactive > 0, "the demo has no deactivated members");
+        let people: Vec<(String,)> = db
+            .fetch_all(&sql!(
+                "SELECT email FROM people WHERE registered_at IS NOT NULL \
+                 AND (is_operator OR id IN (SELECT person_id FROM memberships)) ORDER BY id"
+            ))
+            .await
+            .unwrap();
+        let accounts: Vec<(i64,)> = db.fetch_all(&sql!("SELECT id FROM accounts ORDER BY id")).await.unwrap();
+        let (mut admins, mut others) = (0, 0);
+        for (email,) in &people {
+            let actor = Actor::by_email(&db, email).await.unwrap();
+            for &(account,) in &accounts {
+                let listed = accounts::administers(&db, &actor, AccountId(account)).await.unwrap();
+                let checked = actor.clone().manage(&db, AccountId(account)).await.is_ok();
+                assert_eq!(listed, checked, "{email} on account {account}");
+                if checked {
+                    admins += 1;
+                } else {
+                    others += 1;
+                }
+            }
+        }
+        assert!(admins >= 3 && others > admins, "{admins} administrators, {others} others");
     }
 }

@@ -24,6 +24,43 @@ pub struct Actor {
     pub is_operator: bool,
 }
 
+/// The columns of an [`Actor`], of `people p`.
+pub(super) const ACTOR_COLUMNS: &str = "p.id AS person_id, p.display_name AS name, p.email, p.is_operator";
+
+/// The columns of a [`Standing`], of `people p`.
+const STANDING_COLUMNS: &str = "(SELECT COUNT(*) FROM notifications n WHERE n.person_id = p.id AND n.read_at IS NULL) \
+     AS unread, \
+     EXISTS (SELECT 1 FROM organisations o WHERE o.id = p.organisation_id AND o.kind = 'partner') AS is_partner, \
+     EXISTS (SELECT 1 FROM approvers ap WHERE ap.person_id = p.id) AS approves";
+
+/// A [`Standing`] as stored.
+#[derive(Default, sqlx::FromRow)]
+struct StandingRow {
+    unread: i64,
+    is_partner: bool,
+    approves: bool,
+}
+
+impl StandingRow {
+    fn of(self, actor: &Actor) -> Standing {
+        Standing { unread: self.unread, is_partner: self.is_partner, approves: self.approves || actor.is_operator }
+    }
+}
+
+/// A person with their standing, read together for a page.
+#[derive(sqlx::FromRow)]
+struct ActorRow {
+    #[sqlx(flatten)]
+    actor: Actor,
+    #[sqlx(flatten)]
+    standing: StandingRow,
+}
+
+/// This request's answer for a person's standing (see `backend::memo`).
+fn standing_key(person: i64) -> String {
+    format!("standing:{person}")
+}
+
 /// What the header shows of a person (see `Actor::standing`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Standing {
@@ -387,7 +424,19 @@ impl Operator {
 impl Actor {
     /// The signed-in person of this server-function call or page render.
     pub async fn current(db: &Db) -> Result<Actor> {
-        super::memo::once("actor", || async { super::auth::signed_in(db).await?.ok_or(AppError::SignInRequired) }).await
+        super::memo::once("actor", || async {
+            if !super::memo::renders_page() {
+                return super::auth::signed_in(db).await?.ok_or(AppError::SignInRequired);
+            }
+            // Every page's header asks for the person's standing next: read it with them.
+            let columns = format!("{ACTOR_COLUMNS}, {STANDING_COLUMNS}");
+            let session = super::auth::session().await?;
+            let row: ActorRow =
+                super::auth::signed_in_as(db, &session, &columns).await?.ok_or(AppError::SignInRequired)?;
+            super::memo::remember(standing_key(row.actor.person_id), row.standing.of(&row.actor));
+            Ok(row.actor)
+        })
+        .await
     }
 
     /// The signed-in person of a plain axum request.
@@ -398,7 +447,7 @@ impl Actor {
     /// A registered person by email, acting outside a request (seeding, tests, tools).
     pub async fn by_email(db: &Db, email: &str) -> Result<Actor> {
         db.fetch_optional::<Actor>(&sql!(
-            "SELECT id AS person_id, display_name AS name, email, is_operator FROM people WHERE email_key = $1",
+            format!("SELECT {ACTOR_COLUMNS} FROM people p WHERE p.email_key = $1"),
             super::mail::EmailAddress::key_of(email)
         ))
         .await?
@@ -414,22 +463,22 @@ impl Actor {
         }
     }
 
-    /// What every page's header shows of this person besides their accounts, read in
-    /// one statement (three before, on every page): their unread notifications, whether
-    /// they belong to a partner and whether they decide access requests. It gates
-    /// nothing: what they may do is decided by `partner_member` and `approver`.
+    /// What every page's header shows of this person besides their accounts: their
+    /// unread notifications, whether they belong to a partner and whether they decide
+    /// access requests. It gates nothing: what they may do is decided by `partner_member`
+    /// and `approver`. A page has read it with the person already (`current`); the
+    /// header's own call reads it in one statement.
     pub async fn standing(&self, db: &Db) -> Result<Standing> {
-        let (unread, is_partner, approves): (i64, bool, bool) = db
-            .fetch_optional(&sql!(
-                "SELECT (SELECT COUNT(*) FROM notifications WHERE person_id = $1 AND read_at IS NULL), \
-                 EXISTS (SELECT 1 FROM people p JOIN organisations o ON o.id = p.organisation_id \
-                   WHERE p.id = $1 AND o.kind = 'partner'), \
-                 EXISTS (SELECT 1 FROM approvers WHERE person_id = $1)",
-                self.person_id
-            ))
-            .await?
-            .unwrap_or_default();
-        Ok(Standing { unread, is_partner, approves: approves || self.is_operator })
+        super::memo::once(standing_key(self.person_id), || async {
+            let row: Option<StandingRow> = db
+                .fetch_optional(&sql!(
+                    format!("SELECT {STANDING_COLUMNS} FROM people p WHERE p.id = $1"),
+                    self.person_id
+                ))
+                .await?;
+            Ok(row.unwrap_or_default().of(self))
+        })
+        .await
     }
 
     /// This person, if they belong to a partner organisation (SPEC F21); else the refusal.
@@ -568,6 +617,11 @@ impl Actor {
     pub async fn manage(self, db: &Db, account: AccountId) -> Result<AccountAdmin> {
         if self.is_operator {
             super::accounts::find(db, account).await?;
+            return Ok(AccountAdmin { actor: self, account, token: None });
+        }
+        // A page's header reads the accounts this person may see, with whether they
+        // administer each: then that answers without a statement of its own.
+        if super::memo::renders_page() && super::accounts::administers(db, &self, account).await? {
             return Ok(AccountAdmin { actor: self, account, token: None });
         }
         // The mask comes from the catalogue: PostgreSQL has no `integer << bigint`, and

@@ -8,13 +8,22 @@ use crate::model::{AccountId, AccountPage, AccountSummary, Overview, Project, Ro
 use crate::{on_lane, sql};
 
 // Every member holds the default role, so its active count is the member count, read
-// from the maintained counts instead of counting memberships.
-const SUMMARY: &str = "SELECT a.id, a.name, o.name AS organisation, a.kind, a.government_cloud, a.org_id, \
-     COALESCE((SELECT c.n FROM role_counts c JOIN roles r ON r.key = c.role_key AND r.is_default \
-       WHERE c.account_id = a.id AND c.status = 'active'), 0) AS members, \
-     (SELECT MIN(po.name) FROM partner_deployments pd JOIN organisations po ON po.id = pd.partner_id \
-       WHERE pd.account_id = a.id) AS supported_by \
-     FROM accounts a JOIN organisations o ON o.id = a.organisation_id";
+// from the maintained counts instead of counting memberships. `summary!(", more")` adds
+// columns.
+macro_rules! summary {
+    ($($more:literal)?) => {
+        concat!(
+            "SELECT a.id, a.name, o.name AS organisation, a.kind, a.government_cloud, a.org_id, \
+             COALESCE((SELECT c.n FROM role_counts c JOIN roles r ON r.key = c.role_key AND r.is_default \
+               WHERE c.account_id = a.id AND c.status = 'active'), 0) AS members, \
+             (SELECT MIN(po.name) FROM partner_deployments pd JOIN organisations po ON po.id = pd.partner_id \
+               WHERE pd.account_id = a.id) AS supported_by"
+            $(, $more)?,
+            " FROM accounts a JOIN organisations o ON o.id = a.organisation_id"
+        )
+    };
+}
+const SUMMARY: &str = summary!();
 
 /// The order accounts are listed in, and the switcher takes its first from.
 const ORDER: &str = "ORDER BY o.name, a.name, a.id";
@@ -67,16 +76,38 @@ async fn all(db: &Db) -> Result<Vec<AccountSummary>> {
 /// are an active member of (on a deployment a partner supports, only the partner's people).
 /// Read once per request (see `backend::memo`): the header and the account picker both ask.
 pub async fn list_for(db: &Db, actor: &Actor) -> Result<Vec<AccountSummary>> {
+    Ok(seen_by(db, actor).await?.into_iter().map(|a| a.summary).collect())
+}
+
+/// Whether `actor` administers `account`, by the rule `Actor::manage` checks, answered
+/// from the accounts they may see (`list_for`), which every page's header reads anyway.
+pub async fn administers(db: &Db, actor: &Actor, account: AccountId) -> Result<bool> {
+    Ok(seen_by(db, actor).await?.iter().any(|a| a.summary.id == account.0 && a.administers))
+}
+
+/// An account someone may see, and whether they administer it.
+#[derive(Clone, sqlx::FromRow)]
+struct Seen {
+    #[sqlx(flatten)]
+    summary: AccountSummary,
+    administers: bool,
+}
+
+async fn seen_by(db: &Db, actor: &Actor) -> Result<Vec<Seen>> {
     super::memo::once(format!("accounts_for:{}", actor.person_id), || async {
         if actor.is_operator {
-            return all(db).await;
+            return Ok(all(db).await?.into_iter().map(|summary| Seen { summary, administers: true }).collect());
         }
+        // One membership at most per person and account: one row per account. Its
+        // conditions and the administrator's bits are `Actor::manage`'s.
+        let mask = Catalogue::load(db).await?.admin_mask();
         let sql = format!(
-            "{SUMMARY} WHERE a.id IN (SELECT m.account_id FROM memberships m WHERE m.person_id = $1 \
-             AND m.status = 'active' AND {}) {ORDER}",
+            "{} JOIN memberships m ON m.account_id = a.id AND m.person_id = $1 AND m.status = 'active' \
+             AND {} {ORDER}",
+            summary!(", (m.role_bits & $2) <> 0 AS administers"),
             super::access::gives_access("m")
         );
-        db.fetch_all(&sql!(sql, actor.person_id)).await
+        db.fetch_all(&sql!(sql, actor.person_id, mask)).await
     })
     .await
 }

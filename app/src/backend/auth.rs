@@ -13,7 +13,7 @@ use tower_sessions::Session;
 
 use super::access::Actor;
 use super::audit::{self, Record};
-use super::db::{Db, Tx};
+use super::db::{Db, Row, Tx};
 use super::mail::EmailAddress;
 use super::{limits, now, now_ms};
 use crate::error::{AppError, Result};
@@ -75,6 +75,12 @@ pub async fn signed_in(db: &Db) -> Result<Option<Actor>> {
 
 /// The person signed in on `session`, if any (and the session is not too old).
 pub async fn signed_in_with(db: &Db, session: &Session) -> Result<Option<Actor>> {
+    signed_in_as(db, session, super::access::ACTOR_COLUMNS).await
+}
+
+/// The signed-in person of `session`, if any (and the session is not too old), read as
+/// `columns` of `people p`: what else of them a page needs comes in the same statement.
+pub async fn signed_in_as<T: Row>(db: &Db, session: &Session, columns: &str) -> Result<Option<T>> {
     let Some(s) = session.get::<SignedIn>(SESSION_KEY).await.map_err(session_store)? else {
         return Ok(None);
     };
@@ -85,21 +91,23 @@ pub async fn signed_in_with(db: &Db, session: &Session) -> Result<Option<Actor>>
     }
     // A session from before the person's last password reset (or change, or signing out
     // everywhere else) no longer counts.
-    let actor = db
-        .fetch_optional::<Actor>(&sql!(
-            "SELECT id AS person_id, display_name AS name, email, is_operator FROM people \
-             WHERE id = $1 AND registered_at IS NOT NULL AND sessions_valid_from <= $2",
+    let found = db
+        .fetch_optional::<T>(&sql!(
+            format!(
+                "SELECT {columns} FROM people p \
+                 WHERE p.id = $1 AND p.registered_at IS NOT NULL AND p.sessions_valid_from <= $2"
+            ),
             s.person_id,
             s.started_ms()
         ))
         .await?;
-    if actor.is_none() {
+    if found.is_none() {
         session.flush().await.map_err(session_store)?;
     } else if s.due_for_renewal(t) {
         // A changed session is saved after the response, with a new idle expiry and cookie.
         session.insert(SESSION_KEY, SignedIn { renewed_at: t, ..s }).await.map_err(session_store)?;
     }
-    Ok(actor)
+    Ok(found)
 }
 
 /// A session that cannot be read or written: the store is the database, so a backend

@@ -47,3 +47,26 @@ where
 pub fn remembers() -> bool {
     leptos::prelude::use_context::<RequestMemo>().is_some()
 }
+
+/// Whether this request renders a page, rather than calling one server function: then
+/// all the page's parts ask, its header included, so what several of them need is worth
+/// reading together (one statement instead of one each).
+pub fn renders_page() -> bool {
+    remembers()
+        && leptos::prelude::use_context::<http::request::Parts>()
+            .is_some_and(|parts| !parts.uri.path().starts_with(SERVER_FUNCTIONS))
+}
+
+/// Where every server function is served (their `prefix`).
+const SERVER_FUNCTIONS: &str = "/api/";
+
+/// Remembers `value` as this request's answer for `key`, unless it has one already: for
+/// an answer read together with another one.
+pub fn remember<T: Send + Sync + 'static>(key: impl Into<String>, value: T) {
+    let Some(memo) = leptos::prelude::use_context::<RequestMemo>() else {
+        return;
+    };
+    let cell = memo.0.lock().unwrap_or_else(|p| p.into_inner()).entry(key.into()).or_default().clone();
+    // Taken already: the answer it holds is the same request's, as fresh.
+    let _ = cell.set(Ok(Arc::new(value) as Arc<dyn Any + Send + Sync>));
+}
