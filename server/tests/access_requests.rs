@@ -117,7 +117,34 @@ backend_tests! {
             seen.truncate(CurrentUser::SWITCHER_MAX + 1);
             let seen: Vec<(i64, String)> = seen.into_iter().map(|a| (a.id, a.name)).collect();
             assert_eq!(accounts::switcher(&db, &actor).await.unwrap(), seen, "{email}");
+            // A page reads the person, their standing and their accounts in one statement:
+            // the same answers, and whether they administer each as the access rule says.
+            let (paged, paged_standing, paged_seen) =
+                Actor::read_for_page(&db, actor.person_id, app::backend::now_ms()).await.unwrap().expect(email);
+            assert_eq!(
+                (paged.person_id, &paged.name, &paged.email, paged.is_operator),
+                (actor.person_id, &actor.name, &actor.email, actor.is_operator),
+                "{email}"
+            );
+            assert_eq!(paged_standing, standing, "{email}");
+            match paged_seen {
+                None => assert!(actor.is_operator, "{email}: no accounts read"),
+                Some(paged_seen) => {
+                    let summaries: Vec<_> = paged_seen.iter().map(|s| s.summary.clone()).collect();
+                    assert_eq!(summaries, accounts::list_for(&db, &actor).await.unwrap(), "{email}");
+                    for s in paged_seen {
+                        let managed = actor.clone().manage(&db, app::model::AccountId(s.summary.id)).await.is_ok();
+                        assert_eq!(s.administers, managed, "{email} on {}", s.summary.name);
+                    }
+                }
+            }
         }
+        // A session from before the person's last "sign out everywhere" does not count.
+        let admin = Actor::by_email(&db, ADMIN).await.unwrap();
+        let now = app::backend::now_ms();
+        db.execute(&sql!("UPDATE people SET sessions_valid_from = $1 WHERE id = $2", now, admin.person_id)).await.unwrap();
+        assert!(Actor::read_for_page(&db, admin.person_id, now - 1).await.unwrap().is_none());
+        assert!(Actor::read_for_page(&db, admin.person_id, now).await.unwrap().is_some());
         // An operator's switcher is a short statement of its own, in the same order.
         let organisation: i64 = db.scalar(&sql!("SELECT MIN(id) FROM organisations")).await.unwrap();
         for n in 0..20 {

@@ -34,7 +34,7 @@ const STANDING_COLUMNS: &str = "(SELECT COUNT(*) FROM notifications n WHERE n.pe
      EXISTS (SELECT 1 FROM approvers ap WHERE ap.person_id = p.id) AS approves";
 
 /// A [`Standing`] as stored.
-#[derive(Default, sqlx::FromRow)]
+#[derive(Clone, Copy, Default, sqlx::FromRow)]
 struct StandingRow {
     unread: i64,
     is_partner: bool,
@@ -42,7 +42,7 @@ struct StandingRow {
 }
 
 impl StandingRow {
-    fn of(self, actor: &Actor) -> Standing {
+    fn of(&self, actor: &Actor) -> Standing {
         Standing { unread: self.unread, is_partner: self.is_partner, approves: self.approves || actor.is_operator }
     }
 }
@@ -55,6 +55,27 @@ struct ActorRow {
     #[sqlx(flatten)]
     standing: StandingRow,
 }
+
+/// The columns of a person read with the accounts they may see, named apart from an
+/// account's (`accounts::seen_with_person_sql`).
+const PAGE_PERSON_COLUMNS: &str = "p.id AS person_id, p.display_name AS person_name, p.email, p.is_operator";
+
+/// A person with their standing and one of the accounts they may see, as a page reads them.
+#[derive(sqlx::FromRow)]
+struct PageRow {
+    person_id: i64,
+    person_name: String,
+    email: String,
+    is_operator: bool,
+    #[sqlx(flatten)]
+    standing: StandingRow,
+    #[sqlx(flatten)]
+    seen: super::accounts::Seen,
+}
+
+/// What a page reads of the signed-in person: who they are, their standing, and the
+/// accounts they may see (none read for a vendor operator, whose are every account).
+pub type PagePerson = (Actor, Standing, Option<Vec<super::accounts::Seen>>);
 
 /// This request's answer for a person's standing (see `backend::memo`).
 fn standing_key(person: i64) -> String {
@@ -428,15 +449,48 @@ impl Actor {
             if !super::memo::renders_page() {
                 return super::auth::signed_in(db).await?.ok_or(AppError::SignInRequired);
             }
-            // Every page's header asks for the person's standing next: read it with them.
-            let columns = format!("{ACTOR_COLUMNS}, {STANDING_COLUMNS}");
+            // Every page's header asks next for the person's standing and the accounts
+            // they may see: read with them.
             let session = super::auth::session().await?;
-            let row: ActorRow =
-                super::auth::signed_in_as(db, &session, &columns).await?.ok_or(AppError::SignInRequired)?;
-            super::memo::remember(standing_key(row.actor.person_id), row.standing.of(&row.actor));
-            Ok(row.actor)
+            let read = |person, started_ms| Actor::read_for_page(db, person, started_ms);
+            let (actor, standing, seen) =
+                super::auth::signed_in_reading(&session, read).await?.ok_or(AppError::SignInRequired)?;
+            super::memo::remember(standing_key(actor.person_id), standing);
+            if let Some(seen) = seen {
+                super::accounts::remember_seen(actor.person_id, seen);
+            }
+            Ok(actor)
         })
         .await
+    }
+
+    /// The person `person` with what a page needs of them, if the session that started at
+    /// `started_ms` still counts for them (`auth::LIVE`).
+    pub async fn read_for_page(db: &Db, person: i64, started_ms: i64) -> Result<Option<PagePerson>> {
+        let mask = super::roles::Catalogue::load(db).await?.admin_mask();
+        let sql = super::accounts::seen_with_person_sql(&format!("{PAGE_PERSON_COLUMNS}, {STANDING_COLUMNS}"));
+        let rows: Vec<PageRow> = db.fetch_all(&sql!(sql, person, started_ms, mask)).await?;
+        let Some(first) = rows.first() else {
+            // A vendor operator, someone with no account to see, or nobody.
+            let columns = format!("{ACTOR_COLUMNS}, {STANDING_COLUMNS}");
+            let live = super::auth::LIVE;
+            let row: Option<ActorRow> = db
+                .fetch_optional(&sql!(format!("SELECT {columns} FROM people p WHERE {live}"), person, started_ms))
+                .await?;
+            return Ok(row.map(|r| {
+                let standing = r.standing.of(&r.actor);
+                let seen = (!r.actor.is_operator).then(Vec::new);
+                (r.actor, standing, seen)
+            }));
+        };
+        let actor = Actor {
+            person_id: first.person_id,
+            name: first.person_name.clone(),
+            email: first.email.clone(),
+            is_operator: first.is_operator,
+        };
+        let standing = first.standing.of(&actor);
+        Ok(Some((actor, standing, Some(rows.into_iter().map(|r| r.seen).collect()))))
     }
 
     /// The signed-in person of a plain axum request.

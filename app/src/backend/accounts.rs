@@ -8,22 +8,18 @@ use crate::model::{AccountId, AccountPage, AccountSummary, Overview, Project, Ro
 use crate::{on_lane, sql};
 
 // Every member holds the default role, so its active count is the member count, read
-// from the maintained counts instead of counting memberships. `summary!(", more")` adds
-// columns.
-macro_rules! summary {
-    ($($more:literal)?) => {
-        concat!(
-            "SELECT a.id, a.name, o.name AS organisation, a.kind, a.government_cloud, a.org_id, \
-             COALESCE((SELECT c.n FROM role_counts c JOIN roles r ON r.key = c.role_key AND r.is_default \
-               WHERE c.account_id = a.id AND c.status = 'active'), 0) AS members, \
-             (SELECT MIN(po.name) FROM partner_deployments pd JOIN organisations po ON po.id = pd.partner_id \
-               WHERE pd.account_id = a.id) AS supported_by"
-            $(, $more)?,
-            " FROM accounts a JOIN organisations o ON o.id = a.organisation_id"
-        )
+// from the maintained counts instead of counting memberships.
+macro_rules! summary_columns {
+    () => {
+        "a.id, a.name, o.name AS organisation, a.kind, a.government_cloud, a.org_id, \
+         COALESCE((SELECT c.n FROM role_counts c JOIN roles r ON r.key = c.role_key AND r.is_default \
+           WHERE c.account_id = a.id AND c.status = 'active'), 0) AS members, \
+         (SELECT MIN(po.name) FROM partner_deployments pd JOIN organisations po ON po.id = pd.partner_id \
+           WHERE pd.account_id = a.id) AS supported_by"
     };
 }
-const SUMMARY: &str = summary!();
+const SUMMARY: &str =
+    concat!("SELECT ", summary_columns!(), " FROM accounts a JOIN organisations o ON o.id = a.organisation_id");
 
 /// The order accounts are listed in, and the switcher takes its first from.
 const ORDER: &str = "ORDER BY o.name, a.name, a.id";
@@ -86,30 +82,56 @@ pub async fn administers(db: &Db, actor: &Actor, account: AccountId) -> Result<b
 }
 
 /// An account someone may see, and whether they administer it.
-#[derive(Clone, sqlx::FromRow)]
-struct Seen {
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Seen {
     #[sqlx(flatten)]
-    summary: AccountSummary,
-    administers: bool,
+    pub summary: AccountSummary,
+    pub administers: bool,
 }
 
 async fn seen_by(db: &Db, actor: &Actor) -> Result<Vec<Seen>> {
-    super::memo::once(format!("accounts_for:{}", actor.person_id), || async {
+    super::memo::once(seen_key(actor.person_id), || async {
         if actor.is_operator {
             return Ok(all(db).await?.into_iter().map(|summary| Seen { summary, administers: true }).collect());
         }
-        // One membership at most per person and account: one row per account. Its
-        // conditions and the administrator's bits are `Actor::manage`'s.
         let mask = Catalogue::load(db).await?.admin_mask();
-        let sql = format!(
-            "{} JOIN memberships m ON m.account_id = a.id AND m.person_id = $1 AND m.status = 'active' \
-             AND {} {ORDER}",
-            summary!(", (m.role_bits & $2) <> 0 AS administers"),
-            super::access::gives_access("m")
-        );
-        db.fetch_all(&sql!(sql, actor.person_id, mask)).await
+        db.fetch_all(&sql!(seen_sql("", "memberships m", "m.person_id = $1", "$2"), actor.person_id, mask)).await
     })
     .await
+}
+
+/// The accounts a person who is not a vendor operator may see, each with whether they
+/// administer it (`Seen`), in the list's order: `lead` columns first, `from` a `FROM`
+/// with the memberships `m`, `mask` the administrators' role bits. One membership at most
+/// per person and account: one row per account. Its conditions and the administrators'
+/// bits are `Actor::manage`'s.
+fn seen_sql(lead: &str, from: &str, condition: &str, mask: &str) -> String {
+    format!(
+        "SELECT {lead}{}, (m.role_bits & {mask}) <> 0 AS administers FROM {from} \
+         JOIN accounts a ON a.id = m.account_id JOIN organisations o ON o.id = a.organisation_id \
+         WHERE {condition} AND m.status = 'active' AND {} {ORDER}",
+        summary_columns!(),
+        super::access::gives_access("m")
+    )
+}
+
+/// The statement that reads the signed-in person (`person` columns of `people p`, which
+/// must not be named as an account's) with the accounts they may see: `$1` and `$2` as
+/// `auth::LIVE` takes them, `$3` the administrators' role bits. A page's header asks for
+/// both. No rows for a vendor operator, or for a person with no account to see.
+pub(super) fn seen_with_person_sql(person: &str) -> String {
+    let from = "people p JOIN memberships m ON m.person_id = p.id";
+    seen_sql(&format!("{person}, "), from, &format!("{} AND NOT p.is_operator", super::auth::LIVE), "$3")
+}
+
+/// Keeps what a page read of the accounts `person` may see with the person
+/// (`seen_with_person_sql`) as this request's answer.
+pub(super) fn remember_seen(person: i64, seen: Vec<Seen>) {
+    super::memo::remember(seen_key(person), seen);
+}
+
+fn seen_key(person: i64) -> String {
+    format!("accounts_for:{person}")
 }
 
 /// The header's account switcher: the first `CurrentUser::SWITCHER_MAX + 1` of the accounts

@@ -2,6 +2,7 @@
 //! signed in and when it was last renewed; everything else is read from the database on
 //! each request.
 
+use std::future::Future;
 use std::time::Duration;
 
 use argon2::password_hash::rand_core::OsRng;
@@ -13,7 +14,7 @@ use tower_sessions::Session;
 
 use super::access::Actor;
 use super::audit::{self, Record};
-use super::db::{Db, Row, Tx};
+use super::db::{Db, Tx};
 use super::mail::EmailAddress;
 use super::{limits, now, now_ms};
 use crate::error::{AppError, Result};
@@ -75,12 +76,27 @@ pub async fn signed_in(db: &Db) -> Result<Option<Actor>> {
 
 /// The person signed in on `session`, if any (and the session is not too old).
 pub async fn signed_in_with(db: &Db, session: &Session) -> Result<Option<Actor>> {
-    signed_in_as(db, session, super::access::ACTOR_COLUMNS).await
+    signed_in_reading(session, |person, started_ms| async move {
+        let columns = super::access::ACTOR_COLUMNS;
+        db.fetch_optional(&sql!(format!("SELECT {columns} FROM people p WHERE {LIVE}"), person, started_ms)).await
+    })
+    .await
 }
 
-/// The signed-in person of `session`, if any (and the session is not too old), read as
-/// `columns` of `people p`: what else of them a page needs comes in the same statement.
-pub async fn signed_in_as<T: Row>(db: &Db, session: &Session, columns: &str) -> Result<Option<T>> {
+/// The condition that the person `p` (of `people p`) is the one signed in on a session
+/// that still counts: `$1` the session's person, `$2` when it started (milliseconds). A
+/// session from before the person's last password reset (or change, or signing out
+/// everywhere else) no longer counts.
+pub const LIVE: &str = "p.id = $1 AND p.registered_at IS NOT NULL AND p.sessions_valid_from <= $2";
+
+/// What `read(person, started_ms)` reads of the person signed in on `session`, if any and
+/// the session is not too old: `read` selects by [`LIVE`], and finds nothing when the
+/// session no longer counts, which then ends. A page reads the person with what else of
+/// them it needs in one statement.
+pub async fn signed_in_reading<T, Fut>(session: &Session, read: impl FnOnce(i64, i64) -> Fut) -> Result<Option<T>>
+where
+    Fut: Future<Output = Result<Option<T>>>,
+{
     let Some(s) = session.get::<SignedIn>(SESSION_KEY).await.map_err(session_store)? else {
         return Ok(None);
     };
@@ -89,18 +105,7 @@ pub async fn signed_in_as<T: Row>(db: &Db, session: &Session, columns: &str) -> 
         session.flush().await.map_err(session_store)?;
         return Ok(None);
     }
-    // A session from before the person's last password reset (or change, or signing out
-    // everywhere else) no longer counts.
-    let found = db
-        .fetch_optional::<T>(&sql!(
-            format!(
-                "SELECT {columns} FROM people p \
-                 WHERE p.id = $1 AND p.registered_at IS NOT NULL AND p.sessions_valid_from <= $2"
-            ),
-            s.person_id,
-            s.started_ms()
-        ))
-        .await?;
+    let found = read(s.person_id, s.started_ms()).await?;
     if found.is_none() {
         session.flush().await.map_err(session_store)?;
     } else if s.due_for_renewal(t) {
