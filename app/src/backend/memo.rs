@@ -70,3 +70,31 @@ pub fn remember<T: Send + Sync + 'static>(key: impl Into<String>, value: T) {
     // Taken already: the answer it holds is the same request's, as fresh.
     let _ = cell.set(Ok(Arc::new(value) as Arc<dyn Any + Send + Sync>));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use leptos::prelude::{provide_context, Owner};
+
+    fn request(path: &str) -> http::request::Parts {
+        http::Request::builder().uri(path).body(()).expect("a request").into_parts().0
+    }
+
+    #[tokio::test]
+    async fn a_page_render_is_told_from_a_server_function_and_keeps_what_it_read_together() {
+        let owner = Owner::new();
+        owner.set();
+        provide_context(request("/accounts/1/users?sort=email"));
+        assert!(!renders_page(), "nothing is remembered outside a request");
+        provide_context(RequestMemo::default());
+        assert!(renders_page());
+
+        remember("answer", 7_i64);
+        remember("answer", 8_i64);
+        let answer: i64 = once("answer", || async { Ok(9) }).await.unwrap();
+        assert_eq!(answer, 7, "the first answer stays, and nothing is worked out again");
+
+        provide_context(request("/api/members"));
+        assert!(!renders_page());
+    }
+}
